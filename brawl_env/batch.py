@@ -1,0 +1,98 @@
+"""``BatchEnv``: N matches stepped in one compiled call, numpy arrays in and out, auto-reset.
+
+For trainers and tournaments. There is no Python loop over matches: ``step`` checks the actions, copies
+them into a preallocated buffer, makes one compiled call and returns arrays.
+
+Shapes: observations ``(n, 2, D)`` float32 (``[:, p]`` is player p's own view, itself first);
+actions ``(n, 2, 10)`` of 0/1; rewards ``(n, 2)``; terminated / truncated ``(n,)``.
+
+Seeding: ``reset(seed=s)`` starts match k from ``match_seed(s, k)``; when match k ends it restarts at
+once with its next episode seed, so match k of a batch plays exactly what the same match plays alone
+(``reset(match_seeds=[...])`` on a batch of one, or ``parallel_env().reset(options={"match_seed": ...})``).
+
+.. warning:: The returned arrays are the env's own buffers and are overwritten by the next ``step``;
+   copy them if you keep them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from gymnasium.spaces import Box, MultiBinary
+
+from ._actions import check_batch_keys
+from .config import make_config
+from .engine import layout as L
+from .engine.core import Engine
+from .engine.obs import OBS_DIM, bounds
+from .engine.rng import match_seed
+
+
+class BatchEnv:
+    """``n`` independent matches of Brawl (see the module docstring).
+
+    :param n: number of matches, at least 1.
+    :param seed: base seed used by the first ``reset()`` that names none.
+    :param cfg: match configuration (``max_frames``, ``stocks``, ``damage_tiebreak``).
+    """
+
+    def __init__(self, n: int, seed: int = 0, **cfg: Any):
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"n must be a positive integer number of matches; got {n!r}")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"seed must be an integer; got {seed!r}")
+        self.n = int(n)
+        self.config = make_config(**cfg)
+        self.engine = Engine(self.n, self.config)
+        low, high = bounds()
+        self.observation_space = Box(low, high, dtype=np.float32)   # one player's view
+        self.action_space = MultiBinary(L.N_KEYS)                  # one player's keys
+        self.obs_dim = OBS_DIM
+        self._next_base = int(seed)
+        self._seeder = np.random.default_rng(int(seed) & 0xFFFFFFFFFFFFFFFF)
+        self._started = False
+
+    def reset(self, seed: int | None = None, match_seeds=None) -> np.ndarray:
+        """Start episode 0 of every match; returns observations ``(n, 2, D)``."""
+        if match_seeds is not None:
+            if seed is not None:
+                raise ValueError("give either seed or match_seeds, not both")
+            ms = np.asarray(match_seeds)
+            if ms.shape != (self.n,) or ms.dtype.kind not in "iu":
+                raise ValueError(f"match_seeds must be {self.n} integers; got shape {ms.shape}, dtype {ms.dtype}")
+            self.engine.reset(ms.astype(np.uint64))
+        else:
+            if seed is None:
+                seed = self._next_base if not self._started else int(self._seeder.integers(0, 2**63))
+            self.engine.reset(np.array([match_seed(seed, k) for k in range(self.n)], dtype=np.uint64))
+        self._started = True
+        return self.engine.state.obs
+
+    def step(self, actions) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
+        """Advance all matches one frame. Finished matches restart at once; their last observation,
+        statistics and result are in ``info["final_observation"]``, ``info["final_stats"]`` and
+        ``info["result"]`` (0 running, 1 player 0 won, 2 player 1 won, 3 draw)."""
+        if not self._started:
+            raise RuntimeError("call reset() before step()")
+        a = check_batch_keys(actions, self.n)
+        np.copyto(self.engine.keys, a, casting="unsafe")  # values were checked to be exactly 0 or 1
+        out = self.engine.step(auto_reset=True)
+        st = self.engine.state
+        info = {"final_observation": out.final_obs, "final_stats": out.final_stats, "result": out.result,
+                "events": st.ev}
+        return st.obs, out.reward, out.terminated, out.truncated, info
+
+    def stats(self) -> dict[str, np.ndarray]:
+        """Statistics of the episodes in progress, ``{name: (n, 2) array}`` (a copy)."""
+        st = self.engine.state.st
+        return {name: st[:, :, k].copy() for k, name in enumerate(L.STAT_NAMES)}
+
+    @property
+    def frame(self) -> np.ndarray:
+        """Frames played in each match's current episode."""
+        return self.engine.state.mi[:, L.FRAME]
+
+    def state_nbytes(self) -> int:
+        """Bytes of game state held for all matches."""
+        return self.engine.nbytes()

@@ -1,0 +1,288 @@
+"""GAME.md "Players": the 13-state machine and movement (facts section 1.5 and section 2).
+
+``apply_controls`` turns one frame of keys into a state and velocities; ``integrate`` then moves the
+body, lands it on surfaces and applies gravity. Each player's frame reads only its own state and the
+platform, so the two players can be processed in either order with the same result.
+"""
+
+from __future__ import annotations
+
+from ..._jit import kernel
+from .. import layout as L
+from .. import params as P
+from ..rng import randint
+from .input import direction, held, pressed
+from .stage import collide_floor, lands_on_platform, over_surface, surface_top
+
+
+@kernel
+def _toward(v, target, step):
+    if v < target:
+        return min(v + step, target)
+    return max(v - step, target)
+
+
+@kernel
+def set_state(pi, m, p, s, timer):
+    """Players: enter state ``s`` for ``timer`` frames (0 for untimed states)."""
+    pi[m, p, L.STATE] = s
+    pi[m, p, L.TIMER] = timer
+    pi[m, p, L.STATE_FRAMES] = 0
+
+
+@kernel
+def refresh_air_options(pi, m, p):
+    """Players: touching ground (or walking off it) restores 2 air jumps and 1 recovery."""
+    pi[m, p, L.JUMPS_LEFT] = P.AIR_JUMPS
+    pi[m, p, L.RECOVERIES_LEFT] = P.RECOVERIES
+
+
+@kernel
+def _ground_state(dirn):
+    return L.S_WALKING if dirn != 0 else L.S_STANDING
+
+
+@kernel
+def _is_ground_control_state(s):
+    return s == L.S_STANDING or s == L.S_WALKING or s == L.S_SPRINTING or s == L.S_DASH or s == L.S_TURNAROUND
+
+
+@kernel
+def _finish_timed_state(pi, m, p, s, grounded, dirn):
+    """Players: the state that follows an expired timed state."""
+    if s == L.S_AIR_TURNAROUND:
+        return L.S_IN_AIR
+    if not grounded:
+        if s == L.S_STUN:
+            pi[m, p, L.JUMPS_LEFT] = max(1, pi[m, p, L.JUMPS_LEFT])
+        return L.S_IN_AIR
+    if s == L.S_DASH:
+        return L.S_SPRINTING if dirn == pi[m, p, L.FACING] else L.S_STANDING
+    return _ground_state(dirn)
+
+
+@kernel
+def _start_dash(pf, pi, m, p):
+    set_state(pi, m, p, L.S_DASH, P.DASH_FRAMES)
+    pf[m, p, L.VX] = pi[m, p, L.FACING] * P.DASH_SPEED
+
+
+@kernel
+def _start_backdash(pf, pi, m, p, dirn):
+    set_state(pi, m, p, L.S_BACKDASH, P.BACKDASH_FRAMES)
+    pi[m, p, L.FACING] = -dirn  # keeps facing away from the way it moves
+    pf[m, p, L.VX] = dirn * P.BACKDASH_SPEED
+
+
+@kernel
+def _start_turnaround(pf, pi, m, p, dirn):
+    set_state(pi, m, p, L.S_TURNAROUND, 1)
+    pi[m, p, L.FACING] = dirn
+    pf[m, p, L.VX] = _toward(pf[m, p, L.VX], 0.0, P.GROUND_STOP)
+
+
+@kernel
+def _start_dodge(pf, pi, m, p, cooldown, ev, st):
+    set_state(pi, m, p, L.S_DODGE, P.DODGE_FRAMES)
+    pi[m, p, L.DODGE_COOLDOWN] = cooldown
+    pf[m, p, L.VX] = 0.0
+    pf[m, p, L.VY] = 0.0
+    ev[m, p, L.EV_DODGE] = 1.0
+    st[m, p, L.ST_DODGES] += 1.0
+
+
+@kernel
+def _jump(pf, pi, m, p, ev, st):
+    pf[m, p, L.VY] = P.JUMP_SPEED
+    ev[m, p, L.EV_JUMP] = 1.0
+    st[m, p, L.ST_JUMPS] += 1.0
+
+
+@kernel
+def _ground_controls(pf, pi, m, p, rng, ev, st, dirn):
+    """Players: a grounded, controllable player. Checks in the original's order: jump, fell off,
+    dodge, attack, then (ours) drop through the platform, taunt, and finally walking and running."""
+    s = pi[m, p, L.STATE]
+    facing = pi[m, p, L.FACING]
+    sup = pi[m, p, L.SUPPORT]
+    if pressed(pi, m, p, L.K_JUMP):
+        set_state(pi, m, p, L.S_IN_AIR, 0)
+        pi[m, p, L.SUPPORT] = L.SUP_NONE
+        refresh_air_options(pi, m, p)
+        _jump(pf, pi, m, p, ev, st)
+        return
+    if sup == L.SUP_NONE:  # walked off a ledge
+        set_state(pi, m, p, L.S_IN_AIR, 0)
+        refresh_air_options(pi, m, p)
+        return
+    dash = pressed(pi, m, p, L.K_DASH)
+    if dirn == 0 and dash and pi[m, p, L.DODGE_COOLDOWN] == 0:
+        _start_dodge(pf, pi, m, p, P.DODGE_COOLDOWN_GROUND, ev, st)
+        return
+    # (The combat rules start ground attacks here.)
+    if sup == L.SUP_PLATFORM and pressed(pi, m, p, L.K_DOWN):
+        set_state(pi, m, p, L.S_IN_AIR, 0)
+        pi[m, p, L.SUPPORT] = L.SUP_NONE
+        pi[m, p, L.DROP_TIMER] = P.DROP_THROUGH_FRAMES
+        refresh_air_options(pi, m, p)
+        return
+    if pressed(pi, m, p, L.K_TAUNT):
+        set_state(pi, m, p, L.S_TAUNT, P.TAUNT_FRAMES)
+        pi[m, p, L.TAUNT_VARIANT] = randint(rng, m, 0, P.TAUNT_VARIANTS - 1)
+        pf[m, p, L.VX] = _toward(pf[m, p, L.VX], 0.0, P.GROUND_STOP)
+        return
+    if dirn == 0:
+        if s != L.S_STANDING:
+            set_state(pi, m, p, L.S_STANDING, 0)
+        pf[m, p, L.VX] = _toward(pf[m, p, L.VX], 0.0, P.GROUND_STOP)
+        return
+    if dirn != facing:
+        if dash:
+            _start_backdash(pf, pi, m, p, dirn)
+        else:
+            _start_turnaround(pf, pi, m, p, dirn)
+        return
+    if dash and s != L.S_DASH:
+        _start_dash(pf, pi, m, p)
+        return
+    if s == L.S_DASH:
+        pf[m, p, L.VX] = facing * P.DASH_SPEED
+    elif s == L.S_SPRINTING:
+        pf[m, p, L.VX] = facing * P.RUN_SPEED
+    else:
+        if s != L.S_WALKING:
+            set_state(pi, m, p, L.S_WALKING, 0)
+        pf[m, p, L.VX] = facing * P.WALK_SPEED
+
+
+@kernel
+def _air_controls(pf, pi, m, p, ev, st, dirn):
+    """Players: an airborne, controllable player: air turn, fast-fall and drift, jump, air dodge."""
+    if dirn != 0 and dirn != pi[m, p, L.FACING]:
+        set_state(pi, m, p, L.S_AIR_TURNAROUND, 1)
+        pi[m, p, L.FACING] = dirn
+        pf[m, p, L.VX] = pf[m, p, L.VX] / P.AIR_TURN_DIVISOR
+        return
+    if held(pi, m, p, L.K_DOWN) and pf[m, p, L.VY] < 0.0:
+        pf[m, p, L.VY] -= P.FAST_FALL_ACCEL
+    if dirn != 0:
+        pf[m, p, L.VX] = _toward(pf[m, p, L.VX], dirn * P.WALK_SPEED, P.AIR_ACCEL)
+    if pressed(pi, m, p, L.K_JUMP) and pi[m, p, L.JUMP_COOLDOWN] <= 0 and pi[m, p, L.JUMPS_LEFT] > 0:
+        pi[m, p, L.JUMPS_LEFT] -= 1
+        pi[m, p, L.JUMP_COOLDOWN] = P.AIR_JUMP_COOLDOWN
+        _jump(pf, pi, m, p, ev, st)
+        return
+    if pressed(pi, m, p, L.K_DASH) and pi[m, p, L.DODGE_COOLDOWN] == 0:
+        _start_dodge(pf, pi, m, p, P.DODGE_COOLDOWN_AIR, ev, st)
+        return
+    # (The combat rules start aerials, recovery and ground-pound here.)
+
+
+@kernel
+def apply_controls(pf, pi, m, p, rng, ev, st):
+    """Players: one frame of the state machine (facts section 2), from keys to state and velocity."""
+    s = pi[m, p, L.STATE]
+    if s == L.S_KO:
+        return
+    for col in (L.DODGE_COOLDOWN, L.JUMP_COOLDOWN, L.INVULN_TIMER, L.DROP_TIMER):
+        if pi[m, p, col] > 0:
+            pi[m, p, col] -= 1
+    dirn = direction(pi, m, p)
+    grounded = pi[m, p, L.SUPPORT] != L.SUP_NONE
+
+    timed = (s == L.S_DASH or s == L.S_BACKDASH or s == L.S_DODGE or s == L.S_TAUNT or s == L.S_STUN
+             or s == L.S_TURNAROUND or s == L.S_AIR_TURNAROUND)
+    if timed:
+        pi[m, p, L.TIMER] -= 1
+        if pi[m, p, L.TIMER] <= 0:
+            s = _finish_timed_state(pi, m, p, s, grounded, dirn)
+            set_state(pi, m, p, s, 0)
+
+    if _is_ground_control_state(s):
+        _ground_controls(pf, pi, m, p, rng, ev, st, dirn)
+    elif s == L.S_IN_AIR:
+        _air_controls(pf, pi, m, p, ev, st, dirn)
+    elif s == L.S_DODGE:
+        pf[m, p, L.VX] = 0.0
+        pf[m, p, L.VY] = 0.0
+    elif s == L.S_BACKDASH:
+        if not grounded:
+            set_state(pi, m, p, L.S_IN_AIR, 0)
+            refresh_air_options(pi, m, p)
+        else:
+            pf[m, p, L.VX] = -pi[m, p, L.FACING] * P.BACKDASH_SPEED
+    elif s == L.S_TAUNT:
+        pf[m, p, L.VX] = _toward(pf[m, p, L.VX], 0.0, P.GROUND_STOP)
+    elif s == L.S_STUN:
+        pf[m, p, L.VX] = _toward(pf[m, p, L.VX], 0.0, P.STUN_DRIFT_DAMP)
+    # S_AIR_TURNAROUND: a one-frame state with no control; S_ATTACK belongs to the combat rules.
+
+
+@kernel
+def _land(pf, pi, m, p, sup, ev):
+    """Players: touch down on ``sup``: airborne states become ground states, air options refresh."""
+    pi[m, p, L.SUPPORT] = sup
+    pf[m, p, L.VY] = 0.0
+    refresh_air_options(pi, m, p)
+    s = pi[m, p, L.STATE]
+    if s == L.S_IN_AIR or s == L.S_AIR_TURNAROUND:
+        set_state(pi, m, p, _ground_state(direction(pi, m, p)), 0)
+    ev[m, p, L.EV_LANDED] = 1.0
+
+
+@kernel
+def integrate(pf, pi, mf, m, p, pdx, pdy, plat_top0, ev):
+    """Stage and Players: move the body one frame, resolve contact, then apply gravity.
+
+    Position first, then gravity (so a jump's first frame rises the full 8.9/30: apex 2.37 units at
+    frame 15 and 31 frames floor to floor, as measured in the original).
+    """
+    s = pi[m, p, L.STATE]
+    if s == L.S_KO:
+        return
+    x0 = pf[m, p, L.PX]
+    y0 = pf[m, p, L.PY]
+    vx = pf[m, p, L.VX]
+    vy = pf[m, p, L.VY]
+    sup = pi[m, p, L.SUPPORT]
+    x1 = x0 + vx * P.DT
+    y1 = y0 + vy * P.DT
+    if sup == L.SUP_PLATFORM:
+        x1 += pdx
+    if sup != L.SUP_NONE and vy <= 0.0:
+        # Resting: stay exactly on the surface while over it; walking off leaves it next frame.
+        y1 = surface_top(mf, m, sup) + P.HALF_H
+        vy = 0.0
+        if not over_surface(mf, m, sup, x1):
+            sup = L.SUP_NONE
+    else:
+        sup = L.SUP_NONE
+    landed_on = L.SUP_NONE
+    x1, y1, vx, vy, hit = collide_floor(x0, y0, x1, y1, vx, vy, P.FLOOR_R_X0, P.FLOOR_R_X1,
+                                        P.FLOOR_R_TOP, P.FLOOR_R_BOTTOM)
+    if hit:
+        landed_on = L.SUP_FLOOR_RIGHT
+    x1, y1, vx, vy, hit = collide_floor(x0, y0, x1, y1, vx, vy, P.FLOOR_L_X0, P.FLOOR_L_X1,
+                                        P.FLOOR_L_TOP, P.FLOOR_L_BOTTOM)
+    if hit:
+        landed_on = L.SUP_FLOOR_LEFT
+    if (sup == L.SUP_NONE and landed_on == L.SUP_NONE and pi[m, p, L.DROP_TIMER] == 0
+            and lands_on_platform(mf, m, y0, x1, y1, plat_top0)):
+        landed_on = L.SUP_PLATFORM
+        y1 = mf[m, L.PLAT_Y] + P.PLAT_HALF_H
+        y1 += P.HALF_H
+    pf[m, p, L.PX] = x1
+    pf[m, p, L.PY] = y1
+    pf[m, p, L.VX] = vx
+    pf[m, p, L.VY] = vy
+    pi[m, p, L.SUPPORT] = sup
+    if landed_on != L.SUP_NONE and sup == L.SUP_NONE:
+        if s == L.S_STUN and vy < -P.STUN_BOUNCE_MIN:
+            pf[m, p, L.VY] = -vy * P.STUN_BOUNCE  # a stunned body bounces off the floor
+        else:
+            _land(pf, pi, m, p, landed_on, ev)
+    if pi[m, p, L.SUPPORT] == L.SUP_NONE and s != L.S_DODGE:
+        vy = pf[m, p, L.VY] - P.GRAVITY * P.DT
+        fast = s == L.S_IN_AIR and held(pi, m, p, L.K_DOWN)
+        cap = P.FAST_FALL_SPEED if fast else P.MAX_FALL_SPEED
+        pf[m, p, L.VY] = max(vy, -cap)

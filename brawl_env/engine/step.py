@@ -1,0 +1,140 @@
+"""One frame of N matches, in a documented order, plus reset and auto-reset.
+
+Order of the rules inside one frame of one match (``step_match``):
+
+1. ``load_keys``: latch both players' keys; just-pressed / released come from last frame's keys.
+2. ``move_platform``: the platform moves first, so riders are carried by its displacement.
+3. ``tick_knockout`` then ``apply_controls`` for both players: state machine, velocities.
+4. ``integrate`` for both players: move, land on surfaces, gravity.
+5. (combat, next issue: both players' hitboxes against the pre-step hurtboxes, applied together.)
+6. ``check_blast_zone`` for both players: KO and stock loss.
+7. Frame count, frames-alive statistics, ``check_match_end``, then ``write_obs``.
+
+Within steps 3, 4 and 6 each player's update reads only its own state, so slot order cannot matter.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .._jit import kernel
+from . import layout as L
+from . import params as P
+from .obs import write_obs
+from .rng import episode_state, next_u64
+from .rules.input import load_keys
+from .rules.movement import apply_controls, integrate
+from .rules.stage import SEG_LEN, move_platform, place_platform
+from .rules.stocks import check_blast_zone, check_match_end, place_at_spawn, tick_knockout
+from .state import State
+
+
+class StepOut(NamedTuple):
+    """Per-step outputs of a batch, preallocated once (see ``allocate_out``)."""
+
+    reward: np.ndarray       # (n, 2) float32: +1 / -1 / 0 on the final frame (win / loss / draw)
+    terminated: np.ndarray   # (n,) bool
+    truncated: np.ndarray    # (n,) bool
+    final_obs: np.ndarray    # (n, 2, D) float32: last observation of a match that ended this step
+    final_stats: np.ndarray  # (n, 2, N_ST) float64: its statistics
+    result: np.ndarray       # (n,) int8: R_* of a match that ended this step, else R_NONE
+
+
+def allocate_out(n: int, obs_dim: int) -> StepOut:
+    return StepOut(
+        reward=np.zeros((n, 2), np.float32),
+        terminated=np.zeros(n, np.bool_),
+        truncated=np.zeros(n, np.bool_),
+        final_obs=np.zeros((n, 2, obs_dim), np.float32),
+        final_stats=np.zeros((n, 2, L.N_ST), np.float64),
+        result=np.zeros(n, np.int8),
+    )
+
+
+@kernel
+def reset_match(s, cfg, m, episode):
+    """Start episode ``episode`` of match ``m`` from the match's own seed."""
+    s.rng[m] = episode_state(s.seed[m], episode)
+    s.mi[m, :] = 0
+    s.mi[m, L.EPISODE] = episode
+    s.st[m] = 0.0
+    s.pf[m] = 0.0
+    s.pi[m] = 0
+    s.mf[m] = 0.0
+    place_platform(s.mf, m, 0.5 * SEG_LEN, 1.0)
+    # Sides: a coin flip from the match generator puts player 0 on the right or the left.
+    right = 0 if (next_u64(s.rng, m) & np.uint64(1)) == np.uint64(0) else 1
+    for p in range(2):
+        on_right = p == right
+        s.pi[m, p, L.SIDE] = 0 if on_right else 1
+        s.pf[m, p, L.SPAWN_X] = P.SPAWN_RIGHT_X if on_right else P.SPAWN_LEFT_X
+        s.pf[m, p, L.SPAWN_Y] = P.SPAWN_Y
+        s.pi[m, p, L.STOCKS] = cfg[L.CFG_STOCKS]
+        s.pi[m, p, L.LAST_HDIR] = 1
+        place_at_spawn(s.pf, s.pi, m, p)
+    write_obs(s.pf, s.pi, s.mf, s.mi, cfg, s.obs, m)
+
+
+@kernel
+def reset_batch(s, cfg):
+    """Start episode 0 of every match (seeds must be set in ``s.seed``)."""
+    for m in range(s.mi.shape[0]):
+        s.ev[m] = 0.0
+        reset_match(s, cfg, m, 0)
+
+
+@kernel
+def step_match(s, cfg, keys, m):
+    """Advance match ``m`` one frame (see the module docstring for the order)."""
+    pf, pi, mf, mi, ev, st, rng = s.pf, s.pi, s.mf, s.mi, s.ev, s.st, s.rng
+    ev[m] = 0.0
+    load_keys(pi, keys, m)
+    plat_top0 = mf[m, L.PLAT_Y] + P.PLAT_HALF_H
+    pdx, pdy = move_platform(mf, m)
+    for p in range(2):
+        tick_knockout(pf, pi, m, p, ev)
+        apply_controls(pf, pi, m, p, rng, ev, st)
+    for p in range(2):
+        integrate(pf, pi, mf, m, p, pdx, pdy, plat_top0, ev)
+    for p in range(2):
+        check_blast_zone(pf, pi, m, p, ev, st)
+    mi[m, L.FRAME] += 1
+    for p in range(2):
+        pi[m, p, L.STATE_FRAMES] += 1
+        if pi[m, p, L.STATE] != L.S_KO:
+            st[m, p, L.ST_FRAMES_ALIVE] += 1.0
+    check_match_end(pf, pi, mi, cfg, m, ev, st)
+    write_obs(pf, pi, mf, mi, cfg, s.obs, m)
+
+
+@kernel
+def step_batch(s, cfg, keys, out, auto_reset):
+    """Advance every running match one frame; finished matches report and (optionally) restart."""
+    for m in range(s.mi.shape[0]):
+        out.reward[m, 0] = 0.0
+        out.reward[m, 1] = 0.0
+        out.terminated[m] = False
+        out.truncated[m] = False
+        out.result[m] = L.R_NONE
+        if s.mi[m, L.DONE] != L.RUNNING:
+            continue
+        step_match(s, cfg, keys, m)
+        done = s.mi[m, L.DONE]
+        if done == L.RUNNING:
+            continue
+        out.terminated[m] = done == L.TERMINATED
+        out.truncated[m] = done == L.TRUNCATED
+        result = s.mi[m, L.RESULT]
+        out.result[m] = result
+        if result == L.R_P0_WINS:
+            out.reward[m, 0] = 1.0
+            out.reward[m, 1] = -1.0
+        elif result == L.R_P1_WINS:
+            out.reward[m, 0] = -1.0
+            out.reward[m, 1] = 1.0
+        out.final_obs[m] = s.obs[m]
+        out.final_stats[m] = s.st[m]
+        if auto_reset:
+            reset_match(s, cfg, m, s.mi[m, L.EPISODE] + 1)

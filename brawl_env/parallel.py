@@ -1,0 +1,185 @@
+"""
+# Brawl (`brawl_v0`)
+
+A two-player platform fighter: two floors over a pit, a one-way moving platform, 3 stocks each.
+Rules: `GAME.md`; every number we tuned or fixed: `docs/rules.md`.
+
+| | |
+|---|---|
+| Creation | `brawl_env.parallel_env(**cfg)` (Parallel API), `brawl_env.env(**cfg)` (AEC API) |
+| Agents | `player_0`, `player_1` |
+| Action space | `MultiBinary(10)`: W A S D Space H L J K G (up, left, down, right, jump, pickup/drop, dash/dodge, light, heavy, taunt) |
+| Observation space | `Box(low, high, (OBS_DIM,), float32)`; low is -1 or 0 per field, high is 1 |
+| Observation values | scaled and clipped into the Box; itself first, then the opponent, then the world |
+| Frame rate | 30 frames per second; one step is one frame |
+| Import | `import brawl_env` |
+
+## Observations
+One float32 vector per agent: `[me | opponent | world]`. Both player blocks have the same fields, so
+one policy can play either slot. The full table (offset, name, scale, meaning) is in `docs/env.md`,
+generated from `brawl_env.engine.obs` by `python -m brawl_env.docs`. For scripted bots and tests,
+`brawl_env.ObsView(obs)` names every field: `view.me.damage`, `view.opponent.state`, `view.world.platform_x`.
+
+## Actions
+Ten keys, each 0 or 1, held this frame. The engine derives just-pressed, held and released from
+consecutive frames, as the original did. Actions may be bool, integer or float arrays whose values
+are exactly 0 or 1; anything else (another shape, NaN, 0.5, 2) raises an error naming the problem.
+
+## Rewards
++1 to the winner and -1 to the loser on the final frame, 0 otherwise (a draw gives 0 to both).
+Shaped reward terms come with `brawl_env.rewards`.
+
+## Termination and truncation
+A match terminates on the frame a player loses its last stock and is truncated at `max_frames`.
+Both agents are then done together and `env.agents` becomes empty; call `reset()` to play again.
+
+## Infos
+Every step, `infos[agent]["events"]` maps the names of this frame's non-zero events (from that agent's
+point of view: `jump`, `landed`, `dodge`, `knocked_out`, `knockout_dealt`, `respawned`, ...) to their
+values. On the final frame `infos[agent]` also holds `result` (`"win"`, `"loss"` or `"draw"`) and
+`stats` (damage dealt and taken, knockouts, stocks left, weapon pickups, attacks started, hits landed,
+frames alive, dodges, jumps).
+
+## Arguments
+- `max_frames` (int, 2700): frame limit; 2700 frames is the original's 90-second match.
+- `stocks` (int, 3): stocks per player.
+- `damage_tiebreak` (bool, False): at the frame limit with equal stocks, less damage wins.
+- `render_mode` (None, `"human"`, `"rgb_array"`).
+
+Unknown arguments raise `ValueError` listing the allowed ones. Seeding goes only through
+`reset(seed=...)`; `reset(options={"match_seed": s})` starts the match from an exact 64-bit match seed
+(as used by `BatchEnv` and replays).
+
+## Version history
+- v0: stage, movement, stocks and the observation layout (combat fields reserved).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from gymnasium.spaces import Box, MultiBinary
+from gymnasium.utils import EzPickle, seeding
+from pettingzoo import ParallelEnv
+
+from ._actions import check_keys
+from .config import make_config
+from .engine import layout as L
+from .engine.core import Engine
+from .engine.obs import bounds
+from .engine.rng import match_seed
+
+AGENTS = ("player_0", "player_1")
+RESULT_WORDS = {L.R_P0_WINS: ("win", "loss"), L.R_P1_WINS: ("loss", "win"), L.R_DRAW: ("draw", "draw")}
+
+
+class BrawlParallelEnv(ParallelEnv, EzPickle):
+    """One match of Brawl behind PettingZoo's Parallel API (see the module docstring)."""
+
+    metadata = {"name": "brawl_v0", "render_modes": ["human", "rgb_array"], "render_fps": 30,
+                "is_parallelizable": True}
+
+    def __init__(self, render_mode: str | None = None, **cfg: Any):
+        EzPickle.__init__(self, render_mode=render_mode, **cfg)
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"unknown render_mode {render_mode!r}; allowed: None, "
+                             + ", ".join(repr(m) for m in self.metadata["render_modes"]))
+        self.render_mode = render_mode
+        self.config = make_config(**cfg)
+        self.engine = Engine(1, self.config)
+        self.possible_agents = list(AGENTS)
+        self.agents: list[str] = []
+        low, high = bounds()
+        self._observation_spaces = {a: Box(low, high, dtype=np.float32) for a in AGENTS}
+        self._action_spaces = {a: MultiBinary(L.N_KEYS) for a in AGENTS}
+        self._np_random: np.random.Generator | None = None
+
+    # -- spaces ------------------------------------------------------------------------------------
+    def _check_agent(self, agent: str) -> None:
+        if agent not in self._observation_spaces:
+            raise ValueError(f"unknown agent {agent!r}; agents are {list(AGENTS)}")
+
+    def observation_space(self, agent: str) -> Box:
+        self._check_agent(agent)
+        return self._observation_spaces[agent]
+
+    def action_space(self, agent: str) -> MultiBinary:
+        self._check_agent(agent)
+        return self._action_spaces[agent]
+
+    # -- episode -----------------------------------------------------------------------------------
+    def reset(self, seed: int | None = None, options: dict | None = None):
+        options = dict(options or {})
+        exact = options.pop("match_seed", None)
+        if options:
+            raise ValueError(f"unknown reset option(s) {sorted(options)}; allowed: ['match_seed']")
+        if seed is not None:
+            self._np_random, _ = seeding.np_random(seed)
+        if exact is not None:
+            mseed = int(exact)
+        elif seed is not None:
+            mseed = match_seed(seed, 0)
+        else:
+            if self._np_random is None:
+                self._np_random, _ = seeding.np_random()
+            mseed = int(self._np_random.integers(0, 2**63))
+        self.engine.reset(np.array([mseed], dtype=np.uint64))
+        self.match_seed = mseed
+        self.agents = list(AGENTS)
+        obs = self.engine.state.obs[0]
+        return ({a: obs[i].copy() for i, a in enumerate(AGENTS)}, {a: {"events": {}} for a in AGENTS})
+
+    def step(self, actions: dict):
+        if not self.agents:
+            raise RuntimeError("the match is over (or never started): call reset() before step()")
+        if not isinstance(actions, dict):
+            raise TypeError(f"actions must be a dict {{agent: keys}} for {list(AGENTS)}; got {type(actions).__name__}")
+        if actions.keys() != self._observation_spaces.keys():
+            unknown = sorted(set(actions) - set(AGENTS))
+            missing = sorted(set(AGENTS) - set(actions))
+            raise ValueError(f"actions must name exactly {list(AGENTS)}; unknown: {unknown}, missing: {missing}")
+        keys = self.engine.keys
+        keys[0, 0] = check_keys(actions["player_0"], "player_0")
+        keys[0, 1] = check_keys(actions["player_1"], "player_1")
+        out = self.engine.step(auto_reset=False)
+        st = self.engine.state
+        obs = st.obs[0]
+        ev = st.ev[0]
+        observations = {AGENTS[0]: obs[0].copy(), AGENTS[1]: obs[1].copy()}
+        rewards = {AGENTS[0]: float(out.reward[0, 0]), AGENTS[1]: float(out.reward[0, 1])}
+        term, trunc = bool(out.terminated[0]), bool(out.truncated[0])
+        infos = {}
+        for i, a in enumerate(AGENTS):
+            nz = np.flatnonzero(ev[i])
+            infos[a] = {"events": {L.EVENT_NAMES[k]: float(ev[i, k]) for k in nz}}
+        if term or trunc:
+            words = RESULT_WORDS[int(out.result[0])]
+            for i, a in enumerate(AGENTS):
+                infos[a]["result"] = words[i]
+                infos[a]["stats"] = {name: float(out.final_stats[0, i, k]) for k, name in enumerate(L.STAT_NAMES)}
+            self.agents = []
+        return (observations, rewards, {a: term for a in AGENTS}, {a: trunc for a in AGENTS}, infos)
+
+    def render(self):
+        if self.render_mode is None:
+            return None
+        raise NotImplementedError("rendering is not built yet: it comes with brawl_env.render")
+
+    def close(self) -> None:
+        pass
+
+
+def parallel_env(**cfg: Any) -> BrawlParallelEnv:
+    """A Parallel-API Brawl env (see ``brawl_env.parallel``'s module docstring for the arguments)."""
+    return BrawlParallelEnv(**cfg)
+
+
+def env(**cfg: Any):
+    """An AEC-API Brawl env, derived from the parallel one (PettingZoo's ``parallel_to_aec``)."""
+    from pettingzoo.utils.conversions import parallel_to_aec
+
+    return parallel_to_aec(parallel_env(**cfg))
+
+
+raw_env = BrawlParallelEnv

@@ -1,0 +1,376 @@
+"""Environment benchmark: how fast the game runs through each of its doors.
+
+One implementation, two entry points: ``brawl-league bench env`` and ``python benchmarks/bench_env.py``.
+Method (STYLE.md, "Benchmarks live apart from tests"): compile warm-up excluded from throughput figures,
+random key presses generated beforehand, a fixed wall time per measurement, the median over several
+repeats, and machine info recorded beside the numbers.
+
+``brawl_env`` is imported inside the measuring functions only, so importing this module compiles nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+AGENTS = ("player_0", "player_1")
+N_KEYS = 10
+BATCH_SIZES = (1, 64, 1024)
+
+# Steps between clock reads in the throughput loops: a clock read per step would be a visible share of a
+# ~30 us step, and checking every CHUNK steps overshoots a 2 s window by well under a millisecond.
+CHUNK = 64
+
+# Number of distinct random action frames cycled by the throughput loops.
+PARALLEL_ACTION_FRAMES = 4096
+BATCH_ACTION_FRAMES = 128
+
+QUICK_SECONDS = 0.25
+QUICK_REPEATS = 1
+
+SUBPROCESS_TIMEOUT_S = 900
+
+# Child-process snippets print one float (seconds) as their last stdout line. Timing happens inside the
+# child, so interpreter start-up is not counted.
+_IMPORT_SNIPPET = """
+import time
+t0 = time.perf_counter()
+import brawl_env
+print(repr(time.perf_counter() - t0))
+"""
+
+_FIRST_STEP_SNIPPET = """
+import time
+t0 = time.perf_counter()
+import numpy as np
+import brawl_env
+e = brawl_env.parallel_env()
+e.reset(seed=0)
+e.step({a: np.zeros(10, dtype=np.uint8) for a in e.agents})
+print(repr(time.perf_counter() - t0))
+"""
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A target a figure is judged against."""
+
+    key: str
+    label: str
+    unit: str
+    target: float | None = None
+    higher_is_better: bool = True
+
+    def met(self, value: float) -> bool | None:
+        """True/False against the target, None when the figure has no target."""
+        if self.target is None:
+            return None
+        return value >= self.target if self.higher_is_better else value <= self.target
+
+    def describe(self) -> str:
+        if self.target is None:
+            return "-"
+        sign = ">=" if self.higher_is_better else "<="
+        return f"{sign} {_fmt(self.target)}"
+
+
+FIGURES: tuple[Goal, ...] = (
+    Goal("parallel_steps_per_s", "PettingZoo parallel env", "steps/s", 30_000),
+    Goal("reset_ms", "parallel env reset", "ms", 1.0, higher_is_better=False),
+    Goal("batch_match_steps_per_s_n1", "BatchEnv N=1", "match-steps/s"),
+    Goal("batch_match_steps_per_s_n64", "BatchEnv N=64", "match-steps/s"),
+    Goal("batch_match_steps_per_s_n1024", "BatchEnv N=1024", "match-steps/s", 1_000_000),
+    Goal("batch_state_bytes_per_match", "BatchEnv state per match", "B", 4096, higher_is_better=False),
+    Goal("import_s", "import brawl_env (warm cache)", "s", 1.0, higher_is_better=False),
+    Goal("first_compile_s", "import to first step (cold cache)", "s"),
+)
+
+Progress = Callable[[str], None]
+
+
+def _fmt(x: float) -> str:
+    if x >= 100:
+        return f"{x:,.0f}"
+    if x >= 1:
+        return f"{x:.2f}"
+    return f"{x:.3g}"
+
+
+def _median(samples: list[float]) -> float:
+    return float(statistics.median(samples))
+
+
+def _noop(_: str) -> None:
+    pass
+
+
+# ---------------------------------------------------------------------------------------------------------
+# machine info
+
+
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo, falling back to what ``platform`` knows."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def machine_info() -> dict[str, Any]:
+    """Where and with what the figures were taken; recorded beside every result."""
+    import numba  # lazy: importing numba takes a noticeable fraction of a second
+
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu_model(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "numba": numba.__version__,
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------
+# fresh-process figures
+
+
+def _run_child(snippet: str, env: dict[str, str] | None = None) -> float:
+    """Run ``snippet`` in a fresh interpreter and return the seconds it printed last."""
+    proc = subprocess.run(
+        [sys.executable, "-c", snippet],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=SUBPROCESS_TIMEOUT_S,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"benchmark child process failed (exit {proc.returncode}):\n{proc.stderr.strip()[-4000:]}"
+        )
+    lines = proc.stdout.strip().splitlines()
+    if not lines:
+        raise RuntimeError(f"benchmark child process printed no timing; stderr:\n{proc.stderr[-4000:]}")
+    return float(lines[-1])
+
+
+def measure_import(repeats: int) -> list[float]:
+    """Seconds for ``import brawl_env`` in fresh processes with the compile cache already warm.
+
+    A first child imports, resets and steps once so that every kernel a first step needs is compiled and
+    cached under the user's normal cache location; the timed children then only import.
+    """
+    _run_child(_FIRST_STEP_SNIPPET)
+    return [_run_child(_IMPORT_SNIPPET) for _ in range(repeats)]
+
+
+def measure_first_compile(repeats: int) -> list[float]:
+    """Seconds from ``import brawl_env`` to the end of the first parallel-env step, nothing cached.
+
+    Each child gets its own empty ``NUMBA_CACHE_DIR``, so every kernel is compiled from scratch.
+    """
+    samples = []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory(prefix="brawl-bench-numba-") as cache_dir:
+            env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
+            samples.append(_run_child(_FIRST_STEP_SNIPPET, env=env))
+    return samples
+
+
+# ---------------------------------------------------------------------------------------------------------
+# in-process figures
+
+
+def measure_parallel(seconds: float, repeats: int, seed: int = 0) -> list[float]:
+    """Steps per second of the PettingZoo parallel env (one match), resetting when the match ends.
+
+    Resets inside the window count towards the wall time but not towards the steps.
+    """
+    import brawl_env
+
+    keys = np.random.default_rng(seed).integers(
+        0, 2, size=(PARALLEL_ACTION_FRAMES, 2, N_KEYS), dtype=np.uint8
+    )
+    env = brawl_env.parallel_env()
+    env.reset(seed=seed)
+    # Warm-up: compile (or load from cache) everything a step and a reset touch.
+    for t in range(CHUNK):
+        if not env.agents:
+            env.reset()
+        env.step({AGENTS[0]: keys[t, 0], AGENTS[1]: keys[t, 1]})
+
+    samples = []
+    t = 0
+    n_frames = keys.shape[0]
+    for _ in range(repeats):
+        env.reset(seed=seed)
+        steps = 0
+        start = time.perf_counter()
+        deadline = start + seconds
+        while True:
+            for _ in range(CHUNK):
+                if not env.agents:
+                    env.reset()
+                env.step({AGENTS[0]: keys[t, 0], AGENTS[1]: keys[t, 1]})
+                t = (t + 1) % n_frames
+            steps += CHUNK
+            now = time.perf_counter()
+            if now >= deadline:
+                break
+        samples.append(steps / (now - start))
+    env.close()
+    return samples
+
+
+def measure_reset(seconds: float, repeats: int) -> list[float]:
+    """Milliseconds per ``env.reset(seed=i)``; each repeat reports the median over a window of resets."""
+    import brawl_env
+
+    env = brawl_env.parallel_env()
+    env.reset(seed=0)  # warm-up
+    samples = []
+    i = 1
+    for _ in range(repeats):
+        times = []
+        deadline = time.perf_counter() + seconds
+        while True:
+            t0 = time.perf_counter()
+            env.reset(seed=i)
+            t1 = time.perf_counter()
+            times.append(t1 - t0)
+            i += 1
+            if t1 >= deadline:
+                break
+        samples.append(1000.0 * _median(times))
+    env.close()
+    return samples
+
+
+def measure_batch(n: int, seconds: float, repeats: int, seed: int = 0) -> tuple[list[float], int]:
+    """Match-steps per second of ``BatchEnv(n)`` (n matches times steps over wall time), and its state size.
+
+    Returns the per-repeat samples and ``env.state_nbytes()``. Actions are a preallocated
+    (K, n, 2, 10) uint8 array cycled over K frames; the env auto-resets finished matches itself.
+    """
+    import brawl_env
+
+    actions = np.random.default_rng(seed).integers(
+        0, 2, size=(BATCH_ACTION_FRAMES, n, 2, N_KEYS), dtype=np.uint8
+    )
+    env = brawl_env.BatchEnv(n, seed=seed)
+    env.reset(seed=seed)
+    for k in range(CHUNK):  # warm-up
+        env.step(actions[k % BATCH_ACTION_FRAMES])
+
+    samples = []
+    k = 0
+    for _ in range(repeats):
+        steps = 0
+        start = time.perf_counter()
+        deadline = start + seconds
+        while True:
+            for _ in range(CHUNK):
+                env.step(actions[k])
+                k = (k + 1) % BATCH_ACTION_FRAMES
+            steps += CHUNK
+            now = time.perf_counter()
+            if now >= deadline:
+                break
+        samples.append(n * steps / (now - start))
+    nbytes = int(env.state_nbytes())
+    close = getattr(env, "close", None)
+    if callable(close):
+        close()
+    return samples, nbytes
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the whole benchmark
+
+
+def run_env_bench(
+    seconds: float = 2.0,
+    repeats: int = 5,
+    quick: bool = False,
+    progress: Progress = _noop,
+) -> dict[str, Any]:
+    """Measure every environment figure and return one flat, JSON-ready dict.
+
+    Figures are medians over ``repeats``; the raw per-repeat values are kept under ``"samples"``.
+    ``quick`` shortens everything to a smoke run (``QUICK_SECONDS``, ``QUICK_REPEATS``).
+    """
+    if quick:
+        seconds, repeats = min(seconds, QUICK_SECONDS), QUICK_REPEATS
+    if seconds <= 0:
+        raise ValueError(f"seconds must be > 0, got {seconds}")
+    if repeats < 1:
+        raise ValueError(f"repeats must be >= 1, got {repeats}")
+
+    samples: dict[str, list[float]] = {}
+
+    progress("import brawl_env in fresh processes (warm cache)")
+    samples["import_s"] = measure_import(repeats)
+    progress("import to first step in fresh processes (cold cache, compiles everything)")
+    samples["first_compile_s"] = measure_first_compile(repeats)
+    progress("PettingZoo parallel env steps")
+    samples["parallel_steps_per_s"] = measure_parallel(seconds, repeats)
+    progress("PettingZoo parallel env resets")
+    samples["reset_ms"] = measure_reset(seconds, repeats)
+    nbytes = 0
+    for n in BATCH_SIZES:
+        progress(f"BatchEnv N={n} steps")
+        samples[f"batch_match_steps_per_s_n{n}"], nbytes = measure_batch(n, seconds, repeats)
+
+    result: dict[str, Any] = {key: _median(values) for key, values in samples.items()}
+    # State size from the largest batch, so fixed per-env overhead is spread as it is in training.
+    result["batch_state_bytes_per_match"] = nbytes / BATCH_SIZES[-1]
+    result.update(machine_info())
+    result.update(
+        {
+            "seconds": seconds,
+            "repeats": repeats,
+            "quick": quick,
+            "goals_met": {g.key: g.met(result[g.key]) for g in FIGURES if g.target is not None},
+            "samples": samples,
+        }
+    )
+    return result
+
+
+def render_table(result: dict[str, Any]) -> Any:
+    """A rich table of figure, median, goal and whether the goal is met."""
+    from rich.table import Table
+
+    table = Table(
+        title=(
+            f"brawl-league bench env  ({result['cpu']}, {result['cores']} cores, "
+            f"python {result['python']}, numba {result['numba']}, {result['date']}; "
+            f"median of {result['repeats']} x {result['seconds']:g} s)"
+        ),
+        title_justify="left",
+    )
+    table.add_column("figure (JSON key)")
+    table.add_column("median", justify="right", no_wrap=True)
+    table.add_column("goal", justify="right", no_wrap=True)
+    table.add_column("met", no_wrap=True)
+    for g in FIGURES:
+        value = result[g.key]
+        met = g.met(value)
+        met_text = "-" if met is None else ("[green]met[/green]" if met else "[red]not met[/red]")
+        table.add_row(f"{g.label}\n[dim]{g.key}[/dim]", f"{_fmt(value)} {g.unit}", g.describe(), met_text)
+    return table

@@ -1,0 +1,108 @@
+"""The ``brawl-league`` command's shell: help, version, the bench options, and a cheap import."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from importlib.metadata import version
+
+import pytest
+from typer.testing import CliRunner
+
+from league import bench
+from league.cli import app
+
+runner = CliRunner()
+WIDE = {"COLUMNS": "200", "TERMINAL_WIDTH": "200", "NO_COLOR": "1"}
+
+
+def test_help_lists_bench() -> None:
+    result = runner.invoke(app, ["--help"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert "bench" in result.output
+    assert "--version" in result.output
+
+
+def test_version_prints_distribution_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"brawl-league {version('brawl-league')}"
+    assert version("brawl-league") == "0.1.0"
+
+
+def test_bench_env_help_lists_options() -> None:
+    result = runner.invoke(app, ["bench", "env", "--help"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    for option in ("--json", "--quick", "--seconds", "--repeats"):
+        assert option in result.output
+
+
+def test_bench_help_lists_env() -> None:
+    result = runner.invoke(app, ["bench", "--help"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert "env" in result.output
+
+
+def _fake_result() -> dict:
+    figures = {
+        "import_s": 0.4,
+        "first_compile_s": 12.0,
+        "parallel_steps_per_s": 45_000.0,
+        "reset_ms": 2.0,
+        "batch_match_steps_per_s_n1": 50_000.0,
+        "batch_match_steps_per_s_n64": 900_000.0,
+        "batch_match_steps_per_s_n1024": 1_500_000.0,
+        "batch_state_bytes_per_match": 1024.0,
+    }
+    info = {"cores": 2, "cpu": "test cpu", "python": "3.11", "numpy": "2", "numba": "0.6", "date": "today"}
+    return {**figures, **info, "seconds": 2.0, "repeats": 5, "quick": False}
+
+
+def test_bench_env_json_writes_only_one_json_object(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fake_run(seconds: float, repeats: int, quick: bool, progress) -> dict:  # noqa: ANN001
+        progress("a step that reports progress")
+        print("stray print from the engine")
+        return {**_fake_result(), "seconds": seconds, "repeats": repeats, "quick": quick}
+
+    monkeypatch.setattr(bench, "run_env_bench", fake_run)
+    result = runner.invoke(app, ["bench", "env", "--json", "--seconds", "0.5", "--repeats", "3"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)  # fails if anything else reached stdout
+    assert payload["seconds"] == 0.5 and payload["repeats"] == 3 and payload["quick"] is False
+
+
+def test_bench_table_judges_goals() -> None:
+    from rich.console import Console
+
+    console = Console(width=200, record=True, color_system=None)
+    console.print(bench.render_table(_fake_result()))
+    text = console.export_text()
+    assert "not met" in text  # reset_ms 2.0 > 1 ms
+    assert "met" in text
+    goals = {g.key: g for g in bench.FIGURES}
+    assert goals["parallel_steps_per_s"].met(30_000.0) is True
+    assert goals["reset_ms"].met(1.5) is False
+    assert goals["first_compile_s"].met(99.0) is None
+
+
+def test_run_env_bench_rejects_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="repeats"):
+        bench.run_env_bench(seconds=1.0, repeats=0)
+    with pytest.raises(ValueError, match="seconds"):
+        bench.run_env_bench(seconds=0.0, repeats=1)
+
+
+def test_importing_cli_imports_no_engine() -> None:
+    code = textwrap.dedent(
+        """
+        import sys
+        import league.cli
+        heavy = ("numba", "brawl_env", "torch", "league.bench")
+        loaded = sorted(m for m in sys.modules if any(m == h or m.startswith(h + ".") for h in heavy))
+        print(",".join(loaded))
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "", f"league.cli imported heavy modules: {proc.stdout.strip()}"
