@@ -110,10 +110,8 @@ class BrawlParallelEnv(ParallelEnv, EzPickle):
 
     # -- episode -----------------------------------------------------------------------------------
     def reset(self, seed: int | None = None, options: dict | None = None):
-        options = dict(options or {})
-        exact = options.pop("match_seed", None)
-        if options:
-            raise ValueError(f"unknown reset option(s) {sorted(options)}; allowed: ['match_seed']")
+        # Other option keys are ignored: PettingZoo's api_test passes arbitrary options to reset().
+        exact = (options or {}).get("match_seed")
         if seed is not None:
             self._np_random, _ = seeding.np_random(seed)
         if exact is not None:

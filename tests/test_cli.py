@@ -47,7 +47,8 @@ def test_bench_help_lists_env() -> None:
 
 def _fake_result() -> dict:
     figures = {
-        "import_s": 0.4,
+        "import_s": 0.004,
+        "warm_first_step_s": 0.6,
         "first_compile_s": 12.0,
         "parallel_steps_per_s": 45_000.0,
         "reset_ms": 2.0,
@@ -106,3 +107,13 @@ def test_importing_cli_imports_no_engine() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "", f"league.cli imported heavy modules: {proc.stdout.strip()}"
+
+
+def test_bench_env_quick_measures_the_real_engine() -> None:
+    result = runner.invoke(app, ["bench", "env", "--quick", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    for key in ("parallel_steps_per_s", "reset_ms", "batch_match_steps_per_s_n1024", "import_s",
+                "warm_first_step_s", "first_compile_s", "batch_state_bytes_per_match"):
+        assert data[key] > 0, key
+    assert data["cores"] >= 1

@@ -1,0 +1,164 @@
+"""The PettingZoo doors: conformance tests, metadata, infos and bad input."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from pettingzoo.test import api_test, max_cycles_test, parallel_api_test, parallel_seed_test, seed_test
+
+import brawl_env
+from brawl_env.engine import layout as L
+
+
+def test_parallel_api():
+    parallel_api_test(brawl_env.parallel_env(max_frames=300), num_cycles=1000)
+
+
+def test_aec_api():
+    api_test(brawl_env.env(max_frames=300), num_cycles=500)
+
+
+def test_seed():
+    seed_test(lambda: brawl_env.env(max_frames=400), num_cycles=500)
+    parallel_seed_test(lambda: brawl_env.parallel_env(max_frames=400), num_cycles=500)
+
+
+def test_max_cycles_equivalent_is_max_frames():
+    shim = SimpleNamespace(parallel_env=lambda max_cycles: brawl_env.parallel_env(max_frames=max_cycles),
+                           env=lambda max_cycles: brawl_env.env(max_frames=max_cycles))
+    max_cycles_test(shim)
+
+
+def test_metadata_and_spaces():
+    env = brawl_env.parallel_env()
+    assert env.metadata == {"name": "brawl_v0", "render_modes": ["human", "rgb_array"], "render_fps": 30,
+                            "is_parallelizable": True}
+    assert env.possible_agents == ["player_0", "player_1"]
+    for agent in env.possible_agents:
+        assert env.action_space(agent).n == 10
+        assert env.observation_space(agent) is env.observation_space(agent)
+        assert env.observation_space(agent).dtype == np.float32
+
+
+def _idle():
+    return np.zeros(10, np.int8)
+
+
+def test_final_infos_hold_result_and_stats():
+    env = brawl_env.parallel_env(max_frames=40)
+    env.reset(seed=3)
+    for _ in range(40):
+        obs, rew, term, trunc, infos = env.step({"player_0": _idle(), "player_1": _idle()})
+    assert trunc == {"player_0": True, "player_1": True}
+    assert env.agents == []
+    assert infos["player_0"]["result"] == "draw" and infos["player_1"]["result"] == "draw"
+    assert set(infos["player_0"]["stats"]) == set(L.STAT_NAMES)
+    assert infos["player_0"]["stats"]["frames_alive"] == 40.0
+    assert rew == {"player_0": 0.0, "player_1": 0.0}
+
+
+def test_win_reward_and_result_after_stock_out():
+    env = brawl_env.parallel_env(stocks=1)
+    env.reset(seed=5)
+    # player_0 walks off its floor's outer edge and falls out; player_1 idles.
+    right = env.engine.state.pi[0, 0, L.SIDE] == 0
+    walk = np.zeros(10, np.int8)
+    walk[L.K_RIGHT if right else L.K_LEFT] = 1
+    for _ in range(200):
+        obs, rew, term, trunc, infos = env.step({"player_0": walk, "player_1": _idle()})
+        if term["player_0"]:
+            break
+    assert term == {"player_0": True, "player_1": True}
+    assert rew == {"player_0": -1.0, "player_1": 1.0}
+    assert infos["player_0"]["result"] == "loss" and infos["player_1"]["result"] == "win"
+    assert infos["player_0"]["events"]["knocked_out"] == 1.0
+    assert infos["player_1"]["events"]["knockout_dealt"] == 1.0
+
+
+def test_events_name_what_happened():
+    env = brawl_env.parallel_env()
+    env.reset(seed=0)
+    for _ in range(40):  # fall onto the floors
+        env.step({"player_0": _idle(), "player_1": _idle()})
+    jump = _idle()
+    jump[L.K_JUMP] = 1
+    _, _, _, _, infos = env.step({"player_0": jump, "player_1": _idle()})
+    assert infos["player_0"]["events"] == {"jump": 1.0}
+    assert infos["player_1"]["events"] == {}
+
+
+# --- bad input -------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def env():
+    e = brawl_env.parallel_env()
+    e.reset(seed=0)
+    return e
+
+
+@pytest.mark.parametrize("action, match", [
+    (np.zeros(9, np.int8), r"shape \(10,\)"),
+    (np.zeros((2, 10), np.int8), r"shape \(10,\)"),
+    (np.full(10, 2, np.int8), "0 or 1"),
+    (np.full(10, -1, np.int64), "0 or 1"),
+    (np.full(10, 0.5, np.float32), "0 or 1"),
+    (np.array([np.nan] + [0.0] * 9), "0 or 1"),
+])
+def test_bad_action_values_raise(env, action, match):
+    with pytest.raises(ValueError, match=match):
+        env.step({"player_0": action, "player_1": _idle()})
+
+
+def test_bad_action_dtype_raises(env):
+    with pytest.raises(TypeError, match="dtype"):
+        env.step({"player_0": np.array(["1"] * 10), "player_1": _idle()})
+
+
+def test_float_actions_of_exact_zero_one_are_accepted(env):
+    a = np.zeros(10, np.float32)
+    a[L.K_RIGHT] = 1.0
+    env.step({"player_0": a, "player_1": _idle()})
+
+
+def test_unknown_and_missing_agents_raise(env):
+    with pytest.raises(ValueError, match="unknown: \\['player_2'\\]"):
+        env.step({"player_0": _idle(), "player_1": _idle(), "player_2": _idle()})
+    with pytest.raises(ValueError, match="missing: \\['player_1'\\]"):
+        env.step({"player_0": _idle()})
+    with pytest.raises(ValueError, match="unknown agent 'bob'"):
+        env.observation_space("bob")
+    with pytest.raises(ValueError, match="unknown agent"):
+        env.action_space("bob")
+
+
+def test_step_before_reset_and_after_end_raises():
+    e = brawl_env.parallel_env(max_frames=2)
+    with pytest.raises(RuntimeError, match="reset"):
+        e.step({"player_0": _idle(), "player_1": _idle()})
+    e.reset(seed=0)
+    e.step({"player_0": _idle(), "player_1": _idle()})
+    e.step({"player_0": _idle(), "player_1": _idle()})
+    with pytest.raises(RuntimeError, match="reset"):
+        e.step({"player_0": _idle(), "player_1": _idle()})
+    aec = brawl_env.env()
+    with pytest.raises(Exception, match="reset"):
+        aec.step(_idle())
+
+
+def test_unknown_config_keys_and_bad_values_raise():
+    with pytest.raises(ValueError, match=r"unknown env config key\(s\) \['max_cycles'\]; allowed keys: \['damage_tiebreak', 'max_frames', 'stocks'\]"):
+        brawl_env.parallel_env(max_cycles=10)
+    with pytest.raises(ValueError, match="stocks"):
+        brawl_env.parallel_env(stocks=0)
+    with pytest.raises(ValueError, match="max_frames"):
+        brawl_env.parallel_env(max_frames="long")
+    with pytest.raises(ValueError, match="render_mode"):
+        brawl_env.parallel_env(render_mode="ascii")
+
+
+def test_env_pickles():
+    import pickle
+
+    e = pickle.loads(pickle.dumps(brawl_env.parallel_env(max_frames=50)))
+    e.reset(seed=1)
+    assert e.config.max_frames == 50
