@@ -9,6 +9,8 @@ import numpy as np
 
 from ..config import EnvConfig
 from . import layout as L
+from .moves import MoveTable
+from .moves import load as load_moves
 from .obs import OBS_DIM
 from .rng import match_seed
 from .state import State, allocate, nbytes
@@ -18,8 +20,9 @@ from .step import StepOut, allocate_out, reset_batch, step_batch
 class Engine:
     """The state of ``n`` matches plus preallocated step outputs."""
 
-    def __init__(self, n: int, config: EnvConfig):
+    def __init__(self, n: int, config: EnvConfig, moves: MoveTable | None = None):
         self.n = n
+        self.moves = moves if moves is not None else load_moves()
         self.config = config
         self.cfg = np.zeros(L.N_CFG, np.int64)
         self.cfg[L.CFG_MAX_FRAMES] = config.max_frames
@@ -40,7 +43,7 @@ class Engine:
 
     def step(self, auto_reset: bool) -> StepOut:
         """Advance every running match one frame using ``self.keys``."""
-        step_batch(self.state, self.cfg, self.keys, self.out, auto_reset)
+        step_batch(self.state, self.moves, self.cfg, self.keys, self.out, auto_reset)
         return self.out
 
     def nbytes(self) -> int:

@@ -49,8 +49,8 @@ MOVE_NAMES = (
 )
 
 # --- per-player floats: pf[m, p, :] (float64) ----------------------------------------------------------
-PX, PY, VX, VY, DAMAGE, SPAWN_X, SPAWN_Y, KNOCK_VX, KNOCK_VY, MOVE_CHARGE = range(10)
-N_PF = 12  # two spare columns for the combat rules
+PX, PY, VX, VY, DAMAGE, SPAWN_X, SPAWN_Y, MOVE_CHARGE = range(8)
+N_PF = 8
 
 # --- per-player ints: pi[m, p, :] (int32) ----------------------------------------------------------------
 (
@@ -74,12 +74,31 @@ N_PF = 12  # two spare columns for the combat rules
     DROP_TIMER,     # frames during which the platform is ignored after a drop-through
     TAUNT_VARIANT,  # 0-2, drawn from the match generator (for rendering)
     SIDE,           # 0 spawned right, 1 spawned left
-) = range(20)
-N_PI = 24  # four spare columns for the combat rules
+    PHASE,          # row of the current move phase in the move table, -1 when not attacking
+    PHASE_FRAME,    # frames into the current phase
+    PHASE_HIT,      # 1 once the current phase has hit (a phase hits a target at most once)
+    CHARGE_FRAMES,  # frames spent in a charge phase
+    NO_GRAVITY,     # 1 while the current phase hovers
+) = range(25)
+N_PI = 26
 
 # --- per-match floats: mf[m, :] (float64) ------------------------------------------------------------------
 PLAT_X, PLAT_Y, PLAT_VX, PLAT_VY, PLAT_S, PLAT_DIR = range(6)
-N_MF = 64  # the rest is reserved for spawners and loose weapons (combat issue)
+N_MF = 6
+
+# --- items: weapons on the stage, it[m, i, :] (int32) and itf[m, i, :] (float64) ------------------------------
+# Items 0 and 1 are the two spawners (right, left); items 2.. are dropped ("loose") weapons.
+N_SPAWNERS = 2
+N_LOOSE = 4
+N_ITEMS = N_SPAWNERS + N_LOOSE
+# kinds
+I_EMPTY, I_WAITING, I_SHOWING, I_LOOSE = 0, 1, 2, 3
+# int columns
+(IKIND, IWEAPON, ITIMER, IAGE, ILOCK_PLAYER, ILOCK_TIMER, ICOOLDOWN, ISUPPORT, ILIFE) = range(9)
+N_IT = 9
+# float columns
+IX, IY, IVY = range(3)
+N_ITF = 3
 
 # --- per-match ints: mi[m, :] (int64) ------------------------------------------------------------------------
 FRAME, DONE, RESULT, EPISODE = range(4)

@@ -210,9 +210,45 @@ def _write_player(out, base, pf, pi, m, p, stocks0):
         out[base + O_WEAPON + s] = 1.0 if s == weapon else 0.0
 
 
+_SP = WORLD_OFFSETS["spawner1_active"] - WORLD_OFFSETS["spawner0_active"]   # stride of a spawner group
+_LS = WORLD_OFFSETS["loose1_active"] - WORLD_OFFSETS["loose0_active"]         # stride of a loose group
+W_SP0 = WORLD_OFFSETS["spawner0_active"]
+W_LS0 = WORLD_OFFSETS["loose0_active"]
+
+
 @kernel
-def write_obs(pf, pi, mf, mi, cfg, obs, m):
+def _write_items(out, it, itf, m):
+    for i in range(L.N_SPAWNERS):
+        base = W_SP0 + i * _SP
+        kind = it[m, i, L.IKIND]
+        showing = kind == L.I_SHOWING
+        out[base] = 1.0 if showing else 0.0
+        out[base + 1] = _signed(itf[m, i, L.IX], 15.0) if showing else 0.0
+        out[base + 2] = _signed(itf[m, i, L.IY], 9.0) if showing else 0.0
+        w = it[m, i, L.IWEAPON]
+        out[base + 3] = 1.0 if (showing and w == L.W_SPEAR) else 0.0
+        out[base + 4] = 1.0 if (showing and w == L.W_HAMMER) else 0.0
+        if showing:
+            out[base + 5] = _unsigned(it[m, i, L.ITIMER], float(P.SPAWN_DESPAWN))
+        else:
+            out[base + 5] = _unsigned(it[m, i, L.ITIMER], float(P.SPAWN_COOLDOWN_MAX) * P.SPAWN_REDRAW_HI)
+    for j in range(L.N_LOOSE):
+        i = L.N_SPAWNERS + j
+        base = W_LS0 + j * _LS
+        live = it[m, i, L.IKIND] == L.I_LOOSE
+        w = it[m, i, L.IWEAPON]
+        out[base] = 1.0 if live else 0.0
+        out[base + 1] = _signed(itf[m, i, L.IX], 15.0) if live else 0.0
+        out[base + 2] = _signed(itf[m, i, L.IY], 9.0) if live else 0.0
+        out[base + 3] = 1.0 if (live and w == L.W_SPEAR) else 0.0
+        out[base + 4] = 1.0 if (live and w == L.W_HAMMER) else 0.0
+        out[base + 5] = _unsigned(it[m, i, L.ILIFE], float(P.DROPPED_LIFE)) if live else 0.0
+
+
+@kernel
+def write_obs(s, cfg, m):
     """Write both agents' observations of match ``m`` (each sees itself first)."""
+    pf, pi, mf, mi, obs = s.pf, s.pi, s.mf, s.mi, s.obs
     stocks0 = float(max(cfg[L.CFG_STOCKS], 1))
     max_frames = float(max(cfg[L.CFG_MAX_FRAMES], 1))
     for p in range(2):
@@ -229,5 +265,5 @@ def write_obs(pf, pi, mf, mi, cfg, obs, m):
         out[W_PY] = _signed(mf[m, L.PLAT_Y], 2.0)
         out[W_PVX] = _signed(mf[m, L.PLAT_VX], 1.1)
         out[W_PVY] = _signed(mf[m, L.PLAT_VY], 1.1)
-        # Spawner and loose-weapon fields stay 0 until the combat rules fill them.
+        _write_items(out, s.it, s.itf, m)
         out[W_TIME_LEFT] = _unsigned(max_frames - mi[m, L.FRAME], max_frames)

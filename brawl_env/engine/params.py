@@ -57,3 +57,19 @@ TAUNT_VARIANTS = 3
 
 # Contact tolerance: a body whose bottom is within this of a surface top counts as touching it.
 EPS = 1e-9
+
+# --- weapons and spawners (GAME.md "Weapons"; facts section 4) ------------------------------------------
+# Spawner 0 is above the right floor, spawner 1 above the left; the weapon appears resting on the floor
+# at a random x in the range (the original dropped it from 0.15 above).
+SPAWNER_X_RANGES = ((2.6, 6.5), (-6.5, -2.6))
+SPAWNER_FLOOR_TOPS = (FLOOR_R_TOP, FLOOR_L_TOP)
+WEAPON_HALF = 0.415                 # weapon body 0.83 x 0.83
+SPAWN_FIRST_MAX = 350               # first spawn at a uniform frame in [0, 350]
+SPAWN_COOLDOWN_MIN, SPAWN_COOLDOWN_MAX = 500, 700  # each spawner's base cooldown
+SPAWN_REDRAW_LO, SPAWN_REDRAW_HI = 0.5, 1.5        # later waits: base x uniform(0.5, 1.5)
+SPAWN_DESPAWN = 350                 # a spawned weapon nobody takes disappears after this many frames
+SPAWN_PICKUP_LOCK = 36              # frames after a spawn before it can be taken (the original's value)
+PICKUP_HALF_W, PICKUP_HALF_H = 0.75, 0.415  # pickup area 1.5 x 0.83 around the weapon
+DROP_OFFSET_X = -0.1                # a dropped weapon appears just behind the dropper, at its feet
+DROPPED_LIFE = 250
+REPICK_LOCK = 15                    # the dropper cannot take its dropped weapon back for this long

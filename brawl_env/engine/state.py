@@ -20,7 +20,9 @@ class State(NamedTuple):
 
     pf: np.ndarray      # (n, 2, N_PF) float64: positions, velocities, damage ...
     pi: np.ndarray      # (n, 2, N_PI) int32: state machine, timers, counters, keys ...
-    mf: np.ndarray      # (n, N_MF) float64: platform (and later spawners, loose weapons)
+    mf: np.ndarray      # (n, N_MF) float64: the moving platform
+    it: np.ndarray      # (n, N_ITEMS, N_IT) int32: spawners and dropped weapons
+    itf: np.ndarray     # (n, N_ITEMS, N_ITF) float64: their positions
     mi: np.ndarray      # (n, N_MI) int64: frame, done flag, result, episode
     seed: np.ndarray    # (n,) uint64: the match's seed (episodes derive from it)
     rng: np.ndarray     # (n,) uint64: the match's generator state
@@ -35,6 +37,8 @@ def allocate(n: int) -> State:
         pf=np.zeros((n, 2, L.N_PF), np.float64),
         pi=np.zeros((n, 2, L.N_PI), np.int32),
         mf=np.zeros((n, L.N_MF), np.float64),
+        it=np.zeros((n, L.N_ITEMS, L.N_IT), np.int32),
+        itf=np.zeros((n, L.N_ITEMS, L.N_ITF), np.float64),
         mi=np.zeros((n, L.N_MI), np.int64),
         seed=np.zeros(n, np.uint64),
         rng=np.zeros(n, np.uint64),

@@ -5,12 +5,16 @@ Order of the rules inside one frame of one match (``step_match``):
 1. ``load_keys``: latch both players' keys; just-pressed / released come from last frame's keys.
 2. ``move_platform``: the platform moves first, so riders are carried by its displacement.
 3. ``tick_knockout`` then ``apply_controls`` for both players: state machine, velocities.
-4. ``integrate`` for both players: move, land on surfaces, gravity.
-5. (combat, next issue: both players' hitboxes against the pre-step hurtboxes, applied together.)
+   A player who respawns this frame takes no input on it. Attacks start or advance here.
+4. ``resolve_hits``: both players' live hitboxes against both hurtboxes at the pre-step positions,
+   decided together and then applied together (trades happen).
+5. ``integrate`` for both players: move, land on surfaces, gravity.
 6. ``check_blast_zone`` for both players: KO and stock loss.
-7. Frame count, frames-alive statistics, ``check_match_end``, then ``write_obs``.
+7. ``update_items`` (spawners, dropped weapons), then ``drop_and_pickup`` for both players at once.
+8. Frame count, frames-alive statistics, ``check_match_end``, then ``write_obs``.
 
-Within steps 3, 4 and 6 each player's update reads only its own state, so slot order cannot matter.
+Within steps 3, 5 and 6 each player's update reads only its own state (and the platform); steps 4 and 7
+decide for both players from one state before changing anything, so slot order never matters.
 """
 
 from __future__ import annotations
@@ -25,9 +29,11 @@ from . import params as P
 from .obs import write_obs
 from .rng import episode_state, next_u64
 from .rules.input import load_keys
+from .rules.combat import resolve_hits
 from .rules.movement import apply_controls, integrate
 from .rules.stage import SEG_LEN, move_platform, place_platform
 from .rules.stocks import check_blast_zone, check_match_end, place_at_spawn, tick_knockout
+from .rules.weapons import drop_and_pickup, reset_items, update_items
 from .state import State
 
 
@@ -74,7 +80,8 @@ def reset_match(s, cfg, m, episode):
         s.pi[m, p, L.STOCKS] = cfg[L.CFG_STOCKS]
         s.pi[m, p, L.LAST_HDIR] = 1
         place_at_spawn(s.pf, s.pi, m, p)
-    write_obs(s.pf, s.pi, s.mf, s.mi, cfg, s.obs, m)
+    reset_items(s.it, s.itf, s.rng, m)
+    write_obs(s, cfg, m)
 
 
 @kernel
@@ -86,7 +93,7 @@ def reset_batch(s, cfg):
 
 
 @kernel
-def step_match(s, cfg, keys, m):
+def step_match(s, mt, cfg, keys, m):
     """Advance match ``m`` one frame (see the module docstring for the order)."""
     pf, pi, mf, mi, ev, st, rng = s.pf, s.pi, s.mf, s.mi, s.ev, s.st, s.rng
     ev[m] = 0.0
@@ -94,23 +101,26 @@ def step_match(s, cfg, keys, m):
     plat_top0 = mf[m, L.PLAT_Y] + P.PLAT_HALF_H
     pdx, pdy = move_platform(mf, m)
     for p in range(2):
-        tick_knockout(pf, pi, m, p, ev)
-        apply_controls(pf, pi, m, p, rng, ev, st)
+        if not tick_knockout(pf, pi, m, p, ev):
+            apply_controls(pf, pi, mt, m, p, rng, ev, st)
+    resolve_hits(pf, pi, mt, m, ev, st)
     for p in range(2):
         integrate(pf, pi, mf, m, p, pdx, pdy, plat_top0, ev)
     for p in range(2):
         check_blast_zone(pf, pi, m, p, ev, st)
+    update_items(s.it, s.itf, mf, rng, m, pdx, plat_top0)
+    drop_and_pickup(pf, pi, s.it, s.itf, rng, m, ev, st)
     mi[m, L.FRAME] += 1
     for p in range(2):
         pi[m, p, L.STATE_FRAMES] += 1
         if pi[m, p, L.STATE] != L.S_KO:
             st[m, p, L.ST_FRAMES_ALIVE] += 1.0
     check_match_end(pf, pi, mi, cfg, m, ev, st)
-    write_obs(pf, pi, mf, mi, cfg, s.obs, m)
+    write_obs(s, cfg, m)
 
 
 @kernel
-def step_batch(s, cfg, keys, out, auto_reset):
+def step_batch(s, mt, cfg, keys, out, auto_reset):
     """Advance every running match one frame; finished matches report and (optionally) restart."""
     for m in range(s.mi.shape[0]):
         out.reward[m, 0] = 0.0
@@ -120,7 +130,7 @@ def step_batch(s, cfg, keys, out, auto_reset):
         out.result[m] = L.R_NONE
         if s.mi[m, L.DONE] != L.RUNNING:
             continue
-        step_match(s, cfg, keys, m)
+        step_match(s, mt, cfg, keys, m)
         done = s.mi[m, L.DONE]
         if done == L.RUNNING:
             continue

@@ -11,35 +11,12 @@ from ..._jit import kernel
 from .. import layout as L
 from .. import params as P
 from ..rng import randint
+from .combat import advance_attack, try_start_attack
+from .common import ground_state as _ground_state
+from .common import refresh_air_options, set_state
+from .common import toward as _toward
 from .input import direction, held, pressed
 from .stage import collide_floor, lands_on_platform, over_surface, surface_top
-
-
-@kernel
-def _toward(v, target, step):
-    if v < target:
-        return min(v + step, target)
-    return max(v - step, target)
-
-
-@kernel
-def set_state(pi, m, p, s, timer):
-    """Players: enter state ``s`` for ``timer`` frames (0 for untimed states)."""
-    pi[m, p, L.STATE] = s
-    pi[m, p, L.TIMER] = timer
-    pi[m, p, L.STATE_FRAMES] = 0
-
-
-@kernel
-def refresh_air_options(pi, m, p):
-    """Players: touching ground (or walking off it) restores 2 air jumps and 1 recovery."""
-    pi[m, p, L.JUMPS_LEFT] = P.AIR_JUMPS
-    pi[m, p, L.RECOVERIES_LEFT] = P.RECOVERIES
-
-
-@kernel
-def _ground_state(dirn):
-    return L.S_WALKING if dirn != 0 else L.S_STANDING
 
 
 @kernel
@@ -99,7 +76,7 @@ def _jump(pf, pi, m, p, ev, st):
 
 
 @kernel
-def _ground_controls(pf, pi, m, p, rng, ev, st, dirn):
+def _ground_controls(pf, pi, mt, m, p, rng, ev, st, dirn):
     """Players: a grounded, controllable player. Checks in the original's order: jump, fell off,
     dodge, attack, then (ours) drop through the platform, taunt, and finally walking and running."""
     s = pi[m, p, L.STATE]
@@ -119,7 +96,8 @@ def _ground_controls(pf, pi, m, p, rng, ev, st, dirn):
     if dirn == 0 and dash and pi[m, p, L.DODGE_COOLDOWN] == 0:
         _start_dodge(pf, pi, m, p, P.DODGE_COOLDOWN_GROUND, ev, st)
         return
-    # (The combat rules start ground attacks here.)
+    if try_start_attack(pf, pi, mt, m, p, True, dirn, ev, st):
+        return
     if sup == L.SUP_PLATFORM and pressed(pi, m, p, L.K_DOWN):
         set_state(pi, m, p, L.S_IN_AIR, 0)
         pi[m, p, L.SUPPORT] = L.SUP_NONE
@@ -156,7 +134,7 @@ def _ground_controls(pf, pi, m, p, rng, ev, st, dirn):
 
 
 @kernel
-def _air_controls(pf, pi, m, p, ev, st, dirn):
+def _air_controls(pf, pi, mt, m, p, ev, st, dirn):
     """Players: an airborne, controllable player: air turn, fast-fall and drift, jump, air dodge."""
     if dirn != 0 and dirn != pi[m, p, L.FACING]:
         set_state(pi, m, p, L.S_AIR_TURNAROUND, 1)
@@ -164,7 +142,7 @@ def _air_controls(pf, pi, m, p, ev, st, dirn):
         pf[m, p, L.VX] = pf[m, p, L.VX] / P.AIR_TURN_DIVISOR
         return
     if held(pi, m, p, L.K_DOWN) and pf[m, p, L.VY] < 0.0:
-        pf[m, p, L.VY] -= P.FAST_FALL_ACCEL
+        pf[m, p, L.VY] = max(pf[m, p, L.VY] - P.FAST_FALL_ACCEL, -P.FAST_FALL_SPEED)
     if dirn != 0:
         pf[m, p, L.VX] = _toward(pf[m, p, L.VX], dirn * P.WALK_SPEED, P.AIR_ACCEL)
     if pressed(pi, m, p, L.K_JUMP) and pi[m, p, L.JUMP_COOLDOWN] <= 0 and pi[m, p, L.JUMPS_LEFT] > 0:
@@ -175,11 +153,11 @@ def _air_controls(pf, pi, m, p, ev, st, dirn):
     if pressed(pi, m, p, L.K_DASH) and pi[m, p, L.DODGE_COOLDOWN] == 0:
         _start_dodge(pf, pi, m, p, P.DODGE_COOLDOWN_AIR, ev, st)
         return
-    # (The combat rules start aerials, recovery and ground-pound here.)
+    try_start_attack(pf, pi, mt, m, p, False, dirn, ev, st)
 
 
 @kernel
-def apply_controls(pf, pi, m, p, rng, ev, st):
+def apply_controls(pf, pi, mt, m, p, rng, ev, st):
     """Players: one frame of the state machine (facts section 2), from keys to state and velocity."""
     s = pi[m, p, L.STATE]
     if s == L.S_KO:
@@ -199,9 +177,11 @@ def apply_controls(pf, pi, m, p, rng, ev, st):
             set_state(pi, m, p, s, 0)
 
     if _is_ground_control_state(s):
-        _ground_controls(pf, pi, m, p, rng, ev, st, dirn)
+        _ground_controls(pf, pi, mt, m, p, rng, ev, st, dirn)
     elif s == L.S_IN_AIR:
-        _air_controls(pf, pi, m, p, ev, st, dirn)
+        _air_controls(pf, pi, mt, m, p, ev, st, dirn)
+    elif s == L.S_ATTACK:
+        advance_attack(pf, pi, mt, m, p, dirn)
     elif s == L.S_DODGE:
         pf[m, p, L.VX] = 0.0
         pf[m, p, L.VY] = 0.0
@@ -215,7 +195,7 @@ def apply_controls(pf, pi, m, p, rng, ev, st):
         pf[m, p, L.VX] = _toward(pf[m, p, L.VX], 0.0, P.GROUND_STOP)
     elif s == L.S_STUN:
         pf[m, p, L.VX] = _toward(pf[m, p, L.VX], 0.0, P.STUN_DRIFT_DAMP)
-    # S_AIR_TURNAROUND: a one-frame state with no control; S_ATTACK belongs to the combat rules.
+    # S_AIR_TURNAROUND: a one-frame state with no control.
 
 
 @kernel
@@ -281,8 +261,8 @@ def integrate(pf, pi, mf, m, p, pdx, pdy, plat_top0, ev):
             pf[m, p, L.VY] = -vy * P.STUN_BOUNCE  # a stunned body bounces off the floor
         else:
             _land(pf, pi, m, p, landed_on, ev)
-    if pi[m, p, L.SUPPORT] == L.SUP_NONE and s != L.S_DODGE:
+    if pi[m, p, L.SUPPORT] == L.SUP_NONE and s != L.S_DODGE and pi[m, p, L.NO_GRAVITY] == 0:
         vy = pf[m, p, L.VY] - P.GRAVITY * P.DT
-        fast = s == L.S_IN_AIR and held(pi, m, p, L.K_DOWN)
+        fast = (s == L.S_IN_AIR or s == L.S_AIR_TURNAROUND) and held(pi, m, p, L.K_DOWN)
         cap = P.FAST_FALL_SPEED if fast else P.MAX_FALL_SPEED
         pf[m, p, L.VY] = max(vy, -cap)

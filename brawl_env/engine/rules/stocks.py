@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..._jit import kernel
 from .. import layout as L
 from .. import params as P
-from .movement import set_state
+from .common import clear_attack, set_state
 
 
 @kernel
@@ -23,8 +23,7 @@ def check_blast_zone(pf, pi, m, p, ev, st):
     pi[m, p, L.STOCKS] -= 1
     pi[m, p, L.SUPPORT] = L.SUP_NONE
     pi[m, p, L.WEAPON] = L.W_PUNCH
-    pi[m, p, L.MOVE] = 0
-    pi[m, p, L.MOVE_FRAME] = 0
+    clear_attack(pf, pi, m, p)
     pf[m, p, L.VX] = 0.0
     pf[m, p, L.VY] = 0.0
     ev[m, p, L.EV_KNOCKED_OUT] = 1.0
@@ -41,8 +40,6 @@ def place_at_spawn(pf, pi, m, p):
     pf[m, p, L.VX] = 0.0
     pf[m, p, L.VY] = 0.0
     pf[m, p, L.DAMAGE] = 0.0
-    pf[m, p, L.KNOCK_VX] = 0.0
-    pf[m, p, L.KNOCK_VY] = 0.0
     pf[m, p, L.MOVE_CHARGE] = 0.0
     pi[m, p, L.FACING] = -1 if pf[m, p, L.SPAWN_X] > 0.0 else 1
     pi[m, p, L.SUPPORT] = L.SUP_NONE
@@ -50,8 +47,7 @@ def place_at_spawn(pf, pi, m, p):
     pi[m, p, L.RECOVERIES_LEFT] = 0
     pi[m, p, L.JUMP_COOLDOWN] = 0
     pi[m, p, L.WEAPON] = L.W_PUNCH
-    pi[m, p, L.MOVE] = 0
-    pi[m, p, L.MOVE_FRAME] = 0
+    clear_attack(pf, pi, m, p)
     pi[m, p, L.DROP_TIMER] = 0
     set_state(pi, m, p, L.S_IN_AIR, 0)
 
@@ -59,15 +55,19 @@ def place_at_spawn(pf, pi, m, p):
 @kernel
 def tick_knockout(pf, pi, m, p, ev):
     """Players: count down a knocked-out player; after 90 frames it respawns with 90 frames of
-    invulnerability, damage 0 and a Punch (only while it has stocks left)."""
+    invulnerability (the respawn frame is the first), damage 0 and a Punch (while it has stocks left).
+
+    Returns True on the respawn frame: the player takes no input on the frame it appears.
+    """
     if pi[m, p, L.STATE] != L.S_KO:
-        return
+        return False
     pi[m, p, L.TIMER] -= 1
     if pi[m, p, L.TIMER] > 0 or pi[m, p, L.STOCKS] <= 0:
-        return
+        return False
     place_at_spawn(pf, pi, m, p)
     pi[m, p, L.INVULN_TIMER] = P.RESPAWN_INVULN_FRAMES
     ev[m, p, L.EV_RESPAWNED] = 1.0
+    return True
 
 
 @kernel
