@@ -247,23 +247,31 @@ def _write_items(out, it, itf, m):
 
 @kernel
 def write_obs(s, cfg, m):
-    """Write both agents' observations of match ``m`` (each sees itself first)."""
+    """Write both agents' observations of match ``m`` (each sees itself first).
+
+    Each player block and the world's item fields are computed once and copied to the other view.
+    """
     pf, pi, mf, mi, obs = s.pf, s.pi, s.mf, s.mi, s.obs
     stocks0 = float(max(cfg[L.CFG_STOCKS], 1))
     max_frames = float(max(cfg[L.CFG_MAX_FRAMES], 1))
-    for p in range(2):
-        q = 1 - p
-        out = obs[m, p]
-        _write_player(out, ME_BASE, pf, pi, m, p, stocks0)
-        _write_player(out, OPP_BASE, pf, pi, m, q, stocks0)
-        dx = pf[m, q, L.PX] - pf[m, p, L.PX]
-        dy = pf[m, q, L.PY] - pf[m, p, L.PY]
-        out[W_DX] = _signed(dx, 30.0)
-        out[W_DY] = _signed(dy, 17.0)
-        out[W_DIST] = _unsigned(np.sqrt(dx * dx + dy * dy), 34.0)
-        out[W_PX] = _signed(mf[m, L.PLAT_X], 2.0)
-        out[W_PY] = _signed(mf[m, L.PLAT_Y], 2.0)
-        out[W_PVX] = _signed(mf[m, L.PLAT_VX], 1.1)
-        out[W_PVY] = _signed(mf[m, L.PLAT_VY], 1.1)
-        _write_items(out, s.it, s.itf, m)
-        out[W_TIME_LEFT] = _unsigned(max_frames - mi[m, L.FRAME], max_frames)
+    a = obs[m, 0]
+    b = obs[m, 1]
+    _write_player(a, ME_BASE, pf, pi, m, 0, stocks0)
+    _write_player(b, ME_BASE, pf, pi, m, 1, stocks0)
+    a[OPP_BASE:OPP_BASE + PLAYER_BLOCK] = b[ME_BASE:ME_BASE + PLAYER_BLOCK]
+    b[OPP_BASE:OPP_BASE + PLAYER_BLOCK] = a[ME_BASE:ME_BASE + PLAYER_BLOCK]
+    dx = pf[m, 1, L.PX] - pf[m, 0, L.PX]
+    dy = pf[m, 1, L.PY] - pf[m, 0, L.PY]
+    a[W_DX] = _signed(dx, 30.0)
+    a[W_DY] = _signed(dy, 17.0)
+    a[W_DIST] = _unsigned(np.sqrt(dx * dx + dy * dy), 34.0)
+    b[W_DX] = -a[W_DX]
+    b[W_DY] = -a[W_DY]
+    b[W_DIST] = a[W_DIST]
+    a[W_PX] = _signed(mf[m, L.PLAT_X], 2.0)
+    a[W_PY] = _signed(mf[m, L.PLAT_Y], 2.0)
+    a[W_PVX] = _signed(mf[m, L.PLAT_VX], 1.1)
+    a[W_PVY] = _signed(mf[m, L.PLAT_VY], 1.1)
+    _write_items(a, s.it, s.itf, m)
+    a[W_TIME_LEFT] = _unsigned(max_frames - mi[m, L.FRAME], max_frames)
+    b[W_PX:] = a[W_PX:]

@@ -130,18 +130,27 @@ def _touches(pf, itf, m, p, i):
 
 
 @kernel
-def _wants(pi, it, m, p, i):
-    """Weapons: player ``p`` asks for item ``i`` this frame (H pressed; held is enough at a spawner)."""
-    if not _can_handle(pi, m, p) or pi[m, p, L.WEAPON] != L.W_PUNCH:
-        return False
+def _wants(pi, it, m, p, i, fresh):
+    """Weapons: player ``p`` (empty-handed, free to act, H down) asks for item ``i``; a dropped weapon
+    needs a fresh press of H and is locked to its dropper for 15 frames, a spawner's needs H held."""
     kind = it[m, i, L.IKIND]
     if kind == L.I_SHOWING:
-        return it[m, i, L.IAGE] >= P.SPAWN_PICKUP_LOCK and held(pi, m, p, L.K_PICKUP)
+        return it[m, i, L.IAGE] >= P.SPAWN_PICKUP_LOCK
     if kind == L.I_LOOSE:
-        if it[m, i, L.ILOCK_TIMER] > 0 and it[m, i, L.ILOCK_PLAYER] == p:
-            return False
-        return pressed(pi, m, p, L.K_PICKUP)
+        return fresh and not (it[m, i, L.ILOCK_TIMER] > 0 and it[m, i, L.ILOCK_PLAYER] == p)
     return False
+
+
+@kernel
+def _choose(pf, pi, it, itf, m, p):
+    """Weapons: the first item player ``p`` asks for and touches this frame, or -1."""
+    if not held(pi, m, p, L.K_PICKUP) or pi[m, p, L.WEAPON] != L.W_PUNCH or not _can_handle(pi, m, p):
+        return -1
+    fresh = pressed(pi, m, p, L.K_PICKUP)
+    for i in range(L.N_ITEMS):
+        if _wants(pi, it, m, p, i, fresh) and _touches(pf, itf, m, p, i):
+            return i
+    return -1
 
 
 @kernel
@@ -174,13 +183,8 @@ def drop_and_pickup(pf, pi, it, itf, rng, m, ev, st):
             ev[m, p, L.EV_DROP] = 1.0
     # Pickups: each player takes the first touching item it asks for; a contested item goes to the
     # nearer player (a coin from the match generator on an exact tie).
-    choice0 = -1
-    choice1 = -1
-    for i in range(L.N_ITEMS):
-        if choice0 < 0 and _wants(pi, it, m, 0, i) and _touches(pf, itf, m, 0, i):
-            choice0 = i
-        if choice1 < 0 and _wants(pi, it, m, 1, i) and _touches(pf, itf, m, 1, i):
-            choice1 = i
+    choice0 = _choose(pf, pi, it, itf, m, 0)
+    choice1 = _choose(pf, pi, it, itf, m, 1)
     if choice0 >= 0 and choice0 == choice1:
         d0 = abs(pf[m, 0, L.PX] - itf[m, choice0, L.IX])
         d1 = abs(pf[m, 1, L.PX] - itf[m, choice0, L.IX])
