@@ -34,9 +34,11 @@ A match terminates on the frame a player loses its last stock and is truncated a
 Both agents are then done together and `env.agents` becomes empty; call `reset()` to play again.
 
 ## Infos
-Every step, `infos[agent]["events"]` maps the names of this frame's non-zero events (from that agent's
-point of view: `jump`, `landed`, `dodge`, `knocked_out`, `knockout_dealt`, `respawned`, ...) to their
-values. On the final frame `infos[agent]` also holds `result` (`"win"`, `"loss"` or `"draw"`) and
+Every step, `infos[agent]["events"]` maps the names of this frame's non-zero events, from that agent's
+point of view, to their values: `damage_dealt` / `damage_taken` (points), `hit_landed` / `hit_taken`,
+`combo_landed` / `combo_taken` (hits on a stunned player), `knockout_dealt` / `knocked_out`,
+`weapon_pickup` (1 spear, 2 hammer) with `pickup_source` (1 spawner, 2 dropped weapon), `weapon_drop`,
+`dodge`, `attack_started` (the move slot, 1-11), `jump`, `landed`, `respawned`, `won` / `lost` / `drawn`. On the final frame `infos[agent]` also holds `result` (`"win"`, `"loss"` or `"draw"`) and
 `stats` (damage dealt and taken, knockouts, stocks left, weapon pickups, attacks started, hits landed,
 frames alive, dodges, jumps).
 
@@ -51,7 +53,7 @@ Unknown arguments raise `ValueError` listing the allowed ones. Seeding goes only
 (as used by `BatchEnv` and replays).
 
 ## Version history
-- v0: stage, movement, stocks and the observation layout (combat fields reserved).
+- v0: stage, movement, stocks; 33 moves from frame data with simultaneous hits; weapons and spawners.
 """
 
 from __future__ import annotations

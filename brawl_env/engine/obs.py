@@ -83,7 +83,8 @@ for _i in range(N_SPAWNERS):
         _f(f"spawner{_i}_y", 9.0, f"spawner {_i} weapon y"),
         _f(f"spawner{_i}_weapon", 1.0, f"spawner {_i} weapon type, one-hot (spear, hammer)", signed=False,
            size=2, kind="onehot"),
-        _f(f"spawner{_i}_timer", 1.0, f"spawner {_i}: fraction of its current wait or lifetime left",
+        _f(f"spawner{_i}_timer", 1.0,
+           f"spawner {_i}: showing, despawn frames left / 350; waiting, frames to the next spawn / 1050",
            signed=False),
     ]
 for _i in range(N_LOOSE_WEAPONS):
