@@ -23,6 +23,11 @@ from pathlib import Path
 import numba
 
 KERNEL_FLAGS = {"cache": True, "fastmath": False, "nogil": True, "error_model": "numpy"}
+# The big stages that step_match calls every frame (controls, integration, observation) are inlined
+# into it at numba's IR level: each call hands over a dozen arrays, and inlining these three cut the
+# batch step from about 1.85 to 1.5 us per match on one core. Inlining every function would reach
+# 1.05 us but makes the first compile take about 3 minutes instead of 20 s, so the rest stay calls.
+HELPER_FLAGS = dict(KERNEL_FLAGS, inline="always")
 
 _ENGINE_ROOT = Path(__file__).resolve().parent
 
@@ -54,3 +59,8 @@ _configure_cache()
 def kernel(fn):
     """Compile ``fn`` with the engine's flags (see the module docstring)."""
     return numba.njit(**KERNEL_FLAGS)(fn)
+
+
+def helper(fn):
+    """Compile a rule stage that its caller inlines (the flags of :func:`kernel`, plus inlining)."""
+    return numba.njit(**HELPER_FLAGS)(fn)

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._jit import kernel
+from .._jit import helper, kernel
 from . import layout as L
 from . import params as P
 
@@ -246,7 +246,7 @@ def _write_items(out, it, itf, m):
         out[base + 5] = _unsigned(it[m, i, L.ILIFE], float(P.DROPPED_LIFE)) if live else 0.0
 
 
-@kernel
+@helper
 def write_obs(s, cfg, m):
     """Write both agents' observations of match ``m`` (each sees itself first).
 

@@ -9,8 +9,10 @@ ROOT = Path(jit.__file__).parent
 
 
 def test_flags_are_cache_on_fastmath_off():
-    assert jit.KERNEL_FLAGS["cache"] is True
-    assert jit.KERNEL_FLAGS["fastmath"] is False
+    for flags in (jit.KERNEL_FLAGS, jit.HELPER_FLAGS):
+        assert flags["cache"] is True
+        assert flags["fastmath"] is False
+    assert set(jit.HELPER_FLAGS) - set(jit.KERNEL_FLAGS) == {"inline"}
 
 
 def test_no_hard_coded_numba_decorators_outside_jit():

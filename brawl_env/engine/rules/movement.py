@@ -7,7 +7,7 @@ platform, so the two players can be processed in either order with the same resu
 
 from __future__ import annotations
 
-from ..._jit import kernel
+from ..._jit import helper, kernel
 from .. import layout as L
 from .. import params as P
 from ..rng import randint
@@ -156,7 +156,7 @@ def _air_controls(pf, pi, mt, m, p, ev, st, dirn):
     try_start_attack(pf, pi, mt, m, p, False, dirn, ev, st)
 
 
-@kernel
+@helper
 def apply_controls(pf, pi, mt, m, p, rng, ev, st):
     """Players: one frame of the state machine (facts section 2), from keys to state and velocity."""
     s = pi[m, p, L.STATE]
@@ -210,7 +210,7 @@ def _land(pf, pi, m, p, sup, ev):
     ev[m, p, L.EV_LANDED] = 1.0
 
 
-@kernel
+@helper
 def integrate(pf, pi, mf, m, p, pdx, pdy, plat_top0, ev):
     """Stage and Players: move the body one frame, resolve contact, then apply gravity.
 
