@@ -27,6 +27,7 @@ from .engine import layout as L
 from .engine.core import Engine
 from .engine.obs import OBS_DIM, bounds
 from .engine.rng import match_seed
+from .rewards import frame_context
 
 
 class BatchEnv:
@@ -34,7 +35,8 @@ class BatchEnv:
 
     :param n: number of matches, at least 1.
     :param seed: base seed used by the first ``reset()`` that names none.
-    :param cfg: match configuration (``max_frames``, ``stocks``, ``damage_tiebreak``).
+    :param cfg: match configuration (``max_frames``, ``stocks``, ``damage_tiebreak``, ``rewards``,
+        ``zero_sum``; see ``brawl_env.EnvConfig``).
     """
 
     def __init__(self, n: int, seed: int = 0, **cfg: Any):
@@ -49,6 +51,8 @@ class BatchEnv:
         self.observation_space = Box(low, high, dtype=np.float32)   # one player's view
         self.action_space = MultiBinary(L.N_KEYS)                  # one player's keys
         self.obs_dim = OBS_DIM
+        self.rewards = self.config.reward_manager()
+        self.reward_names = self.rewards.names
         self._next_base = int(seed)
         self._seeder = np.random.default_rng(int(seed) & 0xFFFFFFFFFFFFFFFF)
         self._started = False
@@ -72,16 +76,19 @@ class BatchEnv:
     def step(self, actions) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
         """Advance all matches one frame. Finished matches restart at once; their last observation,
         statistics and result are in ``info["final_observation"]``, ``info["final_stats"]`` and
-        ``info["result"]`` (0 running, 1 player 0 won, 2 player 1 won, 3 draw)."""
+        ``info["result"]`` (0 running, 1 player 0 won, 2 player 1 won, 3 draw). ``info["events"]`` holds
+        the frame's events ``(n, 2, events)`` and ``info["reward_terms"]`` each reward term's share
+        ``(n, 2, terms)``, in the order of ``self.reward_names``; it sums to the reward."""
         if not self._started:
             raise RuntimeError("call reset() before step()")
         a = check_batch_keys(actions, self.n)
         np.copyto(self.engine.keys, a, casting="unsafe")  # values were checked to be exactly 0 or 1
         out = self.engine.step(auto_reset=True)
         st = self.engine.state
+        reward, terms = self.rewards.compute(frame_context(st, out, self.engine.keys))
         info = {"final_observation": out.final_obs, "final_stats": out.final_stats, "result": out.result,
-                "events": st.ev}
-        return st.obs, out.reward, out.terminated, out.truncated, info
+                "events": st.ev, "reward_terms": terms}
+        return st.obs, reward, out.terminated, out.truncated, info
 
     def stats(self) -> dict[str, np.ndarray]:
         """Statistics of the episodes in progress, ``{name: (n, 2) array}`` (a copy)."""

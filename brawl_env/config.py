@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 
 class EnvConfig(BaseModel):
@@ -15,6 +15,29 @@ class EnvConfig(BaseModel):
     max_frames: int = Field(2700, ge=1, le=10_000_000, description="Frame limit (30 per second); reaching it truncates the match.")
     stocks: int = Field(3, ge=1, le=99, description="Stocks (lives) per player.")
     damage_tiebreak: bool = Field(False, description="At the frame limit with equal stocks, less damage wins instead of a draw.")
+    rewards: str | dict[str, Any] = Field(
+        "sparse", description="Reward terms: a preset ('sparse': +1/-1 on win/loss; 'guide': the training "
+        "guide's shaping) or a table {term: weight} / {term: {weight: w, param: v}} (see brawl_env.rewards).")
+    zero_sum: bool = Field(False, description="Each agent's reward becomes (mine - theirs) / 2, term by term.")
+
+    @field_validator("rewards")
+    @classmethod
+    def _known_terms(cls, value):
+        from .rewards import PRESETS, RewardManager
+
+        if isinstance(value, str):
+            if value not in PRESETS:
+                raise ValueError(f"unknown reward preset {value!r}; presets: {sorted(PRESETS)}")
+            return value
+        RewardManager.from_config(value)  # raises on unknown names, parameters or weights
+        return value
+
+    def reward_manager(self):
+        """The :class:`~brawl_env.rewards.RewardManager` this config asks for."""
+        from .rewards import PRESETS, RewardManager
+
+        table = PRESETS[self.rewards] if isinstance(self.rewards, str) else self.rewards
+        return RewardManager.from_config(table, zero_sum=self.zero_sum)
 
 
 def make_config(**cfg: Any) -> EnvConfig:
@@ -27,5 +50,6 @@ def make_config(**cfg: Any) -> EnvConfig:
     try:
         return EnvConfig(**cfg)
     except ValidationError as err:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']} (got {e.get('input')!r})" for e in err.errors())
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'][:1]))}: {e['msg']} (got {e.get('input')!r})"
+                             for e in err.errors())
         raise ValueError(f"bad env config: {problems}") from None

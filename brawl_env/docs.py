@@ -1,6 +1,7 @@
-"""Generate ``docs/env.md`` from the code: the env's module docstring plus the observation table.
+"""Generate docs from the code, so they cannot drift: a test fails when a file and the code disagree.
 
-Run ``python -m brawl_env.docs > docs/env.md``; a test fails when the file and the code disagree.
+``python -m brawl_env.docs > docs/env.md``: the env's module docstring plus the observation table.
+``python -m brawl_env.docs rewards > docs/rewards.md``: the reward terms, their kinds and weights.
 """
 
 from __future__ import annotations
@@ -31,5 +32,31 @@ def render() -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_rewards() -> str:
+    from . import rewards
+
+    lines = ["# Reward terms", "", inspect.getdoc(rewards).strip(), "",
+             "## Built-in terms", "",
+             "| term | kind | value before weighting | `guide` weight |", "|---|---|---|---:|"]
+    for name, info in rewards.known_terms().items():
+        if info.fn.__module__ != rewards.__name__:
+            continue
+        kind = "per event" if info.kind == "event" else "per second"
+        weight = rewards.GUIDE.get(name)
+        lines.append(f"| `{name}` | {kind} | {info.doc} | {'' if weight is None else f'{weight:g}'} |")
+    lines += ["", "Presets: `sparse` = " + ", ".join(f"`{k} = {v:g}`" for k, v in rewards.SPARSE.items())
+              + " (the default); `guide` = the training guide's weights above. With `guide`, a hit of 10",
+              "damage is worth 10/140 = 0.07, a knockout 8, a win 50, a spawner Hammer 10 and a Spear 5;",
+              "standing low over the blast line costs 0.5 per second (1/60 per frame), attacking 0.04 per",
+              "second and holding more than three keys 0.01 per second. The guide's own code paid 20 for a",
+              "Hammer and 10 for a Spear and paid pickups of dropped weapons too, so dropping and re-taking a",
+              "Hammer earned reward for ever; here only spawner pickups pay.", "",
+              "Parameters: `danger_zone` takes `height` (default -4.2: a centre below it counts),",
+              "`weapon_pickup` takes `hammer` (1.0) and `spear` (0.5)."]
+    return "\n".join(lines) + "\n"
+
+
 if __name__ == "__main__":
-    print(render(), end="")
+    import sys
+
+    print(render_rewards() if sys.argv[1:] == ["rewards"] else render(), end="")

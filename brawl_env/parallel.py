@@ -26,8 +26,10 @@ consecutive frames, as the original did. Actions may be bool, integer or float a
 are exactly 0 or 1; anything else (another shape, NaN, 0.5, 2) raises an error naming the problem.
 
 ## Rewards
-+1 to the winner and -1 to the loser on the final frame, 0 otherwise (a draw gives 0 to both).
-Shaped reward terms come with `brawl_env.rewards`.
+By default (`rewards="sparse"`) +1 to the winner and -1 to the loser on the final frame, 0 otherwise.
+`rewards="guide"` applies the training guide's shaping; a table `{term: weight}` picks terms by name
+(`brawl_env.rewards`, listed in `docs/rewards.md`). Every step `infos[agent]["reward_terms"]` holds
+each term's share of that agent's reward, and they sum to the reward.
 
 ## Termination and truncation
 A match terminates on the frame a player loses its last stock and is truncated at `max_frames`.
@@ -46,6 +48,8 @@ frames alive, dodges, jumps).
 - `max_frames` (int, 2700): frame limit; 2700 frames is the original's 90-second match.
 - `stocks` (int, 3): stocks per player.
 - `damage_tiebreak` (bool, False): at the frame limit with equal stocks, less damage wins.
+- `rewards` ("sparse"): a preset name ("sparse", "guide") or a table of reward terms.
+- `zero_sum` (bool, False): each reward becomes (mine - theirs) / 2, term by term.
 - `render_mode` (None, `"human"`, `"rgb_array"`).
 
 Unknown arguments raise `ValueError` listing the allowed ones. Seeding goes only through
@@ -71,6 +75,7 @@ from .engine import layout as L
 from .engine.core import Engine
 from .engine.obs import bounds
 from .engine.rng import match_seed
+from .rewards import RewardContext
 
 AGENTS = ("player_0", "player_1")
 RESULT_WORDS = {L.R_P0_WINS: ("win", "loss"), L.R_P1_WINS: ("loss", "win"), L.R_DRAW: ("draw", "draw")}
@@ -90,6 +95,7 @@ class BrawlParallelEnv(ParallelEnv, EzPickle):
         self.render_mode = render_mode
         self.config = make_config(**cfg)
         self.engine = Engine(1, self.config)
+        self.rewards = self.config.reward_manager()
         self.possible_agents = list(AGENTS)
         self.agents: list[str] = []
         low, high = bounds()
@@ -144,15 +150,17 @@ class BrawlParallelEnv(ParallelEnv, EzPickle):
         keys[0, 1] = check_keys(actions["player_1"], "player_1")
         out = self.engine.step(auto_reset=False)
         st = self.engine.state
+        reward, terms = self.rewards.compute(RewardContext(st.pf, st.pi, st.ev, keys))
         obs = st.obs[0]
         ev = st.ev[0]
         observations = {AGENTS[0]: obs[0].copy(), AGENTS[1]: obs[1].copy()}
-        rewards = {AGENTS[0]: float(out.reward[0, 0]), AGENTS[1]: float(out.reward[0, 1])}
+        rewards = {AGENTS[0]: float(reward[0, 0]), AGENTS[1]: float(reward[0, 1])}
         term, trunc = bool(out.terminated[0]), bool(out.truncated[0])
         infos = {}
         for i, a in enumerate(AGENTS):
             nz = np.flatnonzero(ev[i])
-            infos[a] = {"events": {L.EVENT_NAMES[k]: float(ev[i, k]) for k in nz}}
+            infos[a] = {"events": {L.EVENT_NAMES[k]: float(ev[i, k]) for k in nz},
+                        "reward_terms": dict(zip(self.rewards.names, terms[0, i].tolist()))}
         if term or trunc:
             words = RESULT_WORDS[int(out.result[0])]
             for i, a in enumerate(AGENTS):

@@ -40,21 +40,23 @@ from .state import State
 class StepOut(NamedTuple):
     """Per-step outputs of a batch, preallocated once (see ``allocate_out``)."""
 
-    reward: np.ndarray       # (n, 2) float32: +1 / -1 / 0 on the final frame (win / loss / draw)
     terminated: np.ndarray   # (n,) bool
     truncated: np.ndarray    # (n,) bool
     final_obs: np.ndarray    # (n, 2, D) float32: last observation of a match that ended this step
     final_stats: np.ndarray  # (n, 2, N_ST) float64: its statistics
+    final_pf: np.ndarray     # (n, 2, N_PF) float64: its players' final float state (for reward terms)
+    final_pi: np.ndarray     # (n, 2, N_PI) int32: and int state
     result: np.ndarray       # (n,) int8: R_* of a match that ended this step, else R_NONE
 
 
 def allocate_out(n: int, obs_dim: int) -> StepOut:
     return StepOut(
-        reward=np.zeros((n, 2), np.float32),
         terminated=np.zeros(n, np.bool_),
         truncated=np.zeros(n, np.bool_),
         final_obs=np.zeros((n, 2, obs_dim), np.float32),
         final_stats=np.zeros((n, 2, L.N_ST), np.float64),
+        final_pf=np.zeros((n, 2, L.N_PF), np.float64),
+        final_pi=np.zeros((n, 2, L.N_PI), np.int32),
         result=np.zeros(n, np.int8),
     )
 
@@ -123,8 +125,6 @@ def step_match(s, mt, cfg, keys, m):
 def step_batch(s, mt, cfg, keys, out, auto_reset):
     """Advance every running match one frame; finished matches report and (optionally) restart."""
     for m in range(s.mi.shape[0]):
-        out.reward[m, 0] = 0.0
-        out.reward[m, 1] = 0.0
         out.terminated[m] = False
         out.truncated[m] = False
         out.result[m] = L.R_NONE
@@ -136,15 +136,10 @@ def step_batch(s, mt, cfg, keys, out, auto_reset):
             continue
         out.terminated[m] = done == L.TERMINATED
         out.truncated[m] = done == L.TRUNCATED
-        result = s.mi[m, L.RESULT]
-        out.result[m] = result
-        if result == L.R_P0_WINS:
-            out.reward[m, 0] = 1.0
-            out.reward[m, 1] = -1.0
-        elif result == L.R_P1_WINS:
-            out.reward[m, 0] = -1.0
-            out.reward[m, 1] = 1.0
+        out.result[m] = s.mi[m, L.RESULT]
         out.final_obs[m] = s.obs[m]
         out.final_stats[m] = s.st[m]
+        out.final_pf[m] = s.pf[m]
+        out.final_pi[m] = s.pi[m]
         if auto_reset:
             reset_match(s, cfg, m, s.mi[m, L.EPISODE] + 1)
