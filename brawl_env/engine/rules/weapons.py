@@ -24,7 +24,7 @@ def reset_items(it, itf, rng, m):
     for i in range(L.N_SPAWNERS):
         it[m, i, L.IKIND] = L.I_WAITING
         it[m, i, L.ICOOLDOWN] = randint(rng, m, P.SPAWN_COOLDOWN_MIN, P.SPAWN_COOLDOWN_MAX)
-        it[m, i, L.ITIMER] = randint(rng, m, 0, P.SPAWN_FIRST_MAX)
+        it[m, i, L.ITIMER] = randint(rng, m, 1, P.SPAWN_FIRST_MAX)  # spawns on that step, uniformly
 
 
 @kernel
@@ -183,11 +183,12 @@ def drop_and_pickup(pf, pi, it, itf, rng, m, ev, st):
             ev[m, p, L.EV_DROP] = 1.0
     # Pickups: each player takes the first touching item it asks for; a contested item goes to the
     # nearer player (a coin from the match generator on an exact tie).
-    choice0 = _choose(pf, pi, it, itf, m, 0)
-    choice1 = _choose(pf, pi, it, itf, m, 1)
+    # A player who respawned this frame takes no input on it.
+    choice0 = _choose(pf, pi, it, itf, m, 0) if ev[m, 0, L.EV_RESPAWNED] == 0.0 else -1
+    choice1 = _choose(pf, pi, it, itf, m, 1) if ev[m, 1, L.EV_RESPAWNED] == 0.0 else -1
     if choice0 >= 0 and choice0 == choice1:
-        d0 = abs(pf[m, 0, L.PX] - itf[m, choice0, L.IX])
-        d1 = abs(pf[m, 1, L.PX] - itf[m, choice0, L.IX])
+        d0 = (pf[m, 0, L.PX] - itf[m, choice0, L.IX]) ** 2 + (pf[m, 0, L.PY] - itf[m, choice0, L.IY]) ** 2
+        d1 = (pf[m, 1, L.PX] - itf[m, choice0, L.IX]) ** 2 + (pf[m, 1, L.PY] - itf[m, choice0, L.IY]) ** 2
         if d0 < d1 or (d0 == d1 and randint(rng, m, 0, 1) == 0):
             choice1 = -1
         else:
