@@ -24,6 +24,8 @@ bench_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(bench_app, name="bench")
+bots_app = typer.Typer(help="Scripted bots: list the built-in and installed ones.", no_args_is_help=True)
+app.add_typer(bots_app, name="bots")
 
 
 def _version_callback(value: bool) -> None:
@@ -84,6 +86,66 @@ def bench_env(
         sys.stdout.flush()
     else:
         Console().print(bench.render_table(result))
+
+
+@bots_app.command("list")
+def bots_list(
+    json_out: Annotated[bool, typer.Option("--json", help="Print a JSON list instead of a table.")] = False,
+) -> None:
+    """List every bot by name, with its one-line description and where it comes from."""
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from brawl_env.bots import bot_class, entries
+
+    rows = []
+    for entry in entries():
+        try:
+            description = bot_class(entry.name).describe()
+        except Exception as err:  # a broken plug-in is listed, not fatal
+            description = f"(cannot load: {err})"
+        rows.append({"name": entry.name, "description": description, "source": entry.source})
+    if json_out:
+        typer.echo(json.dumps(rows))
+        return
+    table = Table(title="bots (use a name, FILE.py:CLASS or MODULE:CLASS as a spec)", title_justify="left")
+    for col in ("name", "description", "source"):
+        table.add_column(col)
+    from rich.markup import escape
+
+    for row in rows:
+        table.add_row(escape(row["name"]), escape(row["description"]), escape(row["source"]))
+    Console().print(table)
+
+
+@app.command("match")
+def match(
+    a: Annotated[str, typer.Argument(help="First agent: a bot spec (BasedBot, FILE.py:CLASS, MODULE:CLASS).")],
+    b: Annotated[str, typer.Argument(help="Second agent, same forms.")],
+    games: Annotated[int, typer.Option("--games", min=1, help="Matches to play; A and B swap sides every game.")] = 1,
+    seed: Annotated[int, typer.Option("--seed", help="Base seed; game k uses seed + k.")] = 0,
+    frames: Annotated[int, typer.Option("--frames", min=1, help="Frame limit per match (30 per second).")] = 2700,
+    stocks: Annotated[int, typer.Option("--stocks", min=1, max=99, help="Stocks per player.")] = 3,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout and nothing else.")] = False,
+) -> None:
+    """Play seeded matches between two agents and print the results and a stats table."""
+    from league.matches import play_series, render_series
+
+    try:
+        series = play_series(a, b, games=games, seed=seed, frames=frames, stocks=stocks, progress=not json_out)
+    except ValueError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+    if json_out:
+        import json
+
+        typer.echo(json.dumps(series))
+    else:
+        from rich.console import Console
+
+        render_series(series, Console())
 
 
 def main() -> None:

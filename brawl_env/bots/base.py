@@ -1,0 +1,77 @@
+"""The bot interface: a scripted player that reads the named observation view and presses keys.
+
+A bot subclasses :class:`Bot`, states its plan in its docstring (the first line is its one-line
+description in ``brawl-league bots list``), keeps its state in attributes that ``reset`` clears, and
+returns ten keys per frame from ``act``. Build keys by name with :func:`press`::
+
+    class Rusher(Bot):
+        "Walks at the opponent and jabs."
+        def act(self, view):
+            toward = "right" if view.opponent.x > view.me.x else "left"
+            return press(toward, "light")
+
+``act_batch`` may be overridden to act for many matches at once (arrays in, ``(n, 10)`` out); the
+default loops over ``act``. Bots never see the engine: only what an agent sees.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine.layout import KEY_LETTERS, KEY_NAMES, N_KEYS
+from ..view import ObsView
+
+_ALIASES = {name: i for i, name in enumerate(KEY_NAMES)}
+_ALIASES.update({letter.lower(): i for i, letter in enumerate(KEY_LETTERS)})
+_ALIASES.update({"space": KEY_NAMES.index("jump"), "dodge": KEY_NAMES.index("dash"),
+                 "drop": KEY_NAMES.index("pickup")})
+
+
+def key_index(name: str) -> int:
+    """The action index of a key named ``name`` (``"right"``, ``"D"``, ``"jump"``, ``"space"`` ...)."""
+    try:
+        return _ALIASES[name.lower()]
+    except (KeyError, AttributeError):
+        raise ValueError(f"unknown key {name!r}; keys: {list(KEY_NAMES)} (or letters {list(KEY_LETTERS)})") from None
+
+
+def press(*names: str) -> np.ndarray:
+    """Ten keys with the named ones down: ``press("right", "light")``."""
+    keys = np.zeros(N_KEYS, np.int8)
+    for name in names:
+        keys[key_index(name)] = 1
+    return keys
+
+
+NO_KEYS = np.zeros(N_KEYS, np.int8)
+
+
+class Bot:
+    """Base class of scripted players (see the module docstring)."""
+
+    #: per-frame time budget in seconds; a slower act is a forfeit in a match
+    time_budget: float = 0.05
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self, seed: int | None = None) -> None:
+        """Forget everything about the last match; ``seed`` seeds any randomness the bot has."""
+
+    def act(self, view: ObsView) -> np.ndarray:
+        """Ten keys (0/1) for this frame, from the named view of this player's observation."""
+        return NO_KEYS.copy()
+
+    def act_batch(self, obs: np.ndarray) -> np.ndarray:
+        """Keys ``(n, 10)`` for observations ``(n, D)`` of n matches (default: ``act`` per row)."""
+        return np.stack([self.act(ObsView(row)) for row in obs])
+
+    @classmethod
+    def describe(cls) -> str:
+        """The docstring's first line."""
+        doc = (cls.__doc__ or "").strip()
+        return doc.splitlines()[0] if doc else cls.__name__
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
