@@ -144,6 +144,9 @@ def parse(text: str, source: str = "moves.toml") -> MoveTable:
                 ri = np.zeros(N_PHI, np.int32)
                 rf = np.zeros(N_PHF, np.float64)
                 rb = np.zeros((MAX_BOXES, 4), np.float64)
+                for flag in ("charge", "instant", "gravity"):
+                    if flag in ph and not isinstance(ph[flag], bool):
+                        raise MoveDataError(f"{where}: {flag} must be true or false; got {ph[flag]!r}")
                 charge = bool(ph.get("charge", False))
                 ri[PH_STARTUP] = _req_int(ph, "startup", where, default=0)
                 ri[PH_ACTIVE] = _req_int(ph, "active", where, default=0)
@@ -171,6 +174,8 @@ def parse(text: str, source: str = "moves.toml") -> MoveTable:
                         raise MoveDataError(f"{where}: hitbox {b} needs positive width and height; got {box}")
                     rb[b] = vals
                 ri[PH_NBOXES] = len(boxes)
+                if charge and boxes:
+                    raise MoveDataError(f"{where}: a charge phase has no hitboxes (it only holds the move)")
                 if boxes and ri[PH_ACTIVE] == 0:
                     raise MoveDataError(f"{where}: hitboxes need active > 0 frames")
                 rf[PH_DAMAGE] = _num(ph, "damage", where, lo=0, hi=700)
@@ -203,6 +208,18 @@ def parse(text: str, source: str = "moves.toml") -> MoveTable:
                 rows_i.append(ri)
                 rows_f.append(rf)
                 rows_b.append(rb)
+            # Every path through the move must end: no phase may reach itself by on_hit / on_miss links.
+            for k in range(len(phases)):
+                seen, stack = set(), [base + k]
+                while stack:
+                    row = stack.pop()
+                    for nxt in (rows_i[row][PH_ON_HIT], rows_i[row][PH_ON_MISS]):
+                        if nxt == base + k:
+                            raise MoveDataError(f"{where_move}: phase {names[k]!r} can follow itself (a loop), "
+                                                "so the move might never end")
+                        if nxt >= 0 and nxt not in seen:
+                            seen.add(nxt)
+                            stack.append(nxt)
     return MoveTable(first=first, pi=np.stack(rows_i), pf=np.stack(rows_f), boxes=np.stack(rows_b))
 
 

@@ -265,4 +265,6 @@ def integrate(pf, pi, mf, m, p, pdx, pdy, plat_top0, ev):
         vy = pf[m, p, L.VY] - P.GRAVITY * P.DT
         fast = (s == L.S_IN_AIR or s == L.S_AIR_TURNAROUND) and held(pi, m, p, L.K_DOWN)
         cap = P.FAST_FALL_SPEED if fast else P.MAX_FALL_SPEED
-        pf[m, p, L.VY] = max(vy, -cap)
+        # Falls are capped; a stunned body keeps a faster spike it was hit with (no drag, no speed-up).
+        floor = min(pf[m, p, L.VY], -cap) if s == L.S_STUN else -cap
+        pf[m, p, L.VY] = max(vy, floor)
