@@ -1,0 +1,292 @@
+"""``TransformerLSTMPPO``: sb3-contrib's RecurrentPPO with fast sequence handling for our policy.
+
+What it keeps from RecurrentPPO / SB3: hyper-parameters, schedules, ``learn``, callbacks, logging,
+``save`` / ``load`` (a checkpoint loads with ``RecurrentPPO.load`` too). What it replaces:
+
+- **Rollouts** (``collect_rollouts``): the policy acts with a per-env recurrent state (LSTM + encoder
+  window, reset at episode starts); only the LSTM state at the rollout's start is stored (not one per
+  step), plus the encoder's last 89 input frames before the rollout (``carry``), so training can
+  rebuild every step's exact inputs.
+- **Updates** (``train``): minibatches are whole environments (CleanRL's ``envinds``); each env's
+  rollout is cut at episode starts into segments, padded, and the LSTM runs over all segments in one
+  call, with episode resets applied to the initial states; the encoder encodes each frame once per
+  minibatch. The stock update loops in Python over time steps whenever a sequence holds an episode
+  start, which is 30-160x slower.
+- bf16 autocast on CUDA (``bf16=True``).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+from sb3_contrib import RecurrentPPO
+from stable_baselines3.common.utils import FloatSchedule, explained_variance, obs_as_tensor
+from torch.nn import functional as F
+
+from .policy import TransformerLstmPolicy
+
+
+class _Rollout:
+    """Numpy storage of one rollout: (T, N, ...) arrays, plus the state at its start."""
+
+    def __init__(self, t: int, n: int, obs_dim: int, n_keys: int, enc_dim: int, window: int):
+        self.t, self.n, self.window = t, n, window
+        self.obs = np.zeros((t, n, obs_dim), np.float32)
+        self.actions = np.zeros((t, n, n_keys), np.float32)
+        self.rewards = np.zeros((t, n), np.float32)
+        self.starts = np.zeros((t, n), np.float32)
+        self.values = np.zeros((t, n), np.float32)
+        self.log_probs = np.zeros((t, n), np.float32)
+        self.advantages = np.zeros((t, n), np.float32)
+        self.returns = np.zeros((t, n), np.float32)
+        self.carry = np.zeros((n, window - 1, enc_dim), np.float32)   # encoder input before the rollout
+        self.carry_valid = np.zeros((n, window - 1), bool)           # ... belonging to step 0's episode
+        self.h0 = self.c0 = None
+        self.pos = 0
+
+    def compute_returns_and_advantage(self, last_values: np.ndarray, dones: np.ndarray, gamma: float, lam: float):
+        last = 0.0
+        for step in reversed(range(self.t)):
+            if step == self.t - 1:
+                not_done, next_v = 1.0 - dones.astype(np.float32), last_values
+            else:
+                not_done, next_v = 1.0 - self.starts[step + 1], self.values[step + 1]
+            delta = self.rewards[step] + gamma * next_v * not_done - self.values[step]
+            last = delta + gamma * lam * not_done * last
+            self.advantages[step] = last
+        self.returns = self.advantages + self.values
+
+    def next_carry(self, enc_in: np.ndarray, next_start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The carry for the rollout after this one: the last W-1 encoder inputs, valid where they
+        belong to the episode running when that rollout starts."""
+        w1 = self.window - 1
+        frames = np.concatenate([self.carry, enc_in.transpose(1, 0, 2)], axis=1)          # (N, W-1+T, in)
+        starts = self.starts.T.astype(bool)                                              # (N, T)
+        valid = np.concatenate([self.carry_valid, np.ones_like(starts)], axis=1)
+        # positions before the last episode start inside the rollout belong to an older episode
+        t_idx = np.arange(self.t)
+        last_start = np.where(starts, t_idx[None, :], -1).max(axis=1)                    # (N,)
+        pos = np.arange(w1 + self.t) - w1
+        threshold = np.where(last_start >= 0, last_start, -w1 - 1)
+        valid &= pos[None, :] >= threshold[:, None]
+        valid[next_start.astype(bool)] = False
+        return frames[:, -w1:].copy(), valid[:, -w1:].copy()
+
+
+class TransformerLSTMPPO(RecurrentPPO):
+    """See the module docstring. Extra argument: ``bf16`` (autocast on CUDA)."""
+
+    def __init__(self, policy=TransformerLstmPolicy, env=None, bf16: bool = True, **kwargs):
+        self.bf16 = bf16
+        super().__init__(policy, env, **kwargs)
+
+    def _setup_model(self) -> None:
+        self._setup_lr_schedule()
+        self.set_random_seed(self.seed)
+        self.policy = self.policy_class(self.observation_space, self.action_space, self.lr_schedule,
+                                        use_sde=False, **self.policy_kwargs).to(self.device)
+        enc = self.policy.encoder
+        self.rollout_buffer = _Rollout(self.n_steps, self.n_envs, int(np.prod(self.observation_space.shape)),
+                                       int(np.prod(self.action_space.shape)), enc.in_dim, enc.window)
+        self._state = self.policy.new_state(self.n_envs)
+        self._last_lstm_states = None
+        self.clip_range = FloatSchedule(self.clip_range)
+        if self.clip_range_vf is not None:
+            self.clip_range_vf = FloatSchedule(self.clip_range_vf)
+        if self.batch_size % self.n_steps:
+            raise ValueError(f"batch_size ({self.batch_size}) must be a multiple of n_steps ({self.n_steps}): "
+                             "minibatches are whole environments")
+        if self.n_envs % (self.batch_size // self.n_steps):
+            raise ValueError(f"n_envs ({self.n_envs}) must be a multiple of batch_size / n_steps "
+                             f"({self.batch_size // self.n_steps})")
+
+    def _autocast(self):
+        if self.bf16 and self.device.type == "cuda":
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return torch.autocast("cpu", enabled=False)
+
+    def _excluded_save_params(self) -> list[str]:
+        return super()._excluded_save_params() + ["_state"]
+
+    # -- rollouts ----------------------------------------------------------------------------------------------
+    def collect_rollouts(self, env, callback, rollout_buffer: _Rollout, n_rollout_steps: int) -> bool:
+        assert self._last_obs is not None, "No previous observation was provided"
+        self.policy.set_training_mode(False)
+        fx = self.policy.features_extractor
+        roll = rollout_buffer
+        if getattr(roll, "pending_carry", None) is not None:  # the encoder input before this rollout
+            roll.carry, roll.carry_valid = roll.pending_carry
+            roll.pending_carry = None
+        state = self._state
+        roll.h0, roll.c0 = state["h"].clone(), state["c"].clone()
+        callback.on_rollout_start()
+        enc_in = np.zeros((n_rollout_steps, self.n_envs, roll.carry.shape[2]), np.float32)
+        for step in range(n_rollout_steps):
+            starts = np.asarray(self._last_episode_starts, dtype=bool)
+            with torch.no_grad(), self._autocast():
+                if step == 0:  # the state saved above must already include these resets
+                    self.policy.reset_state(state, np.flatnonzero(starts))
+                    roll.h0, roll.c0 = state["h"].clone(), state["c"].clone()
+                else:
+                    self.policy.reset_state(state, np.flatnonzero(starts))
+                obs_t = obs_as_tensor(self._last_obs, self.device)
+                actions, values, log_probs = self.policy.rollout_step(obs_t, state)
+                enc_in[step] = fx.encoder_input(obs_t).float().cpu().numpy()
+            actions_np = actions.float().cpu().numpy()
+            new_obs, rewards, dones, infos = env.step(actions_np)
+            self.num_timesteps += env.num_envs
+            callback.update_locals(locals())
+            if not callback.on_step():
+                return False
+            self._update_info_buffer(infos, dones)
+            rewards = np.asarray(rewards, np.float32).copy()
+            trunc = [i for i, info in enumerate(infos) if dones[i] and info.get("TimeLimit.truncated")
+                     and info.get("terminal_observation") is not None]
+            if trunc:  # bootstrap the time limit with the value of the terminal observation
+                term_obs = torch.as_tensor(np.stack([infos[i]["terminal_observation"] for i in trunc]),
+                                           dtype=torch.float32, device=self.device)
+                with torch.no_grad(), self._autocast():
+                    tv = self.policy.peek_value(term_obs, state, torch.as_tensor(trunc, device=self.device))
+                rewards[trunc] += self.gamma * tv.float().cpu().numpy()
+            roll.obs[step] = self._last_obs
+            roll.actions[step] = actions_np
+            roll.rewards[step] = rewards
+            roll.starts[step] = starts
+            roll.values[step] = values.float().cpu().numpy()
+            roll.log_probs[step] = log_probs.float().cpu().numpy()
+            self._last_obs = new_obs
+            self._last_episode_starts = dones
+        with torch.no_grad(), self._autocast():
+            # value of the next observation, continuing each env's state (reset where it starts anew)
+            peek_state = {"h": state["h"].clone(), "c": state["c"].clone(), "cache": state["cache"]}
+            nxt = np.asarray(dones, bool)
+            peek_state["h"][:, torch.as_tensor(np.flatnonzero(nxt), device=self.device)] = 0.0
+            peek_state["c"][:, torch.as_tensor(np.flatnonzero(nxt), device=self.device)] = 0.0
+            rows = torch.arange(self.n_envs, device=self.device)
+            last_obs = obs_as_tensor(new_obs, self.device)
+            if nxt.any():
+                # an env whose next frame starts an episode reads an empty window: peek on a fresh copy
+                valid = state["cache"].valid.clone()
+                state["cache"].valid[torch.as_tensor(np.flatnonzero(nxt), device=self.device)] = False
+                last_values = self.policy.peek_value(last_obs, peek_state, rows)
+                state["cache"].valid.copy_(valid)
+            else:
+                last_values = self.policy.peek_value(last_obs, peek_state, rows)
+        roll.compute_returns_and_advantage(last_values.float().cpu().numpy(), np.asarray(dones), self.gamma,
+                                           self.gae_lambda)
+        roll.enc_in = enc_in
+        roll.pending_carry = roll.next_carry(enc_in, np.asarray(dones))
+        callback.update_locals(locals())
+        callback.on_rollout_end()
+        return True
+
+    # -- updates -----------------------------------------------------------------------------------------------
+    def _segments(self, envs: np.ndarray):
+        """Cut the chosen envs' rollouts at episode starts; returns padded tensors for evaluate_segments."""
+        roll = self.rollout_buffer
+        t, w1 = roll.t, roll.window - 1
+        starts = roll.starts[:, envs].T.astype(bool).copy()          # (E, T)
+        cut = starts.copy()
+        cut[:, 0] = True
+        seg_of = np.cumsum(cut.ravel()).reshape(cut.shape) - 1       # segment id per (env, step)
+        n_seg = int(seg_of.max()) + 1
+        first = np.flatnonzero(cut.ravel())                          # flat index of each segment's first step
+        seg_env = first // t
+        seg_t0 = first % t
+        pos = np.arange(t)[None, :] - seg_t0[seg_of]                 # position inside its segment
+        length = np.bincount(seg_of.ravel(), minlength=n_seg)
+        max_len = int(length.max())
+        e_idx, t_idx = np.nonzero(np.ones_like(cut))
+        s_idx, p_idx = seg_of[e_idx, t_idx], pos[e_idx, t_idx]
+        dev = self.device
+
+        def pad(arr):  # arr (T, E, ...) -> (S, L, ...)
+            out = np.zeros((n_seg, max_len) + arr.shape[2:], arr.dtype)
+            out[s_idx, p_idx] = arr[t_idx, e_idx]
+            return torch.as_tensor(out, device=dev)
+
+        sub = lambda a: a[:, envs]  # noqa: E731
+        obs = pad(sub(roll.obs))
+        actions = pad(sub(roll.actions))
+        mask = np.zeros((n_seg, max_len), bool)
+        mask[s_idx, p_idx] = True
+        flat = {k: pad(sub(getattr(roll, k))).reshape(-1)
+                for k in ("values", "log_probs", "advantages", "returns")}
+        # encoder input: W-1 history positions, then the segment
+        enc = np.zeros((n_seg, w1 + max_len, roll.enc_in.shape[2]), np.float32)
+        episode = np.full((n_seg, w1 + max_len), -1, np.int64)
+        enc[s_idx, w1 + p_idx] = roll.enc_in[t_idx, envs[e_idx]]
+        episode[s_idx, w1 + p_idx] = 0
+        carried = (seg_t0 == 0) & ~starts[seg_env, 0]               # continues the episode from before the rollout
+        for s in np.flatnonzero(carried):
+            env = envs[seg_env[s]]
+            enc[s, :w1] = roll.carry[env]
+            episode[s, :w1] = np.where(roll.carry_valid[env], 0, -1)
+        h0 = torch.zeros((roll.h0.shape[0], n_seg, roll.h0.shape[2]), device=dev)
+        c0 = torch.zeros_like(h0)
+        keep = torch.as_tensor(np.flatnonzero(carried), device=dev)
+        src = torch.as_tensor(envs[seg_env[carried]], device=dev)
+        h0[:, keep] = roll.h0[:, src].float()
+        c0[:, keep] = roll.c0[:, src].float()
+        return (torch.as_tensor(enc, device=dev), torch.as_tensor(episode, device=dev), obs, actions, h0, c0,
+                torch.as_tensor(mask.reshape(-1), device=dev), flat)
+
+    def train(self) -> None:
+        self.policy.set_training_mode(True)
+        self._update_learning_rate(self.policy.optimizer)
+        clip_range = self.clip_range(self._current_progress_remaining)
+        clip_range_vf = self.clip_range_vf(self._current_progress_remaining) if self.clip_range_vf else None
+        roll = self.rollout_buffer
+        envs_per_batch = self.batch_size // self.n_steps
+        pg_losses, value_losses, entropy_losses, clip_fractions, approx_kls = [], [], [], [], []
+        t_start = time.perf_counter()
+        continue_training = True
+        for _epoch in range(self.n_epochs):
+            order = np.random.permutation(self.n_envs)
+            for start in range(0, self.n_envs, envs_per_batch):
+                envs = np.sort(order[start:start + envs_per_batch])
+                enc, episode, obs, actions, h0, c0, mask, old = self._segments(envs)
+                with self._autocast():
+                    log_prob, entropy, values = self.policy.evaluate_segments(enc, episode, obs, actions, h0, c0)
+                log_prob, entropy, values = log_prob.float()[mask], entropy.float()[mask], values.float()[mask]
+                adv = old["advantages"][mask]
+                if self.normalize_advantage and adv.numel() > 1:
+                    adv = (adv - adv.mean()) / (adv.std() + 1e-8)
+                ratio = torch.exp(log_prob - old["log_probs"][mask])
+                pg_loss = -torch.min(adv * ratio, adv * torch.clamp(ratio, 1 - clip_range, 1 + clip_range)).mean()
+                old_v = old["values"][mask]
+                if clip_range_vf is not None:
+                    values = old_v + torch.clamp(values - old_v, -clip_range_vf, clip_range_vf)
+                value_loss = F.mse_loss(old["returns"][mask], values)
+                entropy_loss = -entropy.mean()
+                loss = pg_loss + self.ent_coef * entropy_loss + self.vf_coef * value_loss
+                with torch.no_grad():
+                    log_ratio = log_prob - old["log_probs"][mask]
+                    approx_kl = torch.mean((torch.exp(log_ratio) - 1) - log_ratio).item()
+                pg_losses.append(pg_loss.item())
+                value_losses.append(value_loss.item())
+                entropy_losses.append(entropy_loss.item())
+                clip_fractions.append(torch.mean((torch.abs(ratio - 1) > clip_range).float()).item())
+                approx_kls.append(approx_kl)
+                if self.target_kl is not None and approx_kl > 1.5 * self.target_kl:
+                    continue_training = False
+                    break
+                self.policy.optimizer.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(self.policy.parameters(), self.max_grad_norm)
+                self.policy.optimizer.step()
+            self._n_updates += 1
+            if not continue_training:
+                break
+        ev = explained_variance(roll.values.ravel(), roll.returns.ravel())
+        self.logger.record("losses/entropy", float(np.mean(entropy_losses)))
+        self.logger.record("losses/policy_gradient", float(np.mean(pg_losses)))
+        self.logger.record("losses/value", float(np.mean(value_losses)))
+        self.logger.record("losses/approx_kl", float(np.mean(approx_kls)))
+        self.logger.record("losses/clip_fraction", float(np.mean(clip_fractions)))
+        self.logger.record("losses/explained_variance", float(ev))
+        self.logger.record("losses/clip_range", clip_range)
+        self.logger.record("charts/update_seconds", time.perf_counter() - t_start)
+        self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
