@@ -1,0 +1,159 @@
+"""Choosing the learner's next opponent: a seeded mix of self-play and scripted bots.
+
+Each draw first picks a category from the mix (default: self-play 0.80, BasedBot 0.15, ConstantBot 0.05,
+as in the training guide; any bot spec can be added by name, e.g. ``{"my_bots.py:Sneaky": 0.1}``). A bot
+category yields that bot. Self-play picks one active snapshot from the pool by the strategy:
+
+- ``uniform``: every snapshot in the pool equally (fictitious self-play);
+- ``recent``: uniformly among the newest ``recent_k`` snapshots;
+- ``pfsp``: AlphaStar's prioritised fictitious self-play, "hard" weighting: snapshot *i* gets weight
+  ``(1 - p_i) ** 2``, where ``p_i`` is the learner's estimated probability of beating it, so the
+  learner mostly meets the opponents it still loses to, and rarely the ones it has mastered.
+
+``p_i`` starts from the Elo expectation of the learner's rating against the snapshot's and moves toward the
+learner's actual head-to-head score as games accumulate: ``(score + m * p_elo) / (games + m)`` with
+``m = PFSP_PRIOR_GAMES``. Without a named learner, the newest snapshot stands in for it.
+
+Before the first snapshot exists, self-play yields a **mirror** opponent: the learner's own current
+weights, so the mix keeps its shape from the first episode instead of handing the share to a bot.
+
+Draws come from one ``random.Random(seed)``, two numbers per self-play draw and one per bot draw, so a
+seed and the same league contents give the same sequence.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+from dataclasses import dataclass
+
+from .config import SELF_PLAY, normalise_mix
+from .ratings import expected_score
+from .store import League, Player
+
+STRATEGIES = ("uniform", "recent", "pfsp")
+PFSP_PRIOR_GAMES = 10.0
+"""How many games' worth of weight the Elo estimate carries against the head-to-head record in pfsp."""
+
+
+@dataclass(frozen=True)
+class Opponent:
+    """One draw. ``kind`` is ``snapshot`` (load it with ``league.load_snapshot(player)``), ``bot`` (build it
+    with ``brawl_env.bots.load_bot(spec)``) or ``mirror`` (the learner's own current weights; no player)."""
+
+    kind: str
+    category: str
+    player: Player | None = None
+    spec: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.player.name if self.player is not None else "mirror"
+
+
+class OpponentSampler:
+    """Draws opponents from a league by a mix and a self-play strategy.
+
+    :param league: the league whose snapshots and bots are drawn; bots in the mix are added to it.
+    :param mix: ``{category: weight}``, categories ``self_play`` or bot specs; default ``league.config.mix``.
+        Weights are normalised (with a logged notice) if they do not sum to 1.
+    :param strategy: ``uniform``, ``recent`` or ``pfsp``; default ``league.config.strategy``.
+    :param seed: seed of the sampler's own random stream.
+    :param recent_k: pool size for ``recent``; default ``league.config.recent_k``.
+    :param learner: the player whose win probabilities pfsp uses (e.g. the live learner); default the
+        newest snapshot.
+    :param run: draw self-play snapshots of this run only; default every active snapshot.
+    """
+
+    def __init__(
+        self,
+        league: League,
+        mix: dict[str, float] | None = None,
+        strategy: str | None = None,
+        seed: int = 0,
+        *,
+        recent_k: int | None = None,
+        learner: Player | str | None = None,
+        run: str | None = None,
+    ) -> None:
+        from brawl_env.bots import BotSpecError
+
+        self.league = league
+        self.mix = normalise_mix(dict(league.config.mix if mix is None else mix))
+        self.strategy = league.config.strategy if strategy is None else strategy
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"unknown self-play strategy {self.strategy!r}; allowed: {list(STRATEGIES)}")
+        self.recent_k = league.config.recent_k if recent_k is None else recent_k
+        if isinstance(self.recent_k, bool) or not isinstance(self.recent_k, int) or self.recent_k < 1:
+            raise ValueError(f"recent_k is an int >= 1; got {self.recent_k!r}")
+        self.learner = league.player(learner) if learner is not None else None
+        self.run = run
+        self.seed = seed
+        self._rng = random.Random(seed)
+        self._bots: dict[str, Player] = {}
+        for category in self.mix:
+            if category == SELF_PLAY:
+                continue
+            try:
+                self._bots[category] = league.add_bot(category)
+            except BotSpecError as err:
+                raise BotSpecError(f"opponent mix entry {category!r}: {err}") from None
+        self._categories = [c for c, w in self.mix.items() if w > 0]
+        cumulative, total = [], 0.0
+        for category in self._categories:
+            total += self.mix[category]
+            cumulative.append(total)
+        cumulative[-1] = float("inf")  # rounding can never push a draw past the last category
+        self._cumulative = cumulative
+        self._cache: tuple[tuple, list[tuple[Player, float]]] | None = None
+
+    def self_play_weights(self) -> list[tuple[Player, float]]:
+        """The self-play pool with each snapshot's probability of being drawn (summing to 1), oldest first;
+        empty before the first snapshot."""
+        token = self.league.state_token()
+        if self._cache is not None and self._cache[0] == token:
+            return self._cache[1]
+        pool = self.league.pool(run=self.run)
+        if not pool:
+            weights: list[float] = []
+        elif self.strategy == "uniform":
+            weights = [1.0] * len(pool)
+        elif self.strategy == "recent":
+            cut = max(0, len(pool) - self.recent_k)
+            weights = [0.0] * cut + [1.0] * (len(pool) - cut)
+        else:
+            weights = [(1.0 - p) ** 2 for p in self._win_probabilities(pool)]
+            if not sum(weights) > 0:
+                weights = [1.0] * len(pool)
+        total = sum(weights)
+        result = [(r.player, w / total) for r, w in zip(pool, weights, strict=True)]
+        self._cache = (token, result)
+        return result
+
+    def _win_probabilities(self, pool) -> list[float]:
+        if self.learner is None:
+            learner_rating, h2h = pool[-1].rating, {}
+        else:
+            learner_rating = self.league.rating(self.learner).rating
+            h2h = self.league.head_to_head(self.learner)
+        probs = []
+        for r in pool:
+            p = expected_score(learner_rating, r.rating)
+            games, score = h2h.get(r.player.id, (0, 0.0))
+            probs.append((score + PFSP_PRIOR_GAMES * p) / (games + PFSP_PRIOR_GAMES))
+        return probs
+
+    def sample(self) -> Opponent:
+        """The next opponent."""
+        category = self._categories[bisect.bisect_right(self._cumulative, self._rng.random())]
+        if category != SELF_PLAY:
+            return Opponent("bot", category, player=self._bots[category], spec=category)
+        weighted = self.self_play_weights()
+        if not weighted:
+            return Opponent("mirror", SELF_PLAY)
+        u, acc = self._rng.random(), 0.0
+        for player, w in weighted:
+            acc += w
+            if u < acc:
+                return Opponent("snapshot", SELF_PLAY, player=player)
+        return Opponent("snapshot", SELF_PLAY, player=next(p for p, w in reversed(weighted) if w > 0))

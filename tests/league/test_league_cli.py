@@ -1,0 +1,118 @@
+"""brawl-league league status / history / export."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from league.cli import app
+from league.store import League
+
+runner = CliRunner()
+WIDE = {"COLUMNS": "200", "TERMINAL_WIDTH": "200", "NO_COLOR": "1"}
+
+
+@pytest.fixture
+def league_dir(tmp_path):
+    with League.open(tmp_path / "lg", create=True) as lg:
+        lg.add_player("learner")
+        lg.add_bot("ConstantBot")
+        snap = lg.register_snapshot(b"w", step=5000, run="exp1")
+        lg.record_match("learner", "BasedBot", "win", seed=1, stocks=(2, 0), damage=(120, 40), kos=(3, 1))
+        lg.record_match("learner", snap, "draw", seed=2)
+        lg.record_match("BasedBot", snap, "loss", seed=3)
+    return tmp_path / "lg"
+
+
+def test_league_help_lists_commands():
+    result = runner.invoke(app, ["league", "--help"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    for command in ("status", "history", "export"):
+        assert command in result.output
+
+
+def test_status_table(league_dir):
+    result = runner.invoke(app, ["league", "status", str(league_dir)], env=WIDE)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    for text in (
+        "player",
+        "kind",
+        "Elo",
+        "games",
+        "W/D/L",
+        "last played",
+        "learner",
+        "external",
+        "exp1@5000",
+        "snapshot",
+        "bot (anchor)",
+        "1000",
+        "1/1/0",
+        "0/0/2",
+        "never",
+    ):
+        assert text in out, text
+    names = ["exp1@5000", "learner", "BasedBot", "ConstantBot"]  # strongest first
+    body = out.split("last played", 1)[1]
+    assert sorted(names, key=body.index) == names
+
+
+def test_history_table(league_dir):
+    result = runner.invoke(app, ["league", "history", "learner", "--league", str(league_dir)], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert "BasedBot" in result.output and "win" in result.output and "+16.0" in result.output
+    assert "2-0" in result.output and "120-40" in result.output
+
+
+def test_export_csv_and_json(league_dir, tmp_path):
+    out_csv, out_json = tmp_path / "r.csv", tmp_path / "all.json"
+    result = runner.invoke(
+        app, ["league", "export", "--league", str(league_dir), "--csv", str(out_csv), "--json", str(out_json)]
+    )
+    assert result.exit_code == 0, result.output
+    with out_csv.open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows[0]["name"] == "exp1@5000" and rows[0]["games"] == "2" and rows[0]["wins"] == "1"
+    assert {"rating", "games", "wins", "draws", "losses", "last_played"} <= set(rows[0])
+    data = json.loads(out_json.read_text())
+    assert data["scale"] == {"k": 32.0, "anchor": "BasedBot", "anchor_rating": 1000.0}
+    assert len(data["matches"]) == 3 and data["matches"][0]["stocks_a"] == 2
+    with League.open(league_dir) as lg:
+        assert {r["name"]: r["rating"] for r in data["ratings"]} == {
+            r.player.name: r.rating for r in lg.ratings()
+        }
+    matches_csv = tmp_path / "m.csv"
+    result = runner.invoke(
+        app,
+        ["league", "export", "--league", str(league_dir), "--csv", str(matches_csv), "--table", "matches"],
+    )
+    assert result.exit_code == 0, result.output
+    with matches_csv.open() as fh:
+        assert [r["seed"] for r in csv.DictReader(fh)] == ["1", "2", "3"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["status", "{missing}"], "no league database at"),
+        (["history", "ghost", "--league", "{lg}"], "no player 'ghost'"),
+        (["export", "--league", "{lg}"], "give --csv FILE and/or --json FILE"),
+        (
+            ["export", "--league", "{lg}", "--csv", "x.csv", "--table", "players"],
+            "--table is 'ratings' or 'matches'",
+        ),
+        (["status", "{corrupt}"], "unreadable or damaged"),
+    ],
+)
+def test_errors_exit_2_with_a_message(league_dir, tmp_path, args, message):
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    (corrupt / "league.db").write_bytes(b"garbage" * 200)
+    paths = {"missing": str(tmp_path / "nope"), "lg": str(league_dir), "corrupt": str(corrupt)}
+    result = runner.invoke(app, ["league", *[a.format(**paths) for a in args]], env=WIDE)
+    assert result.exit_code == 2
+    assert message in result.output

@@ -1,0 +1,175 @@
+"""Opponent sampling: the mix's frequencies, self-play strategies, the mirror fallback, seeding, errors."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+import pytest
+
+from brawl_env.bots import BotSpecError
+from league.config import LeagueConfig
+from league.sampler import OpponentSampler
+from league.store import League
+
+N = 10_000
+SNEAKY = '''
+from brawl_env.bots import Bot
+
+
+class Sneaky(Bot):
+    """Waits."""
+'''
+
+
+@pytest.fixture
+def league(tmp_path):
+    lg = League.open(tmp_path / "lg", create=True)
+    yield lg
+    lg.close()
+
+
+def snapshots(league, n, run="r"):
+    return [league.register_snapshot(bytes([i]), step=i * 1000, run=run) for i in range(n)]
+
+
+def frequencies(sampler, n=N):
+    return Counter(sampler.sample().category for _ in range(n)), n
+
+
+def test_default_mix_frequencies_within_two_percent(league):
+    snapshots(league, 3)
+    counts, n = frequencies(OpponentSampler(league, seed=0))
+    for category, weight in LeagueConfig().mix.items():
+        assert abs(counts[category] / n - weight) < 0.02, (category, counts)
+
+
+def test_bot_added_by_file_spec_and_mix_normalised_with_notice(league, tmp_path, monkeypatch, caplog):
+    (tmp_path / "my_bots.py").write_text(SNEAKY)
+    monkeypatch.chdir(tmp_path)
+    mix = {"self_play": 0.80, "BasedBot": 0.15, "ConstantBot": 0.05, "my_bots.py:Sneaky": 0.1}
+    with caplog.at_level(logging.WARNING, logger="league.config"):
+        sampler = OpponentSampler(league, mix=mix, seed=1)
+    assert "summed to 1.1, normalised" in caplog.text
+    assert sum(sampler.mix.values()) == pytest.approx(1.0)
+    assert league.player("my_bots.py:Sneaky").kind == "bot"
+    snapshots(league, 2)
+    counts, n = frequencies(sampler)
+    for category, weight in mix.items():
+        assert abs(counts[category] / n - weight / 1.1) < 0.02, (category, counts)
+    draw = next(o for o in (sampler.sample() for _ in range(100)) if o.category == "my_bots.py:Sneaky")
+    assert draw.kind == "bot" and draw.spec == "my_bots.py:Sneaky" and draw.player.name == "my_bots.py:Sneaky"
+
+
+def test_mirror_before_the_first_snapshot_then_snapshots(league):
+    sampler = OpponentSampler(league, seed=2)
+    draws = [sampler.sample() for _ in range(200)]
+    self_play = [d for d in draws if d.category == "self_play"]
+    assert self_play and all(d.kind == "mirror" and d.player is None for d in self_play)
+    assert not any(d.kind == "bot" and d.category == "self_play" for d in draws)
+    snap = league.register_snapshot(b"w", step=1000, run="r")
+    later = [sampler.sample() for _ in range(200)]
+    assert {d.player.name for d in later if d.category == "self_play"} == {snap.name}
+    assert all(d.kind == "snapshot" for d in later if d.category == "self_play")
+
+
+def test_same_seed_same_sequence_other_seed_other_sequence(league):
+    snapshots(league, 6)
+
+    def names(seed, strategy):
+        sampler = OpponentSampler(league, strategy=strategy, seed=seed)
+        return [sampler.sample().name for _ in range(300)]
+
+    for strategy in ("uniform", "recent", "pfsp"):
+        assert names(5, strategy) == names(5, strategy)
+        assert names(5, strategy) != names(6, strategy)
+
+
+def test_uniform_draws_every_snapshot_equally(league):
+    snaps = snapshots(league, 4)
+    sampler = OpponentSampler(league, mix={"self_play": 1}, strategy="uniform", seed=3)
+    counts = Counter(sampler.sample().name for _ in range(N))
+    for s in snaps:
+        assert abs(counts[s.name] / N - 0.25) < 0.02
+
+
+def test_recent_draws_only_the_last_k(league):
+    snaps = snapshots(league, 8)
+    sampler = OpponentSampler(league, mix={"self_play": 1}, strategy="recent", recent_k=3, seed=4)
+    counts = Counter(sampler.sample().name for _ in range(3000))
+    assert set(counts) == {s.name for s in snaps[-3:]}
+    assert min(counts.values()) > 900
+
+
+def test_pfsp_favours_opponents_the_learner_loses_to(league):
+    learner = league.add_player("learner")
+    hard, even, easy = snapshots(league, 3)
+    games = []
+    for _ in range(30):
+        games += [
+            dict(a=learner, b=hard, result="loss"),
+            dict(a=learner, b=easy, result="win"),
+            dict(a=learner, b=even, result="win"),
+            dict(a=learner, b=even, result="loss"),
+        ]
+    league.record_matches(games)
+    sampler = OpponentSampler(league, mix={"self_play": 1}, strategy="pfsp", learner=learner, seed=5)
+    weights = {p.name: w for p, w in sampler.self_play_weights()}
+    assert weights[hard.name] > weights[even.name] > weights[easy.name]
+    counts = Counter(sampler.sample().name for _ in range(N))
+    assert counts[hard.name] > counts[even.name] > counts[easy.name]
+    assert counts[hard.name] / N > 0.6
+
+
+def test_pfsp_weight_is_one_minus_p_squared(league):
+    from league.ratings import expected_score
+
+    a = league.register_snapshot(b"a", step=1, initial=1200)
+    b = league.register_snapshot(b"b", step=2, initial=900)
+    c = league.register_snapshot(b"c", step=3, initial=1000)  # newest: stands in for the learner
+    sampler = OpponentSampler(league, mix={"self_play": 1}, strategy="pfsp")
+    raw = {s.name: (1 - expected_score(1000, r)) ** 2 for s, r in ((a, 1200), (b, 900), (c, 1000))}
+    total = sum(raw.values())
+    got = {p.name: w for p, w in sampler.self_play_weights()}
+    assert got == pytest.approx({name: w / total for name, w in raw.items()})
+
+
+def test_retired_snapshots_are_not_drawn(tmp_path):
+    with League.open(tmp_path, create=True, config=LeagueConfig(pool_cap=2)) as lg:
+        snaps = snapshots(lg, 4)
+        sampler = OpponentSampler(lg, mix={"self_play": 1}, seed=0)
+        assert {sampler.sample().name for _ in range(500)} == {s.name for s in snaps[2:]}
+        sampler_run = OpponentSampler(lg, mix={"self_play": 1}, run="nobody")
+        assert sampler_run.sample().kind == "mirror"
+
+
+def test_sampler_follows_snapshots_registered_by_another_process(league):
+    other = League.open(league.dir)
+    sampler = OpponentSampler(league, mix={"self_play": 1})
+    assert sampler.sample().kind == "mirror"
+    other.register_snapshot(b"from elsewhere", step=1, run="r")
+    assert sampler.sample().name == "r@1"
+    other.close()
+
+
+@pytest.mark.parametrize(
+    ("mix", "error", "message"),
+    [
+        ({"self_play": 0.5, "NoSuchBot": 0.5}, BotSpecError, "opponent mix entry 'NoSuchBot'.*unknown bot"),
+        ({"self_play": 0.5, "missing.py:Bot": 0.5}, BotSpecError, "'missing.py:Bot'.*no file"),
+        ({"self_play": 0, "BasedBot": 0}, ValueError, "sum to a positive number"),
+        ({"self_play": -0.2, "BasedBot": 1}, ValueError, "weight of 'self_play' must be finite and >= 0"),
+        ({"self_play": "lots"}, ValueError, "weight of 'self_play' must be a number"),
+        ({}, ValueError, "non-empty"),
+    ],
+)
+def test_bad_mix_is_a_clear_error(league, mix, error, message):
+    with pytest.raises(error, match=message):
+        OpponentSampler(league, mix=mix)
+
+
+def test_bad_strategy_and_recent_k(league):
+    with pytest.raises(ValueError, match="unknown self-play strategy 'best'; allowed"):
+        OpponentSampler(league, strategy="best")
+    with pytest.raises(ValueError, match="recent_k"):
+        OpponentSampler(league, recent_k=0)
