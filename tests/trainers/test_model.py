@@ -74,12 +74,12 @@ class _Nop(BaseCallback):
         return True
 
 
-def _model(n_steps=24, matches=2, max_frames=40, **kw):
+def _model(n_steps=24, matches=2, max_frames=40, batch_size=None, **kw):
     from brawl_env.interop import sb3_vec_env
     from trainers.transformer_lstm_ppo.algo import TransformerLSTMPPO
 
     env = sb3_vec_env(num_matches=matches, seed=0, rewards="guide", max_frames=max_frames)
-    model = TransformerLSTMPPO(env=env, n_steps=n_steps, batch_size=n_steps * 2, n_epochs=1, seed=0,
+    model = TransformerLSTMPPO(env=env, n_steps=n_steps, batch_size=batch_size or n_steps * 2, n_epochs=1, seed=0,
                                policy_kwargs=SMALL, device="cpu", **kw)
     model._setup_learn(10_000, None)
     cb = _Nop()
@@ -87,22 +87,23 @@ def _model(n_steps=24, matches=2, max_frames=40, **kw):
     return model, cb
 
 
-def test_training_rebuilds_every_rollout_step_exactly():
-    model, cb = _model()
+@pytest.mark.parametrize("batch_size", [48, 8], ids=["whole-envs", "chunks-of-8"])
+def test_training_rebuilds_every_rollout_step_exactly(batch_size):
+    model, cb = _model(batch_size=batch_size)
     with torch.no_grad():  # large heads, so log-probs and values depend strongly on the inputs
         model.policy.action_net.weight.normal_(0, 2.0)
         model.policy.value_net.weight.normal_(0, 2.0)
         model.policy.encoder.age_bias.normal_(0, 1.0)
     for _ in range(4):  # episodes of 40 frames over rollouts of 24: carries and mid-rollout resets
         model.collect_rollouts(model.env, cb, model.rollout_buffer, model.n_steps)
-        enc, ep, obs, act, h0, c0, mask, old = model._segments(np.arange(model.n_envs))
+        enc, ep, obs, act, h0, c0, mask, old = model._segments(np.arange(model.n_envs * (model.n_steps // model.rollout_buffer.chunk)))
         with torch.no_grad():
             log_prob, _, values = model.policy.evaluate_segments(enc, ep, obs, act, h0, c0)
         assert old["log_probs"][mask].std() > 0.5
         assert torch.allclose(log_prob[mask], old["log_probs"][mask], atol=1e-4)
         assert torch.allclose(values[mask], old["values"][mask], atol=1e-4)
     model.rollout_buffer.carry[:] = 0.0  # without the carried history the rebuild is wrong
-    enc, ep, obs, act, h0, c0, mask, old = model._segments(np.arange(model.n_envs))
+    enc, ep, obs, act, h0, c0, mask, old = model._segments(np.arange(model.n_envs * (model.n_steps // model.rollout_buffer.chunk)))
     with torch.no_grad():
         log_prob, _, _ = model.policy.evaluate_segments(enc, ep, obs, act, h0, c0)
     assert not torch.allclose(log_prob[mask], old["log_probs"][mask], atol=1e-2)
@@ -111,7 +112,7 @@ def test_training_rebuilds_every_rollout_step_exactly():
 def test_one_update_changes_the_encoder_and_gradients_reach_it():
     model, cb = _model()
     model.collect_rollouts(model.env, cb, model.rollout_buffer, model.n_steps)
-    enc, ep, obs, act, h0, c0, mask, old = model._segments(np.arange(model.n_envs))
+    enc, ep, obs, act, h0, c0, mask, old = model._segments(np.arange(model.n_envs * (model.n_steps // model.rollout_buffer.chunk)))
     log_prob, _, _ = model.policy.evaluate_segments(enc, ep, obs, act, h0, c0)
     model.policy.zero_grad()
     (-(log_prob[mask] * old["advantages"][mask]).mean()).backward()  # the policy loss alone

@@ -4,14 +4,14 @@ What it keeps from RecurrentPPO / SB3: hyper-parameters, schedules, ``learn``, c
 ``save`` / ``load`` (a checkpoint loads with ``RecurrentPPO.load`` too). What it replaces:
 
 - **Rollouts** (``collect_rollouts``): the policy acts with a per-env recurrent state (LSTM + encoder
-  window, reset at episode starts); only the LSTM state at the rollout's start is stored (not one per
-  step), plus the encoder's last 89 input frames before the rollout (``carry``), so training can
-  rebuild every step's exact inputs.
-- **Updates** (``train``): minibatches are whole environments (CleanRL's ``envinds``); each env's
-  rollout is cut at episode starts into segments, padded, and the LSTM runs over all segments in one
-  call, with episode resets applied to the initial states; the encoder encodes each frame once per
-  minibatch. The stock update loops in Python over time steps whenever a sequence holds an episode
-  start, which is 30-160x slower.
+  window, reset at episode starts); the LSTM state is stored only at chunk starts (every
+  ``min(batch_size, n_steps)`` steps), not at every step, plus the encoder's last 89 input frames
+  before the rollout (``carry``), so training can rebuild every step's exact inputs.
+- **Updates** (``train``): a minibatch is a set of chunks (whole environments when ``batch_size >=
+  n_steps``, as CleanRL's ``envinds``); each chunk is cut at episode starts into segments, padded, and
+  the LSTM runs over all segments in one call, with episode resets applied to the initial states;
+  the encoder encodes each frame once per minibatch. The stock update loops in Python over time steps
+  whenever a sequence holds an episode start, which is 30-160x slower.
 - bf16 autocast on CUDA (``bf16=True``).
 """
 
@@ -31,8 +31,8 @@ from .policy import TransformerLstmPolicy
 class _Rollout:
     """Numpy storage of one rollout: (T, N, ...) arrays, plus the state at its start."""
 
-    def __init__(self, t: int, n: int, obs_dim: int, n_keys: int, enc_dim: int, window: int):
-        self.t, self.n, self.window = t, n, window
+    def __init__(self, t: int, n: int, obs_dim: int, n_keys: int, enc_dim: int, window: int, chunk: int):
+        self.t, self.n, self.window, self.chunk = t, n, window, chunk
         self.obs = np.zeros((t, n, obs_dim), np.float32)
         self.actions = np.zeros((t, n, n_keys), np.float32)
         self.rewards = np.zeros((t, n), np.float32)
@@ -43,8 +43,9 @@ class _Rollout:
         self.returns = np.zeros((t, n), np.float32)
         self.carry = np.zeros((n, window - 1, enc_dim), np.float32)   # encoder input before the rollout
         self.carry_valid = np.zeros((n, window - 1), bool)           # ... belonging to step 0's episode
-        self.h0 = self.c0 = None
-        self.pos = 0
+        self.h_at = self.c_at = None  # LSTM state at every chunk start: (chunks, layers, N, hidden)
+        self.enc_in = np.zeros((t, n, enc_dim), np.float32)
+        self.pending_carry = None
 
     def compute_returns_and_advantage(self, last_values: np.ndarray, dones: np.ndarray, gamma: float, lam: float):
         last = 0.0
@@ -88,19 +89,21 @@ class TransformerLSTMPPO(RecurrentPPO):
         self.policy = self.policy_class(self.observation_space, self.action_space, self.lr_schedule,
                                         use_sde=False, **self.policy_kwargs).to(self.device)
         enc = self.policy.encoder
+        chunk = min(self.batch_size, self.n_steps)
         self.rollout_buffer = _Rollout(self.n_steps, self.n_envs, int(np.prod(self.observation_space.shape)),
-                                       int(np.prod(self.action_space.shape)), enc.in_dim, enc.window)
+                                       int(np.prod(self.action_space.shape)), enc.in_dim, enc.window, chunk)
         self._state = self.policy.new_state(self.n_envs)
         self._last_lstm_states = None
         self.clip_range = FloatSchedule(self.clip_range)
         if self.clip_range_vf is not None:
             self.clip_range_vf = FloatSchedule(self.clip_range_vf)
-        if self.batch_size % self.n_steps:
-            raise ValueError(f"batch_size ({self.batch_size}) must be a multiple of n_steps ({self.n_steps}): "
-                             "minibatches are whole environments")
-        if self.n_envs % (self.batch_size // self.n_steps):
-            raise ValueError(f"n_envs ({self.n_envs}) must be a multiple of batch_size / n_steps "
-                             f"({self.batch_size // self.n_steps})")
+        if self.n_steps % chunk or self.batch_size % chunk:
+            raise ValueError(f"batch_size ({self.batch_size}) and n_steps ({self.n_steps}) must divide one another: "
+                             "a minibatch is made of whole chunks of an env's rollout")
+        units = self.n_envs * (self.n_steps // chunk)
+        if units % (self.batch_size // chunk):
+            raise ValueError(f"the rollout ({self.n_envs} envs x {self.n_steps} steps) must split into whole "
+                             f"minibatches of {self.batch_size} steps")
 
     def _autocast(self):
         if self.bf16 and self.device.type == "cuda":
@@ -120,17 +123,18 @@ class TransformerLSTMPPO(RecurrentPPO):
             roll.carry, roll.carry_valid = roll.pending_carry
             roll.pending_carry = None
         state = self._state
-        roll.h0, roll.c0 = state["h"].clone(), state["c"].clone()
+        n_chunks = n_rollout_steps // roll.chunk
+        roll.h_at = torch.zeros((n_chunks,) + tuple(state["h"].shape), device=self.device)
+        roll.c_at = torch.zeros_like(roll.h_at)
         callback.on_rollout_start()
-        enc_in = np.zeros((n_rollout_steps, self.n_envs, roll.carry.shape[2]), np.float32)
+        enc_in = roll.enc_in
         for step in range(n_rollout_steps):
             starts = np.asarray(self._last_episode_starts, dtype=bool)
             with torch.no_grad(), self._autocast():
-                if step == 0:  # the state saved above must already include these resets
-                    self.policy.reset_state(state, np.flatnonzero(starts))
-                    roll.h0, roll.c0 = state["h"].clone(), state["c"].clone()
-                else:
-                    self.policy.reset_state(state, np.flatnonzero(starts))
+                self.policy.reset_state(state, np.flatnonzero(starts))
+                if step % roll.chunk == 0:  # a chunk starts: remember the LSTM state (after resets)
+                    roll.h_at[step // roll.chunk] = state["h"].float()
+                    roll.c_at[step // roll.chunk] = state["c"].float()
                 obs_t = obs_as_tensor(self._last_obs, self.device)
                 actions, values, log_probs = self.policy.rollout_step(obs_t, state)
                 enc_in[step] = fx.encoder_input(obs_t).float().cpu().numpy()
@@ -176,60 +180,73 @@ class TransformerLSTMPPO(RecurrentPPO):
                 last_values = self.policy.peek_value(last_obs, peek_state, rows)
         roll.compute_returns_and_advantage(last_values.float().cpu().numpy(), np.asarray(dones), self.gamma,
                                            self.gae_lambda)
-        roll.enc_in = enc_in
         roll.pending_carry = roll.next_carry(enc_in, np.asarray(dones))
         callback.update_locals(locals())
         callback.on_rollout_end()
         return True
 
     # -- updates -----------------------------------------------------------------------------------------------
-    def _segments(self, envs: np.ndarray):
-        """Cut the chosen envs' rollouts at episode starts; returns padded tensors for evaluate_segments."""
+    def _segments(self, units: np.ndarray):
+        """Cut chunks into segments at episode starts; returns padded tensors for ``evaluate_segments``.
+
+        ``units``: chunk numbers, ``env * chunks_per_env + chunk``. Each segment reads its encoder
+        history from the rollout (and the carry before it) where that history is of its own episode.
+        """
         roll = self.rollout_buffer
-        t, w1 = roll.t, roll.window - 1
-        starts = roll.starts[:, envs].T.astype(bool).copy()          # (E, T)
+        t_len, w1, chunk = roll.t, roll.window - 1, roll.chunk
+        per_env = t_len // chunk
+        u_env, u_chunk = units // per_env, units % per_env
+        dev = self.device
+        # the units' steps, (U, chunk): env and time of each
+        t_idx = u_chunk[:, None] * chunk + np.arange(chunk)[None, :]
+        e_idx = np.broadcast_to(u_env[:, None], t_idx.shape)
+        starts = roll.starts[t_idx, e_idx].astype(bool)
         cut = starts.copy()
         cut[:, 0] = True
-        seg_of = np.cumsum(cut.ravel()).reshape(cut.shape) - 1       # segment id per (env, step)
-        n_seg = int(seg_of.max()) + 1
-        first = np.flatnonzero(cut.ravel())                          # flat index of each segment's first step
-        seg_env = first // t
-        seg_t0 = first % t
-        pos = np.arange(t)[None, :] - seg_t0[seg_of]                 # position inside its segment
-        length = np.bincount(seg_of.ravel(), minlength=n_seg)
-        max_len = int(length.max())
-        e_idx, t_idx = np.nonzero(np.ones_like(cut))
-        s_idx, p_idx = seg_of[e_idx, t_idx], pos[e_idx, t_idx]
-        dev = self.device
+        seg_of = np.cumsum(cut.ravel()).reshape(cut.shape) - 1
+        n_seg = int(seg_of[-1, -1]) + 1
+        first = np.flatnonzero(cut.ravel())
+        seg_unit, seg_pos0 = first // chunk, first % chunk
+        pos = np.arange(chunk)[None, :] - seg_pos0[seg_of]
+        max_len = int(np.bincount(seg_of.ravel(), minlength=n_seg).max())
+        s_idx, p_idx = seg_of.ravel(), pos.ravel()
+        tt, ee = t_idx.ravel(), e_idx.ravel()
 
-        def pad(arr):  # arr (T, E, ...) -> (S, L, ...)
+        def pad(arr):  # arr (T, N, ...) -> (S, L, ...)
             out = np.zeros((n_seg, max_len) + arr.shape[2:], arr.dtype)
-            out[s_idx, p_idx] = arr[t_idx, e_idx]
+            out[s_idx, p_idx] = arr[tt, ee]
             return torch.as_tensor(out, device=dev)
 
-        sub = lambda a: a[:, envs]  # noqa: E731
-        obs = pad(sub(roll.obs))
-        actions = pad(sub(roll.actions))
+        obs, actions = pad(roll.obs), pad(roll.actions)
         mask = np.zeros((n_seg, max_len), bool)
         mask[s_idx, p_idx] = True
-        flat = {k: pad(sub(getattr(roll, k))).reshape(-1)
-                for k in ("values", "log_probs", "advantages", "returns")}
-        # encoder input: W-1 history positions, then the segment
-        enc = np.zeros((n_seg, w1 + max_len, roll.enc_in.shape[2]), np.float32)
-        episode = np.full((n_seg, w1 + max_len), -1, np.int64)
-        enc[s_idx, w1 + p_idx] = roll.enc_in[t_idx, envs[e_idx]]
-        episode[s_idx, w1 + p_idx] = 0
-        carried = (seg_t0 == 0) & ~starts[seg_env, 0]               # continues the episode from before the rollout
-        for s in np.flatnonzero(carried):
-            env = envs[seg_env[s]]
-            enc[s, :w1] = roll.carry[env]
-            episode[s, :w1] = np.where(roll.carry_valid[env], 0, -1)
-        h0 = torch.zeros((roll.h0.shape[0], n_seg, roll.h0.shape[2]), device=dev)
+        flat = {k: pad(getattr(roll, k)).reshape(-1) for k in ("values", "log_probs", "advantages", "returns")}
+        # episode ids on each env's extended timeline (carry, then the rollout): carry frames of step 0's
+        # episode share its id 0; every episode start in the rollout opens a new id
+        ext_frames = np.concatenate([roll.carry.transpose(1, 0, 2), roll.enc_in], axis=0)     # (W-1+T, N, in)
+        ext_ep = np.concatenate([np.where(roll.carry_valid.T, 0, -1),
+                                 np.cumsum(roll.starts, axis=0, dtype=np.int64)], axis=0)     # (W-1+T, N)
+        seg_env = u_env[seg_unit]
+        seg_t0 = u_chunk[seg_unit] * chunk + seg_pos0                                        # rollout time
+        idx = seg_t0[:, None] + np.arange(-w1, max_len)[None, :] + w1                         # extended index
+        inside = idx < w1 + t_len
+        idx = np.minimum(idx, w1 + t_len - 1)
+        enc = ext_frames[idx, seg_env[:, None]]
+        episode = ext_ep[idx, seg_env[:, None]]
+        own = ext_ep[seg_t0 + w1, seg_env]
+        episode = np.where(inside & (episode == own[:, None]) & (episode >= 0), 0, -1)
+        episode[:, w1:][~mask] = -1
+        # initial LSTM states: the stored chunk-start state where a segment opens its chunk mid-episode
+        layers, hidden = roll.h_at.shape[1], roll.h_at.shape[3]
+        h0 = torch.zeros((layers, n_seg, hidden), device=dev)
         c0 = torch.zeros_like(h0)
-        keep = torch.as_tensor(np.flatnonzero(carried), device=dev)
-        src = torch.as_tensor(envs[seg_env[carried]], device=dev)
-        h0[:, keep] = roll.h0[:, src].float()
-        c0[:, keep] = roll.c0[:, src].float()
+        carried = np.flatnonzero((seg_pos0 == 0) & ~starts[seg_unit, 0])
+        if carried.size:
+            ch = torch.as_tensor(u_chunk[seg_unit[carried]], device=dev)
+            en = torch.as_tensor(seg_env[carried], device=dev)
+            keep = torch.as_tensor(carried, device=dev)
+            h0[:, keep] = roll.h_at[ch, :, en].transpose(0, 1)
+            c0[:, keep] = roll.c_at[ch, :, en].transpose(0, 1)
         return (torch.as_tensor(enc, device=dev), torch.as_tensor(episode, device=dev), obs, actions, h0, c0,
                 torch.as_tensor(mask.reshape(-1), device=dev), flat)
 
@@ -239,15 +256,16 @@ class TransformerLSTMPPO(RecurrentPPO):
         clip_range = self.clip_range(self._current_progress_remaining)
         clip_range_vf = self.clip_range_vf(self._current_progress_remaining) if self.clip_range_vf else None
         roll = self.rollout_buffer
-        envs_per_batch = self.batch_size // self.n_steps
+        units_total = self.n_envs * (self.n_steps // roll.chunk)
+        units_per_batch = self.batch_size // roll.chunk
         pg_losses, value_losses, entropy_losses, clip_fractions, approx_kls = [], [], [], [], []
         t_start = time.perf_counter()
         continue_training = True
         for _epoch in range(self.n_epochs):
-            order = np.random.permutation(self.n_envs)
-            for start in range(0, self.n_envs, envs_per_batch):
-                envs = np.sort(order[start:start + envs_per_batch])
-                enc, episode, obs, actions, h0, c0, mask, old = self._segments(envs)
+            order = np.random.permutation(units_total)
+            for start in range(0, units_total, units_per_batch):
+                units = np.sort(order[start:start + units_per_batch])
+                enc, episode, obs, actions, h0, c0, mask, old = self._segments(units)
                 with self._autocast():
                     log_prob, entropy, values = self.policy.evaluate_segments(enc, episode, obs, actions, h0, c0)
                 log_prob, entropy, values = log_prob.float()[mask], entropy.float()[mask], values.float()[mask]

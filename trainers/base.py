@@ -1,0 +1,86 @@
+"""What every trainer plugin is: a class built from a validated config, given a league and a run
+directory, reporting progress through one hook object.
+
+Plugins register under the entry-point group ``brawl_league.trainers`` (``trainers.registry``). The
+hook follows SB3's callback habit: the public ``on_*`` methods do the bookkeeping and call the
+underscore hooks that subclasses override; an ``_on_progress`` returning False stops training.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+
+@dataclass
+class Progress:
+    """One progress report: steps done, speed and the latest metrics (namespaced: charts/, losses/, league/, reward/)."""
+
+    steps: int
+    total_steps: int
+    steps_per_s: float
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+class ProgressHook:
+    """Receives a trainer's reports. Override ``_on_start``, ``_on_progress`` (return False to stop),
+    ``_on_checkpoint`` and ``_on_end``."""
+
+    def __init__(self) -> None:
+        self.reports = 0
+        self.last: Progress | None = None
+
+    def on_start(self, run_dir: Path, config: Any) -> None:
+        self._on_start(run_dir, config)
+
+    def on_progress(self, progress: Progress) -> bool:
+        self.reports += 1
+        self.last = progress
+        return self._on_progress(progress) is not False
+
+    def on_checkpoint(self, path: Path, steps: int) -> None:
+        self._on_checkpoint(path, steps)
+
+    def on_end(self, progress: Progress | None) -> None:
+        self._on_end(progress)
+
+    def _on_start(self, run_dir: Path, config: Any) -> None:
+        pass
+
+    def _on_progress(self, progress: Progress) -> bool | None:
+        return True
+
+    def _on_checkpoint(self, path: Path, steps: int) -> None:
+        pass
+
+    def _on_end(self, progress: Progress | None) -> None:
+        pass
+
+
+class Trainer:
+    """Base class of trainer plugins.
+
+    :param config: the plugin's validated config object.
+    :param run_dir: where everything the run writes goes.
+    :param league: an open :class:`league.store.League` (the run's league directory).
+    :param hook: receives progress reports.
+    """
+
+    name: ClassVar[str] = "trainer"
+    description: ClassVar[str] = ""
+
+    def __init__(self, config: Any, run_dir: Path, league: Any, hook: ProgressHook | None = None):
+        self.config = config
+        self.run_dir = Path(run_dir)
+        self.league = league
+        self.hook = hook or ProgressHook()
+
+    @classmethod
+    def load_config(cls, preset: str | None, config_file: str | None, overrides: list[str]) -> Any:
+        """Build and validate the config from a preset, a TOML file and ``a.b=value`` overrides."""
+        raise NotImplementedError
+
+    def train(self, resume: bool = False) -> dict[str, Any]:
+        """Run until the configured number of steps (or until the hook says stop); return a summary."""
+        raise NotImplementedError

@@ -1,0 +1,218 @@
+"""The trainer's configuration: frozen pydantic models mirroring the TOML sections of a preset.
+
+A run's config comes from a preset file (``presets/<name>.toml``), then an optional ``--config`` TOML
+file, then ``--set section.key=value`` overrides, in that order; every key is checked and a bad one is
+named with the allowed keys. ``test50k`` and ``full10m`` share every hyper-parameter: only the
+``[run]`` section (length, cadences, debug logging) differs, and a test parses them to make sure.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from importlib import resources
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+PRESETS = ("smoke", "test50k", "full10m", "seed-guide")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModelConfig(_Frozen):
+    """Network sizes (the guide's: 6 layers, 8 heads, 256 wide, 90 frames, LSTM 512)."""
+
+    frame_dim: int = Field(256, ge=8, description="Width of the per-frame feature MLP.")
+    d_model: int = Field(256, ge=8, description="Transformer width = strategy latent size.")
+    heads: int = Field(8, ge=1, description="Attention heads (must divide d_model).")
+    layers: int = Field(6, ge=1, description="Transformer layers the query reads through.")
+    window: int = Field(90, ge=2, description="Opponent frames the encoder reads (3 s at 30 fps).")
+    ffn: int = Field(1024, ge=8, description="Feed-forward width inside each layer.")
+    dropout: float = Field(0.0, ge=0.0, lt=1.0, description="Dropout in the encoder (off in evaluation).")
+    lstm: int = Field(512, ge=8, description="LSTM hidden units.")
+
+    @model_validator(mode="after")
+    def _heads_divide(self):
+        if self.d_model % self.heads:
+            raise ValueError(f"model.heads ({self.heads}) must divide model.d_model ({self.d_model})")
+        return self
+
+
+class PPOConfig(_Frozen):
+    """Recurrent PPO hyper-parameters, all passed to the learner (no dead keys)."""
+
+    n_envs: int = Field(64, ge=1, description="Matches stepped together (one learner per match).")
+    n_steps: int = Field(64, ge=1, description="Frames per env per rollout.")
+    batch_size: int = Field(1024, ge=1, description="Minibatch size in steps; a multiple of n_steps (whole envs).")
+    n_epochs: int = Field(4, ge=1, description="Passes over each rollout.")
+    learning_rate: float = Field(2.5e-4, gt=0, description="Adam learning rate.")
+    gamma: float = Field(0.995, gt=0, le=1, description="Discount per frame.")
+    gae_lambda: float = Field(0.95, ge=0, le=1, description="GAE lambda.")
+    clip_range: float = Field(0.2, gt=0, description="PPO ratio clip.")
+    ent_coef: float = Field(0.01, ge=0, description="Entropy bonus weight (0 allowed).")
+    vf_coef: float = Field(0.5, ge=0, description="Value loss weight.")
+    max_grad_norm: float = Field(0.5, gt=0, description="Gradient norm clip.")
+    target_kl: float | None = Field(None, description="Stop an update's epochs early past this KL.")
+
+    @model_validator(mode="after")
+    def _whole_envs(self):
+        if self.batch_size % self.n_steps:
+            raise ValueError(f"ppo.batch_size ({self.batch_size}) must be a multiple of ppo.n_steps ({self.n_steps})")
+        if self.n_envs % (self.batch_size // self.n_steps):
+            raise ValueError(f"ppo.n_envs ({self.n_envs}) must be a multiple of batch_size / n_steps "
+                             f"({self.batch_size // self.n_steps})")
+        return self
+
+    @property
+    def steps_per_update(self) -> int:
+        return self.n_envs * self.n_steps
+
+
+class RunConfig(_Frozen):
+    """Length and cadences of a run (the only section test50k and full10m may differ in)."""
+
+    total_steps: int = Field(50_000, ge=1, description="Env steps (learner frames) to train for.")
+    checkpoint_every: int = Field(10_000, ge=1, description="Steps between checkpoints (rl_model_<steps>_steps.zip).")
+    snapshot_every: int = Field(10_000, ge=1, description="Steps between league snapshots (self-play opponents).")
+    eval_every: int = Field(10_000, ge=1, description="Steps between evaluations against BasedBot.")
+    eval_games: int = Field(20, ge=1, description="Seeded evaluation matches each time.")
+    keep_checkpoints: int = Field(10, ge=1, description="Checkpoints kept on disk (oldest removed).")
+    debug_logging: bool = Field(True, description="Write reward_breakdown.csv and behavior_metrics.csv.")
+
+
+class TrainConfig(_Frozen):
+    """A whole run: ``[train]`` plus the ``[model]``, ``[ppo]``, ``[env]``, ``[league]`` and ``[run]`` sections."""
+
+    trainer: Literal["transformer-lstm-ppo"] = "transformer-lstm-ppo"
+    preset: str = Field("custom", description="Name of the preset this config started from.")
+    seed: int = Field(0, description="Seeds the learner, the envs and the opponent sampler.")
+    device: str = Field("auto", description="auto | cuda | mps | cpu (auto: CUDA, else MPS, else CPU).")
+    bf16: bool = Field(True, description="bf16 autocast on CUDA.")
+    model: ModelConfig = ModelConfig()
+    ppo: PPOConfig = PPOConfig()
+    env: dict[str, Any] = Field(default_factory=lambda: {"rewards": "guide"},
+                                description="Match config (brawl_env.EnvConfig keys).")
+    league: dict[str, Any] = Field(default_factory=dict, description="League config (league.config.LeagueConfig keys).")
+    run: RunConfig = RunConfig()
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, v: str) -> str:
+        if v not in ("auto", "cuda", "mps", "cpu") and not v.startswith("cuda:"):
+            raise ValueError(f"device must be auto, cuda, cuda:N, mps or cpu; got {v!r}")
+        return v
+
+    @field_validator("env")
+    @classmethod
+    def _env(cls, v: dict) -> dict:
+        from brawl_env.config import make_config
+
+        make_config(**v)
+        return v
+
+    @field_validator("league")
+    @classmethod
+    def _league(cls, v: dict) -> dict:
+        from league.config import make_league_config
+
+        make_league_config(**v)
+        return v
+
+    def hyper_parameters(self) -> dict:
+        """Everything but the run section and the preset name (what test50k and full10m must share)."""
+        return self.model_dump(exclude={"run", "preset"})
+
+
+def preset_text(name: str) -> str:
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; presets: {list(PRESETS)}")
+    return (resources.files(__package__) / "presets" / f"{name}.toml").read_text()
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and key not in ("env", "league"):
+            out[key] = _merge(out[key], value)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = {**out[key], **value}
+        else:
+            out[key] = value
+    return out
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text  # a bare word: a string
+
+
+def _flatten_train(raw: dict) -> dict:
+    out = dict(raw)
+    out.update(out.pop("train", {}))
+    return out
+
+
+def build_config(preset: str | None = None, config_file: str | None = None, overrides: list[str] = ()) -> TrainConfig:
+    """Preset, then a TOML file, then ``section.key=value`` overrides; errors name the bad key."""
+    raw: dict = {}
+    if preset is not None:
+        raw = _flatten_train(tomllib.loads(preset_text(preset)))
+        raw["preset"] = preset
+    if config_file is not None:
+        with open(config_file, "rb") as fh:
+            raw = _merge(raw, _flatten_train(tomllib.load(fh)))
+    for item in overrides:
+        if "=" not in item:
+            raise ValueError(f"--set takes key=value (e.g. ppo.learning_rate=1e-4); got {item!r}")
+        key, _, value = item.partition("=")
+        parts = key.strip().split(".")
+        if parts[0] == "train":
+            parts = parts[1:]
+        node = raw
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = _parse_value(value.strip())
+    try:
+        return TrainConfig(**raw)
+    except ValidationError as err:
+        problems = []
+        for e in err.errors():
+            loc = ".".join(str(x) for x in e["loc"])
+            if e["type"] == "extra_forbidden":
+                section = e["loc"][0] if len(e["loc"]) > 1 else None
+                model = {"model": ModelConfig, "ppo": PPOConfig, "run": RunConfig}.get(section, TrainConfig)
+                problems.append(f"unknown key {loc!r}; allowed: {sorted(model.model_fields)}")
+            else:
+                problems.append(f"{loc}: {e['msg']}")
+        raise ValueError("bad training config: " + "; ".join(problems)) from None
+
+
+def to_toml(config: TrainConfig) -> str:
+    """The resolved config as TOML (written first into every run directory)."""
+    data = config.model_dump()
+    lines = ["[train]"]
+    for key in ("trainer", "preset", "seed", "device", "bf16"):
+        lines.append(f"{key} = {_toml(data[key])}")
+    for section in ("model", "ppo", "env", "league", "run"):
+        lines += ["", f"[{section}]"]
+        for key, value in data[section].items():
+            if value is not None:
+                lines.append(f"{key} = {_toml(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f'"{k}" = {_toml(x)}' for k, x in v.items()) + " }"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml(x) for x in v) + "]"
+    return repr(v)
