@@ -62,9 +62,16 @@ class BatchEnv:
         if match_seeds is not None:
             if seed is not None:
                 raise ValueError("give either seed or match_seeds, not both")
-            ms = np.asarray(match_seeds)
-            if ms.shape != (self.n,) or ms.dtype.kind not in "iu":
-                raise ValueError(f"match_seeds must be {self.n} integers; got shape {ms.shape}, dtype {ms.dtype}")
+            if isinstance(match_seeds, np.ndarray):
+                ms = match_seeds
+                ok = ms.shape == (self.n,) and ms.dtype.kind in "iu"
+            else:  # Python ints may exceed int64 (match seeds are 64-bit): numpy would make them floats
+                seeds = list(match_seeds)
+                ok = len(seeds) == self.n and all(isinstance(x, (int, np.integer)) and not isinstance(x, bool)
+                                                  and 0 <= int(x) < 2**64 for x in seeds)
+                ms = np.array([int(x) for x in seeds], dtype=np.uint64) if ok else np.asarray(seeds)
+            if not ok:
+                raise ValueError(f"match_seeds must be {self.n} integers in [0, 2**64); got {match_seeds!r:.80}")
             self.engine.reset(ms.astype(np.uint64))
         else:
             if seed is None:

@@ -18,6 +18,7 @@ from .config import make_config
 from .engine import layout as L
 from .engine.core import Engine
 from .engine.rng import match_seed
+from .replay import state_hash
 
 
 class Agent(Protocol):
@@ -40,6 +41,15 @@ class MatchResult:
     stats: tuple[dict, dict]           # per slot: the engine's match statistics
     forfeit: dict[str, Any] | None = None   # {"slot": s, "name": ..., "reason": ...}
     keys: np.ndarray | None = field(default=None, repr=False)  # (frames, 2, 10) when recorded
+    match_seed: int = 0                # the exact 64-bit seed the engine was reset with
+    config: dict = field(default_factory=dict)   # max_frames, stocks, damage_tiebreak
+    final_hash: str = ""               # brawl_env.replay.state_hash of the final state
+
+    def replay(self):
+        """This match as a :class:`~brawl_env.replay.Replay` (needs ``record_keys=True``)."""
+        from .replay import from_match
+
+        return from_match(self)
 
     def result_for(self, slot: int) -> str:
         if self.winner is None:
@@ -67,7 +77,8 @@ def run_match(agent0, agent1, seed: int, max_frames: int = 2700, stocks: int = 3
     """Play one match from base seed ``seed`` (match seed ``match_seed(seed, 0)``)."""
     agents = (as_agent(agent0), as_agent(agent1))
     names = tuple(getattr(a, "name", type(a).__name__) for a in agents)
-    engine = Engine(1, make_config(max_frames=max_frames, stocks=stocks))
+    config = make_config(max_frames=max_frames, stocks=stocks)
+    engine = Engine(1, config)
     mseed = match_seed(seed, 0)
     engine.reset(np.array([mseed], np.uint64))
     trace = np.zeros((max_frames, 2, L.N_KEYS), np.uint8) if record_keys else None
@@ -106,4 +117,6 @@ def run_match(agent0, agent1, seed: int, max_frames: int = 2700, stocks: int = 3
         winner = {L.R_P0_WINS: 0, L.R_P1_WINS: 1}.get(result)
         ended_by = "stocks" if out.terminated[0] else "time"
     return MatchResult(seed=seed, names=names, winner=winner, frames=frame, ended_by=ended_by, stats=stats,
-                       forfeit=forfeit, keys=trace[:frame] if trace is not None else None)
+                       forfeit=forfeit, keys=trace[:frame] if trace is not None else None, match_seed=mseed,
+                       config={k: getattr(config, k) for k in ("max_frames", "stocks", "damage_tiebreak")},
+                       final_hash=state_hash(engine.state))

@@ -170,12 +170,33 @@ class BrawlParallelEnv(ParallelEnv, EzPickle):
         return (observations, rewards, {a: term for a in AGENTS}, {a: trunc for a in AGENTS}, infos)
 
     def render(self):
+        """The current frame: ``(H, W, 3)`` uint8 in ``rgb_array`` mode; in ``human`` mode a window shows
+        it (paced to 30 frames per second) and None is returned. Rendering never changes the match.
+
+        The renderer (pygame) is created on the first call, so an env that never renders never imports
+        pygame. Its resolution is ``render_resolution`` (``"480p"``, ``"720p"`` or ``"1080p"``) and
+        ``render_hitboxes`` adds the debug overlay; set either before the first call.
+        """
         if self.render_mode is None:
             return None
-        raise NotImplementedError("rendering is not built yet: it comes with brawl_env.render")
+        if self._renderer is None:
+            from .render import Renderer
+
+            self._renderer = Renderer(resolution=self.render_resolution, mode=self.render_mode,
+                                      names=self.possible_agents, hitboxes=self.render_hitboxes,
+                                      max_frames=self.config.max_frames, stocks=self.config.stocks,
+                                      moves=self.engine.moves)
+        return self._renderer.render(self.engine.state, 0)
 
     def close(self) -> None:
-        pass
+        if self._renderer is not None:
+            self._renderer.close()
+            self._renderer = None
+
+    # Render settings and the lazily made renderer (class attributes, so __init__ and pickling stay as they are).
+    render_resolution: str = "480p"
+    render_hitboxes: bool = False
+    _renderer = None
 
 
 def parallel_env(**cfg: Any) -> BrawlParallelEnv:

@@ -120,6 +120,52 @@ def bots_list(
     Console().print(table)
 
 
+@bots_app.command("ladder")
+def bots_ladder(
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(help="Bots to rank: names, FILE.py:CLASS or MODULE:CLASS (default: every built-in bot)."),
+    ] = None,
+    games: Annotated[int, typer.Option("--games", min=1, help="Matches per pair; sides swap every game.")] = 50,
+    seed: Annotated[int, typer.Option("--seed", help="Base seed; game k of every pair uses seed + k.")] = 0,
+    frames: Annotated[int, typer.Option("--frames", min=1, help="Frame limit per match (30 per second).")] = 2700,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout and nothing else.")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the table as Markdown (for the docs).")] = False,
+) -> None:
+    """Play every pair of bots seeded matches and print a table of win rates (row bot against column bot)."""
+    import json
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from brawl_env.bots import ladder as lad
+
+    bots = list(dict.fromkeys(names)) if names else lad.default_bots()
+    total = games * len(bots) * (len(bots) - 1) // 2
+    err = Console(stderr=True)
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   console=err, transient=True)
+    try:
+        with bar:
+            task = bar.add_task("ladder", total=total)
+
+            def progress(a: str, b: str, done: int) -> None:
+                bar.update(task, advance=1, description=f"{a} vs {b}")
+
+            result = lad.run_ladder(bots, games=games, seed=seed, frames=frames, progress=progress)
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    if json_out:
+        typer.echo(json.dumps(result))
+    elif markdown:
+        typer.echo(lad.to_markdown(result))
+        typer.echo("")
+        typer.echo(lad.caption(result))
+    else:
+        Console().print(lad.render_table(result))
+
+
 @app.command("match")
 def match(
     a: Annotated[str, typer.Argument(help="First agent: a bot spec (BasedBot, FILE.py:CLASS, MODULE:CLASS).")],
@@ -129,12 +175,25 @@ def match(
     frames: Annotated[int, typer.Option("--frames", min=1, help="Frame limit per match (30 per second).")] = 2700,
     stocks: Annotated[int, typer.Option("--stocks", min=1, max=99, help="Stocks per player.")] = 3,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout and nothing else.")] = False,
+    video: Annotated[
+        str | None, typer.Option("--video", help="Write the game as an mp4 (H.264, 30 fps); one game only.")
+    ] = None,
+    video_dir: Annotated[
+        str | None, typer.Option("--video-dir", help="Write one mp4 per game into this directory.")
+    ] = None,
+    replay_dir: Annotated[
+        str | None, typer.Option("--replay-dir", help="Save one .replay file per game into this directory.")
+    ] = None,
+    resolution: Annotated[str, typer.Option("--resolution", help="Video size: 480p, 720p or 1080p.")] = "480p",
+    hitboxes: Annotated[bool, typer.Option("--hitboxes", help="Draw hitboxes and hurtboxes in videos.")] = False,
 ) -> None:
     """Play seeded matches between two agents and print the results and a stats table."""
     from league.matches import play_series, render_series
 
     try:
-        series = play_series(a, b, games=games, seed=seed, frames=frames, stocks=stocks, progress=not json_out)
+        series = play_series(a, b, games=games, seed=seed, frames=frames, stocks=stocks, progress=not json_out,
+                             video=video, video_dir=video_dir, replay_dir=replay_dir, resolution=resolution,
+                             hitboxes=hitboxes)
     except ValueError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
@@ -146,6 +205,233 @@ def match(
         from rich.console import Console
 
         render_series(series, Console())
+
+
+# ---------------------------------------------------------------------------------------------- league
+league_app = typer.Typer(help="The league: players, ratings and match history of a league directory.",
+                         no_args_is_help=True)
+app.add_typer(league_app, name="league")
+
+
+def _open_league(directory: str):
+    """Open an existing league for the read-only commands, turning its errors into a clean exit."""
+    from league.errors import LeagueError
+    from league.store import League
+
+    try:
+        return League.open(directory)
+    except (LeagueError, ValueError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+
+
+@league_app.command("status")
+def league_status(
+    directory: Annotated[str, typer.Argument(help="League directory (holding league.db).")] = ".",
+) -> None:
+    """Every player with its kind, Elo, games, W/D/L and when it last played, strongest first."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    with _open_league(directory) as lg:
+        ratings = lg.ratings()
+        cfg = lg.config
+    table = Table(title=f"league {escape(directory)} (K {cfg.k:g}, {escape(cfg.anchor)} fixed at "
+                        f"{cfg.anchor_rating:g})", title_justify="left")
+    for col, justify in (("player", "left"), ("kind", "left"), ("Elo", "right"), ("games", "right"),
+                         ("W/D/L", "right"), ("last played", "left")):
+        table.add_column(col, justify=justify)
+    for r in ratings:
+        p = r.player
+        kind = p.kind if p.active else f"{p.kind} (retired)"
+        if p.name == cfg.anchor:
+            kind += " (anchor)"
+        table.add_row(escape(p.name), kind, f"{r.rating:.0f}", str(r.games), f"{r.wins}/{r.draws}/{r.losses}",
+                      (r.last_played or "never")[:19].replace("T", " "))
+    Console().print(table)
+
+
+@league_app.command("history")
+def league_history(
+    player: Annotated[str, typer.Argument(help="Player name: a bot spec, a snapshot (run@5000), a learner.")],
+    directory: Annotated[str, typer.Option("--league", help="League directory.")] = ".",
+) -> None:
+    """One player's matches in order, from its side (stocks left, damage and KOs dealt: mine-theirs), with its
+    Elo after each; `league export --json` has every field, seeds and times included."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from league.errors import LeagueError
+
+    with _open_league(directory) as lg:
+        try:
+            rows = lg.history(player)
+            rating = lg.rating(player)
+        except LeagueError as err:
+            typer.echo(f"error: {err}", err=True)
+            raise typer.Exit(2) from None
+    table = Table(title=f"{escape(player)}: Elo {rating.rating:.0f} after {rating.games} games "
+                        f"({rating.wins}/{rating.draws}/{rating.losses})", title_justify="left")
+    for col in ("match", "source", "opponent", "result", "stocks", "damage", "KOs", "Elo", "change"):
+        table.add_column(col, justify="left" if col in ("source", "opponent", "result") else "right")
+
+    def pair(values, fmt="{}") -> str:
+        return "" if values[0] is None else f"{fmt.format(values[0])}-{fmt.format(values[1])}"
+
+    for h in rows:
+        table.add_row(str(h["match"]), h["source"], escape(h["opponent"]), h["result"], pair(h["stocks"]),
+                      pair(h["damage"], "{:.0f}"), pair(h["kos"]), f"{h['rating_after']:.0f}",
+                      f"{h['rating_after'] - h['rating_before']:+.1f}")
+    Console().print(table)
+
+
+@league_app.command("export")
+def league_export(
+    directory: Annotated[str, typer.Option("--league", help="League directory.")] = ".",
+    csv_path: Annotated[str | None, typer.Option("--csv", help="Write a table (see --table) as CSV.")] = None,
+    json_path: Annotated[
+        str | None, typer.Option("--json", help="Write ratings, players and matches as JSON to this file.")
+    ] = None,
+    table: Annotated[str, typer.Option("--table", help="What --csv writes: ratings or matches.")] = "ratings",
+) -> None:
+    """Export ratings (with games and W/D/L) and matches as CSV or JSON, for plots and other tools."""
+    if csv_path is None and json_path is None:
+        typer.echo("error: give --csv FILE and/or --json FILE", err=True)
+        raise typer.Exit(2)
+    if table not in ("ratings", "matches"):
+        typer.echo(f"error: --table is 'ratings' or 'matches'; got {table!r}", err=True)
+        raise typer.Exit(2)
+    import csv
+    import json
+
+    with _open_league(directory) as lg:
+        ratings = [r.to_dict() for r in lg.ratings()]
+        matches = lg.matches()
+        scale = lg.config.rating_params()
+    if csv_path is not None:
+        rows = ratings if table == "ratings" else matches
+        fields = list(rows[0]) if rows else []
+        with open(csv_path, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows(rows)
+        typer.echo(f"wrote {len(rows)} {table} rows to {csv_path}", err=True)
+    if json_path is not None:
+        with open(json_path, "w", encoding="utf-8") as fh:
+            json.dump({"scale": scale, "ratings": ratings, "matches": matches}, fh, indent=1)
+        typer.echo(f"wrote {len(ratings)} ratings and {len(matches)} matches to {json_path}", err=True)
+
+
+# ---------------------------------------------------------------------------------------------- seeing the game
+@app.command("replay")
+def replay_cmd(
+    path: Annotated[str, typer.Argument(help="A .replay file (from match --replay-dir or play).")],
+    video: Annotated[str | None, typer.Option("--video", help="Also render it to this mp4 file.")] = None,
+    resolution: Annotated[str, typer.Option("--resolution", help="Video size: 480p, 720p or 1080p.")] = "480p",
+    hitboxes: Annotated[bool, typer.Option("--hitboxes", help="Draw hitboxes and hurtboxes in the video.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout and nothing else.")] = False,
+) -> None:
+    """Re-simulate a recorded match and print its result (optionally render it to mp4).
+
+    The match is played again from its seed and both players' keys; the command checks that it reached
+    exactly the recorded final state and result, and exits with code 1 if not.
+    """
+    import json
+
+    from brawl_env import replay as rp
+
+    try:
+        rec = rp.load(path)
+        if video is not None:
+            from brawl_env.render import resolution_size
+
+            resolution_size(resolution)
+            sim = rp.write_video(rec, video, resolution=resolution, hitboxes=hitboxes)
+        else:
+            sim = rp.simulate(rec)
+    except (rp.ReplayError, ValueError, FileNotFoundError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+    out = {"replay": path, "game_version": rec.game_version, "names": list(rec.names), "seed": rec.seed,
+           "match_seed": rec.match_seed, "frames": sim.frames, "winner": sim.winner, "ended_by": sim.ended_by,
+           "results": [sim.result_for(0), sim.result_for(1)], "stats": list(sim.stats),
+           "final_hash": sim.final_hash, "matches_recording": sim.matches_recording, "video": video}
+    if json_out:
+        typer.echo(json.dumps(out))
+    else:
+        from rich.console import Console
+        from rich.markup import escape
+
+        con = Console()
+        n0, n1 = (escape(n) for n in rec.names)
+        winner = "draw" if sim.winner is None else f"{escape(rec.names[sim.winner])} wins"
+        if sim.ended_by in ("forfeit", "unfinished"):
+            winner = f"{winner} ({sim.ended_by})" if sim.winner is not None else sim.ended_by
+        con.print(f"[bold]{n0}[/bold] vs [bold]{n1}[/bold] ({escape(rec.game_version)}, seed {rec.seed}): "
+                  f"{winner} after {sim.frames} frames ({sim.frames / 30:.1f} s), ended by {sim.ended_by}")
+        for p, name in enumerate((n0, n1)):
+            st = sim.stats[p]
+            con.print(f"  {name}: stocks {st['stocks_left']:.0f}, damage dealt {st['damage_dealt']:.0f}, "
+                      f"taken {st['damage_taken']:.0f}, KOs {st['knockouts_dealt']:.0f}")
+        if sim.matches_recording is None:
+            con.print("no recorded outcome to compare with")
+        elif sim.matches_recording:
+            con.print("[green]re-simulated exactly: same final state and result as recorded[/green]")
+        else:
+            con.print("[red]the re-simulation differs from the recording[/red]")
+        if video is not None:
+            con.print(f"video: {escape(video)}")
+    if sim.matches_recording is False:
+        raise typer.Exit(1)
+
+
+@app.command("play")
+def play_cmd(
+    vs: Annotated[str, typer.Option("--vs", help="Opponent: a bot spec (BasedBot, FILE.py:CLASS, MODULE:CLASS).")],
+    resolution: Annotated[str, typer.Option("--resolution", help="Window size: 480p, 720p or 1080p.")] = "480p",
+    seed: Annotated[int, typer.Option("--seed", help="Base seed; each restart adds one.")] = 0,
+    frames: Annotated[int, typer.Option("--frames", min=1, help="Frame limit per match (30 per second).")] = 2700,
+    stocks: Annotated[int, typer.Option("--stocks", min=1, max=99, help="Stocks per player.")] = 3,
+    replay_dir: Annotated[str, typer.Option("--replay-dir", help="Where each game's replay is saved.")] = "replays",
+    hitboxes: Annotated[bool, typer.Option("--hitboxes", help="Draw hitboxes and hurtboxes.")] = False,
+) -> None:
+    """Play against a bot in a window (keyboard: W A S D, Space, H, L, J, K, G).
+
+    W A S D move, Space jumps, H picks up or drops, L dashes or dodges, J light attack, K heavy attack,
+    G taunts; P pauses, R restarts, Esc quits. Each game's replay is saved and its path printed.
+    """
+    from brawl_env.bots import load_bot
+
+    try:
+        opponent = load_bot(vs)
+        from brawl_env.render import PlaySession, Renderer, resolution_size
+
+        resolution_size(resolution)
+        renderer = Renderer(resolution=resolution, mode="human", names=("You", opponent.name), hitboxes=hitboxes,
+                            max_frames=frames, stocks=stocks, headless=False)
+    except (ValueError, RuntimeError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+    session = PlaySession(opponent, renderer=renderer, seed=seed, max_frames=frames, stocks=stocks,
+                          replay_dir=replay_dir, on_saved=lambda p: typer.echo(f"replay saved: {p}"))
+    try:
+        session.run()
+    finally:
+        renderer.close()
+
+
+@app.command("screenshots")
+def screenshots_cmd(
+    out: Annotated[str, typer.Option("--out", help="Directory for the PNG files.")] = "docs",
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the scripted match they are taken from.")] = 7,
+) -> None:
+    """Write the documentation's screenshots (480p, 720p, hitbox overlay, knockout) as PNG files."""
+    from brawl_env.render import make_screenshots
+
+    for path in make_screenshots(out, seed=seed):
+        typer.echo(str(path))
 
 
 def main() -> None:

@@ -5,16 +5,32 @@ from __future__ import annotations
 from typing import Any
 
 
+def _file_stem(k: int, seed: int, names) -> str:
+    """``game000-seed5-BasedBot-vs-RandomBot``: names in slot order, reduced to safe characters."""
+    safe = ["".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in str(n))[:40] for n in names]
+    return f"game{k:03d}-seed{seed}-{safe[0]}-vs-{safe[1]}"
+
+
 def play_series(a: str, b: str, games: int = 1, seed: int = 0, frames: int = 2700, stocks: int = 3,
-                progress: bool = False) -> dict[str, Any]:
+                progress: bool = False, video: str | None = None, video_dir: str | None = None,
+                replay_dir: str | None = None, resolution: str = "480p", hitboxes: bool = False) -> dict[str, Any]:
     """Play ``games`` matches of A against B (A is player_0 in even games, player_1 in odd ones).
 
     Game k is played from base seed ``seed + k``. Returns a JSON-ready dict: every game, and A's
-    wins, draws, losses and forfeits.
+    wins, draws, losses and forfeits. ``video`` (one game only) or ``video_dir`` (one mp4 per game) and
+    ``replay_dir`` (one ``.replay`` per game) record the games; each game's row then names its files.
+    Videos are rendered from the recorded keys after the game, so recording never changes a match.
     """
     from brawl_env.bots import load_bot
     from brawl_env.match import run_match
 
+    if video is not None and games != 1:
+        raise ValueError(f"--video writes one file, but {games} games were asked for: use --video-dir DIR")
+    if video is not None or video_dir is not None:
+        from brawl_env.render import resolution_size
+
+        resolution_size(resolution)  # a bad resolution fails before any game
+    record = video is not None or video_dir is not None or replay_dir is not None
     load_bot(a), load_bot(b)  # fail early, with the spec's error, before any game
     rows = []
     summary = {"wins": 0, "draws": 0, "losses": 0, "forfeits_a": 0, "forfeits_b": 0}
@@ -31,20 +47,43 @@ def play_series(a: str, b: str, games: int = 1, seed: int = 0, frames: int = 270
             a_slot = k % 2
             agents = [load_bot(b), load_bot(b)]
             agents[a_slot] = load_bot(a)
-            res = run_match(agents[0], agents[1], seed=seed + k, max_frames=frames, stocks=stocks)
+            res = run_match(agents[0], agents[1], seed=seed + k, max_frames=frames, stocks=stocks,
+                            record_keys=record)
+            files = _record_game(res, k, video, video_dir, replay_dir, resolution, hitboxes) if record else {}
             outcome = res.result_for(a_slot)
             summary[{"win": "wins", "draw": "draws", "loss": "losses"}[outcome]] += 1
             if res.forfeit is not None:
                 summary["forfeits_a" if res.forfeit["slot"] == a_slot else "forfeits_b"] += 1
             rows.append({"game": k, "seed": seed + k, "a_slot": a_slot, "result_a": outcome, "frames": res.frames,
                          "ended_by": res.ended_by, "forfeit": res.forfeit,
-                         "stats_a": res.stats[a_slot], "stats_b": res.stats[1 - a_slot]})
+                         "stats_a": res.stats[a_slot], "stats_b": res.stats[1 - a_slot], **files})
             if bar is not None:
                 bar.advance(task)
     finally:
         if bar is not None:
             bar.stop()
     return {"a": a, "b": b, "games": rows, "summary": summary, "frames": frames, "stocks": stocks}
+
+
+def _record_game(res, k: int, video: str | None, video_dir: str | None, replay_dir: str | None,
+                 resolution: str, hitboxes: bool) -> dict[str, str]:
+    """Save a played game's replay and/or render its video; returns the paths written."""
+    from pathlib import Path
+
+    from brawl_env.replay import write_video
+
+    replay = res.replay()
+    stem = _file_stem(k, res.seed, res.names)
+    files: dict[str, str] = {}
+    if replay_dir is not None:
+        files["replay"] = str(replay.save(Path(replay_dir) / f"{stem}.replay"))
+    target = Path(video) if video is not None else (Path(video_dir) / f"{stem}.mp4" if video_dir else None)
+    if target is not None:
+        sim = write_video(replay, target, resolution=resolution, hitboxes=hitboxes)
+        if sim.matches_recording is False:  # pragma: no cover - a determinism bug, not a user error
+            raise RuntimeError(f"game {k}: the video's re-simulation diverged from the match played")
+        files["video"] = str(target)
+    return files
 
 
 def render_series(series: dict[str, Any], console) -> None:
@@ -66,6 +105,10 @@ def render_series(series: dict[str, Any], console) -> None:
                       f"{sa['damage_dealt']:.0f}", f"{sb['damage_dealt']:.0f}", f"{sa['knockouts_dealt']:.0f}",
                       f"{sb['knockouts_dealt']:.0f}", f"{sa['stocks_left']:.0f}", f"{sb['stocks_left']:.0f}")
     console.print(table)
+    for g in series["games"]:
+        for kind in ("replay", "video"):
+            if g.get(kind):
+                console.print(f"game {g['game']} {kind}: {escape(g[kind])}")
     s = series["summary"]
     n = len(series["games"])
     console.print(f"[bold]{a}[/bold] vs [bold]{b}[/bold]: {s['wins']} won, {s['draws']} drawn, {s['losses']} lost "
