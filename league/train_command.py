@@ -1,0 +1,113 @@
+"""``brawl-league train``: pick a trainer plugin, resolve its config, run it with a live display.
+
+Kept apart from ``cli.py`` so that the command's imports (torch, SB3) load only when it runs.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+
+def run_name(preset: str, seed: int) -> str:
+    """``<preset>-s<seed>-<UTC time>``: a run's directory name says what and when."""
+    return f"{preset}-s{seed}-{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}"
+
+
+class RichProgressHook:
+    """A live rich panel: steps, steps/s, ETA, episode return, win rate by opponent kind, Elo, checkpoint."""
+
+    def __new__(cls, console, device_line: str):
+        from trainers.base import ProgressHook
+
+        class _Hook(ProgressHook):
+            def _on_start(self, run_dir, config):
+                from rich.live import Live
+
+                self.console.print(f"[bold]run[/bold] {run_dir}  ({config.preset} preset, seed {config.seed}); "
+                                   f"{self.device_line}")
+                self.live = Live(self._table(None), console=self.console, refresh_per_second=2, transient=False)
+                self.live.start()
+                self.t0 = time.perf_counter()
+
+            def _on_progress(self, progress):
+                self.live.update(self._table(progress))
+                return True
+
+            def _on_checkpoint(self, path, steps):
+                self.checkpoint = f"{path.name}"
+
+            def _on_end(self, progress):
+                if getattr(self, "live", None) is not None:
+                    self.live.update(self._table(progress))
+                    self.live.stop()
+
+            def _table(self, p):
+                from rich.table import Table
+
+                table = Table(show_header=False, box=None, title="training", title_justify="left")
+                table.add_column(style="bold")
+                table.add_column()
+                if p is None:
+                    table.add_row("steps", "starting ...")
+                    return table
+                eta = (p.total_steps - p.steps) / p.steps_per_s if p.steps_per_s > 0 else float("nan")
+                table.add_row("steps", f"{p.steps:,} / {p.total_steps:,}")
+                table.add_row("steps/s", f"{p.steps_per_s:,.0f}")
+                table.add_row("ETA", time.strftime("%H:%M:%S", time.gmtime(eta)) if eta == eta else "-")
+                m = p.metrics
+                ret = m.get("charts/episodic_return")
+                table.add_row("episode return (last 100)", "-" if ret is None else f"{ret:.2f}")
+                for key, value in sorted(m.items()):
+                    if key.startswith("charts/win_rate_vs_") and value is not None:
+                        table.add_row(f"win rate vs {key.rsplit('_', 1)[-1]}", f"{100 * value:.0f} %")
+                if m.get("eval/win_rate_vs_BasedBot") is not None:
+                    table.add_row("eval win rate vs BasedBot", f"{100 * m['eval/win_rate_vs_BasedBot']:.0f} %")
+                table.add_row("learner Elo", f"{m.get('league/learner_elo', 0):.0f}")
+                table.add_row("learner share of time", f"{100 * m.get('charts/learner_share', 0):.0f} %")
+                table.add_row("last checkpoint", self.checkpoint or "-")
+                return table
+
+        hook = _Hook()
+        hook.console, hook.device_line, hook.checkpoint = console, device_line, None
+        return hook
+
+
+def train(trainer: str, preset: str | None, config_file: str | None, overrides: list[str], device: str | None,
+          seed: int | None, resume: str | None, runs_dir: str, name: str | None, console) -> dict[str, Any]:
+    """Resolve everything, then run the trainer; returns its summary."""
+    from league.store import League
+    from trainers.registry import trainer_class
+
+    cls = trainer_class(trainer)
+    overrides = list(overrides)
+    if device is not None:
+        overrides.append(f"device={device}")
+    if seed is not None:
+        overrides.append(f"seed={seed}")
+    if resume:
+        run_dir = Path(resume)
+        if not (run_dir / "config.toml").exists():
+            raise FileNotFoundError(f"--resume: {run_dir} has no config.toml (is it a run directory?)")
+        config = cls.load_config(None, str(run_dir / "config.toml"), overrides)
+    else:
+        config = cls.load_config(preset, config_file, overrides)
+        run_dir = Path(runs_dir) / (name or run_name(config.preset, config.seed))
+        if run_dir.exists() and any(run_dir.iterdir()):
+            raise FileExistsError(f"{run_dir} exists and is not empty: use --resume {run_dir} or another --name")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    league = League.open(run_dir / "league", create=True, config=_league_config(config))
+    from trainers.transformer_lstm_ppo.plugin import resolve_device
+
+    dev, reason = resolve_device(config.device)
+    console.print(f"device: [bold]{dev}[/bold] ({reason})")
+    hook = RichProgressHook(console, f"device {dev}")
+    return cls(config, run_dir, league, hook).train(resume=bool(resume))
+
+
+def _league_config(config):
+    from league.config import make_league_config
+
+    return make_league_config(**getattr(config, "league", {}))

@@ -1,0 +1,436 @@
+"""The ``transformer-lstm-ppo`` trainer plugin: config in, a run directory out.
+
+A run directory holds, written as the run goes (so a crash loses at most the last few episodes):
+
+- ``config.toml``: the resolved config, written first;
+- ``league/``: the run's league (players, matches, Elo, snapshots);
+- ``checkpoints/rl_model_<steps>_steps.zip``: SB3 checkpoints at exact step counts, written
+  atomically, loadable with ``RecurrentPPO.load`` (also on a CPU-only machine);
+- ``monitor.csv`` (per episode: return, length, time), ``reward_breakdown.csv`` (per episode: every
+  reward term's sum), ``behavior_metrics.csv`` (per episode: damage, knockouts, pickups, attacks, hits,
+  time alive, result, opponent) and ``evaluation_results.csv`` (every evaluation: win rate against
+  BasedBot over seeded matches, damage, knockouts, time, the learner's Elo).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import os
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..base import Progress, ProgressHook, Trainer
+from .config import TrainConfig, build_config, to_toml
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_PREFIX = "rl_model_"
+
+
+def resolve_device(requested: str) -> tuple[str, str]:
+    """The torch device to use and why (``auto`` prefers CUDA, then Apple's MPS, then the CPU)."""
+    import torch
+
+    if requested == "auto":
+        if torch.cuda.is_available():
+            return "cuda", f"auto: CUDA is available ({torch.cuda.get_device_name(0)})"
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return "mps", "auto: no CUDA; Apple MPS is available"
+        return "cpu", "auto: no CUDA or MPS device found"
+    if requested.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {requested!r} asked for, but torch sees no CUDA device")
+    if requested == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ValueError("device 'mps' asked for, but torch sees no MPS device")
+    return requested, f"as asked (--device {requested})"
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file, fsync and rename: never a half file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def checkpoints(run_dir: Path) -> list[tuple[int, Path]]:
+    """``(steps, path)`` of every checkpoint in a run, oldest first."""
+    out = []
+    for p in (Path(run_dir) / "checkpoints").glob(f"{CHECKPOINT_PREFIX}*_steps.zip"):
+        try:
+            out.append((int(p.name[len(CHECKPOINT_PREFIX):-len("_steps.zip")]), p))
+        except ValueError:
+            continue
+    return sorted(out)
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """One opponent draw for the env: ``kind``/``name`` for the logs, ``key`` for the opponent cache."""
+
+    kind: str
+    name: str
+    key: Any
+    draw: Any = None
+
+
+class _CsvLog:
+    """Append rows to a CSV file with a fixed header, flushing each write (a crash loses nothing)."""
+
+    def __init__(self, path: Path, header: list[str], preamble: str | None = None):
+        self.path, self.header = path, header
+        new = not path.exists() or path.stat().st_size == 0
+        self.fh = open(path, "a", newline="")
+        self.writer = csv.writer(self.fh)
+        if new:
+            if preamble:
+                self.fh.write(preamble + "\n")
+            self.writer.writerow(header)
+            self.fh.flush()
+
+    def write(self, row: dict) -> None:
+        self.writer.writerow([_fmt(row.get(h, "")) for h in self.header])
+        self.fh.flush()
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+def _fmt(v):
+    return f"{v:.6g}" if isinstance(v, float) else v
+
+
+BEHAVIOR_COLUMNS = ["episode", "step", "damage_dealt", "damage_taken", "damage_ratio", "knockouts_dealt",
+                    "knockouts_taken", "weapon_pickups", "attacks_started", "hits_landed", "time_alive_s", "result",
+                    "opponent", "opponent_kind", "slot"]
+EVAL_COLUMNS = ["step", "opponent", "games", "win_rate", "draw_rate", "avg_damage_dealt", "avg_damage_taken",
+                "avg_knockouts", "avg_knocked_out", "avg_time_s", "learner_elo", "wall_s"]
+
+
+class TransformerLstmPPOTrainer(Trainer):
+    """Trains the transformer-LSTM recurrent PPO learner against league opponents (module docstring)."""
+
+    name = "transformer-lstm-ppo"
+    description = "transformer strategy encoder + 512-unit LSTM, recurrent PPO (sb3-contrib), league opponents"
+
+    @classmethod
+    def load_config(cls, preset: str | None, config_file: str | None, overrides: list[str]) -> TrainConfig:
+        return build_config(preset or ("smoke" if config_file is None else None), config_file, list(overrides))
+
+    # -- building blocks ----------------------------------------------------------------------------------
+    def _policy_kwargs(self) -> dict:
+        m = self.config.model
+        return dict(lstm_hidden_size=m.lstm,
+                    features_extractor_kwargs=dict(frame_dim=m.frame_dim, d_model=m.d_model, heads=m.heads,
+                                                   layers=m.layers, window=m.window, ffn=m.ffn, dropout=m.dropout))
+
+    def _new_policy(self):
+        from .policy import TransformerLstmPolicy
+
+        policy = TransformerLstmPolicy(self.env.observation_space, self.env.action_space, lambda _: 0.0,
+                                       **self._policy_kwargs())
+        return policy.to(self.device)
+
+    def snapshot_bytes(self) -> bytes:
+        """The learner's weights as a league snapshot (weights only: loading runs no pickled code)."""
+        import torch
+
+        buf = io.BytesIO()
+        torch.save({"format": 1, "model": self.config.model.model_dump(),
+                    "state_dict": {k: v.detach().cpu() for k, v in self.model.policy.state_dict().items()}}, buf)
+        return buf.getvalue()
+
+    def _make_opponent(self, drawn: Drawn):
+        from trainers.envs import BotOpponent
+
+        from .policy import PolicyRunner
+
+        n = self.config.ppo.n_envs
+        if drawn.kind == "bot":
+            return BotOpponent(drawn.draw.spec, seed=self.config.seed)
+        if drawn.kind == "mirror":
+            return PolicyRunner(self.model.policy, n, name="mirror", kind="mirror")
+        import torch
+
+        path = self.league.load_snapshot(drawn.draw.player)  # checks the file's hash
+        blob = torch.load(path, map_location=self.device, weights_only=True)
+        policy = self._new_policy()
+        policy.load_state_dict(blob["state_dict"])
+        policy.set_training_mode(False)
+        return PolicyRunner(policy, n, name=drawn.name, kind="snapshot")
+
+    def _choose(self, rng) -> Drawn:
+        draw = self.sampler.sample()
+        if draw.kind == "bot":
+            return Drawn("bot", draw.spec, ("bot", draw.spec), draw)
+        if draw.kind == "mirror":
+            return Drawn("mirror", "mirror", ("mirror",), draw)
+        return Drawn("snapshot", draw.player.name, ("snapshot", draw.player.id), draw)
+
+    # -- the run --------------------------------------------------------------------------------------------
+    def train(self, resume: bool = False) -> dict[str, Any]:
+        import torch
+
+        from league.sampler import OpponentSampler
+        from trainers.envs import LeagueVecEnv
+
+        from .algo import TransformerLSTMPPO
+
+        cfg: TrainConfig = self.config
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        (self.run_dir / "checkpoints").mkdir(exist_ok=True)
+        if not resume:
+            atomic_write(self.run_dir / "config.toml", to_toml(cfg).encode())
+        self.device, self.device_reason = resolve_device(cfg.device)
+        torch.manual_seed(cfg.seed)
+        self.run_id = self.run_dir.name
+        self.learner = self._learner_player()
+        self.sampler = OpponentSampler(self.league, mix=cfg.league.get("mix"), strategy=cfg.league.get("strategy"),
+                                       seed=cfg.seed, learner=self.learner, run=self.run_id)
+        self.env = LeagueVecEnv(cfg.ppo.n_envs, env_config=cfg.env, choose_opponent=self._choose,
+                                make_opponent=self._make_opponent, seed=cfg.seed)
+        p = cfg.ppo
+        algo_kwargs = dict(n_steps=p.n_steps, batch_size=p.batch_size, n_epochs=p.n_epochs,
+                           learning_rate=p.learning_rate, gamma=p.gamma, gae_lambda=p.gae_lambda,
+                           clip_range=p.clip_range, ent_coef=p.ent_coef, vf_coef=p.vf_coef,
+                           max_grad_norm=p.max_grad_norm, target_kl=p.target_kl)
+        found = checkpoints(self.run_dir) if resume else []
+        if resume and not found:
+            raise FileNotFoundError(f"--resume: no checkpoints in {self.run_dir / 'checkpoints'}")
+        if found:
+            steps, path = found[-1]
+            self.model = TransformerLSTMPPO.load(path, env=self.env, device=self.device, custom_objects=algo_kwargs)
+            self.model.bf16 = cfg.bf16
+            log.info("resumed from %s (%d steps)", path, steps)
+        else:
+            self.model = TransformerLSTMPPO(env=self.env, bf16=cfg.bf16, seed=cfg.seed, device=self.device,
+                                            policy_kwargs=self._policy_kwargs(), **algo_kwargs)
+        callback = _RunCallback(self)
+        self.hook.on_start(self.run_dir, cfg)
+        remaining = max(cfg.run.total_steps - self.model.num_timesteps, 0)
+        interrupted = False
+        try:
+            if remaining:
+                self.model.learn(remaining, callback=callback, reset_num_timesteps=not found, progress_bar=False)
+        except KeyboardInterrupt:
+            interrupted = True
+            log.warning("interrupted: saving a checkpoint at %d steps", self.model.num_timesteps)
+        finally:
+            callback.finish(save=True)
+        summary = {"run_dir": str(self.run_dir), "steps": int(self.model.num_timesteps),
+                   "interrupted": interrupted, "device": self.device, "device_reason": self.device_reason,
+                   "last_checkpoint": str(callback.last_checkpoint) if callback.last_checkpoint else None,
+                   "learner_elo": self.league.rating(self.learner).rating,
+                   "last_eval": callback.last_eval}
+        self.hook.on_end(callback.progress())
+        return summary
+
+    def _learner_player(self):
+        name = f"learner:{self.run_id}"
+        try:
+            return self.league.player(name)
+        except Exception:
+            return self.league.add_player(name, kind="external")
+
+
+class _RunCallback:
+    """SB3 callback (built lazily so this module imports without SB3) that writes the run's files,
+    checkpoints, snapshots, evaluates and reports progress."""
+
+    def __new__(cls, trainer: TransformerLstmPPOTrainer):
+        from stable_baselines3.common.callbacks import BaseCallback
+
+        class RunCallback(_RunCallbackMixin, BaseCallback):
+            pass
+
+        obj = RunCallback()
+        obj._setup(trainer)
+        return obj
+
+
+class _RunCallbackMixin:
+    def _setup(self, trainer: TransformerLstmPPOTrainer) -> None:
+        self.t = trainer
+        cfg = trainer.config
+        rd = trainer.run_dir
+        self.debug = cfg.run.debug_logging
+        self.monitor = _CsvLog(rd / "monitor.csv", ["r", "l", "t"],
+                               preamble="#" + json.dumps({"t_start": time.time(), "env_id": "brawl_v0"}))
+        self.behavior = _CsvLog(rd / "behavior_metrics.csv", BEHAVIOR_COLUMNS) if self.debug else None
+        self.rewards = (_CsvLog(rd / "reward_breakdown.csv", ["episode", "step", "opponent", "total"]
+                                + list(trainer.env.reward_names)) if self.debug else None)
+        self.evals = _CsvLog(rd / "evaluation_results.csv", EVAL_COLUMNS)
+        self.episodes = self._count_rows(rd / "monitor.csv")
+        self.pending_matches: list[dict] = []
+        self.recent = defaultdict(lambda: deque(maxlen=100))   # opponent kind -> results (1/0.5/0)
+        self.returns = deque(maxlen=100)
+        self.last_checkpoint: Path | None = None
+        self.last_eval: dict | None = None
+        self.t0 = time.perf_counter()
+        self.steps0 = None
+        self.learn_s = 0.0
+
+    @staticmethod
+    def _count_rows(path: Path) -> int:
+        if not path.exists():
+            return 0
+        with open(path) as fh:
+            return max(sum(1 for _ in fh) - 2, 0)
+
+    # SB3 hooks ------------------------------------------------------------------------------------------------
+    def _on_training_start(self) -> None:
+        self.steps0 = self.num_timesteps
+
+    def _on_rollout_start(self) -> None:
+        if hasattr(self, "_train_t0"):
+            self.learn_s += time.perf_counter() - self._train_t0
+
+    def _on_rollout_end(self) -> None:
+        self._train_t0 = time.perf_counter()
+        self._flush_matches()
+        progress = self.progress()
+        if not self.t.hook.on_progress(progress):
+            raise KeyboardInterrupt  # the hook asked to stop: stop like Ctrl-C (checkpoint, clean exit)
+
+    def _on_step(self) -> bool:
+        infos = self.locals.get("infos", [])
+        for info in infos:
+            if "brawl" in info:
+                self._episode(info)
+        run = self.t.config.run
+        n = self.num_timesteps
+        step = self.training_env.num_envs
+        if n % run.checkpoint_every < step:
+            self._checkpoint(n - n % run.checkpoint_every)
+        if n % run.snapshot_every < step:
+            self._snapshot(n - n % run.snapshot_every)
+        if n % run.eval_every < step:
+            self._evaluate(n - n % run.eval_every)
+        return True
+
+    # per episode --------------------------------------------------------------------------------------------
+    def _episode(self, info: dict) -> None:
+        b, ep = info["brawl"], info.get("episode", {})
+        self.episodes += 1
+        self.monitor.write({"r": float(ep.get("r", 0.0)), "l": int(ep.get("l", b.get("frames", 0))),
+                            "t": round(float(ep.get("t", 0.0)), 6)})
+        self.returns.append(float(ep.get("r", 0.0)))
+        score = {"win": 1.0, "draw": 0.5, "loss": 0.0}[b["result"]]
+        self.recent[b["opponent_kind"]].append(score)
+        st = b["stats"]
+        if self.behavior is not None:
+            taken = st["damage_taken"]
+            self.behavior.write({
+                "episode": self.episodes, "step": self.num_timesteps, "damage_dealt": st["damage_dealt"],
+                "damage_taken": taken, "damage_ratio": st["damage_dealt"] / max(taken, 1.0),
+                "knockouts_dealt": st["knockouts_dealt"], "knockouts_taken": st["knockouts_taken"],
+                "weapon_pickups": st["weapon_pickups"], "attacks_started": st["attacks_started"],
+                "hits_landed": st["hits_landed"], "time_alive_s": st["frames_alive"] / 30.0, "result": b["result"],
+                "opponent": b["opponent_name"], "opponent_kind": b["opponent_kind"], "slot": b["slot"]})
+        if self.rewards is not None:
+            terms = b.get("reward_terms", {})
+            row = {"episode": self.episodes, "step": self.num_timesteps, "opponent": b["opponent_name"],
+                   "total": float(sum(terms.values()))}
+            row.update({k: float(v) for k, v in terms.items()})
+            self.rewards.write(row)
+        if b["opponent_kind"] != "mirror":  # a match against itself says nothing about its rating
+            opp = b["opponent_name"]
+            self.pending_matches.append(dict(
+                a=self.t.learner, b=self._opponent_player(b), result=b["result"], seed=int(b.get("seed", 0)),
+                side_a=int(b["slot"]), stocks=(int(st["stocks_left"]), int(b["opponent_stats"]["stocks_left"])),
+                damage=(st["damage_dealt"], st["damage_taken"]),
+                kos=(int(st["knockouts_dealt"]), int(b["opponent_stats"]["knockouts_dealt"])),
+                frames=int(b["frames"]), source="training"))
+            del opp
+
+    def _opponent_player(self, b: dict):
+        lg = self.t.league
+        if b["opponent_kind"] == "bot":
+            return lg.add_bot(b["opponent_name"])
+        return lg.player(b["opponent_name"])
+
+    def _flush_matches(self) -> None:
+        if self.pending_matches:
+            self.t.league.record_matches(self.pending_matches)
+            self.pending_matches = []
+
+    # cadences ---------------------------------------------------------------------------------------------
+    def _checkpoint(self, steps: int) -> Path:
+        folder = self.t.run_dir / "checkpoints"
+        path = folder / f"{CHECKPOINT_PREFIX}{steps}_steps.zip"
+        buf = io.BytesIO()
+        self.model.save(buf)
+        atomic_write(path, buf.getvalue())
+        self.last_checkpoint = path
+        keep = self.t.config.run.keep_checkpoints
+        for _, old in checkpoints(self.t.run_dir)[:-keep]:
+            old.unlink(missing_ok=True)
+        self.t.hook.on_checkpoint(path, steps)
+        return path
+
+    def _snapshot(self, steps: int) -> None:
+        self._flush_matches()
+        self.t.league.register_snapshot(self.t.snapshot_bytes(), step=steps, run=self.t.run_id,
+                                        initial=self.t.learner, suffix=".pt")
+
+    def _evaluate(self, steps: int) -> None:
+        from trainers.envs import BotOpponent
+        from trainers.evaluate import play_games, summarise
+
+        from .policy import PolicyRunner
+
+        t0 = time.perf_counter()
+        cfg = self.t.config
+        games = cfg.run.eval_games
+        learner = PolicyRunner(self.model.policy, games, deterministic=True, name="learner")
+        opponent = BotOpponent("BasedBot", seed=cfg.seed)
+        results = play_games(learner, opponent, games, seed=cfg.seed + 7919, max_frames=cfg.env.get("max_frames", 2700))
+        summary = summarise(results)
+        lg = self.t.league
+        based = lg.add_bot("BasedBot")
+        lg.record_matches([dict(a=self.t.learner, b=based, result=g["result"], seed=g["seed"], side_a=g["slot"],
+                                stocks=(int(g["stats"]["stocks_left"]), int(g["opponent_stats"]["stocks_left"])),
+                                damage=(g["stats"]["damage_dealt"], g["stats"]["damage_taken"]),
+                                kos=(int(g["stats"]["knockouts_dealt"]), int(g["opponent_stats"]["knockouts_dealt"])),
+                                frames=g["frames"], source="evaluation") for g in results])
+        summary.update(step=steps, opponent="BasedBot", learner_elo=lg.rating(self.t.learner).rating,
+                       wall_s=time.perf_counter() - t0)
+        self.evals.write(summary)
+        self.last_eval = summary
+
+    # reporting ----------------------------------------------------------------------------------------------
+    def progress(self) -> Progress:
+        elapsed = time.perf_counter() - self.t0
+        done = self.num_timesteps - (self.steps0 or 0)
+        metrics = {"charts/episodes": self.episodes,
+                   "charts/episodic_return": float(np.mean(self.returns)) if self.returns else None,
+                   "league/learner_elo": self.t.league.rating(self.t.learner).rating,
+                   "charts/learner_share": self.learn_s / elapsed if elapsed > 0 else 0.0,
+                   "charts/last_checkpoint": str(self.last_checkpoint) if self.last_checkpoint else None}
+        for kind, results in self.recent.items():
+            metrics[f"charts/win_rate_vs_{kind}"] = float(np.mean(results)) if results else None
+        if self.last_eval:
+            metrics["eval/win_rate_vs_BasedBot"] = self.last_eval["win_rate"]
+        return Progress(self.num_timesteps, self.t.config.run.total_steps, done / elapsed if elapsed > 0 else 0.0,
+                        metrics)
+
+    def finish(self, save: bool) -> None:
+        self._flush_matches()
+        if save and self.model.num_timesteps and (self.last_checkpoint is None
+                                                  or not self.last_checkpoint.name.endswith(f"_{self.model.num_timesteps}_steps.zip")):
+            self._checkpoint(int(self.model.num_timesteps))
+        for f in (self.monitor, self.behavior, self.rewards, self.evals):
+            if f is not None:
+                f.close()
+
+
+__all__ = ["TransformerLstmPPOTrainer", "ProgressHook", "resolve_device", "checkpoints"]
