@@ -434,6 +434,47 @@ def screenshots_cmd(
         typer.echo(str(path))
 
 
+@app.command("train")
+def train_cmd(
+    trainer: Annotated[str, typer.Option("--trainer", help="Trainer plugin (see --list).")] = "transformer-lstm-ppo",
+    list_trainers: Annotated[bool, typer.Option("--list", help="List the trainer plugins and exit.")] = False,
+    preset: Annotated[str | None, typer.Option("--preset", help="smoke | test50k | full10m | seed-guide (default smoke).")] = None,
+    config: Annotated[str | None, typer.Option("--config", help="A TOML file over the preset.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a field: --set ppo.learning_rate=1e-4 (repeatable).")] = None,
+    device: Annotated[str | None, typer.Option("--device", help="auto | cuda | mps | cpu (auto says what it chose and why).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed of the learner, the envs and the opponent sampler.")] = None,
+    resume: Annotated[str | None, typer.Option("--resume", help="Continue a run directory from its last checkpoint.")] = None,
+    runs_dir: Annotated[str, typer.Option("--runs-dir", help="Where new run directories go.")] = "runs",
+    name: Annotated[str | None, typer.Option("--name", help="Run directory name (default <preset>-s<seed>-<time>).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the run's summary as JSON at the end.")] = False,
+) -> None:
+    """Train an agent against league opponents; writes checkpoints, CSV logs and the league into a run directory."""
+    import json
+
+    from rich.console import Console
+
+    from trainers.registry import available
+
+    if list_trainers:
+        for key, (target, about) in available().items():
+            typer.echo(f"{key}\t{about}\t({target})")
+        return
+    from league.train_command import train
+
+    console = Console(stderr=json_out)
+    try:
+        summary = train(trainer, preset, config, set_ or [], device, seed, resume, runs_dir, name, console)
+    except (ValueError, FileNotFoundError, FileExistsError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+    if json_out:
+        typer.echo(json.dumps(summary, default=str))
+    else:
+        state = "interrupted (checkpoint saved)" if summary["interrupted"] else "done"
+        console.print(f"{state}: {summary['steps']:,} steps; last checkpoint {summary['last_checkpoint']}; "
+                      f"learner Elo {summary['learner_elo']:.0f}")
+
+
 def main() -> None:
     """Console-script entry point (``brawl-league``)."""
     app()

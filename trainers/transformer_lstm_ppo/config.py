@@ -33,6 +33,7 @@ class ModelConfig(_Frozen):
     ffn: int = Field(1024, ge=8, description="Feed-forward width inside each layer.")
     dropout: float = Field(0.0, ge=0.0, lt=1.0, description="Dropout in the encoder (off in evaluation).")
     lstm: int = Field(512, ge=8, description="LSTM hidden units.")
+    initial_press_prob: float = Field(0.1, gt=0, lt=1, description="Each key's press probability at initialisation.")
 
     @model_validator(mode="after")
     def _heads_divide(self):
@@ -46,7 +47,7 @@ class PPOConfig(_Frozen):
 
     n_envs: int = Field(64, ge=1, description="Matches stepped together (one learner per match).")
     n_steps: int = Field(64, ge=1, description="Frames per env per rollout.")
-    batch_size: int = Field(1024, ge=1, description="Minibatch size in steps; a multiple of n_steps (whole envs).")
+    batch_size: int = Field(1024, ge=1, description="Minibatch size in steps (whole envs, or chunks of n_steps).")
     n_epochs: int = Field(4, ge=1, description="Passes over each rollout.")
     learning_rate: float = Field(2.5e-4, gt=0, description="Adam learning rate.")
     gamma: float = Field(0.995, gt=0, le=1, description="Discount per frame.")
@@ -58,12 +59,14 @@ class PPOConfig(_Frozen):
     target_kl: float | None = Field(None, description="Stop an update's epochs early past this KL.")
 
     @model_validator(mode="after")
-    def _whole_envs(self):
-        if self.batch_size % self.n_steps:
-            raise ValueError(f"ppo.batch_size ({self.batch_size}) must be a multiple of ppo.n_steps ({self.n_steps})")
-        if self.n_envs % (self.batch_size // self.n_steps):
-            raise ValueError(f"ppo.n_envs ({self.n_envs}) must be a multiple of batch_size / n_steps "
-                             f"({self.batch_size // self.n_steps})")
+    def _whole_chunks(self):
+        chunk = min(self.batch_size, self.n_steps)
+        if self.batch_size % chunk or self.n_steps % chunk:
+            raise ValueError(f"ppo.batch_size ({self.batch_size}) and ppo.n_steps ({self.n_steps}) must divide "
+                             "one another (a minibatch is whole envs, or whole chunks of each env's rollout)")
+        if (self.n_envs * self.n_steps) % self.batch_size:
+            raise ValueError(f"a rollout (n_envs x n_steps = {self.n_envs * self.n_steps}) must split into whole "
+                             f"minibatches of ppo.batch_size ({self.batch_size})")
         return self
 
     @property
@@ -120,6 +123,15 @@ class TrainConfig(_Frozen):
 
         make_league_config(**v)
         return v
+
+    @model_validator(mode="after")
+    def _cadences(self):
+        for key in ("checkpoint_every", "snapshot_every", "eval_every"):
+            value = getattr(self.run, key)
+            if value % self.ppo.n_envs:
+                raise ValueError(f"run.{key} ({value}) must be a multiple of ppo.n_envs ({self.ppo.n_envs}): "
+                                 "steps advance n_envs at a time and checkpoints land on exact step counts")
+        return self
 
     def hyper_parameters(self) -> dict:
         """Everything but the run section and the preset name (what test50k and full10m must share)."""

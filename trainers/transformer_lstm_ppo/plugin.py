@@ -129,7 +129,7 @@ class TransformerLstmPPOTrainer(Trainer):
     # -- building blocks ----------------------------------------------------------------------------------
     def _policy_kwargs(self) -> dict:
         m = self.config.model
-        return dict(lstm_hidden_size=m.lstm,
+        return dict(lstm_hidden_size=m.lstm, initial_press_prob=m.initial_press_prob,
                     features_extractor_kwargs=dict(frame_dim=m.frame_dim, d_model=m.d_model, heads=m.heads,
                                                    layers=m.layers, window=m.window, ffn=m.ffn, dropout=m.dropout))
 
@@ -165,7 +165,7 @@ class TransformerLstmPPOTrainer(Trainer):
         blob = torch.load(path, map_location=self.device, weights_only=True)
         policy = self._new_policy()
         policy.load_state_dict(blob["state_dict"])
-        policy.set_training_mode(False)
+        policy.set_training_mode(False)  # for good: dropout off
         return PolicyRunner(policy, n, name=drawn.name, kind="snapshot")
 
     def _choose(self, rng) -> Drawn:
@@ -391,6 +391,7 @@ class _RunCallbackMixin:
         t0 = time.perf_counter()
         cfg = self.t.config
         games = cfg.run.eval_games
+        self.model.policy.set_training_mode(False)
         learner = PolicyRunner(self.model.policy, games, deterministic=True, name="learner")
         opponent = BotOpponent("BasedBot", seed=cfg.seed)
         results = play_games(learner, opponent, games, seed=cfg.seed + 7919, max_frames=cfg.env.get("max_frames", 2700))

@@ -66,7 +66,8 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
     """See the module docstring. ``features_extractor_kwargs`` sizes the encoder (guide sizes by default)."""
 
     def __init__(self, observation_space, action_space, lr_schedule, lstm_hidden_size: int = 512,
-                 features_extractor_kwargs: dict[str, Any] | None = None, **kwargs):
+                 features_extractor_kwargs: dict[str, Any] | None = None, initial_press_prob: float = 0.1,
+                 **kwargs):
         kwargs.setdefault("net_arch", dict(pi=[], vf=[]))
         kwargs.setdefault("ortho_init", False)
         kwargs.pop("shared_lstm", None)
@@ -75,9 +76,12 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
                          features_extractor_class=BrawlFeatures,
                          features_extractor_kwargs=features_extractor_kwargs or {},
                          shared_lstm=True, enable_critic_lstm=False, **kwargs)
-        with torch.no_grad():  # start near 50 % per key, with small logits
+        with torch.no_grad():
+            # Start calm: each key pressed with probability initial_press_prob (a uniform 50 % policy
+            # presses five keys a frame and mostly jumps off the stage), small weights.
             self.action_net.weight.mul_(0.01)
-            self.action_net.bias.zero_()
+            p = min(max(initial_press_prob, 1e-3), 1 - 1e-3)
+            self.action_net.bias.fill_(float(np.log(p / (1 - p))))
 
     # -- pieces ------------------------------------------------------------------------------------------
     @property
@@ -161,8 +165,11 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
 class PolicyRunner:
     """Acts for many players with one policy: per-row LSTM states and encoder windows, batched.
 
-    Implements the trainer's opponent interface (``reset_rows``, ``act``) and serves evaluation.
+    Implements the trainer's opponent interface (``reset_rows``, ``act``) and serves evaluation. It acts
+    in whatever mode the policy is in (the trainer keeps policies in eval mode outside its updates).
     """
+
+    trusted_keys = True  # Bernoulli samples are exactly 0/1
 
     def __init__(self, policy: TransformerLstmPolicy, rows: int, deterministic: bool = False,
                  name: str = "policy", kind: str = "snapshot"):
@@ -180,12 +187,9 @@ class PolicyRunner:
         rows = np.asarray(rows, dtype=np.int64)
         if rows.size == 0:
             return np.zeros((0, 10), np.int8)
-        was_training = self.policy.training
-        self.policy.set_training_mode(False)
         device = self.policy.device
         o = torch.as_tensor(obs, dtype=torch.float32, device=device)
         idx = None if (rows.size == self.rows and (rows == np.arange(self.rows)).all()) else torch.as_tensor(rows, device=device)
         actions, _, _ = self.policy.rollout_step(o, self.state, idx, deterministic=self.deterministic)
-        self.policy.set_training_mode(was_training)
         return actions.to(torch.int8).cpu().numpy()
 

@@ -1,0 +1,152 @@
+"""The trainer plugin: presets, config errors, the run directory, checkpoints, resume, stop, CLI."""
+
+import csv
+import tomllib
+from pathlib import Path
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from trainers.base import ProgressHook
+from trainers.registry import available, trainer_class
+from trainers.transformer_lstm_ppo.config import PRESETS, build_config, to_toml
+
+TINY = ["model.frame_dim=16", "model.d_model=16", "model.heads=2", "model.layers=1", "model.window=8",
+        "model.ffn=16", "model.lstm=16", "ppo.n_envs=8", "ppo.n_steps=16", "ppo.batch_size=64", "ppo.n_epochs=1",
+        "env.max_frames=40", "run.checkpoint_every=128", "run.snapshot_every=128", "run.eval_every=256",
+        "run.eval_games=2", "device=cpu"]
+
+
+def test_test50k_and_full10m_differ_only_in_the_run_section():
+    a, b = build_config("test50k"), build_config("full10m")
+    assert a.hyper_parameters() == b.hyper_parameters()
+    differ = {k for k, v in a.run.model_dump().items() if b.run.model_dump()[k] != v}
+    assert differ <= {"total_steps", "checkpoint_every", "snapshot_every", "eval_every", "keep_checkpoints",
+                      "debug_logging"}
+    assert a.run.total_steps == 50_000 and b.run.total_steps == 10_000_000
+    assert a.run.total_steps // a.ppo.steps_per_update >= 10  # many updates, not one
+    assert a.model.layers == 6 and a.model.heads == 8 and a.model.d_model == 256 and a.model.window == 90
+    assert a.model.lstm == 512
+
+
+def test_seed_guide_applies_the_guides_values():
+    c = build_config("seed-guide")
+    assert (c.ppo.learning_rate, c.ppo.batch_size, c.ppo.n_epochs, c.ppo.ent_coef, c.ppo.n_envs) == \
+        (2.5e-4, 128, 10, 0.10, 1)
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_every_preset_parses_and_round_trips(preset, tmp_path):
+    c = build_config(preset)
+    f = tmp_path / "c.toml"
+    f.write_text(to_toml(c))
+    assert build_config(None, str(f)) == c
+
+
+def test_config_errors_name_the_key():
+    with pytest.raises(ValueError, match=r"unknown key 'ppo.lr'; allowed: \['batch_size'"):
+        build_config("smoke", None, ["ppo.lr=1e-3"])
+    with pytest.raises(ValueError, match="heads"):
+        build_config("smoke", None, ["model.heads=3"])
+    with pytest.raises(ValueError, match="unknown reward term"):
+        build_config("smoke", None, ["env.rewards={nope=1.0}"])
+    with pytest.raises(ValueError, match="key=value"):
+        build_config("smoke", None, ["ppo.n_envs"])
+    assert build_config("smoke", None, ["ppo.learning_rate=1e-3"]).ppo.learning_rate == 1e-3
+
+
+def test_registry_lists_the_default_trainer_lazily():
+    assert "transformer-lstm-ppo" in available()
+    with pytest.raises(ValueError, match="unknown trainer"):
+        trainer_class("nope")
+
+
+def _run(tmp_path, steps, name="run", resume=False, hook=None, extra=()):
+    from league.store import League
+
+    cls = trainer_class("transformer-lstm-ppo")
+    run_dir = tmp_path / name
+    if resume:
+        config = cls.load_config(None, str(run_dir / "config.toml"), [f"run.total_steps={steps}"])
+    else:
+        config = cls.load_config("smoke", None, TINY + [f"run.total_steps={steps}", *extra])
+    run_dir.mkdir(exist_ok=True)
+    league = League.open(run_dir / "league", create=True)
+    return cls(config, run_dir, league, hook).train(resume=resume), run_dir, league
+
+
+def _rows(path: Path) -> list[dict]:
+    with open(path) as fh:
+        lines = [ln for ln in fh if not ln.startswith("#")]
+    return list(csv.DictReader(lines))
+
+
+def test_a_run_writes_every_file_with_real_rows(tmp_path):
+    from sb3_contrib import RecurrentPPO
+
+    summary, run_dir, league = _run(tmp_path, 512)
+    assert summary["steps"] == 512
+    assert tomllib.loads((run_dir / "config.toml").read_text())["train"]["preset"] == "smoke"
+    names = sorted(p.name for p in (run_dir / "checkpoints").iterdir())
+    assert names == [f"rl_model_{s}_steps.zip" for s in (128, 256, 384, 512)]
+    model = RecurrentPPO.load(run_dir / "checkpoints" / "rl_model_512_steps.zip", device="cpu")
+    assert model.num_timesteps == 512
+    monitor = _rows(run_dir / "monitor.csv")
+    assert len(monitor) >= 8 and all(int(r["l"]) <= 40 for r in monitor)
+    behavior = _rows(run_dir / "behavior_metrics.csv")
+    assert len(behavior) == len(monitor)
+    assert {r["result"] for r in behavior} <= {"win", "loss", "draw"}
+    rewards = _rows(run_dir / "reward_breakdown.csv")
+    assert len(rewards) == len(monitor)
+    for r, m in zip(rewards, monitor):
+        terms = [k for k in r if k not in ("episode", "step", "opponent", "total")]
+        assert sum(float(r[k]) for k in terms) == pytest.approx(float(r["total"]), abs=1e-3)
+        assert float(r["total"]) == pytest.approx(float(m["r"]), abs=1e-3)
+    evals = _rows(run_dir / "evaluation_results.csv")
+    assert [int(e["step"]) for e in evals] == [256, 512]
+    assert all(0.0 <= float(e["win_rate"]) <= 1.0 and float(e["learner_elo"]) > 0 for e in evals)
+    assert len(league.snapshots()) == 4
+    assert len(league.matches()) > 0
+
+
+def test_resume_continues_the_step_count_and_the_league(tmp_path):
+    _, run_dir, league = _run(tmp_path, 256)
+    matches_before = len(league.matches())
+    summary, _, league2 = _run(tmp_path, 512, resume=True)
+    assert summary["steps"] == 512
+    names = sorted(p.name for p in (run_dir / "checkpoints").iterdir())
+    assert "rl_model_512_steps.zip" in names and "rl_model_256_steps.zip" in names
+    assert len(league2.matches()) > matches_before
+    assert len([ln for ln in (run_dir / "monitor.csv").read_text().splitlines() if ln.startswith("#")]) == 1
+
+
+def test_a_stop_request_saves_a_checkpoint_and_exits_cleanly(tmp_path):
+    class StopAtOnce(ProgressHook):
+        def _on_progress(self, progress):
+            return False
+
+    summary, run_dir, _ = _run(tmp_path, 100_000, hook=StopAtOnce())
+    assert summary["interrupted"] and summary["steps"] < 100_000
+    assert (run_dir / "checkpoints" / f"rl_model_{summary['steps']}_steps.zip").exists()
+
+
+def test_a_checkpoint_from_another_device_loads_on_the_cpu(tmp_path, monkeypatch):
+    from sb3_contrib import RecurrentPPO
+
+    _, run_dir, _ = _run(tmp_path, 128)
+    path = run_dir / "checkpoints" / "rl_model_128_steps.zip"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    model = RecurrentPPO.load(path, device="auto")  # a CUDA-trained file maps onto the CPU here
+    assert model.device.type == "cpu"
+    assert all(p.device.type == "cpu" for p in model.policy.parameters())
+
+
+def test_cli_train_list_and_errors():
+    from league.cli import app
+
+    runner = CliRunner()
+    out = runner.invoke(app, ["train", "--list"])
+    assert out.exit_code == 0 and "transformer-lstm-ppo" in out.output
+    out = runner.invoke(app, ["train", "--preset", "nope"])
+    assert out.exit_code == 2 and "unknown preset" in out.output
