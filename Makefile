@@ -19,9 +19,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -e '.[test]'
 	touch $(STAMP)
 
-# The main job. For now a quick environment benchmark; it will become a short training run later.
+# The main job: a short training run of the smoke preset (small model, CPU-friendly) into runs/.
 run: venv
-	$(BIN)/brawl-league bench env --quick
+	$(BIN)/brawl-league train --preset smoke --set run.total_steps=32768
 
 # pytest's exit code is passed through unchanged (5 = no tests collected also fails).
 test: venv

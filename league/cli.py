@@ -88,6 +88,38 @@ def bench_env(
         Console().print(bench.render_table(result))
 
 
+@bench_app.command("train")
+def bench_train(
+    preset: Annotated[str, typer.Option("--preset", help="Preset to measure.")] = "smoke",
+    seconds: Annotated[float, typer.Option("--seconds", min=1.0, help="Timed wall time after the warm-up.")] = 60.0,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a config field (repeatable).")] = None,
+    device: Annotated[str | None, typer.Option("--device", help="auto | cuda | mps | cpu.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout and nothing else.")] = False,
+) -> None:
+    """Benchmark training: steady-state env-steps/s, the learner's share of wall time and peak memory."""
+    import contextlib
+    import json
+    import sys
+
+    from rich.console import Console
+
+    from trainers.bench import run_train_bench
+
+    with contextlib.redirect_stdout(sys.stderr), Console(stderr=True).status(f"benchmarking {preset}"):
+        result = run_train_bench(preset, seconds, set_ or [], device)
+    if json_out:
+        sys.stdout.write(json.dumps(result) + "\n")
+        return
+    console = Console()
+    console.print(f"[bold]{preset}[/bold] on {result['device']} ({result['cpu']}, {result['cores']} cores"
+                  + (f", {result['gpu']}" if result["gpu"] else "") + f"), {result['date']}")
+    console.print(f"  env-steps/s      {result['steps_per_s']:,.0f}  ({result['timed_steps']:,} steps in "
+                  f"{result['timed_s']:.1f} s)")
+    console.print(f"  learner share    {100 * result['learner_share']:.0f} % of wall time in PPO updates")
+    console.print(f"  peak memory      {result['peak_rss_mb']:,.0f} MB RSS"
+                  + (f", {result['peak_gpu_mb']:,.0f} MB GPU" if result["peak_gpu_mb"] else ""))
+
+
 @bots_app.command("list")
 def bots_list(
     json_out: Annotated[bool, typer.Option("--json", help="Print a JSON list instead of a table.")] = False,

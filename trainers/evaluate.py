@@ -16,9 +16,10 @@ from brawl_env.engine import layout as L
 from brawl_env.engine.rng import match_seed
 
 
-def play_games(learner, opponent, games: int, seed: int = 0, max_frames: int = 2700, stocks: int = 3) -> list[dict]:
+def play_games(learner, opponent, games: int, seed: int = 0, max_frames: int = 2700, stocks: int = 3,
+               damage_tiebreak: bool = False) -> list[dict]:
     """Play ``games`` matches; returns one dict per game from the learner's side."""
-    env = BatchEnv(games, max_frames=max_frames, stocks=stocks)
+    env = BatchEnv(games, max_frames=max_frames, stocks=stocks, damage_tiebreak=damage_tiebreak)
     obs = env.reset(match_seeds=[match_seed(seed, k) for k in range(games)])
     rows = np.arange(games)
     slot = rows % 2

@@ -242,6 +242,26 @@ class TransformerLstmPPOTrainer(Trainer):
             return self.league.add_player(name, kind="external")
 
 
+def evaluate_policy(policy, bot: str, games: int, cfg: TrainConfig, seed_offset: int = 7919) -> list[dict]:
+    """Seeded matches of the policy (sampling its own action distribution, from a seeded torch
+    generator) against a bot, under the run's match rules (frame limit, stocks, tie-break)."""
+    import torch
+
+    from trainers.envs import BotOpponent
+    from trainers.evaluate import play_games
+
+    from .policy import PolicyRunner
+
+    env = cfg.env
+    devices = [policy.device] if policy.device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(cfg.seed + seed_offset)
+        return play_games(PolicyRunner(policy, games, deterministic=False, name="learner"),
+                          BotOpponent(bot, seed=cfg.seed), games, seed=cfg.seed + seed_offset,
+                          max_frames=env.get("max_frames", 2700), stocks=env.get("stocks", 3),
+                          damage_tiebreak=env.get("damage_tiebreak", False))
+
+
 class _RunCallback:
     """SB3 callback (built lazily so this module imports without SB3) that writes the run's files,
     checkpoints, snapshots, evaluates and reports progress."""
@@ -383,18 +403,13 @@ class _RunCallbackMixin:
                                         initial=self.t.learner, suffix=".pt")
 
     def _evaluate(self, steps: int) -> None:
-        from trainers.envs import BotOpponent
-        from trainers.evaluate import play_games, summarise
-
-        from .policy import PolicyRunner
+        from trainers.evaluate import summarise
 
         t0 = time.perf_counter()
         cfg = self.t.config
         games = cfg.run.eval_games
         self.model.policy.set_training_mode(False)
-        learner = PolicyRunner(self.model.policy, games, deterministic=True, name="learner")
-        opponent = BotOpponent("BasedBot", seed=cfg.seed)
-        results = play_games(learner, opponent, games, seed=cfg.seed + 7919, max_frames=cfg.env.get("max_frames", 2700))
+        results = evaluate_policy(self.model.policy, "BasedBot", games, cfg)
         summary = summarise(results)
         lg = self.t.league
         based = lg.add_bot("BasedBot")
