@@ -79,8 +79,12 @@ class _Rollout:
 class TransformerLSTMPPO(RecurrentPPO):
     """See the module docstring. Extra argument: ``bf16`` (autocast on CUDA)."""
 
-    def __init__(self, policy=TransformerLstmPolicy, env=None, bf16: bool = True, **kwargs):
+    def __init__(self, policy=TransformerLstmPolicy, env=None, bf16: bool = True,
+                 bootstrap_truncation: bool = False, **kwargs):
         self.bf16 = bf16
+        # A match that reaches its frame limit has really ended (the result is decided, and the time left
+        # is in the observation), so by default it is not bootstrapped like an artificial time limit.
+        self.bootstrap_truncation = bootstrap_truncation
         super().__init__(policy, env, **kwargs)
 
     def _setup_model(self) -> None:
@@ -147,7 +151,7 @@ class TransformerLSTMPPO(RecurrentPPO):
             self._update_info_buffer(infos, dones)
             rewards = np.asarray(rewards, np.float32).copy()
             trunc = [i for i, info in enumerate(infos) if dones[i] and info.get("TimeLimit.truncated")
-                     and info.get("terminal_observation") is not None]
+                     and info.get("terminal_observation") is not None] if self.bootstrap_truncation else []
             if trunc:  # bootstrap the time limit with the value of the terminal observation
                 term_obs = torch.as_tensor(np.stack([infos[i]["terminal_observation"] for i in trunc]),
                                            dtype=torch.float32, device=self.device)

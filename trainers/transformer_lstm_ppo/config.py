@@ -57,6 +57,7 @@ class PPOConfig(_Frozen):
     vf_coef: float = Field(0.5, ge=0, description="Value loss weight.")
     max_grad_norm: float = Field(0.5, gt=0, description="Gradient norm clip.")
     target_kl: float | None = Field(None, description="Stop an update's epochs early past this KL.")
+    normalize_reward: bool = Field(True, description="Scale rewards by a running std of the discounted return.")
 
     @model_validator(mode="after")
     def _whole_chunks(self):

@@ -198,6 +198,12 @@ class TransformerLstmPPOTrainer(Trainer):
                                        seed=cfg.seed, learner=self.learner, run=self.run_id)
         self.env = LeagueVecEnv(cfg.ppo.n_envs, env_config=cfg.env, choose_opponent=self._choose,
                                 make_opponent=self._make_opponent, seed=cfg.seed)
+        self.league_env = self.env
+        if cfg.ppo.normalize_reward:
+            from stable_baselines3.common.vec_env import VecNormalize
+
+            # rewards only (observations are already scaled); episode infos keep the raw returns
+            self.env = VecNormalize(self.league_env, norm_obs=False, norm_reward=True, gamma=cfg.ppo.gamma)
         p = cfg.ppo
         algo_kwargs = dict(n_steps=p.n_steps, batch_size=p.batch_size, n_epochs=p.n_epochs,
                            learning_rate=p.learning_rate, gamma=p.gamma, gae_lambda=p.gae_lambda,
@@ -287,7 +293,7 @@ class _RunCallbackMixin:
                                preamble="#" + json.dumps({"t_start": time.time(), "env_id": "brawl_v0"}))
         self.behavior = _CsvLog(rd / "behavior_metrics.csv", BEHAVIOR_COLUMNS) if self.debug else None
         self.rewards = (_CsvLog(rd / "reward_breakdown.csv", ["episode", "step", "opponent", "total"]
-                                + list(trainer.env.reward_names)) if self.debug else None)
+                                + list(trainer.league_env.reward_names)) if self.debug else None)
         self.evals = _CsvLog(rd / "evaluation_results.csv", EVAL_COLUMNS)
         self.episodes = self._count_rows(rd / "monitor.csv")
         self.pending_matches: list[dict] = []
