@@ -156,13 +156,19 @@ def bots_list(
 def bots_ladder(
     names: Annotated[
         list[str] | None,
-        typer.Argument(help="Bots to rank: names, FILE.py:CLASS or MODULE:CLASS (default: every built-in bot)."),
+        typer.Argument(help="Bots to rank: names, FILE.py:CLASS or MODULE:CLASS (default: every built-in)."),
     ] = None,
-    games: Annotated[int, typer.Option("--games", min=1, help="Matches per pair; sides swap every game.")] = 50,
+    games: Annotated[int, typer.Option("--games", min=1, help="Matches per pair (sides swap).")] = 50,
     seed: Annotated[int, typer.Option("--seed", help="Base seed; game k of every pair uses seed + k.")] = 0,
-    frames: Annotated[int, typer.Option("--frames", min=1, help="Frame limit per match (30 per second).")] = 2700,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout and nothing else.")] = False,
-    markdown: Annotated[bool, typer.Option("--markdown", help="Print the table as Markdown (for the docs).")] = False,
+    frames: Annotated[
+        int, typer.Option("--frames", min=1, help="Frame limit per match (30 per second).")
+    ] = 2700,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object to stdout and nothing else.")
+    ] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the table as Markdown (for the docs).")
+    ] = False,
 ) -> None:
     """Play every pair of bots seeded matches and print a table of win rates (row bot against column bot)."""
     import json

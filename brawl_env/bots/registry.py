@@ -28,6 +28,9 @@ BUILTIN = {
     "RandomBot": "brawl_env.bots.builtin:RandomBot",
     "BasedBot": "brawl_env.bots.builtin:BasedBot",
     "ClockworkBot": "brawl_env.bots.builtin:ClockworkBot",
+    "SpacerBot": "brawl_env.bots.builtin:SpacerBot",
+    "ArmoryBot": "brawl_env.bots.builtin:ArmoryBot",
+    "EdgeGuardBot": "brawl_env.bots.builtin:EdgeGuardBot",
 }
 
 

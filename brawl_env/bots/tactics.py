@@ -1,0 +1,797 @@
+"""Shared tactics of the built-in bots: the stage, a frame snapshot, a move book and a pilot.
+
+Every built-in bot beyond the original's baselines flies with a :class:`Pilot`, which owns the
+"stay alive" routine and the key discipline:
+
+- **Never walk off a floor.** On the ground the pilot drops a horizontal key that would carry the body
+  within ``EDGE_MARGIN`` of a floor's end, refuses a dash that would slide past it, and vetoes ground
+  attacks whose lunge (from the move book) would end past it.
+- **Cross the pit with jumps.** :meth:`Pilot.walk` walks to a point; when the point lies on the other
+  floor (4 units away, the left one 2 lower) or on the moving platform, it jumps from near the inner
+  edge and the air routine below carries it over, using the air jumps when it would fall short.
+- **Recover when knocked off.** :meth:`Pilot.air` steers an airborne body to a landing. It predicts
+  the fall frame by frame with the game's own constants (gravity, fall cap, air drift, solid floors,
+  the moving platform), picks a floor it can still reach (its air jumps tried in the prediction; the
+  preferred floor first, else the cheapest), brakes momentum that carries it away or past its aim with
+  air turns (an air turn divides the horizontal speed by 3), and jumps only when the prediction says
+  it will miss and it is about to drop below the floor's top (each jump restores the same 1 s of
+  airtime, so late jumps go furthest), never right under a floor's underside. Jumps are fresh presses
+  (never two frames running), air jumps are used one by one, and when none is left the recovery move
+  (heavy in the air, once per airtime) lifts it the last stretch.
+- **Fast-fall only when safe:** over a floor, above it, and not recovering.
+- **No aerials off stage:** an airborne attack is allowed only over a floor, ending over it, when the
+  fall without any key lands on that floor.
+
+The move book (:data:`MOVES`) was measured on the engine: for each weapon and move slot, the first
+frame that hits, the move's length, where a target's centre is hit relative to the attacker's start
+(x forward, y up; the attacker's own lunge included) and how far the move carries the attacker.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ..engine import layout as L
+from ..engine import params as P
+from ..engine.obs import ME_BASE, OPP_BASE, PLAYER_FIELDS, PLAYER_OFFSETS, WORLD_FIELDS, WORLD_OFFSETS
+from ..view import ObsView
+
+# ---------------------------------------------------------------------------------------------------
+# the stage
+# ---------------------------------------------------------------------------------------------------
+
+HALF_W, HALF_H = P.HALF_W, P.HALF_H
+EDGE_MARGIN = 0.45        # a walking body's centre stays this far inside a floor's ends
+DASH_ROOM = 3.8           # a dash (10 u/s for 9 frames) needs this much floor ahead
+FPS = P.FPS
+
+
+class Floor(NamedTuple):
+    name: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    inner: int    # +1: the pit lies to the right of this floor; -1: to its left
+
+    @property
+    def stand(self) -> float:
+        """The centre height of a body standing on it."""
+        return self.top + HALF_H
+
+    @property
+    def mid(self) -> float:
+        return 0.5 * (self.x0 + self.x1)
+
+    @property
+    def inner_x(self) -> float:
+        return self.x1 if self.inner > 0 else self.x0
+
+    @property
+    def outer_x(self) -> float:
+        return self.x0 if self.inner > 0 else self.x1
+
+    def clamp(self, x: float, margin: float = EDGE_MARGIN) -> float:
+        return min(max(x, self.x0 + margin), self.x1 - margin)
+
+    def overlaps(self, x: float) -> bool:
+        return x + HALF_W > self.x0 and x - HALF_W < self.x1
+
+
+RIGHT = Floor("right", P.FLOOR_R_X0, P.FLOOR_R_X1, P.FLOOR_R_TOP, P.FLOOR_R_BOTTOM, -1)
+LEFT = Floor("left", P.FLOOR_L_X0, P.FLOOR_L_X1, P.FLOOR_L_TOP, P.FLOOR_L_BOTTOM, +1)
+FLOORS = (RIGHT, LEFT)
+PLATFORM = "platform"
+
+
+def floor_under(x: float, y: float, slack: float = 0.05) -> Floor | None:
+    """The floor a body at (x, y) stands on or is above (overlapping it horizontally)."""
+    for f in FLOORS:
+        if f.overlaps(x) and y - HALF_H >= f.top - slack:
+            return f
+    return None
+
+
+def nearest_floor(x: float) -> Floor:
+    return RIGHT if x > 0 else LEFT
+
+
+def other(f: Floor) -> Floor:
+    return LEFT if f is RIGHT else RIGHT
+
+
+# ---------------------------------------------------------------------------------------------------
+# a snapshot of one frame
+# ---------------------------------------------------------------------------------------------------
+
+CONTROL_STATES = (L.S_WALKING, L.S_STANDING, L.S_TURNAROUND, L.S_AIR_TURNAROUND, L.S_SPRINTING, L.S_IN_AIR,
+                  L.S_DASH)
+
+
+def _plan(fields, offsets, base: int = 0):
+    return tuple((f.name, base + offsets[f.name], f.kind, float(f.scale), f.size) for f in fields)
+
+
+_ME_PLAN = _plan(PLAYER_FIELDS, PLAYER_OFFSETS, ME_BASE)
+_OPP_PLAN = _plan(PLAYER_FIELDS, PLAYER_OFFSETS, OPP_BASE)
+_WORLD_PLAN = _plan(WORLD_FIELDS, WORLD_OFFSETS)
+
+
+def _decode(v: list, plan) -> dict:
+    """The named fields of one observation (a list of floats), decoded as ``ObsView`` decodes them."""
+    out = {}
+    for name, at, kind, scale, size in plan:
+        if kind == "onehot":
+            run = v[at:at + size]
+            out[name] = run.index(max(run))
+        elif kind == "flag":
+            out[name] = v[at] > 0.5
+        else:
+            out[name] = v[at] * scale
+    return out
+
+
+class Body:
+    """One player's fields as plain Python numbers."""
+
+    __slots__ = ("x", "y", "vx", "vy", "facing", "grounded", "on_platform", "jumps", "recoveries",
+                 "jump_cd", "dodge_cd", "state", "stun", "invulnerable", "damage", "stocks", "respawn",
+                 "move", "move_frame", "weapon", "charge")
+
+    def __init__(self, b: dict) -> None:
+        self.x = b["x"]
+        self.y = b["y"]
+        self.vx = b["vx"]
+        self.vy = b["vy"]
+        self.facing = 1 if b["facing"] >= 0 else -1
+        self.grounded = b["grounded"]
+        self.on_platform = b["on_platform"]
+        self.jumps = int(round(b["jumps_left"]))
+        self.recoveries = int(round(b["recoveries_left"]))
+        self.jump_cd = int(round(b["jump_cooldown"]))
+        self.dodge_cd = int(round(b["dodge_cooldown"]))
+        self.state = b["state"]
+        self.stun = int(round(b["stun"]))
+        self.invulnerable = b["invulnerable"]
+        self.damage = b["damage"]
+        self.stocks = b["stocks"]
+        self.respawn = int(round(b["respawn_timer"]))
+        self.move = b["move"]
+        self.move_frame = int(round(b["move_frame"]))
+        self.weapon = b["weapon"]
+        self.charge = b["charge"]
+
+    @property
+    def alive(self) -> bool:
+        return self.state != L.S_KO
+
+    @property
+    def attacking(self) -> bool:
+        return self.state == L.S_ATTACK
+
+    @property
+    def helpless(self) -> bool:
+        """Cannot act this frame: stunned or knocked out."""
+        return self.state in (L.S_STUN, L.S_KO)
+
+    @property
+    def floor(self) -> Floor | None:
+        """The floor it stands on (None in the air or on the platform)."""
+        if not self.grounded or self.on_platform:
+            return None
+        return floor_under(self.x, self.y)
+
+
+class Snapshot:
+    """What a bot sees this frame: ``me``, ``opp`` (:class:`Body`) and the world, decoded once from the
+    view's observation with the same field table as ``ObsView`` (``view.me.x`` is ``snapshot.me.x``)."""
+
+    __slots__ = ("me", "opp", "plat_x", "plat_y", "plat_vx", "plat_vy", "spawners", "loose", "time_left")
+
+    def __init__(self, view: ObsView) -> None:
+        v = np.asarray(view.obs, dtype=np.float64).reshape(-1).tolist()
+        self.me = Body(_decode(v, _ME_PLAN))
+        self.opp = Body(_decode(v, _OPP_PLAN))
+        w = _decode(v, _WORLD_PLAN)
+        self.plat_x = w["platform_x"]
+        self.plat_y = w["platform_y"]
+        self.plat_vx = w["platform_vx"]
+        self.plat_vy = w["platform_vy"]
+        # (x, y, weapon) of every weapon lying on the stage; weapon 1 spear, 2 hammer
+        self.spawners = [(w[f"spawner{k}_x"], w[f"spawner{k}_y"], 1 + w[f"spawner{k}_weapon"])
+                         for k in (0, 1) if w[f"spawner{k}_active"]]
+        self.loose = [(w[f"loose{k}_x"], w[f"loose{k}_y"], 1 + w[f"loose{k}_weapon"])
+                      for k in range(4) if w[f"loose{k}_active"]]
+        self.time_left = w["time_left"]
+
+    @property
+    def plat_top(self) -> float:
+        return self.plat_y + P.PLAT_HALF_H
+
+
+# ---------------------------------------------------------------------------------------------------
+# predicting a fall
+# ---------------------------------------------------------------------------------------------------
+
+_G = P.GRAVITY / FPS
+_DRIFT = P.AIR_ACCEL
+
+
+def steer(x: float, vx: float, facing: int, tx: float) -> int:
+    """The horizontal key (-1, 0, +1) that flies a body at ``x`` toward ``tx`` in the air.
+
+    Holds toward the target, but brakes with an air turn (pressing against the facing divides the
+    speed by 3) when it moves away from the target or would overshoot it.
+    """
+    d = tx - x
+    if abs(d) < 0.15:
+        return -facing if abs(vx) > 2.0 and vx * facing > 0 else 0
+    sgn = 1 if d > 0 else -1
+    if vx * sgn < -2.0 or (vx * sgn > 0 and vx * vx / (2 * P.AIR_ACCEL * FPS) > abs(d) + 0.25):
+        return -facing if vx * facing > 0 or vx * sgn < -2.0 else sgn
+    return sgn
+
+
+def _air_step(x: float, vx: float, facing: int, tx: float | None):
+    """One frame of air control toward ``tx``: (vx, facing)."""
+    if tx is None:
+        return vx, facing
+    dirn = steer(x, vx, facing, tx)
+    if dirn != 0 and dirn != facing:
+        return vx / P.AIR_TURN_DIVISOR, dirn
+    if dirn != 0:
+        target = dirn * P.WALK_SPEED
+        vx = min(vx + _DRIFT, target) if vx < target else max(vx - _DRIFT, target)
+    return vx, facing
+
+
+def predict_landing(x: float, y: float, vx: float, vy: float, tx: float | None,
+                    plat: tuple[float, float, float, float] | None, frames: int = 90,
+                    facing: int | None = None):
+    """Fly a body forward with the game's air physics, steering toward ``tx`` (None: no key).
+
+    Returns ``(surface, frames, x)``: the floor (or :data:`PLATFORM`) it lands on, when and where, or
+    ``(None, frames, x)`` when it leaves through a blast line or has not landed after ``frames``.
+    ``plat`` is the platform's (centre x, top, vx, vy), moving in a straight line.
+    """
+    if facing is None:
+        facing = 1 if vx >= 0 else -1
+    for k in range(1, frames + 1):
+        vx, facing = _air_step(x, vx, facing, tx)
+        x1 = x + vx / FPS
+        y1 = y + vy / FPS
+        for f in FLOORS:
+            if x1 + HALF_W > f.x0 and x1 - HALF_W < f.x1 and y1 - HALF_H < f.top and y1 + HALF_H > f.bottom:
+                if y - HALF_H >= f.top - 1e-9:
+                    return f, k, x1
+                if y + HALF_H <= f.bottom + 1e-9:
+                    y1 = f.bottom - HALF_H
+                    vy = min(vy, 0.0)
+                elif x < f.mid:
+                    x1 = f.x0 - HALF_W
+                    vx = min(vx, 0.0)
+                else:
+                    x1 = f.x1 + HALF_W
+                    vx = max(vx, 0.0)
+        if plat is not None and vy <= 0.0:
+            px, ptop, pvx, pvy = plat
+            t0, t1 = (k - 1) / FPS, k / FPS
+            if (y - HALF_H >= ptop + pvy * t0 - 1e-9 and y1 - HALF_H <= ptop + pvy * t1
+                    and abs(x1 - px - pvx * t1) < P.PLAT_HALF_W + HALF_W):
+                return PLATFORM, k, x1
+        x, y = x1, y1
+        if abs(x) > P.BLAST_X or abs(y) > P.BLAST_Y:
+            return None, k, x
+        vy = max(vy - _G, -P.MAX_FALL_SPEED)
+    return None, frames, x
+
+
+def reachable(me: Body, f: Floor, aim: float, frames: int = 120) -> bool:
+    """Can an airborne body land on floor ``f`` by drifting toward ``aim`` and using its air jumps late
+    (when about to drop below the floor's top)? The recovery move is kept in reserve."""
+    x, y, vx, vy, facing = me.x, me.y, me.vx, me.vy, me.facing
+    jumps, cd = me.jumps, max(me.jump_cd, 0)
+    for _ in range(frames):
+        vx, facing = _air_step(x, vx, facing, aim)
+        if cd > 0:
+            cd -= 1
+        elif jumps > 0 and vy < 2.5 and (y + vy * 5 / FPS < f.top + 1.3 or y < f.top + 0.3):
+            vy = P.JUMP_SPEED
+            jumps -= 1
+            cd = P.AIR_JUMP_COOLDOWN + 1
+        x1, y1 = x + vx / FPS, y + vy / FPS
+        for g in FLOORS:
+            if x1 + HALF_W > g.x0 and x1 - HALF_W < g.x1 and y1 - HALF_H < g.top and y1 + HALF_H > g.bottom:
+                if y - HALF_H >= g.top - 1e-9:
+                    return g is f
+                if y + HALF_H <= g.bottom + 1e-9:
+                    y1 = g.bottom - HALF_H
+                    vy = min(vy, 0.0)
+                elif x < g.mid:
+                    x1 = g.x0 - HALF_W
+                    vx = min(vx, 0.0)
+                else:
+                    x1 = g.x1 + HALF_W
+                    vx = max(vx, 0.0)
+        x, y = x1, y1
+        if abs(x) > P.BLAST_X or abs(y) > P.BLAST_Y:
+            return False
+        vy = max(vy - _G, -P.MAX_FALL_SPEED)
+    return False
+
+
+# ---------------------------------------------------------------------------------------------------
+# the move book
+# ---------------------------------------------------------------------------------------------------
+
+class Move(NamedTuple):
+    """One move of one weapon, as measured on the engine against a still target."""
+
+    first: int       # frame of the first hit (the input frame is 1)
+    length: int      # frames in the Attack state on a whiff
+    fx0: float       # a target centre at (fx, dy) from the attacker's start is hit: fx forward ...
+    fx1: float
+    dy0: float       # ... and dy up
+    dy1: float
+    lunge: float     # how far forward the move carries the attacker (ground moves)
+    power: float     # launch speed (u/s) of its strongest hit on a target at 100 damage
+    damage: float    # damage of the whole chain when it all lands
+
+
+NLIGHT, DLIGHT, SLIGHT, NSIG, DSIG, SSIG, NAIR, DAIR, SAIR, RECOVERY, GROUNDPOUND = range(1, 12)
+GROUND_SLOTS = (NLIGHT, DLIGHT, SLIGHT, NSIG, DSIG, SSIG)
+AIR_SLOTS = (NAIR, DAIR, SAIR, RECOVERY, GROUNDPOUND)
+HEAVY_SLOTS = (NSIG, DSIG, SSIG, RECOVERY, GROUNDPOUND)
+_SLOT_KEYS = {NLIGHT: ("light",), DLIGHT: ("down", "light"), SLIGHT: ("side", "light"), NSIG: ("heavy",),
+              DSIG: ("down", "heavy"), SSIG: ("side", "heavy"), NAIR: ("light",), DAIR: ("down", "light"),
+              SAIR: ("side", "light"), RECOVERY: ("heavy",), GROUNDPOUND: ("down", "heavy")}
+
+_D = (  # damage of each move's full chain, slots 1-11, per weapon
+    (14, 8, 13, 20, 32, 18, 11, 16, 13, 15, 34),
+    (14, 10, 15, 24, 27, 25, 15, 13, 17, 18, 36),
+    (19, 7, 17, 27, 18, 26, 20, 16, 20, 15, 50),
+)
+_M = {
+    # punch
+    (0, 1): (4, 16, -0.25, 1.00, -0.50, 0.75, 0.00, 9.3),    # nlight
+    (0, 2): (6, 17, 0.25, 2.00, -1.00, 0.50, 0.67, 5.9),     # dlight
+    (0, 3): (8, 18, 0.25, 1.50, -0.75, 0.75, 1.12, 11.8),    # slight
+    (0, 4): (11, 18, -0.50, 0.50, -0.50, 1.25, 0.00, 13.3),  # nsig
+    (0, 5): (8, 26, -1.50, 1.50, -1.00, 0.25, 0.00, 16.8),   # dsig
+    (0, 6): (12, 23, 0.25, 1.50, -0.75, 0.75, 1.20, 15.9),   # ssig
+    (0, 7): (5, 20, -0.50, 1.00, -1.00, 0.75, 0.00, 12.7),   # nair
+    (0, 8): (7, 24, 0.00, 3.25, -3.00, -0.50, 3.96, 14.1),   # dair
+    (0, 9): (8, 21, 0.00, 1.75, -1.25, 0.25, 2.06, 9.1),     # sair
+    (0, 10): (7, 23, 0.00, 2.00, 0.75, 3.00, 1.57, 12.0),    # recovery
+    (0, 11): (11, 26, -1.25, 1.25, -3.00, -2.00, 0.00, 13.5),  # groundpound
+    # spear
+    (1, 1): (5, 25, 0.50, 2.00, -0.75, 0.75, 0.00, 10.1),    # nlight
+    (1, 2): (5, 24, -0.50, 1.75, 0.00, 3.00, 2.00, 12.1),    # dlight (pole vault)
+    (1, 3): (8, 28, 0.00, 3.00, -0.50, 0.50, 0.00, 10.6),    # slight
+    (1, 4): (12, 26, 0.25, 1.75, -0.25, 1.50, 0.00, 16.5),   # nsig
+    (1, 5): (20, 36, -0.25, 1.00, -0.75, 0.50, -0.10, 17.5),  # dsig
+    (1, 6): (17, 24, 1.75, 3.50, -0.75, 0.75, 2.44, 18.6),   # ssig
+    (1, 7): (9, 22, -2.00, 2.00, -2.00, 0.75, 0.00, 9.6),    # nair
+    (1, 8): (8, 18, -0.75, 0.75, -2.50, -0.75, 0.00, 9.2),   # dair
+    (1, 9): (8, 21, 0.25, 3.25, -1.25, 0.25, 0.23, 9.2),     # sair
+    (1, 10): (9, 21, -0.75, 1.50, 2.00, 3.00, 0.00, 12.8),   # recovery
+    (1, 11): (11, 28, -2.00, 2.75, -3.00, -2.00, 0.00, 11.9),  # groundpound
+    # hammer
+    (2, 1): (5, 22, 0.00, 2.00, -0.75, 0.75, 0.00, 20.0),    # nlight
+    (2, 2): (6, 22, 0.00, 2.00, -1.00, 0.25, 0.00, 4.9),     # dlight
+    (2, 3): (8, 21, 1.00, 3.75, -0.75, 0.75, 2.44, 9.1),     # slight
+    (2, 4): (11, 33, -0.25, 2.00, -0.75, 1.50, 0.00, 25.4),  # nsig
+    (2, 5): (19, 54, 1.00, 3.25, -1.00, 0.50, 1.00, 46.8),   # dsig
+    (2, 6): (18, 41, 0.25, 3.00, -0.75, 0.75, 0.00, 18.8),   # ssig
+    (2, 7): (10, 23, -0.50, 1.00, -1.75, 0.25, 0.00, 11.0),  # nair
+    (2, 8): (9, 25, -0.75, 1.00, -2.00, -0.50, 0.00, 18.2),  # dair
+    (2, 9): (10, 24, 0.75, 3.00, -1.75, 0.00, 4.05, 12.5),   # sair
+    (2, 10): (8, 23, 0.00, 1.75, 1.50, 3.00, 1.15, 28.4),    # recovery
+    (2, 11): (14, 26, -1.50, 1.50, -3.00, -2.75, 0.00, 27.0),  # groundpound
+}
+#: MOVES[weapon][slot] -> Move (slot 0 is None)
+MOVES: tuple[tuple[Move | None, ...], ...] = tuple(
+    (None,) + tuple(Move(*_M[(w, s)], damage=float(_D[w][s - 1])) for s in range(1, 12)) for w in range(3)
+)
+
+
+def reach(weapon: int, slots=(SLIGHT, NLIGHT, SSIG)) -> float:
+    """The longest forward reach among ``slots`` of ``weapon`` (ground pokes by default)."""
+    return max(MOVES[weapon][s].fx1 for s in slots)
+
+
+def threat_reach(weapon: int) -> float:
+    """How far in front of a grounded player its ground moves can hit (the danger zone to stay out of)."""
+    return max(MOVES[weapon][s].fx1 + max(MOVES[weapon][s].lunge, 0.0) * 0.5 for s in GROUND_SLOTS)
+
+
+def move_keys(slot: int, toward: int) -> list[int]:
+    """The key indices that start ``slot`` facing ``toward`` (+1 right, -1 left).
+
+    Side moves hold the direction; neutral moves hold up plus the direction (up keeps them neutral,
+    the direction turns the facing); down moves hold down plus the direction.
+    """
+    side = L.K_RIGHT if toward > 0 else L.K_LEFT
+    keys = [side]
+    for k in _SLOT_KEYS[slot]:
+        if k == "light":
+            keys.append(L.K_LIGHT)
+        elif k == "heavy":
+            keys.append(L.K_HEAVY)
+        elif k == "down":
+            keys.append(L.K_DOWN)
+    if _SLOT_KEYS[slot][0] in ("light", "heavy"):
+        keys.append(L.K_UP)
+    return keys
+
+
+def hits(s: Snapshot, slot: int, toward: int, lead: float = 1.0, slack: float = 0.0) -> bool:
+    """Would ``slot`` started now, facing ``toward``, hit the opponent where it will be at the hit frame?
+
+    The opponent's position is led by its velocity over the move's startup (times ``lead``); an
+    airborne attacker's own drift is added. ``slack`` widens the box.
+    """
+    me, opp = s.me, s.opp
+    mv = MOVES[me.weapon][slot]
+    t = mv.first / FPS
+    ox = opp.x + opp.vx * t * lead
+    oy = opp.y
+    if not opp.grounded:
+        oy += (opp.vy * t - 0.5 * P.GRAVITY * t * t) * lead
+        if oy < opp.y - 3.0:
+            oy = opp.y - 3.0
+    mx, my = me.x, me.y
+    if not me.grounded:
+        mx += me.vx * t
+        my += me.vy * t   # the book already includes the fall from rest
+    fwd = (ox - mx) * toward
+    dy = oy - my
+    return mv.fx0 - slack <= fwd <= mv.fx1 + slack and mv.dy0 - slack <= dy <= mv.dy1 + slack
+
+
+# ---------------------------------------------------------------------------------------------------
+# the pilot
+# ---------------------------------------------------------------------------------------------------
+
+def _toward(x: float, target: float) -> int:
+    if target > x + 0.05:
+        return 1
+    if target < x - 0.05:
+        return -1
+    return 0
+
+
+class Pilot:
+    """Keys and survival for one bot (see the module docstring). Call :meth:`reset` with the bot's.
+
+    A bot's frame: ``s = pilot.read(view)``; if ``pilot.in_danger(s)``, return ``pilot.finish(s,
+    pilot.air(s))``; otherwise build keys (``pilot.walk``, attacks ...) and return ``pilot.finish(s, keys)``.
+    """
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.prev = np.zeros(L.N_KEYS, np.int8)
+        self.t = 0
+        self.recovering = False   # the last air() call found the landing unsafe
+        self.recovery_move = False  # the last air() call asked for the recovery move
+        self._chosen = None         # ((frame, prefer), floor): choose_floor's answer this frame
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    def read(self, view: ObsView) -> Snapshot:
+        self.t += 1
+        return Snapshot(view)
+
+    @staticmethod
+    def plat(s: Snapshot) -> tuple[float, float, float, float]:
+        return s.plat_x, s.plat_top, s.plat_vx, s.plat_vy
+
+    def landing(self, s: Snapshot, tx: float | None = None):
+        """Where the body will land (surface, frames, x), holding toward ``tx`` if given."""
+        me = s.me
+        return predict_landing(me.x, me.y, me.vx, me.vy, tx, self.plat(s), facing=me.facing)
+
+    def in_danger(self, s: Snapshot) -> bool:
+        """Airborne (and alive) without a floor to land on if it keeps drifting toward the nearest one."""
+        me = s.me
+        if me.grounded or not me.alive:
+            return False
+        f = floor_under(me.x, me.y)
+        if f is not None and f.x0 + 0.3 < me.x < f.x1 - 0.3 and abs(me.vx) < 4.0:
+            return False
+        surface, _, _ = self.landing(s, self.landing_x(s, self.choose_floor(s)))
+        return surface is None
+
+    # -- the air ---------------------------------------------------------------------------------------
+
+    def choose_floor(self, s: Snapshot, prefer: Floor | None = None) -> Floor:
+        """The floor to fly to: ``prefer`` when it can be reached, else the cheapest reachable one."""
+        key = (self.t, None if prefer is None else prefer.name)
+        if self._chosen is not None and self._chosen[0] == key:
+            return self._chosen[1]
+        f = self._choose_floor(s, prefer)
+        self._chosen = (key, f)
+        return f
+
+    def _choose_floor(self, s: Snapshot, prefer: Floor | None) -> Floor:
+        me = s.me
+        costs = []
+        for f in FLOORS:
+            lx = f.clamp(me.x, 0.6)
+            dx = abs(lx - me.x)
+            rise = max(0.0, f.top + 0.3 - me.y)
+            away = -me.vx * np.sign(lx - me.x) if dx > 0.1 else 0.0
+            cost = dx + 1.6 * rise + 0.25 * max(away, 0.0)
+            if f.overlaps(me.x) and me.y < f.top:
+                cost += 3.0
+            costs.append((cost, f))
+        costs.sort(key=lambda c: c[0])
+        if prefer is not None and reachable(me, prefer, self.landing_x(s, prefer, None)):
+            return prefer
+        for _, f in costs:
+            if reachable(me, f, self.landing_x(s, f, None)):
+                return f
+        return costs[0][1]
+
+    @staticmethod
+    def landing_x(s: Snapshot, f: Floor, tx: float | None = None) -> float:
+        """The x to aim for on floor ``f``: ``tx`` clamped onto it, else the nearest safe point."""
+        return f.clamp(s.me.x if tx is None else tx, 0.9)
+
+    def air(self, s: Snapshot, prefer: Floor | str | None = None, tx: float | None = None) -> np.ndarray:
+        """Keys that fly an airborne body to a landing on ``prefer`` (a floor, :data:`PLATFORM`, or None
+        for the cheapest floor), near ``tx``. The platform is aimed at only while the fall reaches it."""
+        keys = np.zeros(L.N_KEYS, np.int8)
+        me = s.me
+        self.recovery_move = False
+        if me.grounded or not me.alive:
+            return keys
+        if prefer is PLATFORM:
+            surface, _, _ = predict_landing(me.x, me.y, me.vx, me.vy, s.plat_x, self.plat(s),
+                                            facing=me.facing)
+            if surface is PLATFORM:
+                self.recovering = False
+                d = steer(me.x, me.vx, me.facing, s.plat_x)
+                if d:
+                    keys[L.K_RIGHT if d > 0 else L.K_LEFT] = 1
+                return keys
+            prefer = None
+        f = self.choose_floor(s, prefer)
+        aim = self.landing_x(s, f, tx)
+        # under the floor (not beside its wall): go round it, out past its nearer end, before rising
+        under = me.y + HALF_H < f.bottom + 0.3 and f.x0 - HALF_W - 0.3 < me.x < f.x1 + HALF_W + 0.3
+        if under:
+            aim = f.x0 - HALF_W - 0.45 if me.x < f.mid else f.x1 + HALF_W + 0.45
+        # steer: toward the aim, braking with air turns (each divides the speed by 3) when the
+        # momentum carries it away or past the aim
+        dirn = steer(me.x, me.vx, me.facing, aim)
+        surface, frames, _ = predict_landing(me.x, me.y, me.vx, me.vy, aim, self.plat(s), facing=me.facing)
+        safe = surface is f or (surface is not None and prefer is None)
+        self.recovering = not safe
+        if dirn != 0 and dirn != me.facing and me.state in (L.S_IN_AIR, L.S_AIR_TURNAROUND):
+            keys[L.K_RIGHT if dirn > 0 else L.K_LEFT] = 1   # an air turn: no jump on this frame
+            return keys
+        if dirn > 0:
+            keys[L.K_RIGHT] = 1
+        elif dirn < 0:
+            keys[L.K_LEFT] = 1
+        if safe:
+            return keys
+        # will miss: jump when about to drop below the floor's top (a jump restores the same airtime
+        # wherever it is used, so the last moment goes furthest)
+        soon = me.y + me.vy * 5 / FPS
+        deadline = f.top + 1.3
+        blocked = False
+        for g in FLOORS:  # a jump right under a floor only bumps its underside
+            if g.overlaps(me.x) and me.y + HALF_H < g.bottom + 0.1 and me.y + HALF_H + 2.4 > g.bottom:
+                blocked = True
+        need_now = soon < deadline or under or me.y < f.top + 0.3
+        if need_now and not blocked and me.vy < 2.5:
+            if me.jumps > 0 and me.jump_cd <= 0:
+                if not self.prev[L.K_JUMP]:
+                    keys[L.K_JUMP] = 1
+                return keys
+            if me.recoveries > 0 and me.jumps == 0 and (me.vy < 0.5) and not under:
+                # the recovery move: heavy in the air, once per airtime, facing the aim
+                keys[L.K_HEAVY] = 1
+                if dirn == 0:
+                    keys[L.K_UP] = 1
+                self.recovery_move = True
+                return keys
+        return keys
+
+    # -- the ground ------------------------------------------------------------------------------------
+
+    def walk(self, s: Snapshot, tx: float, ty: float | None = None, stop: float = 0.15,
+             platform: bool = False) -> np.ndarray:
+        """Keys that take the body toward (tx, ty): along its floor, or across the pit with jumps.
+
+        ``ty`` (a height) decides which floor ``tx`` is on when ``tx`` lies over the pit; without it
+        the point's floor is the one on ``tx``'s side. ``platform``: the point is on the moving platform
+        (jump on from a floor's inner end when the jump lands on it). Stops ``stop`` short, and at the
+        floor's ends.
+        """
+        me = s.me
+        if not me.grounded:
+            if platform:
+                return self.air(s, PLATFORM, tx)
+            dest = floor_under(tx, ty if ty is not None else 10.0)
+            return self.air(s, dest, tx)
+        keys = np.zeros(L.N_KEYS, np.int8)
+        here = me.floor
+        if platform and me.on_platform:
+            half = P.PLAT_HALF_W - 0.25
+            gx = min(max(tx, s.plat_x - half), s.plat_x + half)
+            d = _toward(me.x, gx)
+            if abs(gx - me.x) > stop and d != 0:
+                keys[L.K_RIGHT if d > 0 else L.K_LEFT] = 1
+            return keys
+        if platform and here is not None:
+            toward_pit = here.inner
+            dist = (here.inner_x - me.x) * toward_pit
+            if dist < 2.0 and me.facing == toward_pit:
+                vx = me.vx if abs(me.vx) > 1.0 else 0.0
+                land, _, _ = predict_landing(me.x, me.y, vx, P.JUMP_SPEED, s.plat_x, self.plat(s),
+                                             facing=me.facing)
+                if land is PLATFORM:
+                    keys[L.K_RIGHT if toward_pit > 0 else L.K_LEFT] = 1
+                    self._press(keys, L.K_JUMP)
+                    return keys
+            gx = here.inner_x - toward_pit * (EDGE_MARGIN + 0.3)
+            d = _toward(me.x, gx)
+            if abs(gx - me.x) > stop and d != 0:
+                keys[L.K_RIGHT if d > 0 else L.K_LEFT] = 1
+            elif me.facing != toward_pit:
+                keys[L.K_RIGHT if toward_pit > 0 else L.K_LEFT] = 1   # a turn on the spot
+            return keys
+        dest = self.dest_floor(tx, ty)
+        if me.on_platform or here is None:
+            # on the platform: step off toward the destination floor with a jump when near its end
+            pdir = _toward(me.x, tx if dest is None else dest.clamp(tx))
+            if pdir != 0:
+                keys[L.K_RIGHT if pdir > 0 else L.K_LEFT] = 1
+                at_end = abs(me.x - s.plat_x) > P.PLAT_HALF_W - 0.3 and (me.x - s.plat_x) * pdir > 0
+                if dest is not None and at_end:
+                    self._press(keys, L.K_JUMP)
+            return keys
+        if dest is None or dest is here:
+            gx = here.clamp(tx)
+            d = _toward(me.x, gx)
+            if abs(gx - me.x) > stop and d != 0:
+                keys[L.K_RIGHT if d > 0 else L.K_LEFT] = 1
+            return keys
+        # the other floor: walk to the inner end, jump from near it at full speed
+        toward_pit = here.inner
+        keys[L.K_RIGHT if toward_pit > 0 else L.K_LEFT] = 1
+        dist = (here.inner_x - me.x) * toward_pit
+        going = me.vx * toward_pit > 5.0 or dist < EDGE_MARGIN + 0.4
+        if dist < 1.2 and going and me.facing == toward_pit:
+            self._press(keys, L.K_JUMP)
+        return keys
+
+    @staticmethod
+    def dest_floor(tx: float, ty: float | None = None) -> Floor | None:
+        for f in FLOORS:
+            if f.x0 - HALF_W < tx < f.x1 + HALF_W:
+                return f
+        if ty is not None:
+            # over the pit: the floor below the point, by height
+            return RIGHT if ty > RIGHT.top + 0.2 and tx > 0 else (LEFT if tx < 0 else RIGHT)
+        return RIGHT if tx > 0 else LEFT
+
+    def _press(self, keys: np.ndarray, k: int) -> None:
+        """Press ``k`` only if it was up last frame (jump, dash, drop and taunt need a fresh press)."""
+        if not self.prev[k]:
+            keys[k] = 1
+
+    # -- attacks ---------------------------------------------------------------------------------------
+
+    def attack_safe(self, s: Snapshot, slot: int, toward: int) -> bool:
+        """A move that will not carry the body off a floor (ground) or start off stage (air)."""
+        me = s.me
+        mv = MOVES[me.weapon][slot]
+        if me.grounded:
+            if me.on_platform:
+                return abs(me.x + toward * mv.lunge - s.plat_x) < P.PLAT_HALF_W + 0.2
+            f = me.floor
+            if f is None:
+                return False
+            end = me.x + toward * mv.lunge
+            return f.x0 + 0.3 < end < f.x1 - 0.3
+        if slot == RECOVERY and me.recoveries <= 0:
+            return False
+        return self.air_attack_ok(s, toward * mv.lunge)
+
+    def air_attack_ok(self, s: Snapshot, lunge: float = 0.0) -> bool:
+        """An aerial is allowed only over a floor, above it, ending over it (``lunge`` forward), and
+        when the fall without any key lands on a floor (a move takes the drift away)."""
+        me = s.me
+        f = floor_under(me.x, me.y)
+        if f is None or not (f.x0 + 0.3 < me.x < f.x1 - 0.3 and f.x0 + 0.3 < me.x + lunge < f.x1 - 0.3):
+            return False
+        land, frames, _ = predict_landing(me.x, me.y, me.vx, me.vy, None, self.plat(s))
+        return land is f and frames > 3
+
+    def attack_keys(self, s: Snapshot, slot: int, toward: int) -> np.ndarray:
+        keys = np.zeros(L.N_KEYS, np.int8)
+        for k in move_keys(slot, toward):
+            keys[k] = 1
+        return keys
+
+    def best_attack(self, s: Snapshot, slots, score=None, lead: float = 1.0, slack: float = 0.0):
+        """The best move of ``slots`` that hits now and is safe: (slot, toward) or None.
+
+        ``score(move, slot)`` ranks the candidates (default: damage, plus power at high damage).
+        """
+        me, opp = s.me, s.opp
+        if opp.invulnerable or not opp.alive or me.state not in CONTROL_STATES:
+            return None
+        toward = 1 if opp.x >= me.x else -1
+        ground = me.grounded
+        best, best_score = None, -1e9
+        for slot in slots:
+            if (slot in GROUND_SLOTS) != ground:
+                continue
+            mv = MOVES[me.weapon][slot]
+            for d in (toward, -toward):
+                if not hits(s, slot, d, lead, slack) or not self.attack_safe(s, slot, d):
+                    continue
+                if score is not None:
+                    val = score(mv, slot)
+                else:
+                    val = mv.damage + mv.power * opp.damage / 100.0 - mv.first
+                if val > best_score:
+                    best, best_score = (slot, d), val
+        return best
+
+    # -- the last word -----------------------------------------------------------------------------------
+
+    def finish(self, s: Snapshot, keys: np.ndarray, allow_drop: bool = False) -> np.ndarray:
+        """Make ``keys`` safe and legal, remember them, and return them as int8.
+
+        Fresh presses for jump, dash and taunt; no walking or dashing off a floor's ends; no S on the
+        platform (a drop-through) unless ``allow_drop``; fast-fall (S) in the air only over a floor;
+        no attacks in the air off stage except the recovery.
+        """
+        keys = np.asarray(keys, np.int8).copy()
+        me = s.me
+        for k in (L.K_JUMP, L.K_DASH, L.K_TAUNT):
+            if keys[k] and self.prev[k]:
+                keys[k] = 0
+        if keys[L.K_LEFT] and keys[L.K_RIGHT]:
+            keys[L.K_LEFT] = 0
+        dirn = int(keys[L.K_RIGHT]) - int(keys[L.K_LEFT])
+        if me.grounded and not keys[L.K_JUMP]:
+            f = me.floor
+            if f is not None and dirn != 0 and not (keys[L.K_LIGHT] or keys[L.K_HEAVY]):
+                edge = f.x1 if dirn > 0 else f.x0
+                room = (edge - me.x) * dirn
+                turning = me.facing != dirn and abs(me.vx) < 0.5   # a turn on the spot does not move
+                if room < EDGE_MARGIN + 0.25 and not turning:
+                    keys[L.K_LEFT] = keys[L.K_RIGHT] = 0
+                elif keys[L.K_DASH] and room < DASH_ROOM:
+                    keys[L.K_DASH] = 0
+            attack = keys[L.K_LIGHT] or keys[L.K_HEAVY]
+            if me.on_platform and dirn != 0:
+                keys[L.K_DASH] = 0
+                if (me.x - s.plat_x) * dirn > P.PLAT_HALF_W - 0.1 and not attack:
+                    keys[L.K_LEFT] = keys[L.K_RIGHT] = 0   # no walking off the platform
+            if me.on_platform and keys[L.K_DOWN] and not allow_drop and not attack:
+                keys[L.K_DOWN] = 0
+        elif not me.grounded:
+            f = floor_under(me.x, me.y)
+            over = f is not None and f.x0 + 0.3 < me.x < f.x1 - 0.3
+            attacking = keys[L.K_LIGHT] or keys[L.K_HEAVY]
+            if (attacking and not self.recovery_move and me.state in CONTROL_STATES
+                    and not self.air_attack_ok(s)):
+                keys[L.K_LIGHT] = keys[L.K_HEAVY] = 0
+                attacking = False
+            if keys[L.K_DOWN] and not attacking and (not over or self.recovering):
+                keys[L.K_DOWN] = 0
+        self.prev = keys
+        self.recovery_move = False
+        return keys
