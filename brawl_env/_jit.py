@@ -10,8 +10,8 @@ and nowhere else (a test checks that). Flags, and why:
 
 Numba's cache only notices edits to the file that defines a function, not to the modules it reads
 constants or helpers from. So that an edit anywhere in the engine never runs a stale kernel, the cache
-lives in a folder named after a hash of every engine source file (unless the user set
-``NUMBA_CACHE_DIR`` themselves, which we respect).
+lives in a folder named after a hash of every engine source file (``brawl_env/engine/`` and this file;
+unless the user set ``NUMBA_CACHE_DIR`` themselves, which we respect).
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ KERNEL_FLAGS = {"cache": True, "fastmath": False, "nogil": True, "error_model": 
 # 1.05 us but makes the first compile take about 3 minutes instead of 20 s, so the rest stay calls.
 HELPER_FLAGS = dict(KERNEL_FLAGS, inline="always")
 
-_ENGINE_ROOT = Path(__file__).resolve().parent
+_ENGINE_ROOT = Path(__file__).resolve().parent / "engine"
 
 
 def _source_hash() -> str:
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(Path(__file__).read_bytes())
     for path in sorted(_ENGINE_ROOT.rglob("*.py")):
         digest.update(str(path.relative_to(_ENGINE_ROOT)).encode())
         digest.update(path.read_bytes())
