@@ -232,3 +232,10 @@ def test_faulty_bot_forfeits(bad, words, slot):
         assert "did not return within" in res.forfeit["reason"]  # interrupted, not waited out
     if bad is Raiser:
         assert res.frames == 4
+
+
+def test_docs_show_the_example_bot_as_it_is():
+    root = Path(__file__).resolve().parents[2]
+    code = (root / "examples" / "my_bot.py").read_text().rstrip("\n")
+    assert code in (root / "docs" / "bots.md").read_text()
+    assert len(code.splitlines()) <= 20
