@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 
 # The main job: a short training run of the smoke preset (small model, CPU-friendly) into runs/.
 run: venv
-	$(BIN)/brawl-league train --preset smoke --set run.total_steps=32768
+	$(BIN)/brawl-league train --preset smoke --set run.total_steps=65536
 
 # pytest's exit code is passed through unchanged (5 = no tests collected also fails).
 test: venv
