@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -15,6 +15,9 @@ class EnvConfig(BaseModel):
     max_frames: int = Field(2700, ge=1, le=10_000_000, description="Frame limit (30 per second); reaching it truncates the match.")
     stocks: int = Field(3, ge=1, le=99, description="Stocks (lives) per player.")
     damage_tiebreak: bool = Field(False, description="At the frame limit with equal stocks, less damage wins instead of a draw.")
+    spawn: Literal["apart", "same_floor"] = Field(
+        "apart", description="Where players start: 'apart' (one over each floor, the original) or 'same_floor' "
+        "(both over the right floor: a training curriculum).")
     rewards: str | dict[str, Any] = Field(
         "sparse", description="Reward terms: a preset ('sparse': +1/-1 on win/loss; 'guide': the training "
         "guide's shaping) or a table {term: weight} / {term: {weight: w, param: v}} (see brawl_env.rewards).")

@@ -48,6 +48,8 @@ frames alive, dodges, jumps).
 - `max_frames` (int, 2700): frame limit; 2700 frames is the original's 90-second match.
 - `stocks` (int, 3): stocks per player.
 - `damage_tiebreak` (bool, False): at the frame limit with equal stocks, less damage wins.
+- `spawn` ("apart"): "apart" starts one player over each floor (the original); "same_floor" starts both
+  over the right floor (a training curriculum).
 - `rewards` ("sparse"): a preset name ("sparse", "guide") or a table of reward terms.
 - `zero_sum` (bool, False): each reward becomes (mine - theirs) / 2, term by term.
 - `render_mode` (None, `"human"`, `"rgb_array"`).

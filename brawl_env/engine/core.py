@@ -28,6 +28,7 @@ class Engine:
         self.cfg[L.CFG_MAX_FRAMES] = config.max_frames
         self.cfg[L.CFG_STOCKS] = config.stocks
         self.cfg[L.CFG_DAMAGE_TIEBREAK] = int(config.damage_tiebreak)
+        self.cfg[L.CFG_SAME_FLOOR] = int(config.spawn == "same_floor")
         self.state: State = allocate(n)
         self.out: StepOut = allocate_out(n, OBS_DIM)
         self.keys = np.zeros((n, 2, L.N_KEYS), np.uint8)

@@ -109,7 +109,7 @@ RUNNING, TERMINATED, TRUNCATED = 0, 1, 2
 R_NONE, R_P0_WINS, R_P1_WINS, R_DRAW = 0, 1, 2, 3
 
 # --- config: cfg[:] (int64), one row shared by all matches of an engine ------------------------------------
-CFG_MAX_FRAMES, CFG_STOCKS, CFG_DAMAGE_TIEBREAK = range(3)
+CFG_MAX_FRAMES, CFG_STOCKS, CFG_DAMAGE_TIEBREAK, CFG_SAME_FLOOR = range(4)
 N_CFG = 4
 
 # --- events of one frame: ev[m, p, :] (float32), from player p's point of view -----------------------------

@@ -24,6 +24,8 @@ BLAST_X, BLAST_Y = 14.9, 8.4
 RESPAWN_FRAMES = 90
 RESPAWN_INVULN_FRAMES = 90
 SPAWN_RIGHT_X, SPAWN_LEFT_X, SPAWN_Y = 5.0, -5.0, 0.0
+# spawn = "same_floor" (a training curriculum, not the original's rule): both start over the right floor
+SAME_FLOOR_RIGHT_X, SAME_FLOOR_LEFT_X = 6.0, 3.0
 DAMAGE_CAP = 700.0
 
 # --- body (GAME.md "Players"): players rest exactly on surfaces, no collision slop -------------------

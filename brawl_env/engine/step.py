@@ -77,10 +77,14 @@ def reset_match(s, cfg, m, episode):
     for p in range(2):
         on_right = p == right
         s.pi[m, p, L.SIDE] = 0 if on_right else 1
-        s.pf[m, p, L.SPAWN_X] = P.SPAWN_RIGHT_X if on_right else P.SPAWN_LEFT_X
+        if cfg[L.CFG_SAME_FLOOR] != 0:
+            s.pf[m, p, L.SPAWN_X] = P.SAME_FLOOR_RIGHT_X if on_right else P.SAME_FLOOR_LEFT_X
+        else:
+            s.pf[m, p, L.SPAWN_X] = P.SPAWN_RIGHT_X if on_right else P.SPAWN_LEFT_X
         s.pf[m, p, L.SPAWN_Y] = P.SPAWN_Y
         s.pi[m, p, L.STOCKS] = cfg[L.CFG_STOCKS]
         s.pi[m, p, L.LAST_HDIR] = 1
+    for p in range(2):
         place_at_spawn(s.pf, s.pi, m, p)
     reset_items(s.it, s.itf, s.rng, m)
     write_obs(s, cfg, m)

@@ -146,7 +146,7 @@ def test_step_before_reset_and_after_end_raises():
 
 
 def test_unknown_config_keys_and_bad_values_raise():
-    with pytest.raises(ValueError, match=r"unknown env config key\(s\) \['max_cycles'\]; allowed keys: \['damage_tiebreak', 'max_frames', 'rewards', 'stocks', 'zero_sum'\]"):
+    with pytest.raises(ValueError, match=r"unknown env config key\(s\) \['max_cycles'\]; allowed keys: \['damage_tiebreak', 'max_frames', 'rewards', 'spawn', 'stocks', 'zero_sum'\]"):
         brawl_env.parallel_env(max_cycles=10)
     with pytest.raises(ValueError, match="stocks"):
         brawl_env.parallel_env(stocks=0)

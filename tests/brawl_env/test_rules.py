@@ -718,3 +718,16 @@ def test_slot_order_does_not_matter():
     # The script actually moved the right-side player around.
     xs = [t[0][L.PX] for t in r0]
     assert max(xs) - min(xs) > 2.0
+
+
+def test_same_floor_spawn_puts_both_players_on_the_right_floor_facing_each_other():
+    e = make_engine(3, spawn="same_floor")
+    settle(e)
+    a, b = player(e, 0), player(e, 1)
+    assert a["support"] == b["support"] == L.SUP_FLOOR_RIGHT
+    assert {a["x"], b["x"]} == {P.SAME_FLOOR_RIGHT_X, P.SAME_FLOOR_LEFT_X}
+    left, right = (a, b) if a["x"] < b["x"] else (b, a)
+    assert left["facing"] == 1 and right["facing"] == -1
+    apart = make_engine(3)
+    settle(apart)
+    assert {player(apart, 0)["support"], player(apart, 1)["support"]} == {L.SUP_FLOOR_RIGHT, L.SUP_FLOOR_LEFT}

@@ -34,14 +34,14 @@ def check_blast_zone(pf, pi, m, p, ev, st):
 
 @kernel
 def place_at_spawn(pf, pi, m, p):
-    """Players: put a player at its spawn point, airborne, facing the stage centre."""
+    """Players: put a player at its spawn point, airborne, facing the other player's spawn point."""
     pf[m, p, L.PX] = pf[m, p, L.SPAWN_X]
     pf[m, p, L.PY] = pf[m, p, L.SPAWN_Y]
     pf[m, p, L.VX] = 0.0
     pf[m, p, L.VY] = 0.0
     pf[m, p, L.DAMAGE] = 0.0
     pf[m, p, L.MOVE_CHARGE] = 0.0
-    pi[m, p, L.FACING] = -1 if pf[m, p, L.SPAWN_X] > 0.0 else 1
+    pi[m, p, L.FACING] = -1 if pf[m, p, L.SPAWN_X] > pf[m, 1 - p, L.SPAWN_X] else 1  # face the other spawn
     pi[m, p, L.SUPPORT] = L.SUP_NONE
     pi[m, p, L.JUMPS_LEFT] = 0  # as in the original: no air options until the first landing
     pi[m, p, L.RECOVERIES_LEFT] = 0
