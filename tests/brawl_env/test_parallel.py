@@ -118,6 +118,7 @@ def test_float_actions_of_exact_zero_one_are_accepted(env):
     a = np.zeros(10, np.float32)
     a[L.K_RIGHT] = 1.0
     env.step({"player_0": a, "player_1": _idle()})
+    assert env.engine.keys[0, 0].tolist() == a.astype(np.uint8).tolist()  # taken as the same keys, uncast
 
 
 def test_unknown_and_missing_agents_raise(env):
