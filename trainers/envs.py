@@ -324,24 +324,20 @@ def _floor_table(floors) -> np.ndarray:
 
 
 def _fingerprint(*objs) -> str:
-    """A hash of the code of ``objs`` without docstrings, comments or layout (None if unreadable)."""
-    import ast
+    """A hash of the source of ``objs``, ignoring blank lines, comment lines and indentation (None if
+    unreadable). Plain text on purpose: ``ast.dump`` (and f-string tokens) differ between Python
+    versions, which would silently switch the fast path off on another Python."""
     import hashlib
-    import textwrap
 
     digest = hashlib.sha256()
     for obj in objs:
         try:
-            tree = ast.parse(textwrap.dedent(inspect.getsource(obj)))
-        except (OSError, TypeError, SyntaxError):
+            text = inspect.getsource(obj)
+        except (OSError, TypeError):
             return None
-        for node in ast.walk(tree):
-            body = getattr(node, "body", None)
-            if (isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)) and body
-                    and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
-                    and isinstance(body[0].value.value, str)):
-                node.body = body[1:] or [ast.Pass()]
-        digest.update(ast.dump(tree).encode())
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+        digest.update("\n".join(lines).encode())
+        digest.update(b"\0")
     return digest.hexdigest()[:16]
 
 
@@ -356,7 +352,7 @@ def basedbot_fingerprint() -> str | None:
 
 
 #: the fingerprint of the BasedBot that ``BotOpponent._based`` reproduces (update both together)
-BASEDBOT_FINGERPRINT = "8fe11d0023db1d1c"
+BASEDBOT_FINGERPRINT = "4120d25e06e88005"
 
 
 # ---------------------------------------------------------------------------------------------------
