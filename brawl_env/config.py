@@ -43,16 +43,21 @@ class EnvConfig(BaseModel):
         return RewardManager.from_config(table, zero_sum=self.zero_sum)
 
 
-def make_config(**cfg: Any) -> EnvConfig:
-    """Build an :class:`EnvConfig`, turning pydantic's errors into one ``ValueError`` that names the
-    offending keys and lists the allowed ones."""
-    allowed = sorted(EnvConfig.model_fields)
+def build_model(model: type[BaseModel], cfg: dict[str, Any], what: str):
+    """Build a config model, turning pydantic's errors into one ``ValueError`` that names the offending
+    keys and lists the allowed ones (``what`` names the config: "env", "league" ...)."""
+    allowed = sorted(model.model_fields)
     unknown = sorted(set(cfg) - set(allowed))
     if unknown:
-        raise ValueError(f"unknown env config key(s) {unknown}; allowed keys: {allowed}")
+        raise ValueError(f"unknown {what} config key(s) {unknown}; allowed keys: {allowed}")
     try:
-        return EnvConfig(**cfg)
+        return model(**cfg)
     except ValidationError as err:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'][:1]))}: {e['msg']} (got {e.get('input')!r})"
                              for e in err.errors())
-        raise ValueError(f"bad env config: {problems}") from None
+        raise ValueError(f"bad {what} config: {problems}") from None
+
+
+def make_config(**cfg: Any) -> EnvConfig:
+    """Build an :class:`EnvConfig` (errors name the bad keys and the allowed ones)."""
+    return build_model(EnvConfig, cfg, "env")

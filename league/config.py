@@ -11,7 +11,7 @@ import logging
 import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 log = logging.getLogger(__name__)
 
@@ -106,16 +106,7 @@ class LeagueConfig(BaseModel):
 
 
 def make_league_config(**cfg: Any) -> LeagueConfig:
-    """Build a :class:`LeagueConfig`, turning pydantic's errors into one ``ValueError`` that names the
-    offending keys and lists the allowed ones."""
-    allowed = sorted(LeagueConfig.model_fields)
-    unknown = sorted(set(cfg) - set(allowed))
-    if unknown:
-        raise ValueError(f"unknown league config key(s) {unknown}; allowed keys: {allowed}")
-    try:
-        return LeagueConfig(**cfg)
-    except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'][:1]))}: {e['msg']} (got {e.get('input')!r})" for e in err.errors()
-        )
-        raise ValueError(f"bad league config: {problems}") from None
+    """Build a :class:`LeagueConfig` (errors name the bad keys and the allowed ones)."""
+    from brawl_env.config import build_model
+
+    return build_model(LeagueConfig, cfg, "league")
