@@ -29,6 +29,30 @@ def test_max_cycles_equivalent_is_max_frames():
     max_cycles_test(shim)
 
 
+class _FreshSpaces(brawl_env.raw_env):
+    """A deliberately broken env (a new space object on every call), to show the conformance checks
+    can fail."""
+
+    def observation_space(self, agent):
+        import copy
+
+        return copy.deepcopy(super().observation_space(agent))
+
+
+class _Unseeded(brawl_env.raw_env):
+    """A deliberately broken env that ignores its seed."""
+
+    def reset(self, seed=None, options=None):
+        return super().reset(seed=None, options=options)
+
+
+def test_the_conformance_checks_can_fail():
+    with pytest.raises(AssertionError):
+        parallel_api_test(_FreshSpaces(max_frames=50), num_cycles=20)
+    with pytest.raises(AssertionError):
+        parallel_seed_test(lambda: _Unseeded(max_frames=400), num_cycles=100)
+
+
 def test_metadata_and_spaces():
     env = brawl_env.parallel_env()
     assert env.metadata == {"name": "brawl_v0", "render_modes": ["human", "rgb_array"], "render_fps": 30,

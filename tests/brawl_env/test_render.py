@@ -75,6 +75,21 @@ def test_pettingzoo_render_test(dummy_display) -> None:
     render_test(lambda render_mode=None: brawl_env.env(render_mode=render_mode, max_frames=200))
 
 
+class _FlatRender(brawl_env.raw_env):
+    """A deliberately broken renderer (a flat float image), to show render_test can fail."""
+
+    def render(self):
+        frame = super().render()
+        return None if frame is None else frame.astype(float).mean(axis=2)
+
+
+def test_render_test_fails_on_a_broken_renderer(dummy_display) -> None:
+    from pettingzoo.utils.conversions import parallel_to_aec
+
+    with pytest.raises(AssertionError):
+        render_test(lambda render_mode=None: parallel_to_aec(_FlatRender(render_mode=render_mode, max_frames=50)))
+
+
 def test_render_mode_none_returns_none() -> None:
     env = brawl_env.parallel_env(max_frames=20)
     env.reset(seed=0)

@@ -369,14 +369,12 @@ class _RunCallbackMixin:
             row.update({k: float(v) for k, v in terms.items()})
             self.rewards.write(row)
         if b["opponent_kind"] != "mirror":  # a match against itself says nothing about its rating
-            opp = b["opponent_name"]
             self.pending_matches.append(dict(
                 a=self.t.learner, b=self._opponent_player(b), result=b["result"], seed=int(b.get("seed", 0)),
                 side_a=int(b["slot"]), stocks=(int(st["stocks_left"]), int(b["opponent_stats"]["stocks_left"])),
                 damage=(st["damage_dealt"], st["damage_taken"]),
                 kos=(int(st["knockouts_dealt"]), int(b["opponent_stats"]["knockouts_dealt"])),
                 frames=int(b["frames"]), source="training"))
-            del opp
 
     def _opponent_player(self, b: dict):
         lg = self.t.league
