@@ -62,6 +62,23 @@ def atomic_write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+MODEL_CARD = "brawl_model.json"
+
+
+def _add_model_card(buf: io.BytesIO, cfg) -> None:
+    """Store the model's sizes as plain JSON inside the checkpoint zip.
+
+    SB3 keeps policy_kwargs as a pickle; the card lets a tournament rebuild the network from the zip's
+    ``policy.pth`` with ``torch.load(weights_only=True)`` and never unpickle anything from a stranger's file.
+    """
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(buf, "a") as zf:
+        zf.writestr(MODEL_CARD, json.dumps({"format": 1, "trainer": "transformer-lstm-ppo",
+                                            "model": cfg.model.model_dump()}))
+
+
 def checkpoints(run_dir: Path) -> list[tuple[int, Path]]:
     """``(steps, path)`` of every checkpoint in a run, oldest first."""
     out = []
@@ -393,6 +410,7 @@ class _RunCallbackMixin:
         path = folder / f"{CHECKPOINT_PREFIX}{steps}_steps.zip"
         buf = io.BytesIO()
         self.model.save(buf)
+        _add_model_card(buf, self.t.config)
         atomic_write(path, buf.getvalue())
         self.last_checkpoint = path
         keep = self.t.config.run.keep_checkpoints
