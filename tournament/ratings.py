@@ -396,7 +396,9 @@ def _warnings(results: _Results, prior: float, anchor: str | None, forfeits: Map
     for name in idle:
         out.append(f"{name} played no games and is left out of the ratings")
     if anchor is not None and anchor not in results.names and results.n:
-        out.append(f"anchor {anchor} played no games: ratings are centred so that their mean is the anchor rating")
+        out.append(
+            f"anchor {anchor} played no games: ratings are centred so that their mean is the anchor rating"
+        )
     unknown = sorted(set(forfeits) - set(results.listed))
     if unknown:
         out.append(f"forfeits name players not in the tournament: {unknown}")
@@ -470,7 +472,9 @@ def rating_table(
         raise ValueError(f"bootstrap must be an int >= 0 (number of resamples), got {bootstrap!r}")
     bootstrap = int(bootstrap)
     if bootstrap and prior == 0.0:
-        raise ValueError("bootstrap needs prior > 0: a resample can leave a player unbeaten, with no finite fit")
+        raise ValueError(
+            "bootstrap needs prior > 0: a resample can leave a player unbeaten, with no finite fit"
+        )
     forfeits = dict(forfeits or {})
     for name, count in forfeits.items():
         if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:

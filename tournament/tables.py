@@ -97,7 +97,8 @@ def print_table(table: RatingTable, console: Any = None, title: str | None = Non
     from rich.text import Text
 
     console = console or Console()
-    out = Table(title=title, caption=f"{_anchor_text(table)}; {_interval_text(table)}; LOS: likelihood of superiority over the next row")
+    caption = f"{_anchor_text(table)}; {_interval_text(table)}; LOS: chance to be stronger than the next row"
+    out = Table(title=title, caption=caption)
     out.add_column("#", justify="right", no_wrap=True)
     longest = max((len(row["name"]) for row in table.rows), default=6)
     out.add_column("player", overflow="fold", min_width=min(max(longest, 6), 24))
@@ -204,7 +205,8 @@ def ratings_markdown(table: RatingTable, title: str | None = None) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     players = table.head_to_head["players"]
     if players:
-        lines += ["", "## Head to head", "", "Row player's score against the column player (games in brackets).", ""]
+        lines += ["", "## Head to head", ""]
+        lines += ["Row player's score against the column player (games in brackets).", ""]
         lines.append("| | " + " | ".join(_md_cell(p) for p in players) + " |")
         lines.append("|:---|" + "|".join(["---:"] * len(players)) + "|")
         h2h = table.head_to_head
@@ -212,7 +214,12 @@ def ratings_markdown(table: RatingTable, title: str | None = None) -> str:
             cells = []
             for b in range(len(players)):
                 score = h2h["score"][a][b]
-                cells.append("—" if a == b else "" if score is None else f"{_fmt_fraction(score, 0)} ({h2h['games'][a][b]})")
+                if a == b:
+                    cells.append("—")
+                elif score is None:
+                    cells.append("")
+                else:
+                    cells.append(f"{_fmt_fraction(score, 0)} ({h2h['games'][a][b]})")
             lines.append(f"| {_md_cell(name)} | " + " | ".join(cells) + " |")
     if table.warnings:
         lines += ["", "## Warnings", ""]
@@ -269,7 +276,9 @@ def heatmap_png(table: RatingTable, title: str | None = None) -> bytes:
                 text = "never met"
             else:
                 text = f"{100 * score[a, b]:.0f}%\n({games[a][b]})"
-            ax.text(b, a, text, ha="center", va="center", fontsize=8 if n <= 10 else 6)
+            dark = not math.isnan(score[a, b]) and abs(score[a, b] - 0.5) > 0.35
+            color = "white" if dark else "black"
+            ax.text(b, a, text, ha="center", va="center", fontsize=8 if n <= 10 else 6, color=color)
     fig.colorbar(image, ax=ax, label="score of row against column")
     ax.set_title(title or "Head to head")
     fig.tight_layout()
@@ -279,9 +288,7 @@ def heatmap_png(table: RatingTable, title: str | None = None) -> bytes:
 def _colormap(name: str):
     import matplotlib
 
-    cmap = matplotlib.colormaps[name].copy()
-    cmap.set_bad("#dddddd")
-    return cmap
+    return matplotlib.colormaps[name].with_extremes(bad="#dddddd")
 
 
 def ratings_png(table: RatingTable, title: str | None = None) -> bytes:
@@ -298,7 +305,7 @@ def ratings_png(table: RatingTable, title: str | None = None) -> bytes:
     ratings = [r["rating"] for r in rows]
     below = [max(r["rating"] - r["ci_low"], 0.0) if r["ci_low"] is not None else 0.0 for r in rows]
     above = [max(r["ci_high"] - r["rating"], 0.0) if r["ci_high"] is not None else 0.0 for r in rows]
-    ax.errorbar(ratings, y, xerr=[below, above], fmt="o", capsize=4, color="tab:blue", label="rating, 95 % CI")
+    ax.errorbar(ratings, y, xerr=[below, above], fmt="o", capsize=4, label="rating, 95 % CI")
     anchor = table.anchor
     level = anchor.get("rating", anchor.get("mean"))
     if level is not None:

@@ -30,7 +30,9 @@ def expected(r_a: float, r_b: float) -> float:
     return 1.0 / (1.0 + 10.0 ** ((r_b - r_a) / 400.0))
 
 
-def round_robin(true: dict[str, float], per_pair: int, rng: np.random.Generator, draw: float = 0.0) -> list[Game]:
+def round_robin(
+    true: dict[str, float], per_pair: int, rng: np.random.Generator, draw: float = 0.0
+) -> list[Game]:
     """Games drawn from the Elo model: a draw with probability ``draw`` (capped so the expected score
     stays the model's), else a win with the probability that keeps the expected score on the Elo curve."""
     names = list(true)
@@ -119,7 +121,8 @@ HAND = [
 def test_fit_satisfies_the_likelihood_equations():
     ratings = fit_bradley_terry(HAND, prior=0.0, anchor=None)
     for player in ratings:
-        actual = sum(g.score_a for g in HAND if g.a == player) + sum(1 - g.score_a for g in HAND if g.b == player)
+        actual = sum(g.score_a for g in HAND if g.a == player)
+        actual += sum(1 - g.score_a for g in HAND if g.b == player)
         exp = sum(expected(ratings[g.a], ratings[g.b]) for g in HAND if g.a == player) + sum(
             expected(ratings[g.b], ratings[g.a]) for g in HAND if g.b == player
         )
@@ -292,7 +295,8 @@ def test_rows_head_to_head_and_dict_shape():
 
 
 @pytest.mark.parametrize(
-    "args", [("A", "A", 1.0), ("A", "B", 0.7), ("A", "B", "win"), ("", "B", 1.0), ("A", 3, 0.0), ("A", "B", math.nan)]
+    "args",
+    [("A", "A", 1.0), ("A", "B", 0.7), ("A", "B", "win"), ("", "B", 1.0), ("A", 3, 0), ("A", "B", math.nan)],
 )
 def test_bad_games_are_refused(args):
     with pytest.raises(ValueError):
