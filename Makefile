@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.stamp
 
-.PHONY: venv run test bench
+.PHONY: venv run test bench browser
 
 venv: $(STAMP)
 
@@ -23,8 +23,21 @@ $(STAMP): pyproject.toml
 run: venv
 	$(BIN)/brawl-league train --preset smoke --set run.total_steps=65536
 
+# The report's browser test (tests/test_report_browser.py) drives Debian's chromium through chromedriver.
+# Installed only when missing; apt-get update only if the first install fails; sudo only when not root.
+# BRAWL_SKIP_BROWSER=1 skips both the install and the browser test.
+BROWSER_PKGS := chromium chromium-driver
+browser:
+	@if [ "$$BRAWL_SKIP_BROWSER" = 1 ] || { [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; }; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
+	else echo "make: the browser test needs $(BROWSER_PKGS) (apt-get, as root); install them or set BRAWL_SKIP_BROWSER=1" >&2; exit 1; fi; \
+	echo "installing $(BROWSER_PKGS) for the browser test"; \
+	install="$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(BROWSER_PKGS)"; \
+	$$install || { $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update && $$install; }
+
 # pytest's exit code is passed through unchanged (5 = no tests collected also fails).
-test: venv
+test: venv browser
 	$(BIN)/python -m pytest -q
 
 bench: venv

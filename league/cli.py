@@ -513,6 +513,22 @@ def train_cmd(
                       f"learner Elo {summary['learner_elo']:.0f}")
 
 
+@app.command("report")
+def report_cmd(
+    directory: Annotated[str, typer.Argument(help="A training run directory or a tournament output directory.")],
+    out: Annotated[str | None, typer.Option("--out", help="Where index.html and the plots go (default DIRECTORY/report).")] = None,
+) -> None:
+    """Write an HTML report (index.html and PNG plots) of a training run, finished or not, or of a tournament."""
+    from league.report import ReportError, build_report
+
+    try:
+        index = build_report(directory, out)
+    except ReportError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(str(index))
+
+
 def main() -> None:
     """Console-script entry point (``brawl-league``)."""
     app()
