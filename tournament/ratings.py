@@ -43,7 +43,7 @@ player's rating is above the next one's (a tie counts half). With ``bootstrap=0`
 normal approximation, ``Phi(diff / sd_diff)``.
 
 All fits are Newton iterations with a backtracking line search, vectorised over the bootstrap resamples
-(one batched 8x8 solve per iteration for all resamples, warm-started from the point estimate).
+(one batched n x n solve per iteration for all resamples, warm-started from the point estimate).
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ FORMAT_VERSION = 1
 _ALLOWED_SCORES = (0.0, 0.5, 1.0)
 _MAX_NEWTON_STEPS = 200
 _TOLERANCE = 1e-11  # largest rating change (natural units) that counts as converged: ~4e-9 Elo
+_LINE_SEARCH_ABOVE = 1e-3  # Newton steps smaller than this (~0.2 Elo) are taken without a line search
 
 
 @dataclass(frozen=True)
@@ -223,11 +224,15 @@ def _log_sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * x))
+    """Logistic function, accurate in relative terms in both tails (1 - sigmoid(x) is sigmoid(-x), never a
+    difference of numbers near 1), so a nearly unbeaten player's tiny gradient is still exact."""
+    return np.exp(-np.logaddexp(0.0, -x))
 
 
-def _log_likelihood(theta, pi, pj, n_games, points, prior):
-    """Regularised log-likelihood per resample, shape (B,)."""
+def _log_likelihood(
+    theta: np.ndarray, pi: np.ndarray, pj: np.ndarray, n_games: np.ndarray, points: np.ndarray, prior: float
+) -> np.ndarray:
+    """Regularised log-likelihood per data set, shape (B,)."""
     diff = theta[:, pi] - theta[:, pj]
     ll = (points * _log_sigmoid(diff) + (n_games - points) * _log_sigmoid(-diff)).sum(axis=1)
     if prior:
@@ -235,17 +240,30 @@ def _log_likelihood(theta, pi, pj, n_games, points, prior):
     return ll
 
 
-def _gradient_hessian(theta, pi, pj, n_games, points, prior, incidence, outer):
-    """Gradient of the log-likelihood and the Hessian of its negative (positive semi-definite)."""
+def _gradient_hessian(
+    theta: np.ndarray,
+    pi: np.ndarray,
+    pj: np.ndarray,
+    n_games: np.ndarray,
+    points: np.ndarray,
+    prior: float,
+    incidence: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient of the log-likelihood and the Hessian of its negative (a weighted graph Laplacian, plus
+    the prior's diagonal), built by scattering each pair's weight rather than by dense products."""
     diff = theta[:, pi] - theta[:, pj]
-    p = _sigmoid(diff)
-    grad = (points - n_games * p) @ incidence
-    hess = np.einsum("bp,pij->bij", n_games * p * (1.0 - p), outer)
+    p, q = _sigmoid(diff), _sigmoid(-diff)
+    grad = (points * q - (n_games - points) * p) @ incidence
+    weight = n_games * p * q
+    hess = np.zeros((theta.shape[0], theta.shape[1], theta.shape[1]))
+    hess[:, pi, pj] = -weight  # pairs are unique, so plain fancy assignment is enough
+    hess[:, pj, pi] = -weight
+    idx = np.arange(theta.shape[1])
+    hess[:, idx, idx] = weight @ np.abs(incidence)
     if prior:
-        q = _sigmoid(theta)
-        grad = grad + prior * (0.5 - q)
-        idx = np.arange(theta.shape[1])
-        hess[:, idx, idx] += prior * q * (1.0 - q)
+        up, down = _sigmoid(theta), _sigmoid(-theta)
+        grad = grad + 0.5 * prior * (down - up)
+        hess[:, idx, idx] += prior * up * down
     return grad, hess
 
 
@@ -268,13 +286,11 @@ def _newton(
     incidence = np.zeros((len(pi), n))
     incidence[np.arange(len(pi)), pi] = 1.0
     incidence[np.arange(len(pi)), pj] = -1.0
-    outer = incidence[:, :, None] * incidence[:, None, :]
     pin = prior == 0.0
     if pin:
         theta -= theta[:, :1]
-    ll = _log_likelihood(theta, pi, pj, n_games, points, prior)
     for _ in range(_MAX_NEWTON_STEPS):
-        grad, hess = _gradient_hessian(theta, pi, pj, n_games, points, prior, incidence, outer)
+        grad, hess = _gradient_hessian(theta, pi, pj, n_games, points, prior, incidence)
         if pin:
             grad[:, 0] = 0.0
             hess[:, 0, :] = 0.0
@@ -285,22 +301,29 @@ def _newton(
         if size.max() < _TOLERANCE:
             theta += step
             break
-        # Backtracking: halve the step of each data set whose likelihood would drop. Close to the optimum
-        # (tiny steps) the full Newton step is taken without the test, where rounding would dominate it.
+        # Backtracking (Armijo): halve the step of each data set whose likelihood would not rise enough.
+        # Data sets whose Newton step is already small are in Newton's quadratic region and take the full
+        # step untested: there the likelihood changes by less than its rounding error, and testing it
+        # would halve good steps and turn quadratic convergence into a crawl.
         t = np.ones(n_sets)
-        slope = (grad * step).sum(axis=1)
-        for _ in range(60):
-            trial = theta + t[:, None] * step
-            ll_trial = _log_likelihood(trial, pi, pj, n_games, points, prior)
-            bad = (ll_trial < ll + 1e-4 * t * slope) & (t * size > 1e-9)
-            if not bad.any():
-                break
-            t = np.where(bad, 0.5 * t, t)
+        rows = np.flatnonzero(size > _LINE_SEARCH_ABOVE)
+        if rows.size:
+            sub_games, sub_points, sub_theta, sub_step = n_games[rows], points[rows], theta[rows], step[rows]
+            ll = _log_likelihood(sub_theta, pi, pj, sub_games, sub_points, prior)
+            slope = (grad[rows] * sub_step).sum(axis=1)
+            sub_t = np.ones(rows.size)
+            for _ in range(60):
+                trial = sub_theta + sub_t[:, None] * sub_step
+                ll_trial = _log_likelihood(trial, pi, pj, sub_games, sub_points, prior)
+                bad = ll_trial < ll + 1e-4 * sub_t * slope
+                if not bad.any():
+                    break
+                sub_t = np.where(bad, 0.5 * sub_t, sub_t)
+            t[rows] = sub_t
         theta = theta + t[:, None] * step
-        ll = _log_likelihood(theta, pi, pj, n_games, points, prior)
     else:
         log.warning("Bradley-Terry fit stopped after %d Newton steps without converging", _MAX_NEWTON_STEPS)
-    _, hess = _gradient_hessian(theta, pi, pj, n_games, points, prior, incidence, outer)
+    _, hess = _gradient_hessian(theta, pi, pj, n_games, points, prior, incidence)
     if pin:
         hess[:, 0, :] = 0.0
         hess[:, :, 0] = 0.0

@@ -319,3 +319,17 @@ def test_bad_arguments_are_refused():
         rating_table(games, forfeits={"A": -1})
     with pytest.raises(TypeError, match="Game"):
         rating_table([("A", "B", 1.0)])
+
+
+def test_fit_converges_for_nearly_unbeaten_players(caplog):
+    """A tiny prior puts the optimum far out in the logistic tail, where a sloppy sigmoid or line search
+    stalls; the fit must still converge (no warning) and the rating must grow as the prior shrinks."""
+    games = [Game("A", "B", 1.0)] * 100 + [Game("B", "C", 0.5)] * 3
+    gaps = []
+    with caplog.at_level("WARNING", logger="tournament.ratings"):
+        for prior in (1.0, 1e-2, 1e-6, 1e-9):
+            ratings = fit_bradley_terry(games, prior=prior, anchor="C")
+            rating_table(games, prior=prior, anchor="C", bootstrap=50)
+            gaps.append(ratings["A"] - ratings["B"])
+    assert not [r for r in caplog.records if "without converging" in r.getMessage()]
+    assert all(math.isfinite(g) for g in gaps) and gaps == sorted(gaps)
