@@ -357,7 +357,9 @@ def _groups(reach: np.ndarray) -> list[list[int]]:
     return groups
 
 
-def _anchored(ratings: np.ndarray, names: Sequence[str], anchor: str | None, anchor_rating: float):
+def _anchored(
+    ratings: np.ndarray, names: Sequence[str], anchor: str | None, anchor_rating: float
+) -> tuple[np.ndarray, dict[str, Any]]:
     """Shift (B, n) Elo ratings so the anchor, or else the mean, sits at ``anchor_rating``."""
     if anchor is not None and anchor in names:
         k = list(names).index(anchor)

@@ -55,11 +55,11 @@ def _fmt_rating(x: float | None) -> str:
 
 
 def _fmt_interval(row: Mapping[str, Any]) -> str:
-    """``-23 / +25``: the 95 % interval as distances below and above the rating."""
+    """``-23/+25``: the 95 % interval as distances below and above the rating."""
     low, high, rating = row["ci_low"], row["ci_high"], row["rating"]
     if low is None or high is None:
         return ""
-    return f"-{max(rating - low, 0.0):.0f} / +{max(high - rating, 0.0):.0f}"
+    return f"-{max(rating - low, 0.0):.0f}/+{max(high - rating, 0.0):.0f}"
 
 
 def _fmt_fraction(x: float | None, digits: int = 1) -> str:
@@ -92,19 +92,20 @@ def _interval_text(table: RatingTable) -> str:
 
 def print_table(table: RatingTable, console: Any = None, title: str | None = None) -> None:
     """Print the ratings as a rich table, then the warnings in yellow (names are never read as markup)."""
+    from rich import box
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     console = console or Console()
     caption = f"{_anchor_text(table)}; {_interval_text(table)}; LOS: chance to be stronger than the next row"
-    out = Table(title=title, caption=caption)
+    out = Table(title=title, caption=caption, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     out.add_column("#", justify="right", no_wrap=True)
     longest = max((len(row["name"]) for row in table.rows), default=6)
-    out.add_column("player", overflow="fold", min_width=min(max(longest, 6), 24))
+    out.add_column("player", overflow="fold", min_width=min(max(longest, 6), 12))
     out.add_column("rating", justify="right", no_wrap=True)
     out.add_column("95 % CI", justify="right", no_wrap=True)
-    out.add_column("n", justify="right", no_wrap=True)
+    out.add_column("games", justify="right", no_wrap=True)
     out.add_column("W/D/L", justify="right", no_wrap=True)
     out.add_column("score", justify="right", no_wrap=True)
     out.add_column("LOS", justify="right", no_wrap=True)
