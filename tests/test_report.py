@@ -89,6 +89,7 @@ def test_cli_report_on_a_tiny_run(tiny_run):
     assert "evaluation at step 768" in html  # the win rate comes from the last evaluation
     assert "learner:tiny" in html and "tiny@768" in html  # the league table
     assert not list(index.parent.glob(".*.tmp"))  # atomic writes leave no temp files
+    assert "<script" not in html and "http" not in html  # self-contained: no scripts, nothing fetched
 
 
 def test_a_report_of_a_run_that_is_still_going(tiny_run):
