@@ -1,0 +1,6 @@
+"""``python -m tournament.worker FD HEARTBEAT_FILE``: a local tournament worker (see ``tournament.backends``)."""
+
+from tournament.backends import worker_main
+
+if __name__ == "__main__":
+    worker_main()
