@@ -353,7 +353,7 @@ def read_weights(agent: AgentSpec) -> tuple[dict, dict]:
     if agent.sha256 is not None and hashlib.sha256(data).hexdigest() != agent.sha256:
         raise AgentError(f"agent {agent.name!r}: {agent.path} changed since the tournament started")
     where = f"agent {agent.name!r} ({agent.path})"
-    if zipfile.is_zipfile(io.BytesIO(data)):
+    if _is_checkpoint_zip(data, agent.path):
         return _read_zip(data, where)
     blob = _torch_load_weights(io.BytesIO(data), where)
     if not isinstance(blob, dict) or blob.get("format") != 1 or not isinstance(blob.get("model"), dict) \
@@ -362,6 +362,18 @@ def read_weights(agent: AgentSpec) -> tuple[dict, dict]:
         raise AgentError(f"{where}: not a brawl-league snapshot (expected a dict with format=1, 'model' and "
                          f"'state_dict'; got {keys})")
     return blob["model"], blob["state_dict"]
+
+
+def _is_checkpoint_zip(data: bytes, path: str | None) -> bool:
+    """A trainer checkpoint (SB3 zip), as opposed to a ``torch.save`` file (also a zip, of another layout)."""
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        return False
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = set(zf.namelist())
+    if MODEL_CARD in names or POLICY_MEMBER in names:
+        return True
+    torch_layout = any(n.endswith("/data.pkl") for n in names)
+    return not torch_layout and (path or "").lower().endswith(".zip")
 
 
 def _read_zip(data: bytes, where: str) -> tuple[dict, dict]:

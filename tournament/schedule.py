@@ -83,6 +83,11 @@ def plan_batches(entries: Sequence[Entry], workers: int, has_network: bool,
             batch_size = min(64, math.ceil(len(entries) / (4 * max(workers, 1))))
     batch_size = max(1, int(batch_size))
     n = math.ceil(len(entries) / batch_size)
-    # equal sizes rather than full batches and a short tail
-    size = math.ceil(len(entries) / n)
-    return [entries[i:i + size] for i in range(0, len(entries), size)]
+    # equal sizes (differing by at most one) rather than full batches and a short tail
+    q, r = divmod(len(entries), n)
+    out, start = [], 0
+    for k in range(n):
+        size = q + (k < r)
+        out.append(entries[start:start + size])
+        start += size
+    return out

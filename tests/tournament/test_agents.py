@@ -1,0 +1,141 @@
+"""Agent specs: bots, checkpoints, league snapshots, submission folders; errors; weights loaded without pickle."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import torch
+from tourney_helpers import (FAULTY_BOTS, malicious_pt, malicious_zip, save_checkpoint_zip, save_snapshot,
+                             tiny_policy, write_bots)
+
+from tournament.agents import AgentError, build_policy, checkpoint_name, parse_agents
+
+
+def test_bot_specs_builtin_file_and_module(tmp_path):
+    path = write_bots(tmp_path)
+    agents = parse_agents(["BasedBot", f"{path}:Raiser", "brawl_env.bots.builtin:SpacerBot"])
+    assert [a.name for a in agents] == ["BasedBot", "Raiser", "SpacerBot"]
+    assert [a.source for a in agents] == ["builtin", "file", "module"]
+    assert agents[1].path == str(path.resolve()) and len(agents[1].sha256) == 64
+    assert all(a.kind == "bot" for a in agents)
+
+
+@pytest.mark.parametrize("specs, message", [
+    (["BasedBot", "NoSuchBot"], "unknown bot 'NoSuchBot'"),
+    (["BasedBot"], "at least two agents"),
+    ([], "at least two agents"),
+    (["BasedBot", "missing.zip"], "no checkpoint file"),
+    (["BasedBot", "nowhere.py:Cls"], "no file"),
+    (["BasedBot", "BasedBot"], "given twice"),
+    (["BasedBot", "league:latest"], "need --league"),
+    (["BasedBot", ""], "non-empty"),
+])
+def test_spec_errors_say_what_is_wrong(specs, message):
+    with pytest.raises(AgentError, match=message):
+        parse_agents(specs)
+
+
+def test_same_name_different_agents_get_suffixes(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    one = write_bots(tmp_path / "a")
+    two = write_bots(tmp_path / "b", FAULTY_BOTS.replace("Raises on", "Also raises on"))
+    agents = parse_agents([f"{one}:Raiser", f"{two}:Raiser", "BasedBot"])
+    assert [a.name for a in agents] == ["Raiser", "Raiser-2", "BasedBot"]
+
+
+def test_submission_directory(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "one.py").write_text("from brawl_env.bots import Bot\n\nclass One(Bot):\n    'One.'\n")
+    (subs / "two.py").write_text("from brawl_env.bots import Bot\n\nclass A(Bot):\n    pass\n\nclass B(Bot):\n"
+                                 "    pass\n")  # two bots: skipped with a warning
+    (subs / "helper.py").write_text("X = 1\n")   # no bot: skipped
+    save_snapshot(subs / "net.pt")
+    agents = parse_agents([str(subs), "BasedBot"])
+    assert [a.name for a in agents] == ["net", "One", "BasedBot"]
+    assert agents[0].kind == "nn" and agents[1].source == "file"
+
+
+def test_checkpoint_names():
+    from pathlib import Path
+
+    assert checkpoint_name(Path("runs/exp1/checkpoints/rl_model_5000_steps.zip")) == "exp1@5000"
+    assert checkpoint_name(Path("subs/alice.pt")) == "alice"
+
+
+def test_tiny_checkpoints_load_to_the_same_network(tmp_path):
+    pt = save_snapshot(tmp_path / "a.pt", seed=3)
+    zp = save_checkpoint_zip(tmp_path / "b.zip", seed=3)
+    agents = parse_agents([str(pt), str(zp)])
+    assert [a.kind for a in agents] == ["nn", "nn"]
+    want = tiny_policy(3).state_dict()
+    for agent in agents:
+        got = build_policy(agent).state_dict()
+        assert set(got) == set(want) and all(torch.equal(got[k], want[k]) for k in want)
+
+
+def test_checkpoint_without_model_card_is_refused(tmp_path):
+    zp = save_checkpoint_zip(tmp_path / "old.zip")
+    import zipfile
+
+    stripped = tmp_path / "nocard.zip"
+    with zipfile.ZipFile(zp) as src, zipfile.ZipFile(stripped, "w") as dst:
+        for name in src.namelist():
+            if name != "brawl_model.json":
+                dst.writestr(name, src.read(name))
+    with pytest.raises(AgentError, match="no brawl_model.json"):
+        parse_agents([str(stripped), "BasedBot"])
+
+
+@pytest.mark.parametrize("kind", ["pt", "zip"])
+def test_malicious_checkpoint_is_refused_and_nothing_runs(tmp_path, kind):
+    marker = tmp_path / "pwned"
+    path = tmp_path / f"evil.{kind}"
+    (malicious_pt if kind == "pt" else malicious_zip)(path, marker)
+    with pytest.raises(AgentError, match="refused: it holds pickled objects"):
+        parse_agents([str(path), "BasedBot"])
+    assert not marker.exists()
+    # the file really is malicious: plain unpickling runs its command
+    live = tmp_path / "live"
+    (malicious_pt if kind == "pt" else malicious_zip)(tmp_path / f"copy.{kind}", live)
+    if kind == "pt":
+        torch.load(tmp_path / f"copy.{kind}", weights_only=False)
+    else:
+        import io
+        import zipfile
+
+        with zipfile.ZipFile(tmp_path / f"copy.{kind}") as zf:
+            torch.load(io.BytesIO(zf.read("policy.pth")), weights_only=False)
+    assert live.exists()
+
+
+def test_league_selectors(tmp_path):
+    from league.store import League
+
+    with League.open(tmp_path / "lg", create=True) as lg:
+        for step, seed in ((100, 1), (200, 2), (300, 3)):
+            save_snapshot(tmp_path / f"s{step}.pt", seed=seed)
+            lg.register_snapshot(tmp_path / f"s{step}.pt", step=step, run="exp")
+        lg.record_match("exp@100", "BasedBot", "win", source="evaluation")
+        lg.record_match("exp@100", "BasedBot", "win", source="evaluation")
+        lg.record_match("exp@300", "BasedBot", "loss", source="evaluation")
+    latest = parse_agents(["league:latest", "BasedBot"], league_dir=tmp_path / "lg")
+    assert latest[0].name == "exp@300" and latest[0].source == "snapshot"
+    top = parse_agents(["league:top2", "BasedBot"], league_dir=tmp_path / "lg")
+    assert [a.name for a in top[:2]] == ["exp@100", "exp@200"]
+    named = parse_agents(["league:exp@200", "BasedBot"], league_dir=tmp_path / "lg")
+    assert named[0].league_player == "exp@200"
+    with pytest.raises(AgentError, match="no snapshot named"):
+        parse_agents(["league:exp@999", "BasedBot"], league_dir=tmp_path / "lg")
+
+
+def test_changed_file_is_noticed(tmp_path):
+    from tournament.agents import AgentError, read_weights
+
+    pt = save_snapshot(tmp_path / "a.pt")
+    agent = parse_agents([str(pt), "BasedBot"])[0]
+    shutil.copy(save_snapshot(tmp_path / "b.pt", seed=9), pt)
+    with pytest.raises(AgentError, match="changed since the tournament started"):
+        read_weights(agent)
