@@ -5,7 +5,6 @@ tests/test_report_browser.py."""
 from __future__ import annotations
 
 import json
-import math
 import re
 from pathlib import Path
 
@@ -20,12 +19,14 @@ from league.report.plots import RUN_PLOTS
 runner = CliRunner()
 
 TINY = ["model.frame_dim=16", "model.d_model=16", "model.heads=2", "model.layers=1", "model.window=8",
-        "model.ffn=16", "model.lstm=16", "ppo.n_envs=8", "ppo.n_steps=16", "ppo.batch_size=64", "ppo.n_epochs=1",
+        "model.ffn=16", "model.lstm=16", "ppo.n_envs=8", "ppo.n_steps=16", "ppo.batch_size=64",
+        "ppo.n_epochs=1",
         "env.max_frames=40", "run.checkpoint_every=128", "run.snapshot_every=128", "run.eval_every=256",
-        "run.eval_games=2", "device=cpu", "run.total_steps=768"]
+        "run.eval_games=2", "device=cpu", "run.total_steps=512"]
 PLOT_FILES = [f"{name}.png" for name, *_ in RUN_PLOTS]
 BEHAVIOR_HEADER = ("episode,step,damage_dealt,damage_taken,damage_ratio,knockouts_dealt,knockouts_taken,"
-                   "weapon_pickups,attacks_started,hits_landed,time_alive_s,result,opponent,opponent_kind,slot")
+                   "weapon_pickups,attacks_started,hits_landed,time_alive_s,result,opponent,opponent_kind,"
+                   "slot")
 EVAL_HEADER = ("step,opponent,games,win_rate,draw_rate,avg_damage_dealt,avg_damage_taken,avg_knockouts,"
                "avg_knocked_out,avg_time_s,learner_elo,wall_s")
 
@@ -54,9 +55,19 @@ def make_tiny_run(root: Path, name: str = "tiny") -> tuple[Path, Path | None]:
     return run_dir, hook.index
 
 
+_TINY_RUN: list[tuple[Path, Path | None]] = []
+
+
+def tiny_run_once(tmp_path_factory) -> tuple[Path, Path | None]:
+    """One tiny run per test session, shared by this module and the browser test (it never changes)."""
+    if not _TINY_RUN:
+        _TINY_RUN.append(make_tiny_run(tmp_path_factory.mktemp("report")))
+    return _TINY_RUN[0]
+
+
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
-    return make_tiny_run(tmp_path_factory.mktemp("report"))
+    return tiny_run_once(tmp_path_factory)
 
 
 def criteria_rows(html: str) -> list[tuple[str, str]]:
@@ -71,7 +82,7 @@ def check_pngs(folder: Path, names: list[str]) -> None:
         assert size is not None and size[0] > 100 and size[1] > 100, name
 
 
-# -- a real run --------------------------------------------------------------------------------------------------
+# -- a real run ----------------------------------------------------------------------------------------------
 def test_cli_report_on_a_tiny_run(tiny_run):
     run_dir, _ = tiny_run
     result = runner.invoke(app, ["report", str(run_dir)])
@@ -86,8 +97,8 @@ def test_cli_report_on_a_tiny_run(tiny_run):
     rows = criteria_rows(html)
     assert [label for _, label in rows] == [label for _, label, _, _ in CRITERIA]
     assert all(cls in ("met", "not-met", "no-data") for cls, _ in rows)
-    assert "evaluation at step 768" in html  # the win rate comes from the last evaluation
-    assert "learner:tiny" in html and "tiny@768" in html  # the league table
+    assert "evaluation at step 512" in html  # the win rate comes from the last evaluation
+    assert "learner:tiny" in html and "tiny@512" in html  # the league table
     assert not list(index.parent.glob(".*.tmp"))  # atomic writes leave no temp files
     assert "<script" not in html and "http" not in html  # self-contained: no scripts, nothing fetched
 
@@ -109,11 +120,11 @@ def test_out_option_and_rerun_overwrite(tiny_run, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == sorted(PLOT_FILES + ["index.html"])
 
 
-# -- hand-made runs ------------------------------------------------------------------------------------------------
+# -- hand-made runs ------------------------------------------------------------------------------------------
 def _behavior_row(ep: int, step: int, dealt=10.0, taken=5.0, kos=1, pickups=0, alive=20.0, result="win",
                   opponent="BasedBot", kind="bot") -> str:
-    return (f"{ep},{step},{dealt},{taken},{dealt / max(taken, 1.0):.6g},{kos},0,{pickups},3,1,{alive},{result},"
-            f"{opponent},{kind},0")
+    return (f"{ep},{step},{dealt},{taken},{dealt / max(taken, 1.0):.6g},{kos},0,{pickups},3,1,{alive},"
+            f"{result},{opponent},{kind},0")
 
 
 def write_run(d: Path, episodes: int, evals: int | None = None, max_frames: int = 2700) -> Path:
@@ -189,7 +200,7 @@ def test_damaged_rows_and_a_damaged_league_are_noted_not_fatal(tmp_path):
     check_pngs(run / "report", PLOT_FILES)
 
 
-# -- the success criteria -------------------------------------------------------------------------------------------
+# -- the success criteria ------------------------------------------------------------------------------------
 def test_criteria_are_judged_strictly_above_the_guides_thresholds():
     crit = {c.key: c for c in judge({
         "win_rate": (0.71, "eval"), "damage_ratio": (2.0, "x"), "knockouts": (2.5, "x"),
@@ -206,7 +217,8 @@ def test_criteria_are_judged_strictly_above_the_guides_thresholds():
 
 def test_latest_numbers_use_the_last_evaluation_and_the_last_100_episodes(tmp_path):
     run = write_run(tmp_path / "run", 0, evals=0)
-    old = [_behavior_row(i + 1, 10 * i, dealt=1.0, taken=100.0, kos=0, pickups=0, alive=5.0) for i in range(50)]
+    old = [_behavior_row(i + 1, 10 * i, dealt=1.0, taken=100.0, kos=0, pickups=0, alive=5.0)
+           for i in range(50)]
     new = [_behavior_row(51 + i, 1000 + 10 * i, dealt=30.0, taken=10.0, kos=3, pickups=2 if i % 2 else 1,
                          alive=61.0 + (i % 3)) for i in range(100)]
     (run / "behavior_metrics.csv").write_text("\r\n".join([BEHAVIOR_HEADER, *old, *new]) + "\r\n")
@@ -238,7 +250,7 @@ def test_without_behavior_metrics_the_evaluation_stands_in(tmp_path):
     assert "weapon_pickups" not in numbers and "survival_s" not in numbers
 
 
-# -- tournaments -------------------------------------------------------------------------------------------------------
+# -- tournaments ---------------------------------------------------------------------------------------------
 PLAYERS = ["ArmoryBot", "BasedBot", "<b>Evil & Co</b>"]
 
 
@@ -250,15 +262,16 @@ def write_tournament(d: Path, pngs: bool = False) -> Path:
          "wins": 30, "draws": 4, "losses": 6, "score": 0.8, "los_next": 0.99, "forfeits": 0},
         {"rank": 2, "name": "BasedBot", "rating": 1000.0, "ci_low": 1000.0, "ci_high": 1000.0, "games": 40,
          "wins": 18, "draws": 4, "losses": 18, "score": 0.5, "los_next": 0.97, "forfeits": 0},
-        {"rank": 3, "name": "<b>Evil & Co</b>", "rating": 801.2, "ci_low": 750.0, "ci_high": 850.5, "games": 40,
-         "wins": 6, "draws": 4, "losses": 30, "score": 0.2, "los_next": None, "forfeits": 2},
+        {"rank": 3, "name": "<b>Evil & Co</b>", "rating": 801.2, "ci_low": 750.0, "ci_high": 850.5,
+         "games": 40, "wins": 6, "draws": 4, "losses": 30, "score": 0.2, "los_next": None, "forfeits": 2},
     ]
     h2h = {"players": PLAYERS,
            "score": [[None, 0.75, 0.85], [0.25, None, 0.75], [0.15, 0.25, None]],
            "games": [[0, 20, 20], [20, 0, 20], [20, 20, 0]],
            "points": [[0.0, 15.0, 17.0], [5.0, 0.0, 15.0], [3.0, 5.0, 0.0]]}
-    data = {"format": 1, "ratings": ratings, "anchor": {"name": "BasedBot", "rating": 1000.0}, "head_to_head": h2h,
-            "warnings": ["<script>alert(1)</script> forfeited 2 games"], "bootstrap": 1000,
+    data = {"format": 1, "ratings": ratings, "anchor": {"name": "BasedBot", "rating": 1000.0},
+            "head_to_head": h2h, "warnings": ["<script>alert(1)</script> forfeited 2 games"],
+            "bootstrap": 1000,
             "meta": {"seed": 0, "games_per_pair": 20, "frames": 2700, "backend": "local"}}
     (d / "tournament.json").write_text(json.dumps(data, indent=1))
     if pngs:
@@ -315,7 +328,7 @@ def test_a_bad_tournament_json_is_a_clear_error(tmp_path, content, match):
     assert result.exit_code == 2 and "error:" in result.output
 
 
-# -- not a run --------------------------------------------------------------------------------------------------
+# -- not a run -----------------------------------------------------------------------------------------------
 def test_a_directory_that_is_neither_is_a_clear_error(tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
     result = runner.invoke(app, ["report", str(tmp_path)])
@@ -334,4 +347,3 @@ def test_placeholder_plots_are_real_images():
 
     data = render(NOT_ENOUGH, "title")
     assert png_size(data) == (800, 400)
-    assert not math.isnan(png_size(data)[0])

@@ -19,7 +19,7 @@ import pytest
 from league.report import build_report
 from league.report.plots import RUN_PLOTS
 
-from test_report import make_tiny_run, write_tournament  # noqa: I001 (tests/ is on sys.path under pytest)
+from test_report import tiny_run_once, write_tournament  # noqa: I001 (tests/ is on sys.path under pytest)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -51,8 +51,8 @@ def browser(tmp_path_factory):
     missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
     if missing:
         pytest.fail(f"the browser test needs Debian's chromium and chromium-driver ({', '.join(missing)} "
-                    "missing): run `make test` (it installs them) or `apt-get install chromium chromium-driver`; "
-                    "set BRAWL_SKIP_BROWSER=1 to skip this test on purpose")
+                    "missing): run `make test` (it installs them) or `apt-get install chromium "
+                    "chromium-driver`; set BRAWL_SKIP_BROWSER=1 to skip this test on purpose")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -117,7 +117,7 @@ def open_page(driver, url: str) -> tuple[dict, list[str]]:
 def run_report(site, tmp_path_factory):
     """A tiny training run made here, reported into the served folder."""
     root, base = site
-    run_dir, _ = make_tiny_run(tmp_path_factory.mktemp("runs"))
+    run_dir, _ = tiny_run_once(tmp_path_factory)
     build_report(run_dir, root / "run")
     return root / "run", f"{base}/run/index.html"
 

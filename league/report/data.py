@@ -121,7 +121,8 @@ class LeagueData:
     ratings: list[dict[str, Any]] = field(default_factory=list)  # Rating.to_dict(), strongest first
     learner_created_at: str | None = None
     learner_history: list[dict[str, Any]] = field(default_factory=list)
-    snapshot_histories: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> step, initial, history
+    # snapshot name -> {step, created_at, initial, history}
+    snapshot_histories: dict[str, dict[str, Any]] = field(default_factory=dict)
     error: str | None = None
 
 
@@ -225,7 +226,7 @@ def load_league(run_dir: Path) -> LeagueData:
     return data
 
 
-# -- deriving series ------------------------------------------------------------------------------------------
+# -- deriving series -----------------------------------------------------------------------------------------
 def trailing_mean(values: list[float], window: int) -> list[float]:
     """Mean of the last ``window`` values at each point (fewer at the start), NaNs ignored."""
     out, acc, cnt, buf = [], 0.0, 0, []
@@ -328,7 +329,7 @@ def played_steps(history: list[dict[str, Any]], mapping: tuple[list[float], list
     return [float(s) for s in np.interp(times, mapping[0], mapping[1])]
 
 
-# -- the training guide's success criteria ----------------------------------------------------------------------
+# -- the training guide's success criteria -------------------------------------------------------------------
 @dataclass(frozen=True)
 class Criterion:
     """One line of the guide's success criteria, judged on the latest numbers."""
@@ -393,7 +394,8 @@ def latest_numbers(run: RunData, window: int = WINDOW) -> dict[str, tuple[float 
     if last_eval is not None and math.isfinite(_float(last_eval.get("win_rate", ""))):
         out["win_rate"] = (_float(last_eval["win_rate"]),
                            f"evaluation at step {last_eval.get('step', '?')} "
-                           f"({last_eval.get('games', '?')} games vs {last_eval.get('opponent', 'BasedBot')})")
+                           f"({last_eval.get('games', '?')} games vs "
+                           f"{last_eval.get('opponent', 'BasedBot')})")
     rows = run.behavior.dicts()
     if "win_rate" not in out:
         based = [r for r in rows if r.get("opponent") == "BasedBot"][-window:]
@@ -414,7 +416,8 @@ def latest_numbers(run: RunData, window: int = WINDOW) -> dict[str, tuple[float 
                 out[key] = (sum(vals) / len(vals), where)
     elif last_eval is not None:
         where = f"evaluation at step {last_eval.get('step', '?')} (no behavior_metrics.csv)"
-        dealt, taken = _float(last_eval.get("avg_damage_dealt", "")), _float(last_eval.get("avg_damage_taken", ""))
+        dealt = _float(last_eval.get("avg_damage_dealt", ""))
+        taken = _float(last_eval.get("avg_damage_taken", ""))
         if math.isfinite(dealt) and math.isfinite(taken):
             out["damage_ratio"] = (dealt / max(taken, 1.0), where)
         kos = _float(last_eval.get("avg_knockouts", ""))

@@ -79,7 +79,8 @@ class Raw(str):
 class Cell:
     """A cell with a class or an inline style (for the head-to-head colours)."""
 
-    def __init__(self, content: Any, css: str | None = None, style: str | None = None, title: str | None = None):
+    def __init__(self, content: Any, css: str | None = None, style: str | None = None,
+                 title: str | None = None):
         self.content, self.css, self.style, self.title = content, css, style, title
 
 
@@ -112,5 +113,6 @@ def page(title: str, body: str) -> str:
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<title>{esc(title)}</title>\n"
-            "<link rel=\"icon\" href=\"data:,\">\n"  # no favicon request: the page fetches nothing but its PNGs
+            # no favicon request: the page fetches nothing but its PNGs
+            "<link rel=\"icon\" href=\"data:,\">\n"
             f"<style>{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n")

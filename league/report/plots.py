@@ -58,6 +58,25 @@ def _finite_pairs(xs: list[float], ys: list[float]) -> tuple[list[float], list[f
     return [x for x, _ in keep], [y for _, y in keep]
 
 
+def last_per_x(xs: list[float], ys: list[float]) -> tuple[list[float], list[float]]:
+    """Keep the last point of each run of equal x. Episodes of a batched env end together, so many share
+    one step; a trailing mean drawn through all of them would be a vertical zigzag at each step."""
+    out_x: list[float] = []
+    out_y: list[float] = []
+    for x, y in zip(xs, ys, strict=True):
+        if out_x and out_x[-1] == x:
+            out_y[-1] = y
+        else:
+            out_x.append(x)
+            out_y.append(y)
+    return out_x, out_y
+
+
+def _label(text: str) -> str:
+    """A label from data, with matplotlib's mathtext switched off (a name may hold '$')."""
+    return str(text).replace("$", r"\$")
+
+
 def _marker(n: int) -> dict[str, Any]:
     """Markers on short series, so one or two points still show."""
     return {"marker": "o", "markersize": 4} if n < 30 else {}
@@ -74,7 +93,8 @@ def plot_learning_curve(run: RunData) -> Figure | str:
     fig = new_figure()
     ax = fig.add_subplot()
     ax.plot(xs, ys, ".", color="#9bb7d4", markersize=3, label="episode return")
-    ax.plot(xs, trailing_mean(ys, w), color="#1f4e79", linewidth=2, label=f"mean of last {w}", **_marker(len(ys)))
+    sx, sy = last_per_x(xs, trailing_mean(ys, w))
+    ax.plot(sx, sy, color="#1f4e79", linewidth=2, label=f"mean of last {w} episodes", **_marker(len(sx)))
     ax.set_xlabel(xlabel)
     ax.set_ylabel("episode return (raw reward)")
     ax.set_title(f"Learning curve ({len(ys)} episodes)")
@@ -95,10 +115,12 @@ def plot_reward_terms(run: RunData) -> Figure | str:
     for term in terms:
         xs, ys = _finite_pairs(steps, table.floats(term))
         if ys:
-            ax.plot(xs, trailing_mean(ys, w), label=term, **_marker(len(ys)))
+            sx, sy = last_per_x(xs, trailing_mean(ys, w))
+            ax.plot(sx, sy, label=_label(term), **_marker(len(sx)))
     xs, ys = _finite_pairs(steps, table.floats("total"))
     if ys:
-        ax.plot(xs, trailing_mean(ys, w), color="black", linestyle="--", linewidth=1.5, label="total")
+        sx, sy = last_per_x(xs, trailing_mean(ys, w))
+        ax.plot(sx, sy, color="black", linestyle="--", linewidth=1.5, label="total", **_marker(len(sx)))
     ax.axhline(0.0, color="#888888", linewidth=0.8)
     ax.set_xlabel("env steps")
     ax.set_ylabel(f"reward per episode (mean of last {w})")
@@ -113,8 +135,9 @@ def plot_win_rate_by_opponent(run: RunData) -> Figure | str:
     if not len(table):
         return f"{NOT_ENOUGH}: no rows in behavior_metrics.csv"
     series: dict[str, tuple[list[float], list[float]]] = {}
-    for step, result, kind, name in zip(table.floats("step"), table.strings("result"),
-                                        table.strings("opponent_kind"), table.strings("opponent"), strict=True):
+    columns = (table.floats("step"), table.strings("result"), table.strings("opponent_kind"),
+               table.strings("opponent"))
+    for step, result, kind, name in zip(*columns, strict=True):
         xs, ys = series.setdefault(opponent_category(kind, name), ([], []))
         xs.append(step)
         ys.append(1.0 if result == "win" else 0.0)
@@ -122,7 +145,8 @@ def plot_win_rate_by_opponent(run: RunData) -> Figure | str:
     ax = fig.add_subplot()
     for category, (xs, ys) in sorted(series.items()):
         w = smoothing_window(len(ys))
-        ax.plot(xs, trailing_mean(ys, w), label=f"{category} ({len(ys)} games, last {w})", **_marker(len(ys)))
+        sx, sy = last_per_x(xs, trailing_mean(ys, w))
+        ax.plot(sx, sy, label=_label(f"{category} ({len(ys)} games, mean of last {w})"), **_marker(len(sx)))
     ax.set_ylim(-0.03, 1.03)
     ax.set_xlabel("env steps")
     ax.set_ylabel("win rate (training episodes)")
@@ -162,7 +186,7 @@ def plot_elo(run: RunData) -> Figure | str:
     fig = new_figure((8.0, 4.5))
     ax = fig.add_subplot()
     ax.axhline(lg.anchor_rating, color="#888888", linewidth=0.8, linestyle="--",
-               label=f"{lg.anchor} (anchor, {lg.anchor_rating:.0f})")
+               label=_label(f"{lg.anchor} (anchor, {lg.anchor_rating:.0f})"))
     snaps = [(name, info) for name, info in lg.snapshot_histories.items() if info.get("step") is not None]
     drawn_snaps = 0
     if mapping is not None and snaps:
@@ -185,7 +209,9 @@ def plot_elo(run: RunData) -> Figure | str:
         bar.set_label("snapshot taken at step")
     if lg.learner is not None and lg.learner_history and mapping is not None:
         xs = [0.0] + played_steps(lg.learner_history, mapping)
-        ys = [float(lg.learner_history[0]["rating_before"])] + [float(h["rating_after"]) for h in lg.learner_history]
+        ys = [float(lg.learner_history[0]["rating_before"])]
+        ys += [float(h["rating_after"]) for h in lg.learner_history]
+        xs, ys = last_per_x(xs, ys)  # matches recorded together (one rollout's) share a time
         ax.plot(xs, ys, color="#c0392b", linewidth=2, label="learner (every rated match)", **_marker(len(xs)))
     if eval_y:
         ax.plot(eval_x, eval_y, "D", color="black", markersize=4, label="learner at evaluations")
@@ -216,7 +242,9 @@ def plot_damage_ratio(run: RunData) -> Figure | str:
         dealt = [d if math.isfinite(d) else 0.0 for d in table.floats("damage_dealt")]
         taken = [t if math.isfinite(t) else 0.0 for t in table.floats("damage_taken")]
         w = smoothing_window(len(steps))
-        ratio = [d / max(t, 1.0) for d, t in zip(trailing_mean(dealt, w), trailing_mean(taken, w), strict=True)]
+        mean_dealt, mean_taken = trailing_mean(dealt, w), trailing_mean(taken, w)
+        ratio = [d / max(t, 1.0) for d, t in zip(mean_dealt, mean_taken, strict=True)]
+        steps, ratio = last_per_x(*_finite_pairs(steps, ratio))
         ax.plot(steps, ratio, color="#6c3483", linewidth=2,
                 label=f"training: damage dealt / taken over the last {w} episodes", **_marker(len(steps)))
     if ev_ratio:
@@ -242,7 +270,8 @@ RUN_PLOTS = (
      "Share of training episodes won against each opponent category of the league's mix.",
      plot_win_rate_by_opponent),
     ("eval_win_rate", "Evaluation win rate vs BasedBot over steps",
-     "Seeded evaluation matches against BasedBot every run.eval_every steps; the dotted line is the 70 % target.",
+     "Seeded evaluation matches against BasedBot every run.eval_every steps; the dotted line is the 70 % "
+     "target.",
      plot_eval_win_rate),
     ("elo", "Elo of the learner and each snapshot over steps",
      "Online Elo anchored at BasedBot. League matches carry a time, not a step: they are placed on the step "
@@ -254,7 +283,7 @@ RUN_PLOTS = (
 )
 
 
-# -- tournament -----------------------------------------------------------------------------------------------
+# -- tournament ----------------------------------------------------------------------------------------------
 def plot_head_to_head(players: list[str], score: list[list[float | None]]) -> Figure | str:
     if not players:
         return f"{NOT_ENOUGH}: no players"
@@ -271,8 +300,9 @@ def plot_head_to_head(players: list[str], score: list[list[float | None]]) -> Fi
     fig = new_figure((side + 1.5, side))
     ax = fig.add_subplot()
     image = ax.imshow(np.ma.masked_invalid(grid), cmap="RdYlGn", vmin=0.0, vmax=1.0)
-    ax.set_xticks(range(n), players, rotation=45, ha="right", fontsize=8)
-    ax.set_yticks(range(n), players, fontsize=8)
+    labels = [_label(p) for p in players]
+    ax.set_xticks(range(n), labels, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(n), labels, fontsize=8)
     if n <= 16:
         for i in range(n):
             for j in range(n):
@@ -299,9 +329,10 @@ def plot_ratings(rows: list[dict[str, Any]], anchor: dict[str, Any] | None) -> F
         if isinstance(lo, int | float) and isinstance(hi, int | float):
             err = [[max(r["rating"] - lo, 0.0)], [max(hi - r["rating"], 0.0)]]
         ax.errorbar([r["rating"]], [y], xerr=err, fmt="o", color="#1f4e79", capsize=3)
-    ax.set_yticks(ys, [str(r.get("name", "?")) for r in pts], fontsize=8)
+    ax.set_yticks(ys, [_label(r.get("name", "?")) for r in pts], fontsize=8)
     if anchor and isinstance(anchor.get("rating"), int | float):
-        ax.axvline(anchor["rating"], color="#888888", linestyle="--", label=f"anchor {anchor.get('name', '')}")
+        ax.axvline(anchor["rating"], color="#888888", linestyle="--",
+                   label=_label(f"anchor {anchor.get('name', '')}"))
         ax.legend(loc="best", fontsize=8)
     ax.set_xlabel("rating (Elo scale) with 95 % interval")
     ax.set_title("Tournament ratings")

@@ -49,7 +49,8 @@ def _subtitle(run: RunData) -> str:
     if preset:
         bits.insert(0, f"preset {preset}")
     return (f'<p class="sub">{esc(" · ".join(bits))}. Generated {esc(generated_at())} from '
-            f"<code>{esc(run.directory)}</code>; run the command again to refresh a run that is still going.</p>")
+            f"<code>{esc(run.directory)}</code>; run the command again to refresh a run that is still "
+            "going.</p>")
 
 
 def _criteria_section(run: RunData) -> str:
@@ -64,7 +65,8 @@ def _criteria_section(run: RunData) -> str:
     if run.config.get("env", {}).get("max_frames"):
         secs = run.config["env"]["max_frames"] / 30.0
         if secs <= 60.0:
-            note += f" Matches in this run last at most {secs:.0f} s, so the survival criterion cannot be met."
+            note += (f" Matches in this run last at most {secs:.0f} s, so the survival criterion cannot "
+                     "be met.")
     return ('<section id="criteria-section"><h2>Success criteria</h2>'
             f'<p>{esc(f"{met} of {len(crits)} met.")} {esc(note)}</p>'
             + table(["criterion", "target", "latest", "status", "from"], rows, table_id="criteria",
@@ -96,7 +98,8 @@ def _summary_section(run: RunData) -> str:
         rows.append(["last checkpoint", f"{path.name} ({len(run.checkpoints)} kept)"])
     if not rows:
         rows.append(["status", "nothing logged yet"])
-    return '<section id="summary"><h2>Summary</h2>' + table(None, rows, table_id="summary-table") + "</section>"
+    summary = table(None, rows, table_id="summary-table")
+    return f'<section id="summary"><h2>Summary</h2>{summary}</section>'
 
 
 def _f(v) -> float:
@@ -132,7 +135,8 @@ def _evaluations_section(run: RunData) -> str:
     rows = []
     for e in ev[-EVAL_ROWS:]:
         dealt, taken = _f(e.get("avg_damage_dealt")), _f(e.get("avg_damage_taken"))
-        rows.append([e.get("step"), e.get("opponent"), e.get("games"), Raw(num(_f(e.get("win_rate")), percent=True)),
+        rows.append([e.get("step"), e.get("opponent"), e.get("games"),
+                     Raw(num(_f(e.get("win_rate")), percent=True)),
                      Raw(num(_f(e.get("draw_rate")), percent=True)), Raw(num(dealt)), Raw(num(taken)),
                      Raw(num(_f(e.get("avg_knockouts")), 2)), Raw(num(_f(e.get("avg_time_s")))),
                      Raw(num(_f(e.get("learner_elo")), 0))])

@@ -35,7 +35,8 @@ def load_tournament(directory: Path) -> dict[str, Any]:
         raise ReportError(f"{path}: 'ratings' must be a list of objects")
     h2h = data.get("head_to_head")
     if h2h is not None and not (isinstance(h2h, dict) and isinstance(h2h.get("players", []), list)):
-        raise ReportError(f"{path}: 'head_to_head' must be an object with 'players', 'score', 'games', 'points'")
+        raise ReportError(f"{path}: 'head_to_head' must be an object with 'players', 'score', 'games' "
+                          "and 'points'")
     return data
 
 
@@ -46,7 +47,11 @@ def _image(directory: Path, out_dir: Path, name: str, draw) -> tuple[bytes, str]
         data = own.read_bytes()
         if png_size(data):
             return data, "from the tournament"
-    return render(draw(), name), "drawn by the report"
+    try:
+        drawn = draw()
+    except Exception as err:  # a plot that fails must not take the page with it
+        drawn = f"could not draw this plot: {type(err).__name__}: {err}"
+    return render(drawn, name), "drawn by the report"
 
 
 def _score_colour(v: float) -> str:
@@ -100,7 +105,7 @@ def tournament_page(directory: Path, out_dir: Path) -> str:
              f'<p class="sub">{len(ratings)} players. Generated {esc(generated_at())} from '
              f"<code>{esc(directory)}</code>.</p>"]
     if warnings:
-        parts.append('<section id="warnings"><h2>Warnings</h2>' + bullet_list(warnings, "warnings") + "</section>")
+        parts.append(f'<section id="warnings"><h2>Warnings</h2>{bullet_list(warnings, "warnings")}</section>')
 
     rows = []
     for r in ratings:
@@ -110,7 +115,8 @@ def tournament_page(directory: Path, out_dir: Path) -> str:
         rows.append([r.get("rank", ""), r.get("name", ""), Raw(num(r.get("rating"))), Raw(ci),
                      r.get("games", ""), r.get("wins", ""), r.get("draws", ""), r.get("losses", ""),
                      Raw(num(r.get("score"), percent=True)),
-                     Raw(num(los, percent=True) if isinstance(los, int | float) else "–"), r.get("forfeits", "")])
+                     Raw(num(los, percent=True) if isinstance(los, int | float) else "–"),
+                     r.get("forfeits", "")])
     about = []
     if anchor:
         about.append(f"Anchored at {esc(anchor.get('name'))} = {num(anchor.get('rating'), 0)}.")
@@ -118,8 +124,8 @@ def tournament_page(directory: Path, out_dir: Path) -> str:
         about.append(f"95 % intervals from {esc(data['bootstrap'])} bootstrap resamples.")
     about.append("LOS: likelihood that the player is stronger than the one ranked below it.")
     parts.append('<section id="ratings-section"><h2>Ratings</h2>' + f"<p>{' '.join(about)}</p>"
-                 + table(["#", "player", "rating", "95 % interval", "games", "wins", "draws", "losses", "score",
-                          "LOS next", "forfeits"], rows, table_id="ratings",
+                 + table(["#", "player", "rating", "95 % interval", "games", "wins", "draws", "losses",
+                          "score", "LOS next", "forfeits"], rows, table_id="ratings",
                          numeric=[True, False, True, True, True, True, True, True, True, True, True])
                  + "</section>")
 
@@ -138,7 +144,8 @@ def tournament_page(directory: Path, out_dir: Path) -> str:
                  + "</section>")
     parts.append('<section id="rating-plot-section"><h2>Rating plot</h2>'
                  + figure("ratings.png", "Tournament ratings with 95 % intervals",
-                          f"Ratings with 95 % intervals ({rating_src}).", "plot-ratings", png_size(rating_png))
+                          f"Ratings with 95 % intervals ({rating_src}).", "plot-ratings",
+                          png_size(rating_png))
                  + "</section>")
     if meta:
         items = "".join(f"<dt>{esc(k)}</dt><dd>{esc(json.dumps(v) if isinstance(v, dict | list) else v)}</dd>"
