@@ -121,7 +121,7 @@ def tournament_page(directory: Path, out_dir: Path) -> str:
     if anchor:
         about.append(f"Anchored at {esc(anchor.get('name'))} = {num(anchor.get('rating'), 0)}.")
     if data.get("bootstrap"):
-        about.append(f"95 % intervals from {esc(data['bootstrap'])} bootstrap resamples.")
+        about.append(f"95 % intervals from {num(data['bootstrap'])} bootstrap resamples.")
     about.append("LOS: likelihood that the player is stronger than the one ranked below it.")
     parts.append('<section id="ratings-section"><h2>Ratings</h2>' + f"<p>{' '.join(about)}</p>"
                  + table(["#", "player", "rating", "95 % interval", "games", "wins", "draws", "losses",
