@@ -194,7 +194,6 @@ def load_run(run_dir: Path) -> RunData:
 
 def load_league(run_dir: Path) -> LeagueData:
     """Ratings and rating histories of the run's learner and snapshots; an unreadable league is noted."""
-    from league.errors import LeagueError
     from league.store import DB_NAME, League
 
     data = LeagueData()
@@ -220,7 +219,7 @@ def load_league(run_dir: Path) -> LeagueData:
                 data.snapshot_histories[snap.name] = {
                     "step": snap.step, "created_at": snap.created_at, "initial": by_name[snap.name].initial
                     if snap.name in by_name else data.anchor_rating, "history": lg.history(snap)}
-    except (LeagueError, ValueError, OSError) as err:
+    except Exception as err:  # the report shows what it can; a league it cannot read is only a note
         data.error = f"could not read the league: {err}"
         log.warning("report: %s", data.error)
     return data
