@@ -148,7 +148,7 @@ def tournament_page(directory: Path, out_dir: Path) -> str:
                           png_size(rating_png))
                  + "</section>")
     if meta:
-        items = "".join(f"<dt>{esc(k)}</dt><dd>{esc(json.dumps(v) if isinstance(v, dict | list) else v)}</dd>"
+        items = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v if isinstance(v, str) else json.dumps(v))}</dd>"
                         for k, v in meta.items())
         parts.append(f'<section id="meta"><h2>Settings</h2><dl class="meta">{items}</dl></section>')
     return page(f"brawl-league report: tournament {directory.name}", "\n".join(parts))
