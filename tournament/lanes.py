@@ -171,7 +171,7 @@ class LaneBots:
         bad = ((raw != 0) & (raw != 1)).any(axis=1) & ~failed
         for i in np.flatnonzero(bad).tolist():
             j = int(np.flatnonzero((raw[i] != 0) & (raw[i] != 1))[0])
-            faults.append((i, f"bad keys: every key must be exactly 0 or 1; got {raw[i, j]!r} at index {j}"))
+            faults.append((i, f"bad keys: every key must be exactly 0 or 1; got {raw[i, j]:g} at index {j}"))
         raw[failed | bad] = 0
         return raw.astype(np.int8), faults
 
@@ -190,6 +190,18 @@ def _store(keys: Any, raw: np.ndarray, i: int) -> str | None:
         return f"bad keys: keys must be bool, integer or float 0/1 values; got dtype {a.dtype}"
     raw[i] = a
     return None
+
+
+class IdleBot:
+    """ConstantBot for all its lanes: no keys, ever (no need to import the trainer's fast paths)."""
+
+    batched = True
+
+    def start(self, lanes: np.ndarray, seeds: np.ndarray) -> list:
+        return []
+
+    def act(self, obs: np.ndarray, lanes: np.ndarray) -> tuple[np.ndarray, list]:
+        return np.zeros((len(lanes), L.N_KEYS), np.int8), []
 
 
 class VectorBot:
@@ -214,11 +226,14 @@ def vectorised_mode(cls: type[Bot]) -> bool:
     """True when :class:`VectorBot` reproduces ``cls`` exactly (RandomBot's fast path does not: its
     stream differs from RandomBot's own generator, so RandomBot plays per lane)."""
     from brawl_env.bots import builtin as B
-    from trainers.envs import BASEDBOT_FINGERPRINT, basedbot_fingerprint
 
     if cls in (B.ConstantBot, B.ClockworkBot):
         return True
-    return cls is B.BasedBot and basedbot_fingerprint() == BASEDBOT_FINGERPRINT
+    if cls is not B.BasedBot:
+        return False
+    from trainers.envs import BASEDBOT_FINGERPRINT, basedbot_fingerprint  # imports torch: only when needed
+
+    return basedbot_fingerprint() == BASEDBOT_FINGERPRINT
 
 
 _U53 = 1.0 / (1 << 53)
@@ -315,7 +330,9 @@ def make_player(agent: AgentSpec, lanes: np.ndarray, guard: _Guard, hb, index: i
         return NetworkPlayer(_policy(agent), lanes, deterministic=settings.get("deterministic", False))
     cls = _bot_cls(agent)
     if settings.get("vectorise", True) and vectorised_mode(cls):
-        return VectorBot(cls)
+        from brawl_env.bots.builtin import ConstantBot
+
+        return IdleBot() if cls is ConstantBot else VectorBot(cls)
     return LaneBots(cls, agent.name, guard, hb, index, time_budget=settings.get("time_budget"),
                     hang_limit=settings.get("hang_limit"))
 

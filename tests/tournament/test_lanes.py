@@ -10,7 +10,7 @@ from brawl_env.bots import load_bot
 from brawl_env.match import run_match
 from brawl_env.replay import Replay, simulate, unpack_keys
 from tournament.agents import parse_agents
-from tournament.lanes import LaneBots, VectorBot, make_player, run_batch
+from tournament.lanes import IdleBot, LaneBots, VectorBot, make_player, run_batch
 from tournament.schedule import make_schedule
 
 
@@ -53,7 +53,7 @@ def test_vectorised_and_per_lane_players_are_chosen_as_documented():
     agents = {a.name: a for a in parse_agents(["BasedBot", "ConstantBot", "RandomBot", "SpacerBot"])}
     lanes = np.arange(3)
     kinds = {n: type(make_player(a, lanes, None, np.zeros(4, np.int64), 0, {})) for n, a in agents.items()}
-    assert kinds == {"BasedBot": VectorBot, "ConstantBot": VectorBot, "RandomBot": LaneBots, "SpacerBot": LaneBots}
+    assert kinds == {"BasedBot": VectorBot, "ConstantBot": IdleBot, "RandomBot": LaneBots, "SpacerBot": LaneBots}
 
 
 def test_recorded_keys_replay_to_the_same_match():

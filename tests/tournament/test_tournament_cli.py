@@ -1,0 +1,60 @@
+"""``brawl-league tournament``: JSON on stdout, the files written, the table printed, errors with status 2."""
+
+from __future__ import annotations
+
+import json
+
+from tourney_helpers import malicious_pt
+from typer.testing import CliRunner
+
+from league.cli import app
+
+runner = CliRunner()
+WIDE = {"COLUMNS": "200", "TERMINAL_WIDTH": "200", "NO_COLOR": "1"}
+
+
+def test_json_output_and_files(tmp_path):
+    out = tmp_path / "t"
+    args = ["tournament", "BasedBot", "ConstantBot", "ClockworkBot", "--games", "2", "--frames", "200", "--out",
+            str(out), "--json", "--bootstrap", "50", "--workers", "1", "--seed", "9"]
+    result = runner.invoke(app, args, env=WIDE)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)   # one JSON document and nothing else on stdout
+    assert {row["name"] for row in doc["ratings"]} == {"BasedBot", "ConstantBot", "ClockworkBot"}
+    assert sum(row["games"] for row in doc["ratings"]) == 2 * 6
+    meta = doc["meta"]
+    assert (meta["seed"], meta["games_per_pair"], meta["frames"], meta["stocks"]) == (9, 2, 200, 3)
+    assert meta["backend"] == "local" and meta["workers"] == 1 and meta["matches"] == 6
+    assert set(meta["agents"]) == {"BasedBot", "ConstantBot", "ClockworkBot"}
+    assert meta["command"].startswith("brawl-league") and meta["created"]
+    for name in ("tournament.json", "ratings.csv", "ratings.md", "head_to_head.csv", "heatmap.png", "ratings.png",
+                 "matches.jsonl", "plan.json"):
+        assert (out / name).is_file(), name
+    assert len(list((out / "replays").glob("*.replay"))) == 6
+    assert json.loads((out / "tournament.json").read_text())["ratings"] == doc["ratings"]
+
+    # resuming a finished tournament plays nothing and prints the same table
+    again = runner.invoke(app, ["tournament", "--resume", "--out", str(out), "--bootstrap", "50"], env=WIDE)
+    assert again.exit_code == 0, again.output
+    assert "BasedBot" in again.stdout and "matches.jsonl" in again.stdout
+    assert len((out / "matches.jsonl").read_text().splitlines()) == 6
+
+
+def test_errors_exit_2_with_a_message(tmp_path):
+    for args, message in ((["NoSuchBot", "BasedBot"], "unknown bot 'NoSuchBot'"),
+                          (["BasedBot"], "at least two agents"),
+                          (["BasedBot", "ConstantBot", "--backend", "slurm"], "unknown backend"),
+                          (["BasedBot", "ConstantBot", "--videos", "some"], "--videos must be one of")):
+        result = runner.invoke(app, ["tournament", *args, "--out", str(tmp_path / "x")], env=WIDE)
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.output
+        assert result.stdout == ""
+
+
+def test_malicious_checkpoint_stops_the_tournament_before_any_match(tmp_path):
+    marker = tmp_path / "pwned"
+    evil = malicious_pt(tmp_path / "evil.pt", marker)
+    result = runner.invoke(app, ["tournament", str(evil), "BasedBot", "--out", str(tmp_path / "t")], env=WIDE)
+    assert result.exit_code == 2 and "refused" in result.output
+    assert not marker.exists()
+    assert not (tmp_path / "t" / "matches.jsonl").exists()
