@@ -21,6 +21,14 @@ learner's mirror) can live in the trainer, batched on its device; :class:`BotOpp
 :class:`~brawl_env.bots.Bot` classes, with vectorised fast paths for the built-in ConstantBot,
 RandomBot, BasedBot and ClockworkBot.
 
+With ``action_repeat=k`` one VecEnv step is ``k`` frames: the learner's keys are held for ``k``
+frames (its decisions come at 30/k Hz, as a human's do), its reward is the sum over those frames, and
+the opponents still act on a fresh observation every frame. When an episode ends inside a block of
+``k`` frames, the rest of the block already belongs to the next episode: the learner holds no keys in
+it, its rewards count in that episode's statistics but not in any step's reward (no decision of the
+learner caused them), and the step returns the new episode's observation after the block, flagged as
+an episode start. Episode lengths in ``infos`` are in frames.
+
 Episode ends come back the SB3 way: ``infos[k]["terminal_observation"]``,
 ``infos[k]["TimeLimit.truncated"]`` (the frame limit ended it rather than a knockout), a Monitor-style
 ``infos[k]["episode"] = {"r", "l", "t"}`` (so ``model.ep_info_buffer`` fills without a Monitor
@@ -377,6 +385,7 @@ class LeagueVecEnv(VecEnv):
     :param choose_opponent: ``rng -> spec``, called once per episode with the env's own generator.
     :param make_opponent: ``spec -> Opponent``, called once per distinct spec key (see :func:`spec_key`).
     :param seed: seeds the first ``reset``; ``seed(s)`` then ``reset()`` replays everything from ``s``.
+    :param action_repeat: frames per VecEnv step (the learner's keys are held that long); 1 = every frame.
     :param max_cached_opponents: keep at most this many opponent objects; beyond it the least recently
         chosen ones not playing any match are dropped (``close()`` is called on them when they have
         one). ``None``: keep all.
@@ -394,10 +403,14 @@ class LeagueVecEnv(VecEnv):
         choose_opponent: Callable[[np.random.Generator], Any],
         make_opponent: Callable[[Any], Opponent],
         seed: int = 0,
+        action_repeat: int = 1,
         max_cached_opponents: int | None = None,
     ):
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
             raise TypeError(f"seed must be an integer; got {seed!r}")
+        if isinstance(action_repeat, bool) or not isinstance(action_repeat, (int, np.integer)) or action_repeat < 1:
+            raise ValueError(f"action_repeat must be an integer >= 1 (frames per decision); got {action_repeat!r}")
+        self.action_repeat = int(action_repeat)
         self.batch = BatchEnv(n_envs, seed=int(seed), **dict(env_config or {}))
         n = self.batch.n
         self.env_config = dict(env_config or {})
@@ -502,33 +515,44 @@ class LeagueVecEnv(VecEnv):
             raise RuntimeError("call step_async() before step_wait()")
         n = self.num_envs
         keys2 = self._keys.reshape(2 * n, L.N_KEYS)
-        keys2[self._lflat] = self._actions
+        held = np.array(self._actions, dtype=np.uint8, copy=True)
         self._actions = None
-        for g in self._groups:
-            out = np.asarray(g.opponent.act(self._opp_obs[g.rows], g.rows))
-            if out.shape != (len(g.rows), L.N_KEYS):
-                raise ValueError(f"opponent {g.opponent!r} returned keys of shape {out.shape}; expected "
-                                 f"({len(g.rows)}, {L.N_KEYS})")
-            if not getattr(g.opponent, "trusted_keys", False):
-                check_binary(out, f"opponent {g.opponent!r}")
-            keys2[g.flat] = out
-        full, reward, terminated, truncated, info = self.batch.step(self._keys)
-        lflat = self._lflat
-        rew = reward.reshape(2 * n).take(lflat)
-        self._ep_return += rew
-        self._ep_len += 1
-        terms = info["reward_terms"]
-        self._ep_terms += terms.reshape(2 * n, terms.shape[2]).take(lflat, axis=0)
-        dones = terminated | truncated
+        step_rew = np.zeros(n, np.float32)
+        step_done = np.zeros(n, bool)          # the episode this step's decision was made in has ended
         infos: list[dict] = [{} for _ in range(n)]
-        if dones.any():
-            ended = np.flatnonzero(dones)
-            self._finish_episodes(ended, info, terminated, truncated, infos)
-            self._new_episodes(ended)
-        self._episode_starts = dones.copy()
-        full2 = full.reshape(2 * n, -1)
-        self._opp_obs = full2.take(self._oflat, axis=0)
-        return full2.take(self._lflat, axis=0), rew, dones, infos
+        for _ in range(self.action_repeat):
+            keys2[self._lflat] = held
+            for g in self._groups:
+                out = np.asarray(g.opponent.act(self._opp_obs[g.rows], g.rows))
+                if out.shape != (len(g.rows), L.N_KEYS):
+                    raise ValueError(f"opponent {g.opponent!r} returned keys of shape {out.shape}; expected "
+                                     f"({len(g.rows)}, {L.N_KEYS})")
+                if not getattr(g.opponent, "trusted_keys", False):
+                    check_binary(out, f"opponent {g.opponent!r}")
+                keys2[g.flat] = out
+            full, reward, terminated, truncated, info = self.batch.step(self._keys)
+            lflat = self._lflat
+            rew = reward.reshape(2 * n).take(lflat)
+            self._ep_return += rew
+            self._ep_len += 1
+            terms = info["reward_terms"]
+            self._ep_terms += terms.reshape(2 * n, terms.shape[2]).take(lflat, axis=0)
+            step_rew += np.where(step_done, 0.0, rew).astype(np.float32)
+            dones = terminated | truncated
+            if dones.any():
+                ended = np.flatnonzero(dones)
+                first = ended[~step_done[ended]]
+                if first.size < ended.size:  # a new episode ended inside the same block: too short to learn from
+                    raise RuntimeError(f"an episode ended within {self.action_repeat} frames of its start; "
+                                       "use a smaller action_repeat or a longer max_frames")
+                self._finish_episodes(ended, info, terminated, truncated, infos)
+                self._new_episodes(ended)
+                held[ended] = 0               # the rest of the block: the new episode, no decision yet
+                step_done[ended] = True
+            full2 = full.reshape(2 * n, -1)
+            self._opp_obs = full2.take(self._oflat, axis=0)
+        self._episode_starts = step_done.copy()
+        return full2.take(self._lflat, axis=0), step_rew, step_done, infos
 
     def close(self) -> None:
         for opp in self._cache.values():

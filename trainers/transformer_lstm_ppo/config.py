@@ -34,6 +34,8 @@ class ModelConfig(_Frozen):
     dropout: float = Field(0.0, ge=0.0, lt=1.0, description="Dropout in the encoder (off in evaluation).")
     lstm: int = Field(512, ge=8, description="LSTM hidden units.")
     initial_press_prob: float = Field(0.1, gt=0, lt=1, description="Each key's press probability at initialisation.")
+    action_repeat: int = Field(1, ge=1, le=8, description="Frames each decision's keys are held (1 = decide every "
+                               "frame; the encoder then reads one frame per decision).")
 
     @model_validator(mode="after")
     def _heads_divide(self):
@@ -46,11 +48,11 @@ class PPOConfig(_Frozen):
     """Recurrent PPO hyper-parameters, all passed to the learner (no dead keys)."""
 
     n_envs: int = Field(64, ge=1, description="Matches stepped together (one learner per match).")
-    n_steps: int = Field(64, ge=1, description="Frames per env per rollout.")
+    n_steps: int = Field(64, ge=1, description="Decisions (env steps) per env per rollout.")
     batch_size: int = Field(1024, ge=1, description="Minibatch size in steps (whole envs, or chunks of n_steps).")
     n_epochs: int = Field(4, ge=1, description="Passes over each rollout.")
     learning_rate: float = Field(2.5e-4, gt=0, description="Adam learning rate.")
-    gamma: float = Field(0.995, gt=0, le=1, description="Discount per frame.")
+    gamma: float = Field(0.995, gt=0, le=1, description="Discount per decision (per frame when model.action_repeat = 1).")
     gae_lambda: float = Field(0.95, ge=0, le=1, description="GAE lambda.")
     clip_range: float = Field(0.2, gt=0, description="PPO ratio clip.")
     ent_coef: float = Field(0.01, ge=0, description="Entropy bonus weight (0 allowed).")
@@ -78,7 +80,7 @@ class PPOConfig(_Frozen):
 class RunConfig(_Frozen):
     """Length and cadences of a run (the only section test50k and full10m may differ in)."""
 
-    total_steps: int = Field(50_000, ge=1, description="Env steps (learner frames) to train for.")
+    total_steps: int = Field(50_000, ge=1, description="Env steps (learner decisions; frames = steps x model.action_repeat) to train for.")
     checkpoint_every: int = Field(10_000, ge=1, description="Steps between checkpoints (rl_model_<steps>_steps.zip).")
     snapshot_every: int = Field(10_000, ge=1, description="Steps between league snapshots (self-play opponents).")
     eval_every: int = Field(10_000, ge=1, description="Steps between evaluations against BasedBot.")

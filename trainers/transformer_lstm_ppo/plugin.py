@@ -175,7 +175,8 @@ class TransformerLstmPPOTrainer(Trainer):
         if drawn.kind == "bot":
             return BotOpponent(drawn.draw.spec, seed=self.config.seed)
         if drawn.kind == "mirror":
-            return PolicyRunner(self.model.policy, n, name="mirror", kind="mirror")
+            return PolicyRunner(self.model.policy, n, name="mirror", kind="mirror",
+                                repeat=self.config.model.action_repeat)
         import torch
 
         path = self.league.load_snapshot(drawn.draw.player)  # checks the file's hash
@@ -183,7 +184,8 @@ class TransformerLstmPPOTrainer(Trainer):
         policy = self._new_policy()
         policy.load_state_dict(blob["state_dict"])
         policy.set_training_mode(False)  # for good: dropout off
-        return PolicyRunner(policy, n, name=drawn.name, kind="snapshot")
+        repeat = int(blob.get("model", {}).get("action_repeat", 1))
+        return PolicyRunner(policy, n, name=drawn.name, kind="snapshot", repeat=repeat)
 
     def _choose(self, rng) -> Drawn:
         draw = self.sampler.sample()
@@ -214,7 +216,8 @@ class TransformerLstmPPOTrainer(Trainer):
         self.sampler = OpponentSampler(self.league, mix=cfg.league.get("mix"), strategy=cfg.league.get("strategy"),
                                        seed=cfg.seed, learner=self.learner, run=self.run_id)
         self.env = LeagueVecEnv(cfg.ppo.n_envs, env_config=cfg.env, choose_opponent=self._choose,
-                                make_opponent=self._make_opponent, seed=cfg.seed)
+                                make_opponent=self._make_opponent, seed=cfg.seed,
+                                action_repeat=cfg.model.action_repeat)
         self.league_env = self.env
         if cfg.ppo.normalize_reward:
             from stable_baselines3.common.vec_env import VecNormalize
@@ -279,7 +282,8 @@ def evaluate_policy(policy, bot: str, games: int, cfg: TrainConfig, seed_offset:
     devices = [policy.device] if policy.device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(cfg.seed + seed_offset)
-        return play_games(PolicyRunner(policy, games, deterministic=False, name="learner"),
+        return play_games(PolicyRunner(policy, games, deterministic=False, name="learner",
+                                       repeat=cfg.model.action_repeat),
                           BotOpponent(bot, seed=cfg.seed), games, seed=cfg.seed + seed_offset,
                           max_frames=env.get("max_frames", 2700), stocks=env.get("stocks", 3),
                           damage_tiebreak=env.get("damage_tiebreak", False))

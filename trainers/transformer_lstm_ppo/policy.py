@@ -167,24 +167,44 @@ class PolicyRunner:
 
     Implements the trainer's opponent interface (``reset_rows``, ``act``) and serves evaluation. It acts
     in whatever mode the policy is in (the trainer keeps policies in eval mode outside its updates).
+    ``repeat`` (the model's ``action_repeat``): ``act`` is called every frame, but each row decides only
+    on the first frame of each block of ``repeat`` frames and holds those keys for the block, as the
+    policy did in training; only the deciding frames reach the network.
     """
 
     trusted_keys = True  # Bernoulli samples are exactly 0/1
 
     def __init__(self, policy: TransformerLstmPolicy, rows: int, deterministic: bool = False,
-                 name: str = "policy", kind: str = "snapshot"):
+                 name: str = "policy", kind: str = "snapshot", repeat: int = 1):
+        if isinstance(repeat, bool) or not isinstance(repeat, (int, np.integer)) or repeat < 1:
+            raise ValueError(f"repeat must be an integer >= 1; got {repeat!r}")
         self.policy = policy
         self.rows = rows
         self.deterministic = deterministic
         self.name, self.kind = name, kind
+        self.repeat = int(repeat)
         self.state = policy.new_state(rows)
+        self._left = np.zeros(rows, np.int64)            # frames left in each row's current block
+        self._held = np.zeros((rows, 10), np.int8)
 
     def reset_rows(self, rows) -> None:
-        self.policy.reset_state(self.state, np.asarray(rows, dtype=np.int64))
+        rows = np.asarray(rows, dtype=np.int64)
+        self.policy.reset_state(self.state, rows)
+        self._left[rows] = 0
 
-    @torch.no_grad()
     def act(self, obs: np.ndarray, rows) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
+        if self.repeat == 1:
+            return self._decide(obs, rows)
+        due = self._left[rows] == 0
+        if due.any():
+            self._held[rows[due]] = self._decide(obs[due], rows[due])
+            self._left[rows[due]] = self.repeat
+        self._left[rows] -= 1
+        return self._held[rows].copy()
+
+    @torch.no_grad()
+    def _decide(self, obs: np.ndarray, rows: np.ndarray) -> np.ndarray:
         if rows.size == 0:
             return np.zeros((0, 10), np.int8)
         device = self.policy.device
