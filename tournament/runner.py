@@ -275,7 +275,10 @@ def run_tournament(
         plan = _load_plan(out, agents, league, games, frames, stocks, seed)
         specs: list[AgentSpec] = plan["agents"]
         games, frames, stocks, seed = plan["games"], plan["frames"], plan["stocks"], plan["seed"]
-        league_dir = Path(league) if league is not None else Path(plan["league"])
+        if league is not None:
+            league_dir = Path(league)
+        else:  # the plan names an explicit league by its absolute path, the default one by None
+            league_dir = Path(plan["league"]) if plan.get("league") else out / "league"
     else:
         if (out / PLAN).exists() or (out / MATCHES).exists():
             raise ValueError(f"{out} already holds a tournament: resume it with --resume, or choose another --out")
@@ -299,7 +302,8 @@ def run_tournament(
     out.mkdir(parents=True, exist_ok=True)
     if not resume:
         plan_doc = {"format": PLAN_FORMAT, "created": _now(), "games": games, "frames": frames, "stocks": stocks,
-                    "seed": seed, "league": str(league_dir), "agents": [a.describe() for a in specs],
+                    "seed": seed, "league": str(Path(league).resolve()) if league is not None else None,
+                    "agents": [a.describe() for a in specs],
                     "schedule": len(schedule)}
         tmp = out / f".{PLAN}.tmp"
         tmp.write_text(json.dumps(plan_doc, indent=2) + "\n", encoding="utf-8")
