@@ -44,8 +44,12 @@ def _machine() -> dict:
                 break
     except OSError:
         pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "load_before": list(os.getloadavg())}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_before": list(os.getloadavg()),
+    }
 
 
 def bench_bots(games: int, frames: int, workers: int, runs: int) -> dict:
@@ -53,19 +57,43 @@ def bench_bots(games: int, frames: int, workers: int, runs: int) -> dict:
     from tournament.runner import run_tournament
 
     bots = [*BUILTIN, EIGHTH_BOT]
-    out = {"what": "bots", "bots": [*BUILTIN, "examples/my_bot.py:Stalker"], "games": games, "frames": frames,
-           "workers": workers, "pairs": len(bots) * (len(bots) - 1) // 2, **_machine(), "runs": []}
+    out = {
+        "what": "bots",
+        "bots": [*BUILTIN, "examples/my_bot.py:Stalker"],
+        "games": games,
+        "frames": frames,
+        "workers": workers,
+        "pairs": len(bots) * (len(bots) - 1) // 2,
+        **_machine(),
+        "runs": [],
+    }
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as tmp:
             start = time.perf_counter()
-            res = run_tournament(bots, games=games, frames=frames, workers=workers, out=Path(tmp) / "t",
-                                 bootstrap=0, write_files=False)
+            res = run_tournament(
+                bots,
+                games=games,
+                frames=frames,
+                workers=workers,
+                out=Path(tmp) / "t",
+                bootstrap=0,
+                write_files=False,
+            )
             wall = time.perf_counter() - start
         played = sum(r["frames"] or 0 for r in res.results)
-        out["runs"].append({"seconds": round(wall, 2), "matches": len(res.results), "frames_played": played,
-                            "forfeits": res.meta["forfeits"]})
-        print(f"  run: {wall:.1f} s, {len(res.results)} matches, {played:,} frames played, forfeits "
-              f"{res.meta['forfeits'] or 'none'}", file=sys.stderr)
+        out["runs"].append(
+            {
+                "seconds": round(wall, 2),
+                "matches": len(res.results),
+                "frames_played": played,
+                "forfeits": res.meta["forfeits"],
+            }
+        )
+        print(
+            f"  run: {wall:.1f} s, {len(res.results)} matches, {played:,} frames played, forfeits "
+            f"{res.meta['forfeits'] or 'none'}",
+            file=sys.stderr,
+        )
     out["median_seconds"] = statistics.median(r["seconds"] for r in out["runs"])
     out["load_after"] = list(os.getloadavg())
     return out
@@ -102,12 +130,20 @@ def bench_nets(agents: int, games: int, frames: int, runs: int, pairs: int | Non
             for e in sched:
                 run_batch(parsed, [e], settings, lambda r: None)
             alone = time.perf_counter() - start
-            row = {"batched_s": round(batched, 2), "alone_s": round(alone, 2), "frames_played": frames_played,
-                   "batched_matches_per_s": round(len(sched) / batched, 3),
-                   "alone_matches_per_s": round(len(sched) / alone, 3), "ratio": round(alone / batched, 2)}
+            row = {
+                "batched_s": round(batched, 2),
+                "alone_s": round(alone, 2),
+                "frames_played": frames_played,
+                "batched_matches_per_s": round(len(sched) / batched, 3),
+                "alone_matches_per_s": round(len(sched) / alone, 3),
+                "ratio": round(alone / batched, 2),
+            }
             out["runs"].append(row)
-            print(f"  run: lock step {batched:.1f} s, one at a time {alone:.1f} s, ratio {alone / batched:.1f}x",
-                  file=sys.stderr)
+            print(
+                f"  run: lock step {batched:.1f} s, one at a time {alone:.1f} s, "
+                f"ratio {alone / batched:.1f}x",
+                file=sys.stderr,
+            )
     for key in ("batched_matches_per_s", "alone_matches_per_s", "ratio"):
         out[f"median_{key}"] = statistics.median(r[key] for r in out["runs"])
     out["load_after"] = list(os.getloadavg())
@@ -127,16 +163,29 @@ def _full_size_snapshot(path: Path, seed: int) -> Path:
     m = ModelConfig()
     low, high = bounds()
     policy = TransformerLstmPolicy(
-        Box(low, high, dtype=np.float32), MultiBinary(10), lambda _: 0.0, lstm_hidden_size=m.lstm,
+        Box(low, high, dtype=np.float32),
+        MultiBinary(10),
+        lambda _: 0.0,
+        lstm_hidden_size=m.lstm,
         initial_press_prob=m.initial_press_prob,
-        features_extractor_kwargs=dict(frame_dim=m.frame_dim, d_model=m.d_model, heads=m.heads, layers=m.layers,
-                                       window=m.window, ffn=m.ffn, dropout=m.dropout))
+        features_extractor_kwargs=dict(
+            frame_dim=m.frame_dim,
+            d_model=m.d_model,
+            heads=m.heads,
+            layers=m.layers,
+            window=m.window,
+            ffn=m.ffn,
+            dropout=m.dropout,
+        ),
+    )
     torch.save({"format": 1, "model": m.model_dump(), "state_dict": policy.state_dict()}, path)
     return path
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="what", required=True)
     b = sub.add_parser("bots", help="8 bots, every pair --games matches, on --workers processes")
     b.add_argument("--games", type=int, default=20)
@@ -154,12 +203,15 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.what == "bots":
         result = bench_bots(args.games, args.frames, args.workers, args.runs)
-        summary = f"{result['pairs']} pairs x {args.games} x {args.frames} frames: median {result['median_seconds']} s"
+        summary = (f"{result['pairs']} pairs x {args.games} x {args.frames} frames: "
+                   f"median {result['median_seconds']} s")
     else:
         result = bench_nets(args.agents, args.games, args.frames, args.runs, args.pairs)
-        summary = (f"{result['matches']} matches x {args.frames} frames: lock step "
-                   f"{result['median_batched_matches_per_s']} matches/s, one at a time "
-                   f"{result['median_alone_matches_per_s']} matches/s, ratio {result['median_ratio']}x")
+        summary = (
+            f"{result['matches']} matches x {args.frames} frames: lock step "
+            f"{result['median_batched_matches_per_s']} matches/s, one at a time "
+            f"{result['median_alone_matches_per_s']} matches/s, ratio {result['median_ratio']}x"
+        )
     print(json.dumps(result) if args.json else summary)
 
 

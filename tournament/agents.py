@@ -41,13 +41,13 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 NN_SUFFIXES = (".pt", ".zip")
-MODEL_CARD = "brawl_model.json"   # the trainer's JSON model card inside checkpoint zips
-POLICY_MEMBER = "policy.pth"      # SB3's policy state_dict inside checkpoint zips
+MODEL_CARD = "brawl_model.json"  # the trainer's JSON model card inside checkpoint zips
+POLICY_MEMBER = "policy.pth"  # SB3's policy state_dict inside checkpoint zips
 _LEAGUE_TOP = re.compile(r"top(\d+)")
 
 
 class AgentError(ValueError):
-    """An agent spec that cannot be played: unknown, unreadable, unsafe or duplicated; the message says which."""
+    """An agent spec that cannot be played (unknown, unreadable, unsafe, duplicated); says which."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,8 @@ class AgentSpec:
     :param name: unique name in the tournament's table.
     :param kind: ``"bot"`` (scripted, a :class:`~brawl_env.bots.Bot`) or ``"nn"`` (a network checkpoint).
     :param spec: the bot spec, or the checkpoint's path, as given (normalised to an absolute path).
-    :param source: ``builtin`` (built-in or entry-point bot), ``file``, ``module``, ``checkpoint`` or ``snapshot``.
+    :param source: ``builtin`` (built-in or entry-point bot), ``file``, ``module``, ``checkpoint`` or
+        ``snapshot``.
     :param path: the file the agent comes from (bot source or checkpoint), absolute; None for named bots.
     :param sha256: the file's hash, checked again by every worker that loads it.
     :param league_player: for league snapshots, the player's name in the league it came from.
@@ -85,8 +86,10 @@ class AgentSpec:
             return self
         data = Path(self.path).read_bytes()
         if self.sha256 and hashlib.sha256(data).hexdigest() != self.sha256:
-            raise AgentError(f"agent {self.name!r}: {self.path} changed since the tournament started "
-                             f"(sha256 {hashlib.sha256(data).hexdigest()[:12]}, expected {self.sha256[:12]})")
+            raise AgentError(
+                f"agent {self.name!r}: {self.path} changed since the tournament started "
+                f"(sha256 {hashlib.sha256(data).hexdigest()[:12]}, expected {self.sha256[:12]})"
+            )
         return replace(self, payload=data)
 
 
@@ -102,7 +105,10 @@ def sha256_file(path: str | Path) -> str:
 # parsing
 # ---------------------------------------------------------------------------------------------------
 
-def parse_agents(specs: list[str], league_dir: str | Path | None = None, check: bool = True) -> list[AgentSpec]:
+
+def parse_agents(
+    specs: list[str], league_dir: str | Path | None = None, check: bool = True
+) -> list[AgentSpec]:
     """Turn command-line agent specs into :class:`AgentSpec` s (see the module docstring).
 
     ``check`` loads every agent once here (bot classes imported, checkpoint weights read and the network
@@ -115,8 +121,10 @@ def parse_agents(specs: list[str], league_dir: str | Path | None = None, check: 
         found.extend(_parse_one(raw.strip(), league_dir))
     agents = _unique_names(found)
     if len(agents) < 2:
-        raise AgentError(f"a tournament needs at least two agents; got {len(agents)} "
-                         f"({', '.join(a.name for a in agents) or 'none'}) from {specs!r}")
+        raise AgentError(
+            f"a tournament needs at least two agents; got {len(agents)} "
+            f"({', '.join(a.name for a in agents) or 'none'}) from {specs!r}"
+        )
     if check:
         for agent in agents:
             check_agent(agent)
@@ -148,8 +156,14 @@ def _bot(spec: str) -> AgentSpec:
     target, _, attr = spec.rpartition(":")
     if target.endswith(".py") or "/" in target or "\\" in target:
         path = Path(target).expanduser().resolve()
-        return AgentSpec(name=attr, kind="bot", spec=f"{path}:{attr}", source="file", path=str(path),
-                         sha256=sha256_file(path))
+        return AgentSpec(
+            name=attr,
+            kind="bot",
+            spec=f"{path}:{attr}",
+            source="file",
+            path=str(path),
+            sha256=sha256_file(path),
+        )
     return AgentSpec(name=cls.__name__, kind="bot", spec=spec, source="module")
 
 
@@ -163,8 +177,14 @@ def checkpoint_name(path: Path) -> str:
 
 def _checkpoint(path: Path) -> AgentSpec:
     path = path.resolve()
-    return AgentSpec(name=checkpoint_name(path), kind="nn", spec=str(path), source="checkpoint", path=str(path),
-                     sha256=sha256_file(path))
+    return AgentSpec(
+        name=checkpoint_name(path),
+        kind="nn",
+        spec=str(path),
+        source="checkpoint",
+        path=str(path),
+        sha256=sha256_file(path),
+    )
 
 
 def _submissions(directory: Path) -> list[AgentSpec]:
@@ -180,13 +200,20 @@ def _submissions(directory: Path) -> list[AgentSpec]:
             if len(classes) == 1:
                 out.append(_bot(f"{path}:{classes[0]}"))
             elif classes:
-                log.warning("submissions: %s defines %d bots (%s); name one as %s:CLASS", path, len(classes),
-                            ", ".join(classes), path)
+                log.warning(
+                    "submissions: %s defines %d bots (%s); name one as %s:CLASS",
+                    path,
+                    len(classes),
+                    ", ".join(classes),
+                    path,
+                )
             else:
                 log.warning("submissions: %s defines no Bot subclass; skipped", path)
     if not out:
-        raise AgentError(f"submission directory {directory} holds no bot files (*.py with one Bot subclass) "
-                         "and no checkpoints (*.pt, *.zip)")
+        raise AgentError(
+            f"submission directory {directory} holds no bot files (*.py with one Bot subclass) "
+            "and no checkpoints (*.pt, *.zip)"
+        )
     return out
 
 
@@ -221,7 +248,7 @@ def _league_agents(raw: str, league_dir) -> list[AgentSpec]:
     from league.errors import LeagueError
     from league.store import League
 
-    what = raw[len("league:"):]
+    what = raw[len("league:") :]
     if league_dir is None:
         raise AgentError(f"agent {raw!r}: league snapshots need --league DIR (a league with snapshots)")
     try:
@@ -243,16 +270,27 @@ def _league_agents(raw: str, league_dir) -> list[AgentSpec]:
             chosen = [r.player for r in ratings if r.player.name == what]
             if not chosen:
                 names = ", ".join(r.player.name for r in ratings[:20])
-                raise AgentError(f"agent {raw!r}: no snapshot named {what!r} in {league_dir}; use league:latest, "
-                                 f"league:topN or one of: {names}")
+                raise AgentError(
+                    f"agent {raw!r}: no snapshot named {what!r} in {league_dir}; use league:latest, "
+                    f"league:topN or one of: {names}"
+                )
         out = []
         for player in chosen:
             try:
                 path = league.load_snapshot(player)  # checks the file's sha256
             except (LeagueError, OSError) as err:
                 raise AgentError(f"agent {raw!r}: {err}") from None
-            out.append(AgentSpec(name=player.name, kind="nn", spec=str(path), source="snapshot", path=str(path),
-                                 sha256=player.file_hash or sha256_file(path), league_player=player.name))
+            out.append(
+                AgentSpec(
+                    name=player.name,
+                    kind="nn",
+                    spec=str(path),
+                    source="snapshot",
+                    path=str(path),
+                    sha256=player.file_hash or sha256_file(path),
+                    league_player=player.name,
+                )
+            )
         return out
     finally:
         league.close()
@@ -280,6 +318,7 @@ def _unique_names(agents: list[AgentSpec]) -> list[AgentSpec]:
 # loading
 # ---------------------------------------------------------------------------------------------------
 
+
 def check_agent(agent: AgentSpec) -> None:
     """Load an agent once (import the bot class, or read the weights and build the network)."""
     if agent.kind == "bot":
@@ -298,8 +337,10 @@ def bot_class_for(agent: AgentSpec):
     elif agent.source == "file" and agent.sha256 is not None:
         found = sha256_file(agent.path)
         if found != agent.sha256:
-            raise AgentError(f"agent {agent.name!r}: {agent.path} changed since the tournament started "
-                             f"(sha256 {found[:12]}, expected {agent.sha256[:12]})")
+            raise AgentError(
+                f"agent {agent.name!r}: {agent.path} changed since the tournament started "
+                f"(sha256 {found[:12]}, expected {agent.sha256[:12]})"
+            )
     try:
         return bot_class(spec)
     except BotSpecError as err:
@@ -336,10 +377,14 @@ def _torch_load_weights(source, where: str):
         return torch.load(source, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise AgentError(f"{where}: refused: it holds pickled objects that are not plain weights, and loading "
-                         f"them could run code ({first[:300]})") from None
+        raise AgentError(
+            f"{where}: refused: it holds pickled objects that are not plain weights, and loading "
+            f"them could run code ({first[:300]})"
+        ) from None
     except Exception as err:  # noqa: BLE001 - corrupt or foreign files: say so, never fall back to unpickling
-        raise AgentError(f"{where}: not a readable weights file ({type(err).__name__}: {str(err)[:300]})") from None
+        raise AgentError(
+            f"{where}: not a readable weights file ({type(err).__name__}: {str(err)[:300]})"
+        ) from None
 
 
 def read_weights(agent: AgentSpec) -> tuple[dict, dict]:
@@ -356,11 +401,17 @@ def read_weights(agent: AgentSpec) -> tuple[dict, dict]:
     if _is_checkpoint_zip(data, agent.path):
         return _read_zip(data, where)
     blob = _torch_load_weights(io.BytesIO(data), where)
-    if not isinstance(blob, dict) or blob.get("format") != 1 or not isinstance(blob.get("model"), dict) \
-            or not isinstance(blob.get("state_dict"), dict):
+    if (
+        not isinstance(blob, dict)
+        or blob.get("format") != 1
+        or not isinstance(blob.get("model"), dict)
+        or not isinstance(blob.get("state_dict"), dict)
+    ):
         keys = sorted(blob) if isinstance(blob, dict) else type(blob).__name__
-        raise AgentError(f"{where}: not a brawl-league snapshot (expected a dict with format=1, 'model' and "
-                         f"'state_dict'; got {keys})")
+        raise AgentError(
+            f"{where}: not a brawl-league snapshot (expected a dict with format=1, 'model' and "
+            f"'state_dict'; got {keys})"
+        )
     return blob["model"], blob["state_dict"]
 
 
@@ -380,9 +431,11 @@ def _read_zip(data: bytes, where: str) -> tuple[dict, dict]:
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         names = set(zf.namelist())
         if MODEL_CARD not in names:
-            raise AgentError(f"{where}: the checkpoint has no {MODEL_CARD} model card (written by brawl-league "
-                             "trainers since checkpoints carry one); without it the network cannot be rebuilt "
-                             "from weights alone, and its pickled settings are never loaded")
+            raise AgentError(
+                f"{where}: the checkpoint has no {MODEL_CARD} model card (written by brawl-league "
+                "trainers since checkpoints carry one); without it the network cannot be rebuilt "
+                "from weights alone, and its pickled settings are never loaded"
+            )
         if POLICY_MEMBER not in names:
             raise AgentError(f"{where}: the checkpoint has no {POLICY_MEMBER}")
         try:
@@ -390,7 +443,9 @@ def _read_zip(data: bytes, where: str) -> tuple[dict, dict]:
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             raise AgentError(f"{where}: {MODEL_CARD} is not JSON ({err})") from None
         if not isinstance(card, dict) or card.get("format") != 1 or not isinstance(card.get("model"), dict):
-            raise AgentError(f"{where}: {MODEL_CARD} must be {{'format': 1, 'model': {{...}}}}; got {card!r:.200}")
+            raise AgentError(
+                f"{where}: {MODEL_CARD} must be {{'format': 1, 'model': {{...}}}}; got {card!r:.200}"
+            )
         state = _torch_load_weights(io.BytesIO(zf.read(POLICY_MEMBER)), f"{where} {POLICY_MEMBER}")
     if not isinstance(state, dict):
         raise AgentError(f"{where}: {POLICY_MEMBER} is not a state_dict")
@@ -416,14 +471,26 @@ def build_policy(agent: AgentSpec, device: str = "cpu"):
         raise AgentError(f"agent {agent.name!r}: the state_dict holds something other than tensors")
     low, high = bounds()
     policy = TransformerLstmPolicy(
-        Box(low, high, dtype=np.float32), MultiBinary(L.N_KEYS), lambda _: 0.0, lstm_hidden_size=m.lstm,
+        Box(low, high, dtype=np.float32),
+        MultiBinary(L.N_KEYS),
+        lambda _: 0.0,
+        lstm_hidden_size=m.lstm,
         initial_press_prob=m.initial_press_prob,
-        features_extractor_kwargs=dict(frame_dim=m.frame_dim, d_model=m.d_model, heads=m.heads, layers=m.layers,
-                                       window=m.window, ffn=m.ffn, dropout=m.dropout))
+        features_extractor_kwargs=dict(
+            frame_dim=m.frame_dim,
+            d_model=m.d_model,
+            heads=m.heads,
+            layers=m.layers,
+            window=m.window,
+            ffn=m.ffn,
+            dropout=m.dropout,
+        ),
+    )
     try:
         policy.load_state_dict(state, strict=True)
     except RuntimeError as err:
-        raise AgentError(f"agent {agent.name!r}: weights do not fit the model card: {str(err)[:400]}") from None
+        raise AgentError(
+            f"agent {agent.name!r}: weights do not fit the model card: {str(err)[:400]}"
+        ) from None
     policy.set_training_mode(False)
     return policy.to(device)
-

@@ -3,7 +3,8 @@
 Both backends take batches from one queue, keep at most ``workers`` of them running, and hand every
 finished match to ``on_results`` (the runner records it at once). Neither needs the agents to behave:
 
-- **local**: ``workers`` processes (``python -m tournament.worker``), each with a socket pair and a shared heartbeat array
+- **local**: ``workers`` processes (``python -m tournament.worker``), each with a socket pair and a shared
+  heartbeat array
   (``tournament.lanes.HB_*``: a counter bumped before every agent call, and which agent and lane is
   acting). A match's result is sent back the moment it ends. A worker whose heartbeat stops for
   ``stall_limit`` seconds (a hang the per-frame timer could not interrupt: inside C code, or a bot that
@@ -36,8 +37,9 @@ from .schedule import Entry
 
 log = logging.getLogger(__name__)
 
-RAY_MISSING = ("the Ray backend needs the optional 'ray' package: pip install 'brawl-league[ray]' "
-               "(or pip install ray)")
+RAY_MISSING = (
+    "the Ray backend needs the optional 'ray' package: pip install 'brawl-league[ray]' (or pip install ray)"
+)
 
 
 class TournamentError(RuntimeError):
@@ -51,22 +53,45 @@ class Stop(Exception):
 def unplayed_result(entry: Entry, agents: dict[str, AgentSpec], culprit: str | None, reason: str) -> dict:
     """A result for a match its batch could not finish: a forfeit of ``culprit``, or an aborted draw."""
     if culprit is None:
-        untrusted = [n for n in (entry.a, entry.b) if agents[n].kind == "bot" and agents[n].source != "builtin"]
+        untrusted = [
+            n for n in (entry.a, entry.b) if agents[n].kind == "bot" and agents[n].source != "builtin"
+        ]
         culprit = untrusted[0] if len(untrusted) == 1 else None
-    base = {"index": entry.index, "a": entry.a, "b": entry.b, "a_slot": entry.a_slot, "seed": entry.seed,
-            "match_seed": None, "names": list(entry.names), "frames": None, "stats": None, "final_hash": None,
-            "config": None, "keys": None}
+    base = {
+        "index": entry.index,
+        "a": entry.a,
+        "b": entry.b,
+        "a_slot": entry.a_slot,
+        "seed": entry.seed,
+        "match_seed": None,
+        "names": list(entry.names),
+        "frames": None,
+        "stats": None,
+        "final_hash": None,
+        "config": None,
+        "keys": None,
+    }
     if culprit is None:
-        return base | {"winner": None, "result_a": "draw", "ended_by": "aborted",
-                       "forfeit": None, "error": reason}
+        return base | {
+            "winner": None,
+            "result_a": "draw",
+            "ended_by": "aborted",
+            "forfeit": None,
+            "error": reason,
+        }
     slot = entry.names.index(culprit)
-    return base | {"winner": 1 - slot, "result_a": "loss" if culprit == entry.a else "win", "ended_by": "forfeit",
-                   "forfeit": {"slot": slot, "name": culprit, "reason": reason}}
+    return base | {
+        "winner": 1 - slot,
+        "result_a": "loss" if culprit == entry.a else "win",
+        "ended_by": "forfeit",
+        "forfeit": {"slot": slot, "name": culprit, "reason": reason},
+    }
 
 
 # ---------------------------------------------------------------------------------------------------
 # local processes
 # ---------------------------------------------------------------------------------------------------
+
 
 def worker_main(argv: list[str] | None = None) -> None:  # pragma: no cover - runs in the child
     """Entry point of a local worker process (``python -m tournament.worker FD HEARTBEAT_FILE``)."""
@@ -75,8 +100,8 @@ def worker_main(argv: list[str] | None = None) -> None:  # pragma: no cover - ru
     from multiprocessing.connection import Connection
 
     argv = sys.argv[1:] if argv is None else argv
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent handles Ctrl-C and stops us
-    sys.stdout = sys.stderr                        # an agent's prints never reach the parent's stdout
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
+    sys.stdout = sys.stderr  # an agent's prints never reach the parent's stdout
     conn = Connection(int(argv[0]))
     with open(argv[1], "r+b") as f:
         mm = mmap.mmap(f.fileno(), HB_SIZE * 8)
@@ -92,7 +117,7 @@ def worker_main(argv: list[str] | None = None) -> None:  # pragma: no cover - ru
             return
         bid, entries = msg
         try:
-            run_batch(agents, entries, settings, lambda r: conn.send(("result", bid, r)), hb=hb)
+            run_batch(agents, entries, settings, lambda r, b=bid: conn.send(("result", b, r)), hb=hb)
             conn.send(("done", bid, None))
         except Exception:  # noqa: BLE001 - report our own bugs to the parent, which stops the tournament
             conn.send(("error", bid, traceback.format_exc()))
@@ -122,7 +147,12 @@ class _Worker:
         env["PYTHONPATH"] = os.pathsep.join([*filter(None, [env.get("PYTHONPATH")]), *paths])
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tournament.worker", str(theirs.fileno()), self.hb_path],
-            pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=2, close_fds=True, env=env)
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
+            stdout=2,
+            close_fds=True,
+            env=env,
+        )
         theirs.close()
         self.conn = Connection(ours.detach())
         self.conn.send((agents, settings))
@@ -161,8 +191,14 @@ class _Worker:
             pass
 
 
-def run_local(agents: dict[str, AgentSpec], batches: Sequence[list[Entry]], settings: dict, workers: int,
-              on_results: Callable[[list[dict]], None], stall_limit: float = 30.0) -> None:
+def run_local(
+    agents: dict[str, AgentSpec],
+    batches: Sequence[list[Entry]],
+    settings: dict,
+    workers: int,
+    on_results: Callable[[list[dict]], None],
+    stall_limit: float = 30.0,
+) -> None:
     """Play ``batches`` on ``workers`` processes (see the module docstring)."""
     import tempfile
     from multiprocessing.connection import wait
@@ -205,9 +241,12 @@ def run_local(agents: dict[str, AgentSpec], batches: Sequence[list[Entry]], sett
                     agent_i, lane = int(w.hb[HB_AGENT]), int(w.hb[HB_LANE])
                     suspect = names[agent_i] if 0 <= agent_i < len(names) else None
                     w.stop(kill=True)
-                    what = (f"stopped responding (no progress for {stall_limit:g} s); its worker was killed"
-                            if stalled else f"its worker process died (exit code {w.proc.returncode})")
-                    bid, entries = w.batch
+                    what = (
+                        f"stopped responding (no progress for {stall_limit:g} s); its worker was killed"
+                        if stalled
+                        else f"its worker process died (exit code {w.proc.returncode})"
+                    )
+                    _, entries = w.batch
                     left = [e for e in entries if e.index not in w.got]
                     redo, settled = _split_unfinished(entries, left, lane, suspect, agents, what)
                     if settled:
@@ -244,8 +283,12 @@ def _split_unfinished(entries, left, lane, suspect, agents, what) -> tuple[list[
     """Which unfinished matches of a failed batch are forfeits now, and which are played again alone."""
     if not left:
         return [], []
-    if 0 <= lane < len(entries) and suspect is not None and entries[lane] in left \
-            and suspect in (entries[lane].a, entries[lane].b):
+    if (
+        0 <= lane < len(entries)
+        and suspect is not None
+        and entries[lane] in left
+        and suspect in (entries[lane].a, entries[lane].b)
+    ):
         culprit_entry = entries[lane]
         settled = [unplayed_result(culprit_entry, agents, suspect, f"{what} while {suspect} was acting")]
         return [e for e in left if e is not culprit_entry], settled
@@ -260,6 +303,7 @@ def _split_unfinished(entries, left, lane, suspect, agents, what) -> tuple[list[
 # Ray
 # ---------------------------------------------------------------------------------------------------
 
+
 def import_ray():
     try:
         import ray
@@ -273,8 +317,14 @@ def ray_wall_limit(batch: Sequence[Entry], frames: int) -> float:
     return 60.0 + 0.002 * len(batch) * frames
 
 
-def run_ray(agents: dict[str, AgentSpec], batches: Sequence[list[Entry]], settings: dict, workers: int,
-            on_results: Callable[[list[dict]], None], address: str | None = None) -> dict[str, Any]:
+def run_ray(
+    agents: dict[str, AgentSpec],
+    batches: Sequence[list[Entry]],
+    settings: dict,
+    workers: int,
+    on_results: Callable[[list[dict]], None],
+    address: str | None = None,
+) -> dict[str, Any]:
     """Play ``batches`` as Ray tasks (see the module docstring); returns facts about the cluster used."""
     ray = import_ray()
     started = False
@@ -304,7 +354,9 @@ def run_ray(agents: dict[str, AgentSpec], batches: Sequence[list[Entry]], settin
                 except ray.exceptions.RayTaskError as err:
                     raise TournamentError(f"a Ray task failed while playing a batch:\n{err}") from None
                 except ray.exceptions.RayError as err:  # worker crashed or was killed
-                    _ray_redo(batch, agents, queue, on_results, f"its Ray worker failed ({type(err).__name__})")
+                    _ray_redo(
+                        batch, agents, queue, on_results, f"its Ray worker failed ({type(err).__name__})"
+                    )
                     continue
                 on_results(results)
             now = time.monotonic()
@@ -313,7 +365,9 @@ def run_ray(agents: dict[str, AgentSpec], batches: Sequence[list[Entry]], settin
                 if now - since > limit:
                     ray.cancel(ref, force=True)
                     running.pop(ref)
-                    _ray_redo(batch, agents, queue, on_results, f"its batch ran past the {limit:.0f} s wall limit")
+                    _ray_redo(
+                        batch, agents, queue, on_results, f"its batch ran past the {limit:.0f} s wall limit"
+                    )
         return info
     finally:
         if started:

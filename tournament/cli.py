@@ -10,15 +10,37 @@ from typing import Any
 import typer
 
 
-def tournament_command(agents: list[str] | None, *, games: int | None, frames: int | None, stocks: int | None,
-                       workers: int | None, seed: int | None, backend: str, address: str | None,
-                       league: str | None, out: str | None, videos: str, resume: bool, json_out: bool,
-                       batch_size: int | None, bootstrap: int, deterministic: bool) -> None:
+def tournament_command(
+    agents: list[str] | None,
+    *,
+    games: int | None,
+    frames: int | None,
+    stocks: int | None,
+    workers: int | None,
+    seed: int | None,
+    backend: str,
+    address: str | None,
+    league: str | None,
+    out: str | None,
+    videos: str,
+    resume: bool,
+    json_out: bool,
+    batch_size: int | None,
+    bootstrap: int,
+    deterministic: bool,
+) -> None:
     """Run a tournament with a progress bar; print the table (or JSON); exit 2 on a user error."""
     from rich.console import Console
     from rich.markup import escape
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
     from rich.text import Text
 
     from .agents import AgentError
@@ -32,8 +54,17 @@ def tournament_command(agents: list[str] | None, *, games: int | None, frames: i
             return Text("" if speed is None else f"{speed:.1f} matches/s")
 
     err = Console(stderr=True)
-    bar = Progress(TextColumn("matches"), BarColumn(), MofNCompleteColumn(), RateColumn(), TimeElapsedColumn(),
-                   TextColumn("ETA"), TimeRemainingColumn(), console=err, transient=True)
+    bar = Progress(
+        TextColumn("matches"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
     task = None
     last: dict[str, Any] = {}
 
@@ -45,17 +76,33 @@ def tournament_command(agents: list[str] | None, *, games: int | None, frames: i
         bar.update(task, completed=done)
         if result is not None and result.get("forfeit"):
             f = result["forfeit"]
-            err.print(f"[yellow]match {result['index']}: {escape(f['name'])} forfeits: {escape(f['reason'])}[/]")
+            err.print(
+                f"[yellow]match {result['index']}: {escape(f['name'])} forfeits: {escape(f['reason'])}[/]"
+            )
         last["done"], last["total"] = done, total
 
     command = "brawl-league " + " ".join(shlex.quote(x) for x in sys.argv[1:])
     try:
         with bar:
             result = run_tournament(
-                agents or None, games=games, frames=frames, stocks=stocks, seed=seed, workers=workers,
-                backend=backend, address=address, league=league, out=out, videos=videos, resume=resume,
-                batch_size=batch_size, bootstrap=bootstrap, deterministic=deterministic, progress=progress,
-                command=command)
+                agents or None,
+                games=games,
+                frames=frames,
+                stocks=stocks,
+                seed=seed,
+                workers=workers,
+                backend=backend,
+                address=address,
+                league=league,
+                out=out,
+                videos=videos,
+                resume=resume,
+                batch_size=batch_size,
+                bootstrap=bootstrap,
+                deterministic=deterministic,
+                progress=progress,
+                command=command,
+            )
     except (AgentError, ValueError, FileNotFoundError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
@@ -64,8 +111,11 @@ def tournament_command(agents: list[str] | None, *, games: int | None, frames: i
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         where = f" --out {shlex.quote(str(out))}" if out else " --out DIR (the tournament's folder)"
-        typer.echo(f"interrupted after {last.get('done', 0)} of {last.get('total', '?')} matches (all recorded); "
-                   f"play the rest with: brawl-league tournament --resume{where}", err=True)
+        typer.echo(
+            f"interrupted after {last.get('done', 0)} of {last.get('total', '?')} matches (all recorded); "
+            f"play the rest with: brawl-league tournament --resume{where}",
+            err=True,
+        )
         raise typer.Exit(130) from None
     if json_out:
         doc = result.table.to_dict()
@@ -73,11 +123,17 @@ def tournament_command(agents: list[str] | None, *, games: int | None, frames: i
         typer.echo(json.dumps(doc, allow_nan=False))
         return
     console = Console()
-    print_table(result.table, console=console, title=f"tournament: {result.meta['matches']} matches, "
-                f"{result.meta['games_per_pair']} per pair")
+    print_table(
+        result.table,
+        console=console,
+        title=f"tournament: {result.meta['matches']} matches, {result.meta['games_per_pair']} per pair",
+    )
     forfeits = result.meta.get("forfeits") or {}
     if forfeits:
         console.print("forfeits: " + ", ".join(f"{escape(k)} {v}" for k, v in forfeits.items()))
-    console.print(f"written to {escape(str(result.out))}: " + ", ".join(p.name for p in result.files)
-                  + f", {result.meta['matches_file']}, {result.meta['replays']}/"
-                  + (", videos/" if result.meta.get("videos") else ""))
+    console.print(
+        f"written to {escape(str(result.out))}: "
+        + ", ".join(p.name for p in result.files)
+        + f", {result.meta['matches_file']}, {result.meta['replays']}/"
+        + (", videos/" if result.meta.get("videos") else "")
+    )

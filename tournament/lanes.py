@@ -96,7 +96,9 @@ class _Guard:
 
 def _reason(err: BaseException, what: str) -> str:
     text = str(err).strip().replace("\n", " ")
-    return f"{what} raised {type(err).__name__}: {text[:300]}" if text else f"{what} raised {type(err).__name__}"
+    return (
+        f"{what} raised {type(err).__name__}: {text[:300]}" if text else f"{what} raised {type(err).__name__}"
+    )
 
 
 class LaneBots:
@@ -104,8 +106,16 @@ class LaneBots:
 
     batched = False
 
-    def __init__(self, cls: type[Bot], name: str, guard: _Guard, hb, index: int,
-                 time_budget: float | None = None, hang_limit: float | None = None):
+    def __init__(
+        self,
+        cls: type[Bot],
+        name: str,
+        guard: _Guard,
+        hb,
+        index: int,
+        time_budget: float | None = None,
+        hang_limit: float | None = None,
+    ):
         self.cls, self.name, self.guard, self.hb, self.index = cls, name, guard, hb, index
         budget = getattr(cls, "time_budget", 0.05)
         self.budget = float(budget if time_budget is None else time_budget)
@@ -278,8 +288,11 @@ class NetworkPlayer:
         policy = self.policy
         with torch.no_grad():
             o = torch.as_tensor(obs, dtype=torch.float32, device=policy.device)
-            idx = None if len(rows) == len(self.seed) and (rows == np.arange(len(rows))).all() \
+            idx = (
+                None
+                if len(rows) == len(self.seed) and (rows == np.arange(len(rows))).all()
                 else torch.as_tensor(rows, device=policy.device)
+            )
             fx = policy.features_extractor
             latent = policy.encoder.step(fx.encoder_input(o), self.state["cache"], idx)
             feats = torch.cat([fx.frame(o), latent], dim=-1)
@@ -333,16 +346,29 @@ def make_player(agent: AgentSpec, lanes: np.ndarray, guard: _Guard, hb, index: i
         from brawl_env.bots.builtin import ConstantBot
 
         return IdleBot() if cls is ConstantBot else VectorBot(cls)
-    return LaneBots(cls, agent.name, guard, hb, index, time_budget=settings.get("time_budget"),
-                    hang_limit=settings.get("hang_limit"))
+    return LaneBots(
+        cls,
+        agent.name,
+        guard,
+        hb,
+        index,
+        time_budget=settings.get("time_budget"),
+        hang_limit=settings.get("hang_limit"),
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
 # the batch
 # ---------------------------------------------------------------------------------------------------
 
-def run_batch(agents: dict[str, AgentSpec], entries: Sequence[Entry], settings: dict,
-              emit: Callable[[dict], None], hb=None) -> None:
+
+def run_batch(
+    agents: dict[str, AgentSpec],
+    entries: Sequence[Entry],
+    settings: dict,
+    emit: Callable[[dict], None],
+    hb=None,
+) -> None:
     """Play ``entries`` in lock step; ``emit(result)`` is called as each match ends.
 
     ``settings``: ``frames``, ``stocks``, optional ``record_keys`` (default True), ``deterministic``,
@@ -386,8 +412,18 @@ def run_batch(agents: dict[str, AgentSpec], entries: Sequence[Entry], settings: 
         def finish(lane: int, frames: int, forfeit: dict | None) -> None:
             finished[lane] = True
             live[lane] = False
-            emit(_result(entries[lane], engine, lane, frames, forfeit, mseeds[lane], cfg_dict,
-                         trace[:frames, lane] if trace is not None else None))
+            emit(
+                _result(
+                    entries[lane],
+                    engine,
+                    lane,
+                    frames,
+                    forfeit,
+                    mseeds[lane],
+                    cfg_dict,
+                    trace[:frames, lane] if trace is not None else None,
+                )
+            )
 
         def faults_to_forfeits(found: dict[int, tuple[int, str, str]], frames: int) -> None:
             for lane, (slot, name, reason) in sorted(found.items()):
@@ -433,8 +469,10 @@ def run_batch(agents: dict[str, AgentSpec], entries: Sequence[Entry], settings: 
                 try:
                     out, faults = player.act(obs[gl, gs], gl)
                 except Exception as err:  # noqa: BLE001
-                    out, faults = np.zeros((len(gl), L.N_KEYS), np.int8), [
-                        (i, _reason(err, "act")) for i in range(len(gl))]
+                    out, faults = (
+                        np.zeros((len(gl), L.N_KEYS), np.int8),
+                        [(i, _reason(err, "act")) for i in range(len(gl))],
+                    )
                 keys[gl, gs] = out
                 if faults:
                     collect(found, g, idx, faults)
@@ -457,8 +495,16 @@ def run_batch(agents: dict[str, AgentSpec], entries: Sequence[Entry], settings: 
         hb[HB_LANE] = -1
 
 
-def _result(entry: Entry, engine: Engine, lane: int, frames: int, forfeit: dict | None, mseed, cfg: dict,
-            keys: np.ndarray | None) -> dict:
+def _result(
+    entry: Entry,
+    engine: Engine,
+    lane: int,
+    frames: int,
+    forfeit: dict | None,
+    mseed,
+    cfg: dict,
+    keys: np.ndarray | None,
+) -> dict:
     """One finished match, JSON-ready apart from ``keys`` (packed key record or None)."""
     st, pi, mi = engine.state.st[lane], engine.state.pi[lane], engine.state.mi[lane]
     stats = [{name: float(st[p, k]) for k, name in enumerate(L.STAT_NAMES)} for p in range(2)]
@@ -472,10 +518,21 @@ def _result(entry: Entry, engine: Engine, lane: int, frames: int, forfeit: dict 
     a_slot = entry.a_slot
     result_a = "draw" if winner is None else ("win" if winner == a_slot else "loss")
     return {
-        "index": entry.index, "a": entry.a, "b": entry.b, "a_slot": a_slot, "seed": entry.seed,
-        "match_seed": int(mseed), "names": list(entry.names), "winner": winner, "result_a": result_a,
-        "ended_by": ended_by, "frames": int(frames), "forfeit": forfeit, "stats": stats,
-        "final_hash": state_hash(engine.state, lane), "config": dict(cfg),
+        "index": entry.index,
+        "a": entry.a,
+        "b": entry.b,
+        "a_slot": a_slot,
+        "seed": entry.seed,
+        "match_seed": int(mseed),
+        "names": list(entry.names),
+        "winner": winner,
+        "result_a": result_a,
+        "ended_by": ended_by,
+        "frames": int(frames),
+        "forfeit": forfeit,
+        "stats": stats,
+        "final_hash": state_hash(engine.state, lane),
+        "config": dict(cfg),
         "keys": pack_keys(keys) if keys is not None else None,
     }
 

@@ -61,7 +61,7 @@ class TournamentResult:
     table: Any
     meta: dict[str, Any]
     results: list[dict]
-    played: int                      # matches played by this call (not counting resumed ones)
+    played: int  # matches played by this call (not counting resumed ones)
     complete: bool
     files: list[Path] = field(default_factory=list)
 
@@ -87,8 +87,9 @@ def replay_name(entry: Entry) -> str:
 # matches.jsonl
 # ---------------------------------------------------------------------------------------------------
 
+
 def read_matches(path: Path) -> list[dict]:
-    """Lines of ``matches.jsonl`` in order; a torn (unparseable) line, as a crash can leave last, is skipped."""
+    """Lines of ``matches.jsonl`` in order; a torn line (as a crash can leave last) is skipped."""
     out = []
     if not path.exists():
         return out
@@ -137,6 +138,7 @@ class _Journal:
 # the league
 # ---------------------------------------------------------------------------------------------------
 
+
 def _league_players(league, agents: Sequence[AgentSpec]) -> dict[str, str]:
     """The league player name of every agent, adding the missing ones."""
     from brawl_env.bots.registry import entries
@@ -158,8 +160,10 @@ def _league_players(league, agents: Sequence[AgentSpec]) -> dict[str, str]:
             name = f"{a.name}@{(a.sha256 or 'x')[:8]}"
             p = known.get(name)
             if p is not None and (p.kind != kind or p.spec != a.spec):
-                raise AgentError(f"league {league.dir}: cannot name agent {a.name!r}: {name!r} is taken by "
-                                 f"another {p.kind}")
+                raise AgentError(
+                    f"league {league.dir}: cannot name agent {a.name!r}: {name!r} is taken by "
+                    f"another {p.kind}"
+                )
         out[a.name] = league.add_player(name, kind=kind, spec=a.spec).name
     return out
 
@@ -175,15 +179,27 @@ def _league_row(r: dict, players: dict[str, str]) -> dict:
 
     f = r.get("forfeit")
     error = f"{f['name']}: {f['reason']}" if f else r.get("error")
-    return dict(a=players[r["a"]], b=players[r["b"]], result=r["result_a"], seed=int(r["seed"]), side_a=a_slot,
-                stocks=pair("stocks_left", int), damage=pair("damage_dealt", float),
-                kos=pair("knockouts_dealt", int), frames=r.get("frames"), source="tournament",
-                replay_path=r["league_key"], ended_by=r["ended_by"], error=error)
+    return dict(
+        a=players[r["a"]],
+        b=players[r["b"]],
+        result=r["result_a"],
+        seed=int(r["seed"]),
+        side_a=a_slot,
+        stocks=pair("stocks_left", int),
+        damage=pair("damage_dealt", float),
+        kos=pair("knockouts_dealt", int),
+        frames=r.get("frames"),
+        source="tournament",
+        replay_path=r["league_key"],
+        ended_by=r["ended_by"],
+        error=error,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
 # the plan
 # ---------------------------------------------------------------------------------------------------
+
 
 def _check_setting(name: str, given, planned):
     if given is not None and given != planned:
@@ -202,11 +218,16 @@ def _load_plan(out: Path, agent_specs, league_dir, games, frames, stocks, seed) 
         _check_setting(key, given, plan[key])
     planned = [AgentSpec(**a) for a in plan["agents"]]
     if agent_specs:
-        given = agent_specs if isinstance(agent_specs[0], AgentSpec) else parse_agents(
-            list(agent_specs), league_dir or plan.get("league"), check=False)
+        given = (
+            agent_specs
+            if isinstance(agent_specs[0], AgentSpec)
+            else parse_agents(list(agent_specs), league_dir or plan.get("league"), check=False)
+        )
         if [(a.name, a.spec, a.sha256) for a in given] != [(a.name, a.spec, a.sha256) for a in planned]:
-            raise ValueError("--resume: the agents differ from the tournament's plan "
-                             f"({[a.name for a in planned]}); give the same agents, or none")
+            raise ValueError(
+                "--resume: the agents differ from the tournament's plan "
+                f"({[a.name for a in planned]}); give the same agents, or none"
+            )
     for a in planned:  # files must be unchanged
         if a.path is not None:
             from .agents import sha256_file
@@ -222,6 +243,7 @@ def _load_plan(out: Path, agent_specs, league_dir, games, frames, stocks, seed) 
 # ---------------------------------------------------------------------------------------------------
 # the run
 # ---------------------------------------------------------------------------------------------------
+
 
 def run_tournament(
     agents: Sequence[str] | Sequence[AgentSpec] | None,
@@ -281,7 +303,9 @@ def run_tournament(
             league_dir = Path(plan["league"]) if plan.get("league") else out / "league"
     else:
         if (out / PLAN).exists() or (out / MATCHES).exists():
-            raise ValueError(f"{out} already holds a tournament: resume it with --resume, or choose another --out")
+            raise ValueError(
+                f"{out} already holds a tournament: resume it with --resume, or choose another --out"
+            )
         if not agents:
             raise AgentError("no agents given")
         games = 10 if games is None else games
@@ -301,10 +325,17 @@ def run_tournament(
 
     out.mkdir(parents=True, exist_ok=True)
     if not resume:
-        plan_doc = {"format": PLAN_FORMAT, "created": _now(), "games": games, "frames": frames, "stocks": stocks,
-                    "seed": seed, "league": str(Path(league).resolve()) if league is not None else None,
-                    "agents": [a.describe() for a in specs],
-                    "schedule": len(schedule)}
+        plan_doc = {
+            "format": PLAN_FORMAT,
+            "created": _now(),
+            "games": games,
+            "frames": frames,
+            "stocks": stocks,
+            "seed": seed,
+            "league": str(Path(league).resolve()) if league is not None else None,
+            "agents": [a.describe() for a in specs],
+            "schedule": len(schedule),
+        }
         tmp = out / f".{PLAN}.tmp"
         tmp.write_text(json.dumps(plan_doc, indent=2) + "\n", encoding="utf-8")
         os.replace(tmp, out / PLAN)
@@ -330,8 +361,15 @@ def run_tournament(
             workers = default_workers(len(plan_batches(todo, os.cpu_count() or 1, has_nn, batch_size)))
         batches = plan_batches(todo, workers, has_nn, batch_size)
         workers = max(1, min(workers, len(batches))) if batches else workers
-        settings = {"frames": frames, "stocks": stocks, "record_keys": True, "deterministic": deterministic,
-                    "time_budget": time_budget, "hang_limit": hang_limit, "torch_threads": torch_threads(workers)}
+        settings = {
+            "frames": frames,
+            "stocks": stocks,
+            "record_keys": True,
+            "deterministic": deterministic,
+            "time_budget": time_budget,
+            "hang_limit": hang_limit,
+            "torch_threads": torch_threads(workers),
+        }
         agents_by_name = {a.name: a for a in specs}
         journal = _Journal(out / MATCHES)
         replay_dir = out / REPLAYS
@@ -367,24 +405,41 @@ def run_tournament(
                 if backend == "local":
                     run_local(agents_by_name, batches, settings, workers, on_results, stall_limit=stall_limit)
                 else:
-                    backend_info = run_ray(agents_by_name, batches, settings, workers, on_results, address=address)
+                    backend_info = run_ray(
+                        agents_by_name, batches, settings, workers, on_results, address=address
+                    )
         except Stop:
             complete = False
         results = [done[e.index] for e in schedule if e.index in done]
         if not complete or len(results) < total:
-            return TournamentResult(out=out, table=None, meta={}, results=results, played=played, complete=False)
+            return TournamentResult(
+                out=out, table=None, meta={}, results=results, played=played, complete=False
+            )
 
         table = build_table(results, names, bootstrap=bootstrap, seed=seed)
         forfeits = _forfeit_counts(results)
         meta = {
-            "name": f"tournament {out.name}", "seed": seed, "games_per_pair": games, "frames": frames,
-            "stocks": stocks, "backend": backend, "workers": workers, "address": address, **backend_info,
+            "name": f"tournament {out.name}",
+            "seed": seed,
+            "games_per_pair": games,
+            "frames": frames,
+            "stocks": stocks,
+            "backend": backend,
+            "workers": workers,
+            "address": address,
+            **backend_info,
             "agents": {a.name: a.describe() | {"league_player": players[a.name]} for a in specs},
-            "matches": len(results), "played_this_run": played, "resumed": bool(resume),
-            "forfeits": forfeits, "aborted": sum(r["ended_by"] == "aborted" for r in results),
-            "created": _now(), "seconds": round(time.perf_counter() - started, 3),
+            "matches": len(results),
+            "played_this_run": played,
+            "resumed": bool(resume),
+            "forfeits": forfeits,
+            "aborted": sum(r["ended_by"] == "aborted" for r in results),
+            "created": _now(),
+            "seconds": round(time.perf_counter() - started, 3),
             "command": command if command is not None else " ".join(shlex.quote(x) for x in sys.argv),
-            "league": str(league_dir), "matches_file": MATCHES, "replays": REPLAYS,
+            "league": str(league_dir),
+            "matches_file": MATCHES,
+            "replays": REPLAYS,
         }
         files: list[Path] = []
         if videos != "none":
@@ -393,8 +448,9 @@ def run_tournament(
             from .tables import write_outputs
 
             files = write_outputs(table, out, meta)
-        return TournamentResult(out=out, table=table, meta=meta, results=results, played=played, complete=True,
-                                files=files)
+        return TournamentResult(
+            out=out, table=table, meta=meta, results=results, played=played, complete=True, files=files
+        )
     finally:
         if journal is not None:
             journal.close()
@@ -410,14 +466,25 @@ def _finish_row(r: dict, schedule: list[Entry], replay_dir: Path, out: Path) -> 
     packed = r.pop("keys", None)
     path = replay_dir / replay_name(entry)
     if packed is not None:
-        outcome = {"winner": r["winner"], "ended_by": r["ended_by"], "frames": r["frames"],
-                   "final_hash": r["final_hash"], "forfeit": r["forfeit"]}
-        Replay(keys=unpack_keys(np.asarray(packed)), match_seed=int(r["match_seed"]), config=r["config"],
-               names=tuple(r["names"]), seed=int(r["seed"]), outcome=outcome).save(path)
+        outcome = {
+            "winner": r["winner"],
+            "ended_by": r["ended_by"],
+            "frames": r["frames"],
+            "final_hash": r["final_hash"],
+            "forfeit": r["forfeit"],
+        }
+        Replay(
+            keys=unpack_keys(np.asarray(packed)),
+            match_seed=int(r["match_seed"]),
+            config=r["config"],
+            names=tuple(r["names"]),
+            seed=int(r["seed"]),
+            outcome=outcome,
+        ).save(path)
         r["replay"] = str(path.relative_to(out))
     else:
         r["replay"] = None
-    r["league_key"] = str(path.resolve())   # unique per schedule entry: the league row's replay_path
+    r["league_key"] = str(path.resolve())  # unique per schedule entry: the league row's replay_path
     r["recorded"] = _now()
     return r
 
@@ -436,14 +503,24 @@ def build_table(results: Sequence[dict], names: Sequence[str], bootstrap: int = 
     from .ratings import Game, rating_table
 
     games = [Game(r["a"], r["b"], {"win": 1.0, "draw": 0.5, "loss": 0.0}[r["result_a"]]) for r in results]
-    return rating_table(games, players=list(names), anchor="BasedBot", anchor_rating=1000.0,
-                        bootstrap=bootstrap, seed=seed, forfeits=_forfeit_counts(results))
+    return rating_table(
+        games,
+        players=list(names),
+        anchor="BasedBot",
+        anchor_rating=1000.0,
+        bootstrap=bootstrap,
+        seed=seed,
+        forfeits=_forfeit_counts(results),
+    )
 
 
 def _closeness(r: dict) -> tuple:
     s = r["stats"]
-    return (abs(s[0]["stocks_left"] - s[1]["stocks_left"]), abs(s[0]["damage_taken"] - s[1]["damage_taken"]),
-            r["index"])
+    return (
+        abs(s[0]["stocks_left"] - s[1]["stocks_left"]),
+        abs(s[0]["damage_taken"] - s[1]["damage_taken"]),
+        r["index"],
+    )
 
 
 def pick_videos(results: Sequence[dict], table, which: str) -> list[dict]:
@@ -467,6 +544,8 @@ def make_videos(results: Sequence[dict], table, out: Path, which: str) -> list[P
         target.parent.mkdir(parents=True, exist_ok=True)
         sim = write_video(load(out / r["replay"]), target)
         if sim.matches_recording is False:  # pragma: no cover - a determinism bug
-            raise RuntimeError(f"match {r['index']}: the video's re-simulation diverged from the match played")
+            raise RuntimeError(
+                f"match {r['index']}: the video's re-simulation diverged from the match played"
+            )
         paths.append(target)
     return paths

@@ -70,8 +70,9 @@ def make_schedule(names: Sequence[str], games: int, seed: int) -> list[Entry]:
     return out
 
 
-def plan_batches(entries: Sequence[Entry], workers: int, has_network: bool,
-                 batch_size: int | None = None) -> list[list[Entry]]:
+def plan_batches(
+    entries: Sequence[Entry], workers: int, has_network: bool, batch_size: int | None = None
+) -> list[list[Entry]]:
     """Cut ``entries`` (in order) into batches (see the module docstring)."""
     entries = list(entries)
     if not entries:
@@ -88,6 +89,6 @@ def plan_batches(entries: Sequence[Entry], workers: int, has_network: bool,
     out, start = [], 0
     for k in range(n):
         size = q + (k < r)
-        out.append(entries[start:start + size])
+        out.append(entries[start : start + size])
         start += size
     return out

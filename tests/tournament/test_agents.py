@@ -1,4 +1,4 @@
-"""Agent specs: bots, checkpoints, league snapshots, submission folders; errors; weights loaded without pickle."""
+"""Agent specs: bots, checkpoints, league snapshots, submission folders; errors; weights without pickle."""
 
 from __future__ import annotations
 
@@ -6,8 +6,15 @@ import shutil
 
 import pytest
 import torch
-from tourney_helpers import (FAULTY_BOTS, malicious_pt, malicious_zip, save_checkpoint_zip, save_snapshot,
-                             tiny_policy, write_bots)
+from tourney_helpers import (
+    FAULTY_BOTS,
+    malicious_pt,
+    malicious_zip,
+    save_checkpoint_zip,
+    save_snapshot,
+    tiny_policy,
+    write_bots,
+)
 
 from tournament.agents import AgentError, build_policy, checkpoint_name, parse_agents
 
@@ -21,16 +28,19 @@ def test_bot_specs_builtin_file_and_module(tmp_path):
     assert all(a.kind == "bot" for a in agents)
 
 
-@pytest.mark.parametrize("specs, message", [
-    (["BasedBot", "NoSuchBot"], "unknown bot 'NoSuchBot'"),
-    (["BasedBot"], "at least two agents"),
-    ([], "at least two agents"),
-    (["BasedBot", "missing.zip"], "no checkpoint file"),
-    (["BasedBot", "nowhere.py:Cls"], "no file"),
-    (["BasedBot", "BasedBot"], "given twice"),
-    (["BasedBot", "league:latest"], "need --league"),
-    (["BasedBot", ""], "non-empty"),
-])
+@pytest.mark.parametrize(
+    "specs, message",
+    [
+        (["BasedBot", "NoSuchBot"], "unknown bot 'NoSuchBot'"),
+        (["BasedBot"], "at least two agents"),
+        ([], "at least two agents"),
+        (["BasedBot", "missing.zip"], "no checkpoint file"),
+        (["BasedBot", "nowhere.py:Cls"], "no file"),
+        (["BasedBot", "BasedBot"], "given twice"),
+        (["BasedBot", "league:latest"], "need --league"),
+        (["BasedBot", ""], "non-empty"),
+    ],
+)
 def test_spec_errors_say_what_is_wrong(specs, message):
     with pytest.raises(AgentError, match=message):
         parse_agents(specs)
@@ -49,9 +59,10 @@ def test_submission_directory(tmp_path):
     subs = tmp_path / "subs"
     subs.mkdir()
     (subs / "one.py").write_text("from brawl_env.bots import Bot\n\nclass One(Bot):\n    'One.'\n")
-    (subs / "two.py").write_text("from brawl_env.bots import Bot\n\nclass A(Bot):\n    pass\n\nclass B(Bot):\n"
-                                 "    pass\n")  # two bots: skipped with a warning
-    (subs / "helper.py").write_text("X = 1\n")   # no bot: skipped
+    (subs / "two.py").write_text(
+        "from brawl_env.bots import Bot\n\nclass A(Bot):\n    pass\n\nclass B(Bot):\n    pass\n"
+    )  # two bots: skipped with a warning
+    (subs / "helper.py").write_text("X = 1\n")  # no bot: skipped
     save_snapshot(subs / "net.pt")
     agents = parse_agents([str(subs), "BasedBot"])
     assert [a.name for a in agents] == ["net", "One", "BasedBot"]

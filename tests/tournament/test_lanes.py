@@ -42,36 +42,55 @@ def test_batched_matches_equal_run_match_alone():
         r = results[e.index]
         alone = run_match(load_bot(e.names[0]), load_bot(e.names[1]), seed=e.seed, max_frames=450, stocks=1)
         assert (r["winner"], r["frames"], r["ended_by"]) == (alone.winner, alone.frames, alone.ended_by), e
-        assert r["final_hash"] == alone.final_hash, e          # the very same final state
+        assert r["final_hash"] == alone.final_hash, e  # the very same final state
         assert r["match_seed"] == alone.match_seed
         assert r["result_a"] == alone.result_for(e.a_slot)
         kinds.add(r["ended_by"])
-    assert kinds == {"stocks", "time"}   # both kinds of ending are compared
+    assert kinds == {"stocks", "time"}  # both kinds of ending are compared
 
 
 def test_vectorised_and_per_lane_players_are_chosen_as_documented():
     agents = {a.name: a for a in parse_agents(["BasedBot", "ConstantBot", "RandomBot", "SpacerBot"])}
     lanes = np.arange(3)
     kinds = {n: type(make_player(a, lanes, None, np.zeros(4, np.int64), 0, {})) for n, a in agents.items()}
-    assert kinds == {"BasedBot": VectorBot, "ConstantBot": IdleBot, "RandomBot": LaneBots, "SpacerBot": LaneBots}
+    assert kinds == {
+        "BasedBot": VectorBot,
+        "ConstantBot": IdleBot,
+        "RandomBot": LaneBots,
+        "SpacerBot": LaneBots,
+    }
 
 
 def test_recorded_keys_replay_to_the_same_match():
-    _, sched, results = _play(["BasedBot", "RandomBot", "SpacerBot"], 2, 300)
+    _, _, results = _play(["BasedBot", "RandomBot", "SpacerBot"], 2, 300)
     for r in results.values():
-        replay = Replay(keys=unpack_keys(r["keys"]), match_seed=r["match_seed"], config=r["config"],
-                        names=tuple(r["names"]), seed=r["seed"],
-                        outcome={"winner": r["winner"], "ended_by": r["ended_by"], "frames": r["frames"],
-                                 "final_hash": r["final_hash"], "forfeit": None})
+        replay = Replay(
+            keys=unpack_keys(r["keys"]),
+            match_seed=r["match_seed"],
+            config=r["config"],
+            names=tuple(r["names"]),
+            seed=r["seed"],
+            outcome={
+                "winner": r["winner"],
+                "ended_by": r["ended_by"],
+                "frames": r["frames"],
+                "final_hash": r["final_hash"],
+                "forfeit": None,
+            },
+        )
         assert simulate(replay).matches_recording is True
 
 
 def test_a_fault_forfeits_only_its_own_lane(tmp_path):
     path = write_bots(tmp_path)
     specs = ["BasedBot", f"{path}:Raiser", f"{path}:BadKeys", f"{path}:Hanger", "SpacerBot"]
-    agents, sched, results = _play(specs, 2, 300, hang_limit=0.2)
-    expected = {("BasedBot", "SpacerBot"): None, ("Raiser", "BadKeys"): "BadKeys", ("Raiser", "Hanger"): "Hanger",
-                ("BadKeys", "Hanger"): "Hanger"}
+    _, sched, results = _play(specs, 2, 300, hang_limit=0.2)
+    expected = {
+        ("BasedBot", "SpacerBot"): None,
+        ("Raiser", "BadKeys"): "BadKeys",
+        ("Raiser", "Hanger"): "Hanger",
+        ("BadKeys", "Hanger"): "Hanger",
+    }
     for e in sched:
         r = results[e.index]
         pair = (e.a, e.b)
@@ -79,24 +98,34 @@ def test_a_fault_forfeits_only_its_own_lane(tmp_path):
         if culprit is None:
             assert r["forfeit"] is None
             alone = run_match(load_bot(e.names[0]), load_bot(e.names[1]), seed=e.seed, max_frames=300)
-            assert r["final_hash"] == alone.final_hash   # the healthy match is untouched by its neighbours
+            assert r["final_hash"] == alone.final_hash  # the healthy match is untouched by its neighbours
             continue
         f = r["forfeit"]
         assert r["ended_by"] == "forfeit" and f["name"] == culprit, (pair, f)
         assert r["winner"] == 1 - f["slot"] and e.names[f["slot"]] == culprit
         assert r["frames"] == {"Hanger": 2, "BadKeys": 4, "Raiser": 6}[culprit]
-        assert {"Raiser": "act raised ZeroDivisionError", "BadKeys": "bad keys: every key must be exactly 0 or 1",
-                "Hanger": "did not return within 0.2 s"}[culprit] in f["reason"]
+        assert {
+            "Raiser": "act raised ZeroDivisionError",
+            "BadKeys": "bad keys: every key must be exactly 0 or 1",
+            "Hanger": "did not return within 0.2 s",
+        }[culprit] in f["reason"]
 
 
 def test_faults_match_run_match_on_the_same_frame(tmp_path):
     path = write_bots(tmp_path)
     _, sched, results = _play([f"{path}:Raiser", "BasedBot"], 2, 300)
     for e in sched:
-        alone = run_match(*(load_bot("BasedBot") if n == "BasedBot" else load_bot(f"{path}:{n}") for n in e.names),
-                          seed=e.seed, max_frames=300)
+        alone = run_match(
+            *(load_bot("BasedBot") if n == "BasedBot" else load_bot(f"{path}:{n}") for n in e.names),
+            seed=e.seed,
+            max_frames=300,
+        )
         r = results[e.index]
-        assert (r["frames"], r["winner"], r["forfeit"]["slot"]) == (alone.frames, alone.winner, alone.forfeit["slot"])
+        assert (r["frames"], r["winner"], r["forfeit"]["slot"]) == (
+            alone.frames,
+            alone.winner,
+            alone.forfeit["slot"],
+        )
         assert r["final_hash"] == alone.final_hash
 
 

@@ -1,4 +1,4 @@
-"""Whole tournaments: forfeits with reasons, killing and resuming, the league, reproducibility, Ray = local."""
+"""Whole tournaments: forfeits with reasons, kill and resume, the league, reproducibility, Ray = local."""
 
 from __future__ import annotations
 
@@ -27,13 +27,17 @@ def _tournament_matches(league_dir) -> list[dict]:
 def test_bad_bots_forfeit_with_reasons_and_the_tournament_completes(tmp_path):
     path = write_bots(tmp_path)
     specs = [f"{path}:Raiser", f"{path}:BadKeys", f"{path}:Hanger", f"{path}:Sleeper", "BasedBot"]
-    res = run_tournament(specs, games=2, frames=300, out=tmp_path / "t", workers=1, hang_limit=0.15,
-                         bootstrap=50)
+    res = run_tournament(
+        specs, games=2, frames=300, out=tmp_path / "t", workers=1, hang_limit=0.15, bootstrap=50
+    )
     assert res.complete and len(res.results) == 10 * 2
-    first = {"Hanger": 3, "Sleeper": 4, "BadKeys": 5, "Raiser": 7}     # the frame each one faults on
-    reason = {"Raiser": "act raised ZeroDivisionError: division by zero",
-              "BadKeys": "bad keys: every key must be exactly 0 or 1; got 0.5",
-              "Hanger": "act did not return within 0.15 s", "Sleeper": "act did not return within 0.15 s"}
+    first = {"Hanger": 3, "Sleeper": 4, "BadKeys": 5, "Raiser": 7}  # the frame each one faults on
+    reason = {
+        "Raiser": "act raised ZeroDivisionError: division by zero",
+        "BadKeys": "bad keys: every key must be exactly 0 or 1; got 0.5",
+        "Hanger": "act did not return within 0.15 s",
+        "Sleeper": "act did not return within 0.15 s",
+    }
     for r in res.results:
         faulty = [n for n in (r["a"], r["b"]) if n in first]
         culprit = min(faulty, key=first.get)
@@ -50,7 +54,14 @@ def test_bad_bots_forfeit_with_reasons_and_the_tournament_completes(tmp_path):
     assert len(matches) == 20
     assert all(m["ended_by"] == "forfeit" and m["error"] for m in matches)
     assert any("Hanger: act did not return" in m["error"] for m in matches)
-    for name in ("tournament.json", "ratings.csv", "ratings.md", "head_to_head.csv", "heatmap.png", "ratings.png"):
+    for name in (
+        "tournament.json",
+        "ratings.csv",
+        "ratings.md",
+        "head_to_head.csv",
+        "heatmap.png",
+        "ratings.png",
+    ):
         assert (tmp_path / "t" / name).stat().st_size > 0
     doc = json.loads((tmp_path / "t" / "tournament.json").read_text())
     assert doc["meta"]["forfeits"] == dict(forfeits) and doc["meta"]["games_per_pair"] == 2
@@ -58,8 +69,16 @@ def test_bad_bots_forfeit_with_reasons_and_the_tournament_completes(tmp_path):
 
 def test_hangs_the_timer_cannot_stop_and_dying_workers(tmp_path):
     path = write_bots(tmp_path, ROGUE_BOTS, "rogue.py")
-    res = run_tournament([f"{path}:Blocker", f"{path}:Exiter", "ConstantBot"], games=1, frames=200,
-                         out=tmp_path / "t", workers=1, batch_size=3, stall_limit=2.0, bootstrap=0)
+    res = run_tournament(
+        [f"{path}:Blocker", f"{path}:Exiter", "ConstantBot"],
+        games=1,
+        frames=200,
+        out=tmp_path / "t",
+        workers=1,
+        batch_size=3,
+        stall_limit=2.0,
+        bootstrap=0,
+    )
     assert res.complete
     by_pair = {(r["a"], r["b"]): r for r in res.results}
     blocker = by_pair[("Blocker", "ConstantBot")]
@@ -98,18 +117,20 @@ def test_killed_and_resumed_plays_exactly_the_missing_matches(tmp_path, monkeypa
     monkeypatch.setattr(League, "record_matches", original)
     in_journal = len(read_matches(out / MATCHES))
     assert in_journal > len(_tournament_matches(out / "league"))
-    with open(out / MATCHES, "a") as f:   # and a torn last line
+    with open(out / MATCHES, "a") as f:  # and a torn last line
         f.write('{"index": 23, "a": "Cl')
 
     done = run_tournament(None, out=out, resume=True, **kw)
     assert done.complete and done.played == 24 - in_journal
     lines = read_matches(out / MATCHES)
-    assert sorted(r["index"] for r in lines) == list(range(24))                  # each exactly once
+    assert sorted(r["index"] for r in lines) == list(range(24))  # each exactly once
     keys = [m["replay_path"] for m in _tournament_matches(out / "league")]
-    assert len(keys) == 24 and len(set(keys)) == 24                               # once in the league
+    assert len(keys) == 24 and len(set(keys)) == 24  # once in the league
     assert sorted(keys) == sorted(r["league_key"] for r in lines)
-    assert done.table.to_dict() == whole.table.to_dict()                          # same table
-    assert [_strip(r) for r in done.results] == [_strip(r) for r in whole.results]  # same matches, bit for bit
+    assert done.table.to_dict() == whole.table.to_dict()  # same table
+    assert [_strip(r) for r in done.results] == [
+        _strip(r) for r in whole.results
+    ]  # same matches, bit for bit
     assert len({r["final_hash"] for r in whole.results}) == 24
 
 
@@ -130,8 +151,16 @@ def test_out_dir_is_not_reused_without_resume_and_resume_checks_the_plan(tmp_pat
 def test_networks_and_bots_with_replays_and_best_video(tmp_path):
     pytest.importorskip("imageio_ffmpeg")
     nets = [str(save_snapshot(tmp_path / f"net{i}.pt", seed=i)) for i in range(2)]
-    res = run_tournament([*nets, "BasedBot"], games=1, frames=60, out=tmp_path / "t", workers=1, bootstrap=0,
-                         videos="best", write_files=False)
+    res = run_tournament(
+        [*nets, "BasedBot"],
+        games=1,
+        frames=60,
+        out=tmp_path / "t",
+        workers=1,
+        bootstrap=0,
+        videos="best",
+        write_files=False,
+    )
     assert res.complete and {r["ended_by"] for r in res.results} <= {"stocks", "time"}
     agents = res.meta["agents"]
     assert agents["net0"]["kind"] == "nn" and agents["net0"]["league_player"] == "net0"
@@ -156,5 +185,6 @@ def test_ray_backend_gives_the_local_table(tmp_path):
         ray.shutdown()
     assert remote.complete and remote.meta["backend"] == "ray"
     assert remote.table.to_dict() == local.table.to_dict()
-    assert [(_strip(r) | {"replay": None}) for r in remote.results] == \
-        [(_strip(r) | {"replay": None}) for r in local.results]
+    assert [(_strip(r) | {"replay": None}) for r in remote.results] == [
+        (_strip(r) | {"replay": None}) for r in local.results
+    ]

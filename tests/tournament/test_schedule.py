@@ -1,4 +1,4 @@
-"""The round-robin schedule: every pair K times, sides swapped in half, seeds derived from the tournament seed."""
+"""The round-robin schedule: every pair K times, sides swapped in half, seeds from the tournament seed."""
 
 from __future__ import annotations
 
@@ -38,7 +38,9 @@ def test_same_seed_same_schedule_other_seed_other_seeds():
     assert make_schedule(NAMES, 3, 11) == make_schedule(NAMES, 3, 11)
     other = make_schedule(NAMES, 3, 12)
     assert [e.seed for e in other] != [e.seed for e in make_schedule(NAMES, 3, 11)]
-    assert [(e.a, e.b, e.a_slot) for e in other] == [(e.a, e.b, e.a_slot) for e in make_schedule(NAMES, 3, 11)]
+    assert [(e.a, e.b, e.a_slot) for e in other] == [
+        (e.a, e.b, e.a_slot) for e in make_schedule(NAMES, 3, 11)
+    ]
 
 
 def test_schedule_errors():
@@ -50,8 +52,9 @@ def test_schedule_errors():
         make_schedule(["A", "B"], 0, 0)
 
 
-@pytest.mark.parametrize("workers, has_network, size", [(2, False, None), (2, True, None), (1, False, 5),
-                                                        (3, False, 1000)])
+@pytest.mark.parametrize(
+    "workers, has_network, size", [(2, False, None), (2, True, None), (1, False, 5), (3, False, 1000)]
+)
 def test_batches_cover_the_schedule_once_in_order(workers, has_network, size):
     sched = make_schedule(["A", "B", "C", "D", "E", "F", "G", "H"], 20, 0)
     batches = plan_batches(sched, workers, has_network, size)

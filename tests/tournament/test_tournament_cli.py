@@ -15,11 +15,28 @@ WIDE = {"COLUMNS": "200", "TERMINAL_WIDTH": "200", "NO_COLOR": "1"}
 
 def test_json_output_and_files(tmp_path):
     out = tmp_path / "t"
-    args = ["tournament", "BasedBot", "ConstantBot", "ClockworkBot", "--games", "2", "--frames", "200", "--out",
-            str(out), "--json", "--bootstrap", "50", "--workers", "1", "--seed", "9"]
+    args = [
+        "tournament",
+        "BasedBot",
+        "ConstantBot",
+        "ClockworkBot",
+        "--games",
+        "2",
+        "--frames",
+        "200",
+        "--out",
+        str(out),
+        "--json",
+        "--bootstrap",
+        "50",
+        "--workers",
+        "1",
+        "--seed",
+        "9",
+    ]
     result = runner.invoke(app, args, env=WIDE)
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.stdout)   # one JSON document and nothing else on stdout
+    doc = json.loads(result.stdout)  # one JSON document and nothing else on stdout
     assert {row["name"] for row in doc["ratings"]} == {"BasedBot", "ConstantBot", "ClockworkBot"}
     assert sum(row["games"] for row in doc["ratings"]) == 2 * 6
     meta = doc["meta"]
@@ -27,8 +44,16 @@ def test_json_output_and_files(tmp_path):
     assert meta["backend"] == "local" and meta["workers"] == 1 and meta["matches"] == 6
     assert set(meta["agents"]) == {"BasedBot", "ConstantBot", "ClockworkBot"}
     assert meta["command"].startswith("brawl-league") and meta["created"]
-    for name in ("tournament.json", "ratings.csv", "ratings.md", "head_to_head.csv", "heatmap.png", "ratings.png",
-                 "matches.jsonl", "plan.json"):
+    for name in (
+        "tournament.json",
+        "ratings.csv",
+        "ratings.md",
+        "head_to_head.csv",
+        "heatmap.png",
+        "ratings.png",
+        "matches.jsonl",
+        "plan.json",
+    ):
         assert (out / name).is_file(), name
     assert len(list((out / "replays").glob("*.replay"))) == 6
     assert json.loads((out / "tournament.json").read_text())["ratings"] == doc["ratings"]
@@ -41,10 +66,12 @@ def test_json_output_and_files(tmp_path):
 
 
 def test_errors_exit_2_with_a_message(tmp_path):
-    for args, message in ((["NoSuchBot", "BasedBot"], "unknown bot 'NoSuchBot'"),
-                          (["BasedBot"], "at least two agents"),
-                          (["BasedBot", "ConstantBot", "--backend", "slurm"], "unknown backend"),
-                          (["BasedBot", "ConstantBot", "--videos", "some"], "--videos must be one of")):
+    for args, message in (
+        (["NoSuchBot", "BasedBot"], "unknown bot 'NoSuchBot'"),
+        (["BasedBot"], "at least two agents"),
+        (["BasedBot", "ConstantBot", "--backend", "slurm"], "unknown backend"),
+        (["BasedBot", "ConstantBot", "--videos", "some"], "--videos must be one of"),
+    ):
         result = runner.invoke(app, ["tournament", *args, "--out", str(tmp_path / "x")], env=WIDE)
         assert result.exit_code == 2, (args, result.output)
         assert message in result.output

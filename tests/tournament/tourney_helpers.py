@@ -8,8 +8,17 @@ import textwrap
 import zipfile
 from pathlib import Path
 
-TINY_MODEL = dict(frame_dim=16, d_model=16, heads=2, layers=1, window=8, ffn=16, dropout=0.0, lstm=16,
-                  initial_press_prob=0.3)
+TINY_MODEL = dict(
+    frame_dim=16,
+    d_model=16,
+    heads=2,
+    layers=1,
+    window=8,
+    ffn=16,
+    dropout=0.0,
+    lstm=16,
+    initial_press_prob=0.3,
+)
 
 #: bots that fault on a known frame each (so who faults first in a match between two of them is known)
 FAULTY_BOTS = textwrap.dedent('''
@@ -128,10 +137,15 @@ def tiny_policy(seed: int = 0):
     import numpy as np
 
     policy = TransformerLstmPolicy(
-        Box(low, high, dtype=np.float32), MultiBinary(10), lambda _: 0.0, lstm_hidden_size=m["lstm"],
+        Box(low, high, dtype=np.float32),
+        MultiBinary(10),
+        lambda _: 0.0,
+        lstm_hidden_size=m["lstm"],
         initial_press_prob=m["initial_press_prob"],
-        features_extractor_kwargs={k: m[k] for k in ("frame_dim", "d_model", "heads", "layers", "window", "ffn",
-                                                     "dropout")})
+        features_extractor_kwargs={
+            k: m[k] for k in ("frame_dim", "d_model", "heads", "layers", "window", "ffn", "dropout")
+        },
+    )
     with torch.no_grad():  # bolder than the calm initialisation, so the keys depend on the observations
         for p in policy.parameters():
             p.add_(torch.randn_like(p) * 0.3)
@@ -143,13 +157,21 @@ def save_snapshot(path: Path, seed: int = 0) -> Path:
     import torch
 
     policy = tiny_policy(seed)
-    torch.save({"format": 1, "model": dict(TINY_MODEL),
-                "state_dict": {k: v.detach().cpu() for k, v in policy.state_dict().items()}}, path)
+    torch.save(
+        {
+            "format": 1,
+            "model": dict(TINY_MODEL),
+            "state_dict": {k: v.detach().cpu() for k, v in policy.state_dict().items()},
+        },
+        path,
+    )
     return path
 
 
-def save_checkpoint_zip(path: Path, seed: int = 0, policy_bytes: bytes | None = None, card: dict | None = None) -> Path:
-    """A checkpoint zip as the trainer writes it, as far as a tournament reads it (policy.pth + model card)."""
+def save_checkpoint_zip(
+    path: Path, seed: int = 0, policy_bytes: bytes | None = None, card: dict | None = None
+) -> Path:
+    """A checkpoint zip as the trainer writes it, as far as a tournament reads it (policy.pth, model card)."""
     import torch
 
     if policy_bytes is None:
@@ -159,8 +181,10 @@ def save_checkpoint_zip(path: Path, seed: int = 0, policy_bytes: bytes | None = 
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("data", "{}")
         zf.writestr("policy.pth", policy_bytes)
-        zf.writestr("brawl_model.json", json.dumps(card or {"format": 1, "trainer": "transformer-lstm-ppo",
-                                                            "model": dict(TINY_MODEL)}))
+        zf.writestr(
+            "brawl_model.json",
+            json.dumps(card or {"format": 1, "trainer": "transformer-lstm-ppo", "model": dict(TINY_MODEL)}),
+        )
     return path
 
 
