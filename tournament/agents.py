@@ -493,4 +493,5 @@ def build_policy(agent: AgentSpec, device: str = "cpu"):
             f"agent {agent.name!r}: weights do not fit the model card: {str(err)[:400]}"
         ) from None
     policy.set_training_mode(False)
+    policy.action_repeat = int(getattr(m, "action_repeat", 1))  # frames each decision is held (model card)
     return policy.to(device)

@@ -260,39 +260,54 @@ class NetworkPlayer:
     """A network acting for all its lanes at once (see the module docstring).
 
     :param deterministic: press a key when its probability is above 1/2 instead of sampling.
+    :param repeat: the model's ``action_repeat``: each lane decides on the first frame of every block of
+        ``repeat`` frames and holds those keys for the block, as the network did in training (the trainer's
+        ``PolicyRunner`` does the same); only deciding frames reach the network. Default: the policy's
+        ``action_repeat`` attribute (set by :func:`tournament.agents.build_policy` from the model card), or 1.
     """
 
     batched = True
 
-    def __init__(self, policy, lanes: np.ndarray, deterministic: bool = False):
+    def __init__(self, policy, lanes: np.ndarray, deterministic: bool = False, repeat: int | None = None):
         self.policy = policy
         self.deterministic = deterministic
+        self.repeat = int(repeat if repeat is not None else getattr(policy, "action_repeat", 1))
         n = int(lanes.max()) + 1 if len(lanes) else 0
         self.row_of = np.full(n, -1, np.int64)
         self.row_of[lanes] = np.arange(len(lanes))
         self.state = policy.new_state(len(lanes))
         self.seed = np.zeros(len(lanes), np.uint64)
-        self.t = np.zeros(len(lanes), np.uint64)
+        self.t = np.zeros(len(lanes), np.uint64)  # decisions made, per row (the sampling counter)
+        self.left = np.zeros(len(lanes), np.int64)  # frames left in each row's current block
+        self.held = np.zeros((len(lanes), L.N_KEYS), np.int8)
 
     def start(self, lanes: np.ndarray, seeds: np.ndarray) -> list:
         rows = self.row_of[lanes]
         self.policy.reset_state(self.state, rows)
         self.seed[rows] = np.asarray(seeds, np.uint64)
         self.t[rows] = 0
+        self.left[rows] = 0
         return []
 
     def act(self, obs: np.ndarray, lanes: np.ndarray) -> tuple[np.ndarray, list]:
+        rows = self.row_of[lanes]
+        if self.repeat == 1:
+            return self._decide(obs, rows), []
+        due = self.left[rows] == 0
+        if due.any():
+            self.held[rows[due]] = self._decide(obs[due], rows[due])
+            self.left[rows[due]] = self.repeat
+        self.left[rows] -= 1
+        return self.held[rows].copy(), []
+
+    def _decide(self, obs: np.ndarray, rows: np.ndarray) -> np.ndarray:
         import torch
 
-        rows = self.row_of[lanes]
         policy = self.policy
         with torch.no_grad():
             o = torch.as_tensor(obs, dtype=torch.float32, device=policy.device)
-            idx = (
-                None
-                if len(rows) == len(self.seed) and (rows == np.arange(len(rows))).all()
-                else torch.as_tensor(rows, device=policy.device)
-            )
+            everyone = len(rows) == len(self.seed) and (rows == np.arange(len(rows))).all()
+            idx = None if everyone else torch.as_tensor(rows, device=policy.device)
             fx = policy.features_extractor
             latent = policy.encoder.step(fx.encoder_input(o), self.state["cache"], idx)
             feats = torch.cat([fx.frame(o), latent], dim=-1)
@@ -307,13 +322,13 @@ class NetworkPlayer:
                 self.state["h"][:, idx], self.state["c"][:, idx] = h, c
             p = torch.sigmoid(policy.action_net(out[0])).double().cpu().numpy()
         if self.deterministic:
-            return (p > 0.5).astype(np.int8), []
+            return (p > 0.5).astype(np.int8)
         t = self.t[rows]
         self.t[rows] = t + np.uint64(1)
         base = _splitmix64(self.seed[rows] ^ _splitmix64(t))
         h = _splitmix64(base[:, None] ^ np.arange(1, L.N_KEYS + 1, dtype=np.uint64)[None, :])
         u = (h >> np.uint64(11)).astype(np.float64) * _U53
-        return (u < p).astype(np.int8), []
+        return (u < p).astype(np.int8)
 
 
 # ---------------------------------------------------------------------------------------------------

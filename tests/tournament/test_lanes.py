@@ -147,3 +147,23 @@ def test_network_lanes_batched_equal_alone(tmp_path, deterministic):
     slot = sched[0].names.index("net")
     keys = unpack_keys(r["keys"])[:, slot]
     assert len({k.tobytes() for k in keys}) >= 3
+
+
+def test_network_with_action_repeat_holds_its_keys_for_each_block(tmp_path):
+    net = save_snapshot(tmp_path / "net.pt", seed=2, action_repeat=3)
+    agents = {a.name: a for a in parse_agents([str(net), "RandomBot"])}
+    sched = make_schedule(list(agents), 2, 1)
+    settings = {"frames": 120, "stocks": 3}
+    together: list[dict] = []
+    run_batch(agents, sched, settings, together.append)
+    changes_inside_blocks = changes_at_block_starts = 0
+    for r in together:
+        keys = unpack_keys(r["keys"])[:, r["names"].index("net")]
+        changed = (keys[1:] != keys[:-1]).any(axis=1)  # changed[t-1]: keys at t differ from t-1
+        starts = np.arange(1, len(keys)) % 3 == 0
+        changes_inside_blocks += int(changed[~starts].sum())
+        changes_at_block_starts += int(changed[starts].sum())
+        alone: list[dict] = []
+        run_batch(agents, [sched[r["index"]]], settings, alone.append)
+        assert alone[0]["final_hash"] == r["final_hash"]
+    assert changes_inside_blocks == 0 and changes_at_block_starts > 3

@@ -152,15 +152,16 @@ def tiny_policy(seed: int = 0):
     return policy
 
 
-def save_snapshot(path: Path, seed: int = 0) -> Path:
-    """A league snapshot file (the trainer's ``snapshot_bytes`` format) of a tiny random network."""
+def save_snapshot(path: Path, seed: int = 0, **card) -> Path:
+    """A league snapshot file (the trainer's ``snapshot_bytes`` format) of a tiny random network;
+    ``card`` adds model-card fields the network's shape does not depend on (``action_repeat``)."""
     import torch
 
     policy = tiny_policy(seed)
     torch.save(
         {
             "format": 1,
-            "model": dict(TINY_MODEL),
+            "model": {**TINY_MODEL, **card},
             "state_dict": {k: v.detach().cpu() for k, v in policy.state_dict().items()},
         },
         path,
