@@ -134,7 +134,7 @@ def test_the_action_distribution_depends_on_the_observation():
         latent = policy.encoder.step(fx.encoder_input(obs), state["cache"])
         feats = torch.cat([fx.frame(obs), latent], -1)
         out, _ = policy.lstm_actor(feats.unsqueeze(0), (state["h"], state["c"]))
-        probs = policy._get_action_dist_from_latent(out[0]).distribution.probs
+        probs = policy._heads(out[0], feats)[0].distribution.probs
     assert not torch.allclose(probs[0], probs[1], atol=1e-5)
 
 

@@ -8,6 +8,10 @@ the stock policy:
   :class:`~.encoder.StrategyEncoder` over the opponent's last 90 frames (its observation block and
   the relative position), so the encoder sits inside the policy's forward pass and gets gradients;
 - the LSTM is shared by actor and critic, and the value loss trains it too (sb3-contrib detaches it);
+- the action and value heads read ``[LSTM output, features]``: the LSTM adds memory to what the
+  current frame and the strategy latent already say, instead of being the only road from them to the
+  keys (with the LSTM alone in between, the smoke preset learned several times slower than a
+  feed-forward policy on the same settings);
 - rollouts call :meth:`rollout_step` (one frame, with a per-row encoder cache), and training calls
   :meth:`evaluate_segments`, which runs the LSTM over whole padded sequences in one call, with resets
   applied to the initial states (sequences are cut at episode starts), instead of a Python loop over
@@ -76,6 +80,12 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
                          features_extractor_class=BrawlFeatures,
                          features_extractor_kwargs=features_extractor_kwargs or {},
                          shared_lstm=True, enable_critic_lstm=False, **kwargs)
+        # heads over [LSTM output, features] (see the module docstring); the optimiser is rebuilt to own them
+        head_in = lstm_hidden_size + self.features_dim
+        self.action_net = nn.Linear(head_in, self.action_net.out_features)
+        self.value_net = nn.Linear(head_in, 1)
+        self.action_net.to(self.device), self.value_net.to(self.device)
+        self.optimizer = self.optimizer_class(self.parameters(), lr=lr_schedule(1), **self.optimizer_kwargs)
         with torch.no_grad():
             # Start calm: each key pressed with probability initial_press_prob (a uniform 50 % policy
             # presses five keys a frame and mostly jumps off the stage), small weights.
@@ -103,7 +113,8 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
             state["c"][:, rows] = 0.0
             state["cache"].reset_rows(rows)
 
-    def _heads(self, latent: torch.Tensor):
+    def _heads(self, out: torch.Tensor, feats: torch.Tensor):
+        latent = torch.cat([out, feats], dim=-1)
         dist = self._get_action_dist_from_latent(latent)
         return dist, self.value_net(latent).flatten()
 
@@ -124,7 +135,7 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
             state["h"], state["c"] = h, c
         else:
             state["h"][:, rows], state["c"][:, rows] = h, c
-        dist, values = self._heads(out[0])
+        dist, values = self._heads(out[0], feats)
         actions = dist.get_actions(deterministic=deterministic)
         return actions, values, dist.log_prob(actions)
 
@@ -134,7 +145,7 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
         latent = self.encoder.step(fx.encoder_input(obs), state["cache"], rows, write=False)
         feats = torch.cat([fx.frame(obs), latent], dim=-1)
         out, _ = self.lstm_actor(feats.unsqueeze(0), (state["h"][:, rows].contiguous(), state["c"][:, rows].contiguous()))
-        return self.value_net(out[0]).flatten()
+        return self.value_net(torch.cat([out[0], feats], dim=-1)).flatten()
 
     # -- training ------------------------------------------------------------------------------------------
     def evaluate_segments(self, frames_hist: torch.Tensor, episode_hist: torch.Tensor, obs: torch.Tensor,
@@ -153,7 +164,7 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
         feats = torch.cat([fx.frame(obs), latent], dim=-1)                           # (S, L, F)
         out, _ = self.lstm_actor(feats.transpose(0, 1), (h0.contiguous(), c0.contiguous()))  # one call
         latent_pi = out.transpose(0, 1).reshape(s * length, -1)
-        dist, values = self._heads(latent_pi)
+        dist, values = self._heads(latent_pi, feats.reshape(s * length, -1))
         flat_actions = actions.reshape(s * length, -1)
         return dist.log_prob(flat_actions), dist.entropy(), values
 

@@ -1,0 +1,122 @@
+"""Learning benchmark: train a preset for a fixed wall time, then play seeded matches against the bots.
+
+    python benchmarks/learning.py --minutes 15 --games 100 --json docs/data/learning_smoke.json
+
+Trains ``--preset`` (default ``smoke``) on the CPU for ``--minutes`` of wall time (the trainer stops
+cleanly at the next progress report after the limit and saves its checkpoint), then plays ``--games``
+seeded matches of the final policy (sampling its actions, as in training) against ConstantBot,
+BasedBot and each built-in bot stronger than BasedBot, under the run's match rules. Prints a table and
+the learning curve (the run's ``evaluation_results.csv``: win rate vs BasedBot every ``run.eval_every``
+steps); ``--json`` writes everything to a file. ``--set`` overrides preset fields as in
+``brawl-league train``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+BOTS = ["ConstantBot", "BasedBot", "SpacerBot", "EdgeGuardBot", "ArmoryBot"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--preset", default="smoke")
+    ap.add_argument("--minutes", type=float, default=15.0)
+    ap.add_argument("--games", type=int, default=100)
+    ap.add_argument("--bots", nargs="+", default=BOTS)
+    ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--runs-dir", default="runs")
+    ap.add_argument("--name", default=None)
+    ap.add_argument("--json", dest="json_out", default=None, metavar="FILE")
+    args = ap.parse_args(argv)
+
+    import torch
+    from rich.console import Console
+    from rich.table import Table
+
+    from league.store import League
+    from league.train_command import _league_config, run_name
+    from trainers.base import ProgressHook
+    from trainers.evaluate import summarise
+    from trainers.registry import trainer_class
+    from trainers.transformer_lstm_ppo.algo import TransformerLSTMPPO
+    from trainers.transformer_lstm_ppo.plugin import checkpoints, evaluate_policy
+
+    console = Console(stderr=True)
+    limit = args.minutes * 60.0
+    cls = trainer_class("transformer-lstm-ppo")
+    # a run long enough never to end by itself: the wall-time limit ends it
+    config = cls.load_config(args.preset, None, ["run.total_steps=1000000000", "device=cpu", f"seed={args.seed}",
+                                                 *args.overrides])
+    run_dir = Path(args.runs_dir) / (args.name or f"learning-{run_name(config.preset, config.seed)}")
+    if run_dir.exists() and any(run_dir.iterdir()):
+        ap.error(f"{run_dir} exists and is not empty: pass another --name")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    league = League.open(run_dir / "league", create=True, config=_league_config(config))
+
+    class TimeLimit(ProgressHook):
+        def _on_start(self, run_dir, config):
+            self.t0 = time.perf_counter()
+            self._printed = 0.0
+
+        def _on_progress(self, p):
+            now = time.perf_counter() - self.t0
+            if now - self._printed >= 30:
+                self._printed = now
+                console.print(f"{now / 60:5.1f} min  {p.steps:>9,} steps  {p.steps_per_s:,.0f} steps/s  "
+                              f"return {p.metrics.get('charts/episodic_return', float('nan')):.1f}")
+            return now < limit
+
+    t0 = time.perf_counter()
+    summary = cls(config, run_dir, league, TimeLimit()).train()
+    train_s = time.perf_counter() - t0
+    league.close()
+    steps = summary["steps"]
+    console.print(f"trained {steps:,} steps ({steps * config.model.action_repeat:,} frames) in {train_s / 60:.1f} min")
+
+    torch.manual_seed(args.seed)
+    model = TransformerLSTMPPO.load(checkpoints(run_dir)[-1][1], device="cpu")
+    model.policy.set_training_mode(False)
+    results = {}
+    for bot in args.bots:
+        s = summarise(evaluate_policy(model.policy, bot, args.games, config, seed_offset=104_729))
+        results[bot] = s
+    table = Table(title=f"{args.preset}: {steps:,} steps in {train_s / 60:.1f} min, {args.games} seeded matches each")
+    for col in ("opponent", "wins", "draws", "losses", "damage dealt", "damage taken", "KOs", "KOd"):
+        table.add_column(col, justify="right")
+    for bot, s in results.items():
+        loss = 1 - s["win_rate"] - s["draw_rate"]
+        table.add_row(bot, f"{100 * s['win_rate']:.0f} %", f"{100 * s['draw_rate']:.0f} %", f"{100 * loss:.0f} %",
+                      f"{s['avg_damage_dealt']:.1f}", f"{s['avg_damage_taken']:.1f}", f"{s['avg_knockouts']:.2f}",
+                      f"{s['avg_knocked_out']:.2f}")
+    Console().print(table)
+    curve = []
+    eval_csv = run_dir / "evaluation_results.csv"
+    if eval_csv.exists():
+        with eval_csv.open() as fh:
+            curve = [{"step": int(r["step"]), "win_rate_vs_BasedBot": float(r["win_rate"]), "wall_s": float(r["wall_s"])}
+                     for r in csv.DictReader(line for line in fh if not line.startswith("#"))]
+        for row in curve:
+            Console().print(f"  step {row['step']:>9,}  eval win rate vs BasedBot {100 * row['win_rate_vs_BasedBot']:.0f} %")
+    if args.json_out:
+        out = {"preset": args.preset, "overrides": args.overrides, "minutes": args.minutes, "train_s": round(train_s, 1),
+               "steps": steps, "frames": steps * config.model.action_repeat, "games": args.games,
+               "results": results, "curve": curve, "run_dir": str(run_dir),
+               "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
+                           "python": platform.python_version(), "torch": torch.__version__},
+               "date": time.strftime("%Y-%m-%d"), "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])}
+        Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json_out).write_text(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
