@@ -115,6 +115,9 @@ def bench_train(
                   + (f", {result['gpu']}" if result["gpu"] else "") + f"), {result['date']}")
     console.print(f"  env-steps/s      {result['steps_per_s']:,.0f}  ({result['timed_steps']:,} steps in "
                   f"{result['timed_s']:.1f} s)")
+    if result["frames_per_s"] != result["steps_per_s"]:
+        console.print(f"  game frames/s    {result['frames_per_s']:,.0f}  (action repeat "
+                      f"{result['model']['action_repeat']}: one step = that many frames)")
     console.print(f"  learner share    {100 * result['learner_share']:.0f} % of wall time in PPO updates")
     console.print(f"  peak memory      {result['peak_rss_mb']:,.0f} MB RSS"
                   + (f", {result['peak_gpu_mb']:,.0f} MB GPU" if result["peak_gpu_mb"] else ""))

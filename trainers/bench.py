@@ -52,6 +52,7 @@ def run_train_bench(preset: str = "smoke", seconds: float = 60.0, overrides: lis
     return {
         "preset": preset, "overrides": list(overrides), "device": summary["device"],
         "steps_per_s": (s2 - s1) / (t2 - t1), "timed_steps": s2 - s1, "timed_s": t2 - t1,
+        "frames_per_s": (s2 - s1) / (t2 - t1) * config.model.action_repeat,
         "learner_share": share, "peak_rss_mb": peak_mb, "peak_gpu_mb": gpu_mb,
         "model": config.model.model_dump(), "ppo": config.ppo.model_dump(),
         "cores": os.cpu_count(), "cpu": _cpu(), "torch_threads": torch.get_num_threads(),
