@@ -308,19 +308,7 @@ class NetworkPlayer:
             o = torch.as_tensor(obs, dtype=torch.float32, device=policy.device)
             everyone = len(rows) == len(self.seed) and (rows == np.arange(len(rows))).all()
             idx = None if everyone else torch.as_tensor(rows, device=policy.device)
-            fx = policy.features_extractor
-            latent = policy.encoder.step(fx.encoder_input(o), self.state["cache"], idx)
-            feats = torch.cat([fx.frame(o), latent], dim=-1)
-            if idx is None:
-                h, c = self.state["h"], self.state["c"]
-            else:
-                h, c = self.state["h"][:, idx], self.state["c"][:, idx]
-            out, (h, c) = policy.lstm_actor(feats.unsqueeze(0), (h.contiguous(), c.contiguous()))
-            if idx is None:
-                self.state["h"], self.state["c"] = h, c
-            else:
-                self.state["h"][:, idx], self.state["c"][:, idx] = h, c
-            p = torch.sigmoid(policy.action_net(out[0])).double().cpu().numpy()
+            p = policy.key_probs(o, self.state, idx).double().cpu().numpy()
         if self.deterministic:
             return (p > 0.5).astype(np.int8)
         t = self.t[rows]

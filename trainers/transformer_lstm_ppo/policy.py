@@ -119,10 +119,9 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
         return dist, self.value_net(latent).flatten()
 
     # -- rollouts and inference ----------------------------------------------------------------------------
-    def rollout_step(self, obs: torch.Tensor, state: dict, rows: torch.Tensor | None = None,
-                     deterministic: bool = False):
-        """One frame for ``rows`` of ``state`` (all rows by default): returns actions, values, log-probs
-        and updates the state in place. Reset rows at episode starts first (:meth:`reset_state`)."""
+    def _advance(self, obs: torch.Tensor, state: dict, rows: torch.Tensor | None):
+        """One frame through encoder and LSTM for ``rows`` (all by default), updating the state in place;
+        returns the heads' input parts (LSTM output, features)."""
         fx: BrawlFeatures = self.features_extractor
         latent = self.encoder.step(fx.encoder_input(obs), state["cache"], rows)
         feats = torch.cat([fx.frame(obs), latent], dim=-1)
@@ -135,9 +134,21 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
             state["h"], state["c"] = h, c
         else:
             state["h"][:, rows], state["c"][:, rows] = h, c
-        dist, values = self._heads(out[0], feats)
+        return out[0], feats
+
+    def rollout_step(self, obs: torch.Tensor, state: dict, rows: torch.Tensor | None = None,
+                     deterministic: bool = False):
+        """One frame for ``rows`` of ``state`` (all rows by default): returns actions, values, log-probs
+        and updates the state in place. Reset rows at episode starts first (:meth:`reset_state`)."""
+        dist, values = self._heads(*self._advance(obs, state, rows))
         actions = dist.get_actions(deterministic=deterministic)
         return actions, values, dist.log_prob(actions)
+
+    def key_probs(self, obs: torch.Tensor, state: dict, rows: torch.Tensor | None = None) -> torch.Tensor:
+        """One frame for ``rows``, like :meth:`rollout_step`, but returns each key's press probability
+        ``(m, 10)`` for callers that draw the keys themselves (tournaments use per-match seeded draws)."""
+        out, feats = self._advance(obs, state, rows)
+        return torch.sigmoid(self.action_net(torch.cat([out, feats], dim=-1)))
 
     def peek_value(self, obs: torch.Tensor, state: dict, rows: torch.Tensor) -> torch.Tensor:
         """Value of ``obs`` as the next frame of ``rows``, without changing the state (time-limit bootstraps)."""
