@@ -151,33 +151,14 @@ def bench_nets(agents: int, games: int, frames: int, runs: int, pairs: int | Non
 
 
 def _full_size_snapshot(path: Path, seed: int) -> Path:
-    import numpy as np
     import torch
-    from gymnasium.spaces import Box, MultiBinary
 
-    from brawl_env.engine.obs import bounds
     from trainers.transformer_lstm_ppo.config import ModelConfig
-    from trainers.transformer_lstm_ppo.policy import TransformerLstmPolicy
+    from trainers.transformer_lstm_ppo.policy import build_policy
 
     torch.manual_seed(seed)
     m = ModelConfig()
-    low, high = bounds()
-    policy = TransformerLstmPolicy(
-        Box(low, high, dtype=np.float32),
-        MultiBinary(10),
-        lambda _: 0.0,
-        lstm_hidden_size=m.lstm,
-        initial_press_prob=m.initial_press_prob,
-        features_extractor_kwargs=dict(
-            frame_dim=m.frame_dim,
-            d_model=m.d_model,
-            heads=m.heads,
-            layers=m.layers,
-            window=m.window,
-            ffn=m.ffn,
-            dropout=m.dropout,
-        ),
-    )
+    policy = build_policy(m)
     torch.save({"format": 1, "model": m.model_dump(), "state_dict": policy.state_dict()}, path)
     return path
 

@@ -36,7 +36,6 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -455,12 +454,9 @@ def _read_zip(data: bytes, where: str) -> tuple[dict, dict]:
 def build_policy(agent: AgentSpec, device: str = "cpu"):
     """The agent's :class:`~trainers.transformer_lstm_ppo.policy.TransformerLstmPolicy`, in eval mode."""
     import torch
-    from gymnasium.spaces import Box, MultiBinary
 
-    from brawl_env.engine import layout as L
-    from brawl_env.engine.obs import bounds
     from trainers.transformer_lstm_ppo.config import ModelConfig
-    from trainers.transformer_lstm_ppo.policy import TransformerLstmPolicy
+    from trainers.transformer_lstm_ppo.policy import build_policy as new_policy
 
     card, state = read_weights(agent)
     try:
@@ -469,23 +465,7 @@ def build_policy(agent: AgentSpec, device: str = "cpu"):
         raise AgentError(f"agent {agent.name!r}: bad model card: {err}") from None
     if not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise AgentError(f"agent {agent.name!r}: the state_dict holds something other than tensors")
-    low, high = bounds()
-    policy = TransformerLstmPolicy(
-        Box(low, high, dtype=np.float32),
-        MultiBinary(L.N_KEYS),
-        lambda _: 0.0,
-        lstm_hidden_size=m.lstm,
-        initial_press_prob=m.initial_press_prob,
-        features_extractor_kwargs=dict(
-            frame_dim=m.frame_dim,
-            d_model=m.d_model,
-            heads=m.heads,
-            layers=m.layers,
-            window=m.window,
-            ffn=m.ffn,
-            dropout=m.dropout,
-        ),
-    )
+    policy = new_policy(m)
     try:
         policy.load_state_dict(state, strict=True)
     except RuntimeError as err:

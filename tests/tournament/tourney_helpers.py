@@ -126,26 +126,11 @@ def write_bots(folder: Path, text: str = FAULTY_BOTS, name: str = "faulty.py") -
 
 def tiny_policy(seed: int = 0):
     import torch
-    from gymnasium.spaces import Box, MultiBinary
 
-    from brawl_env.engine.obs import bounds
-    from trainers.transformer_lstm_ppo.policy import TransformerLstmPolicy
+    from trainers.transformer_lstm_ppo.policy import build_policy
 
     torch.manual_seed(seed)
-    m = TINY_MODEL
-    low, high = bounds()
-    import numpy as np
-
-    policy = TransformerLstmPolicy(
-        Box(low, high, dtype=np.float32),
-        MultiBinary(10),
-        lambda _: 0.0,
-        lstm_hidden_size=m["lstm"],
-        initial_press_prob=m["initial_press_prob"],
-        features_extractor_kwargs={
-            k: m[k] for k in ("frame_dim", "d_model", "heads", "layers", "window", "ffn", "dropout")
-        },
-    )
+    policy = build_policy(TINY_MODEL)
     with torch.no_grad():  # bolder than the calm initialisation, so the keys depend on the observations
         for p in policy.parameters():
             p.add_(torch.randn_like(p) * 0.3)

@@ -145,17 +145,14 @@ class TransformerLstmPPOTrainer(Trainer):
 
     # -- building blocks ----------------------------------------------------------------------------------
     def _policy_kwargs(self) -> dict:
-        m = self.config.model
-        return dict(lstm_hidden_size=m.lstm, initial_press_prob=m.initial_press_prob,
-                    features_extractor_kwargs=dict(frame_dim=m.frame_dim, d_model=m.d_model, heads=m.heads,
-                                                   layers=m.layers, window=m.window, ffn=m.ffn, dropout=m.dropout))
+        from .policy import policy_kwargs
+
+        return policy_kwargs(self.config.model)
 
     def _new_policy(self):
-        from .policy import TransformerLstmPolicy
+        from .policy import build_policy
 
-        policy = TransformerLstmPolicy(self.env.observation_space, self.env.action_space, lambda _: 0.0,
-                                       **self._policy_kwargs())
-        return policy.to(self.device)
+        return build_policy(self.config.model, self.device)
 
     def snapshot_bytes(self) -> bytes:
         """The learner's weights as a league snapshot (weights only: loading runs no pickled code)."""

@@ -184,6 +184,31 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
         raise NotImplementedError("use TransformerLSTMPPO's rollouts, or brawl_league's PolicyAgent, to act")
 
 
+def policy_kwargs(model) -> dict[str, Any]:
+    """``TransformerLstmPolicy`` keyword arguments for a ``ModelConfig`` (or its dict)."""
+    from .config import ModelConfig
+
+    m = model if isinstance(model, ModelConfig) else ModelConfig(**model)
+    return dict(lstm_hidden_size=m.lstm, initial_press_prob=m.initial_press_prob,
+                features_extractor_kwargs=dict(frame_dim=m.frame_dim, d_model=m.d_model, heads=m.heads,
+                                               layers=m.layers, window=m.window, ffn=m.ffn, dropout=m.dropout))
+
+
+def build_policy(model, device: str | torch.device = "cpu") -> TransformerLstmPolicy:
+    """A fresh policy for the game's observation and action spaces, sized by ``model`` (a ``ModelConfig``
+    or its dict, e.g. a snapshot's or a checkpoint card's). The one place that knows how sizes map to
+    constructor arguments: the trainer, its snapshot opponents and tournaments all build through it."""
+    from gymnasium.spaces import Box, MultiBinary
+
+    from brawl_env.engine import layout as L
+    from brawl_env.engine.obs import bounds
+
+    low, high = bounds()
+    policy = TransformerLstmPolicy(Box(low, high, dtype=np.float32), MultiBinary(L.N_KEYS), lambda _: 0.0,
+                                   **policy_kwargs(model))
+    return policy.to(device)
+
+
 class PolicyRunner:
     """Acts for many players with one policy: per-row LSTM states and encoder windows, batched.
 
