@@ -5,6 +5,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from pettingzoo.test import api_test, max_cycles_test, parallel_api_test, parallel_seed_test, seed_test
+from pettingzoo.utils.conversions import parallel_to_aec
 
 import brawl_env
 from brawl_env.engine import layout as L
@@ -51,6 +52,15 @@ def test_the_conformance_checks_can_fail():
         parallel_api_test(_FreshSpaces(max_frames=50), num_cycles=20)
     with pytest.raises(AssertionError):
         parallel_seed_test(lambda: _Unseeded(max_frames=400), num_cycles=100)
+    with pytest.raises(AssertionError):
+        api_test(parallel_to_aec(_FreshSpaces(max_frames=50)), num_cycles=20)
+    with pytest.raises(AssertionError):
+        seed_test(lambda: parallel_to_aec(_Unseeded(max_frames=400)), num_cycles=100)
+    # a shim whose max_cycles does not reach the env: the episode outlives it and the check fails
+    deaf = SimpleNamespace(parallel_env=lambda max_cycles: brawl_env.parallel_env(max_frames=max_cycles + 50),
+                           env=lambda max_cycles: brawl_env.env(max_frames=max_cycles + 50))
+    with pytest.raises(AssertionError):
+        max_cycles_test(deaf)
 
 
 def test_metadata_and_spaces():
