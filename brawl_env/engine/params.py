@@ -26,6 +26,12 @@ RESPAWN_INVULN_FRAMES = 90
 SPAWN_RIGHT_X, SPAWN_LEFT_X, SPAWN_Y = 5.0, -5.0, 0.0
 # spawn = "same_floor" (a training curriculum, not the original's rule): both start over the right floor
 SAME_FLOOR_RIGHT_X, SAME_FLOOR_LEFT_X = 6.0, 3.0
+# Seeded start conditions (docs/rules.md, "Randomness"): each player's spawn x is drawn once per episode
+# within SPAWN_JITTER of its spawn point (the point stays that player's respawn point for the episode), and
+# the platform starts anywhere on its track, heading either way. Two fixed bots then play different games
+# for different seeds instead of the same game from each side.
+SPAWN_JITTER = 1.0                  # spawn x uniform in [base - 1, base + 1]: (4, 6) right, (-6, -4) left
+SAME_FLOOR_JITTER = 0.5             # the same_floor curriculum's points (6 and 3) keep inside the right floor
 DAMAGE_CAP = 700.0
 
 # --- body (GAME.md "Players"): players rest exactly on surfaces, no collision slop -------------------

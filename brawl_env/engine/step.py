@@ -27,7 +27,7 @@ from .._jit import kernel
 from . import layout as L
 from . import params as P
 from .obs import write_obs
-from .rng import episode_state, next_u64
+from .rng import episode_state, next_u64, uniform
 from .rules.input import load_keys
 from .rules.combat import resolve_hits
 from .rules.movement import apply_controls, integrate
@@ -71,19 +71,26 @@ def reset_match(s, cfg, m, episode):
     s.pf[m] = 0.0
     s.pi[m] = 0
     s.mf[m] = 0.0
-    place_platform(s.mf, m, 0.5 * SEG_LEN, 1.0)
     # Sides: a coin flip from the match generator puts player 0 on the right or the left.
     right = 0 if (next_u64(s.rng, m) & np.uint64(1)) == np.uint64(0) else 1
     for p in range(2):
         on_right = p == right
         s.pi[m, p, L.SIDE] = 0 if on_right else 1
+        # Spawn points: drawn per episode around the side's base point (also where the player respawns).
         if cfg[L.CFG_SAME_FLOOR] != 0:
-            s.pf[m, p, L.SPAWN_X] = P.SAME_FLOOR_RIGHT_X if on_right else P.SAME_FLOOR_LEFT_X
+            base = P.SAME_FLOOR_RIGHT_X if on_right else P.SAME_FLOOR_LEFT_X
+            jitter = P.SAME_FLOOR_JITTER
         else:
-            s.pf[m, p, L.SPAWN_X] = P.SPAWN_RIGHT_X if on_right else P.SPAWN_LEFT_X
+            base = P.SPAWN_RIGHT_X if on_right else P.SPAWN_LEFT_X
+            jitter = P.SPAWN_JITTER
+        s.pf[m, p, L.SPAWN_X] = base + jitter * (2.0 * uniform(s.rng, m) - 1.0)
         s.pf[m, p, L.SPAWN_Y] = P.SPAWN_Y
         s.pi[m, p, L.STOCKS] = cfg[L.CFG_STOCKS]
         s.pi[m, p, L.LAST_HDIR] = 1
+    # The platform: anywhere on its track between the turning points, heading either way.
+    plat_s = P.PLAT_TURN_DIST + (SEG_LEN - 2.0 * P.PLAT_TURN_DIST) * uniform(s.rng, m)
+    plat_d = 1.0 if (next_u64(s.rng, m) & np.uint64(1)) == np.uint64(0) else -1.0
+    place_platform(s.mf, m, plat_s, plat_d)
     for p in range(2):
         place_at_spawn(s.pf, s.pi, m, p)
     reset_items(s.it, s.itf, s.rng, m)

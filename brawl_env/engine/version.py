@@ -16,7 +16,7 @@ exactly as the one that recorded it. ``RULES_VERSION`` names that behaviour:
 from __future__ import annotations
 
 #: Integer bumped on every behaviour change (see the module docstring).
-RULES_VERSION = 1
+RULES_VERSION = 2
 
 #: Environment name (PettingZoo's ``brawl_v0``) plus the rules version.
 GAME_VERSION = f"brawl_v0-rules{RULES_VERSION}"

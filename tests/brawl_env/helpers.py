@@ -19,6 +19,25 @@ def make_engine(seed: int = 0, **cfg) -> Engine:
     return e
 
 
+def standard_start(e: Engine) -> Engine:
+    """Undo the seed's start conditions in match 0: each player at its side's base spawn point, the
+    platform in the middle of its track heading for its lower end. For rule tests that compare runs from
+    different seeds as if they started alike (the seed still decides sides and spawners)."""
+    from brawl_env.engine import params as P
+    from brawl_env.engine.obs import write_obs
+    from brawl_env.engine.rules.stage import SEG_LEN, place_platform
+    from brawl_env.engine.rules.stocks import place_at_spawn
+
+    s = e.state
+    for p in range(2):
+        s.pf[0, p, L.SPAWN_X] = P.SPAWN_RIGHT_X if s.pi[0, p, L.SIDE] == 0 else P.SPAWN_LEFT_X
+    place_platform(s.mf, 0, 0.5 * SEG_LEN, 1.0)
+    for p in range(2):
+        place_at_spawn(s.pf, s.pi, 0, p)
+    write_obs(s, e.cfg, 0)
+    return e
+
+
 def player(e: Engine, p: int) -> dict:
     """A snapshot of player ``p`` of match 0."""
     pf, pi = e.state.pf[0, p], e.state.pi[0, p]

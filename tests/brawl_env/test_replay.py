@@ -27,7 +27,7 @@ from brawl_env.match import run_match
 DATA = Path(__file__).parent / "data"
 GOLDEN = DATA / "golden.replay"
 GOLDEN_INFO = DATA / "golden.json"
-GOLDEN_SEED, GOLDEN_FRAMES, CHECK_EVERY = 9, 450, 50
+GOLDEN_SEED, GOLDEN_FRAMES, CHECK_EVERY = 26, 450, 50
 REGENERATE = "python tests/brawl_env/test_replay.py --regenerate-golden"
 runner = CliRunner()
 WIDE = {"COLUMNS": "200", "TERMINAL_WIDTH": "200", "NO_COLOR": "1"}

@@ -18,7 +18,7 @@ from brawl_env.engine import layout as L
 from brawl_env.engine import params as P
 from brawl_env.engine.core import Engine
 from brawl_env.engine.obs import WORLD_OFFSETS, bounds
-from helpers import make_engine, place, settle, side_player, step
+from helpers import make_engine, place, settle, side_player, standard_start, step
 
 H = (L.K_PICKUP,)
 FREEZE = 10**6  # a spawner wait that never ends during a test
@@ -408,6 +408,8 @@ def _on_platform(e, p, dx=0.0):
 
 def test_drop_on_platform_rides_it():
     e, r, _ = _ready()
+    standard_start(e)  # the platform mid-track, where it moves fast enough to show the ride
+    settle(e)
     _on_platform(e, r, 0.3)
     step(e)
     assert int(e.state.pi[0, r, L.SUPPORT]) == L.SUP_PLATFORM
