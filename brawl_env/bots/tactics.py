@@ -35,7 +35,11 @@ import numpy as np
 
 from ..engine import layout as L
 from ..engine import params as P
-from ..engine.obs import ME_BASE, OPP_BASE, PLAYER_FIELDS, PLAYER_OFFSETS, WORLD_FIELDS, WORLD_OFFSETS
+from ..engine.obs import (
+    ME_BASE, N_LOOSE_WEAPONS, N_SPAWNERS, O_DAMAGE, O_FACING, O_GROUNDED, O_INVULN, O_JUMP_CD, O_JUMPS, O_MOVE,
+    O_ON_PLATFORM, O_RECOV, O_STATE, O_VX, O_VY, O_WEAPON, O_X, O_Y, OPP_BASE, PLAYER_FIELDS, PLAYER_OFFSETS, W_PVX,
+    W_PVY, W_PX, W_PY, WORLD_FIELDS, WORLD_OFFSETS,
+)
 from ..view import ObsView
 
 # ---------------------------------------------------------------------------------------------------
@@ -109,59 +113,78 @@ def other(f: Floor) -> Floor:
 CONTROL_STATES = (L.S_WALKING, L.S_STANDING, L.S_TURNAROUND, L.S_AIR_TURNAROUND, L.S_SPRINTING, L.S_IN_AIR,
                   L.S_DASH)
 
+# A bot reads a snapshot every frame, so its fields are decoded one by one from the observation's
+# offset table, as ``ObsView`` decodes them (a value is the observation times its field's scale, a
+# flag is the observation above 0.5, a one-hot is the index of its first largest entry), and the
+# fields no built-in bot reads every frame are decoded only when asked for.
+_PLAYER = {f.name: f for f in PLAYER_FIELDS}
+_WORLD = {f.name: f for f in WORLD_FIELDS}
+_S_X, _S_Y, _S_VX, _S_VY = (float(_PLAYER[n].scale) for n in ("x", "y", "vx", "vy"))
+_S_JUMPS, _S_RECOV, _S_JUMP_CD = (float(_PLAYER[n].scale) for n in ("jumps_left", "recoveries_left", "jump_cooldown"))
+_S_DAMAGE, _S_MOVE_FRAME = float(_PLAYER["damage"].scale), float(_PLAYER["move_frame"].scale)
+_N_STATES, _N_MOVES, _N_WEAPONS = (_PLAYER[n].size for n in ("state", "move", "weapon"))
 
-def _plan(fields, offsets, base: int = 0):
-    return tuple((f.name, base + offsets[f.name], f.kind, float(f.scale), f.size) for f in fields)
 
-
-_ME_PLAN = _plan(PLAYER_FIELDS, PLAYER_OFFSETS, ME_BASE)
-_OPP_PLAN = _plan(PLAYER_FIELDS, PLAYER_OFFSETS, OPP_BASE)
-_WORLD_PLAN = _plan(WORLD_FIELDS, WORLD_OFFSETS)
-
-
-def _decode(v: list, plan) -> dict:
-    """The named fields of one observation (a list of floats), decoded as ``ObsView`` decodes them."""
-    out = {}
-    for name, at, kind, scale, size in plan:
-        if kind == "onehot":
-            run = v[at:at + size]
-            out[name] = run.index(max(run))
-        elif kind == "flag":
-            out[name] = v[at] > 0.5
-        else:
-            out[name] = v[at] * scale
-    return out
+def _onehot(v: list, at: int, size: int) -> int:
+    run = v[at:at + size]
+    return run.index(max(run))
 
 
 class Body:
-    """One player's fields as plain Python numbers."""
+    """One player's fields as plain Python numbers, read from its block at ``base`` of the observation
+    ``v`` (a list of floats)."""
 
     __slots__ = ("x", "y", "vx", "vy", "facing", "grounded", "on_platform", "jumps", "recoveries",
-                 "jump_cd", "dodge_cd", "state", "stun", "invulnerable", "damage", "stocks", "respawn",
-                 "move", "move_frame", "weapon", "charge")
+                 "jump_cd", "state", "invulnerable", "damage", "weapon", "_v", "_base")
 
-    def __init__(self, b: dict) -> None:
-        self.x = b["x"]
-        self.y = b["y"]
-        self.vx = b["vx"]
-        self.vy = b["vy"]
-        self.facing = 1 if b["facing"] >= 0 else -1
-        self.grounded = b["grounded"]
-        self.on_platform = b["on_platform"]
-        self.jumps = int(round(b["jumps_left"]))
-        self.recoveries = int(round(b["recoveries_left"]))
-        self.jump_cd = int(round(b["jump_cooldown"]))
-        self.dodge_cd = int(round(b["dodge_cooldown"]))
-        self.state = b["state"]
-        self.stun = int(round(b["stun"]))
-        self.invulnerable = b["invulnerable"]
-        self.damage = b["damage"]
-        self.stocks = b["stocks"]
-        self.respawn = int(round(b["respawn_timer"]))
-        self.move = b["move"]
-        self.move_frame = int(round(b["move_frame"]))
-        self.weapon = b["weapon"]
-        self.charge = b["charge"]
+    def __init__(self, v: list, base: int) -> None:
+        self._v, self._base = v, base
+        self.x = v[base + O_X] * _S_X
+        self.y = v[base + O_Y] * _S_Y
+        self.vx = v[base + O_VX] * _S_VX
+        self.vy = v[base + O_VY] * _S_VY
+        self.facing = 1 if v[base + O_FACING] >= 0 else -1
+        self.grounded = v[base + O_GROUNDED] > 0.5
+        self.on_platform = v[base + O_ON_PLATFORM] > 0.5
+        self.jumps = int(round(v[base + O_JUMPS] * _S_JUMPS))
+        self.recoveries = int(round(v[base + O_RECOV] * _S_RECOV))
+        self.jump_cd = int(round(v[base + O_JUMP_CD] * _S_JUMP_CD))
+        self.state = _onehot(v, base + O_STATE, _N_STATES)
+        self.invulnerable = v[base + O_INVULN] > 0.5
+        self.damage = v[base + O_DAMAGE] * _S_DAMAGE
+        self.weapon = _onehot(v, base + O_WEAPON, _N_WEAPONS)
+
+    def _value(self, name: str) -> float:
+        return self._v[self._base + PLAYER_OFFSETS[name]] * float(_PLAYER[name].scale)
+
+    # read on demand
+    @property
+    def move(self) -> int:
+        return _onehot(self._v, self._base + O_MOVE, _N_MOVES)
+
+    @property
+    def move_frame(self) -> int:
+        return int(round(self._value("move_frame")))
+
+    @property
+    def dodge_cd(self) -> int:
+        return int(round(self._value("dodge_cooldown")))
+
+    @property
+    def stun(self) -> int:
+        return int(round(self._value("stun")))
+
+    @property
+    def stocks(self) -> float:
+        return self._value("stocks")
+
+    @property
+    def respawn(self) -> int:
+        return int(round(self._value("respawn_timer")))
+
+    @property
+    def charge(self) -> float:
+        return self._value("charge")
 
     @property
     def alive(self) -> bool:
@@ -184,27 +207,55 @@ class Body:
         return floor_under(self.x, self.y)
 
 
-class Snapshot:
-    """What a bot sees this frame: ``me``, ``opp`` (:class:`Body`) and the world, decoded once from the
-    view's observation with the same field table as ``ObsView`` (``view.me.x`` is ``snapshot.me.x``)."""
+def _world(v: list, name: str) -> float:
+    f = _WORLD[name]
+    if f.kind == "onehot":
+        return _onehot(v, WORLD_OFFSETS[name], f.size)
+    if f.kind == "flag":
+        return v[WORLD_OFFSETS[name]] > 0.5
+    return v[WORLD_OFFSETS[name]] * float(f.scale)
 
-    __slots__ = ("me", "opp", "plat_x", "plat_y", "plat_vx", "plat_vy", "spawners", "loose", "time_left")
+
+_S_PX, _S_PY, _S_PVX, _S_PVY = (float(_WORLD[n].scale) for n in ("platform_x", "platform_y", "platform_vx",
+                                                                  "platform_vy"))
+
+
+class Snapshot:
+    """What a bot sees this frame: ``me``, ``opp`` (:class:`Body`) and the world, decoded with the same
+    field table as ``ObsView`` (``view.me.x`` is ``snapshot.me.x``)."""
+
+    __slots__ = ("me", "opp", "plat_x", "plat_y", "plat_vx", "plat_vy", "_v")
 
     def __init__(self, view: ObsView) -> None:
-        v = np.asarray(view.obs, dtype=np.float64).reshape(-1).tolist()
-        self.me = Body(_decode(v, _ME_PLAN))
-        self.opp = Body(_decode(v, _OPP_PLAN))
-        w = _decode(v, _WORLD_PLAN)
-        self.plat_x = w["platform_x"]
-        self.plat_y = w["platform_y"]
-        self.plat_vx = w["platform_vx"]
-        self.plat_vy = w["platform_vy"]
-        # (x, y, weapon) of every weapon lying on the stage; weapon 1 spear, 2 hammer
-        self.spawners = [(w[f"spawner{k}_x"], w[f"spawner{k}_y"], 1 + w[f"spawner{k}_weapon"])
-                         for k in (0, 1) if w[f"spawner{k}_active"]]
-        self.loose = [(w[f"loose{k}_x"], w[f"loose{k}_y"], 1 + w[f"loose{k}_weapon"])
-                      for k in range(4) if w[f"loose{k}_active"]]
-        self.time_left = w["time_left"]
+        obs = view.obs
+        # the observation as Python floats (float32 values are exact in a double)
+        v = obs.tolist() if obs.dtype == np.float32 and obs.ndim == 1 else (
+            np.asarray(obs, dtype=np.float64).reshape(-1).tolist())
+        self._v = v
+        self.me = Body(v, ME_BASE)
+        self.opp = Body(v, OPP_BASE)
+        self.plat_x = v[W_PX] * _S_PX
+        self.plat_y = v[W_PY] * _S_PY
+        self.plat_vx = v[W_PVX] * _S_PVX
+        self.plat_vy = v[W_PVY] * _S_PVY
+
+    @property
+    def spawners(self) -> list[tuple[float, float, int]]:
+        """(x, y, weapon) of each weapon showing at a spawner; weapon 1 spear, 2 hammer."""
+        v = self._v
+        return [(_world(v, f"spawner{k}_x"), _world(v, f"spawner{k}_y"), 1 + _world(v, f"spawner{k}_weapon"))
+                for k in range(N_SPAWNERS) if _world(v, f"spawner{k}_active")]
+
+    @property
+    def loose(self) -> list[tuple[float, float, int]]:
+        """(x, y, weapon) of each dropped weapon lying on the stage."""
+        v = self._v
+        return [(_world(v, f"loose{k}_x"), _world(v, f"loose{k}_y"), 1 + _world(v, f"loose{k}_weapon"))
+                for k in range(N_LOOSE_WEAPONS) if _world(v, f"loose{k}_active")]
+
+    @property
+    def time_left(self) -> float:
+        return _world(self._v, "time_left")
 
     @property
     def plat_top(self) -> float:
