@@ -29,12 +29,14 @@ frame that hits, the move's length, where a target's centre is hit relative to t
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
 
 from ..engine import layout as L
 from ..engine import params as P
+from .._jit import helper, kernel
 from ..engine.obs import (
     ME_BASE, N_LOOSE_WEAPONS, N_SPAWNERS, O_DAMAGE, O_FACING, O_GROUNDED, O_INVULN, O_JUMP_CD, O_JUMPS, O_MOVE,
     O_ON_PLATFORM, O_RECOV, O_STATE, O_VX, O_VY, O_WEAPON, O_X, O_Y, OPP_BASE, PLAYER_FIELDS, PLAYER_OFFSETS, W_PVX,
@@ -265,11 +267,20 @@ class Snapshot:
 # ---------------------------------------------------------------------------------------------------
 # predicting a fall
 # ---------------------------------------------------------------------------------------------------
+#
+# A bot asks where a body will land several times a frame, and flying 90 or 120 frames ahead in plain
+# Python was most of its time, so the flights below are compiled (brawl_env._jit: no fast-math, so
+# they compute exactly what the same lines compute in Python). The compiled code sees the floors as
+# rows of numbers, in the order of FLOORS, and names a surface by its row (-1: none).
 
 _G = P.GRAVITY / FPS
 _DRIFT = P.AIR_ACCEL
+_FLOOR_ROWS = np.array([(f.x0, f.x1, f.top, f.bottom, f.mid) for f in FLOORS])   # x0, x1, top, bottom, mid
+_NOWHERE, _ON_PLATFORM = -1, len(FLOORS)
+_SURFACES = FLOORS + (PLATFORM, None)   # by code: a floor's row, _ON_PLATFORM, or _NOWHERE (the last)
 
 
+@helper
 def steer(x: float, vx: float, facing: int, tx: float) -> int:
     """The horizontal key (-1, 0, +1) that flies a body at ``x`` toward ``tx`` in the air.
 
@@ -285,10 +296,9 @@ def steer(x: float, vx: float, facing: int, tx: float) -> int:
     return sgn
 
 
-def _air_step(x: float, vx: float, facing: int, tx: float | None):
+@helper
+def _air_step(x: float, vx: float, facing: int, tx: float):
     """One frame of air control toward ``tx``: (vx, facing)."""
-    if tx is None:
-        return vx, facing
     dirn = steer(x, vx, facing, tx)
     if dirn != 0 and dirn != facing:
         return vx / P.AIR_TURN_DIVISOR, dirn
@@ -296,6 +306,50 @@ def _air_step(x: float, vx: float, facing: int, tx: float | None):
         target = dirn * P.WALK_SPEED
         vx = min(vx + _DRIFT, target) if vx < target else max(vx - _DRIFT, target)
     return vx, facing
+
+
+@helper
+def _meet_floors(x: float, y: float, x1: float, y1: float, vx: float, vy: float):
+    """A frame's move from (x, y) to (x1, y1) against the solid floors: ``(floor, x1, y1, vx, vy)``, where
+    ``floor`` is the row of the floor it lands on (coming from above its top), else -1 and the move is
+    stopped at any floor's underside or wall."""
+    for i in range(len(_FLOOR_ROWS)):
+        x0, fx1, top, bottom, mid = _FLOOR_ROWS[i]
+        if x1 + HALF_W > x0 and x1 - HALF_W < fx1 and y1 - HALF_H < top and y1 + HALF_H > bottom:
+            if y - HALF_H >= top - 1e-9:
+                return i, x1, y1, vx, vy
+            if y + HALF_H <= bottom + 1e-9:
+                y1 = bottom - HALF_H
+                vy = min(vy, 0.0)
+            elif x < mid:
+                x1 = x0 - HALF_W
+                vx = min(vx, 0.0)
+            else:
+                x1 = fx1 + HALF_W
+                vx = max(vx, 0.0)
+    return _NOWHERE, x1, y1, vx, vy
+
+
+@kernel
+def _fly(x: float, y: float, vx: float, vy: float, facing: int, steering: bool, tx: float, with_plat: bool,
+         px: float, ptop: float, pvx: float, pvy: float, frames: int):
+    """:func:`predict_landing` in numbers: ``(surface code, frames, x)``."""
+    for k in range(1, frames + 1):
+        if steering:
+            vx, facing = _air_step(x, vx, facing, tx)
+        landed, x1, y1, vx, vy = _meet_floors(x, y, x + vx / FPS, y + vy / FPS, vx, vy)
+        if landed != _NOWHERE:
+            return landed, k, x1
+        if with_plat and vy <= 0.0:
+            t0, t1 = (k - 1) / FPS, k / FPS
+            if (y - HALF_H >= ptop + pvy * t0 - 1e-9 and y1 - HALF_H <= ptop + pvy * t1
+                    and abs(x1 - px - pvx * t1) < P.PLAT_HALF_W + HALF_W):
+                return _ON_PLATFORM, k, x1
+        x, y = x1, y1
+        if abs(x) > P.BLAST_X or abs(y) > P.BLAST_Y:
+            return _NOWHERE, k, x
+        vy = max(vy - _G, -P.MAX_FALL_SPEED)
+    return _NOWHERE, frames, x
 
 
 def predict_landing(x: float, y: float, vx: float, vy: float, tx: float | None,
@@ -309,68 +363,52 @@ def predict_landing(x: float, y: float, vx: float, vy: float, tx: float | None,
     """
     if facing is None:
         facing = 1 if vx >= 0 else -1
-    for k in range(1, frames + 1):
-        vx, facing = _air_step(x, vx, facing, tx)
-        x1 = x + vx / FPS
-        y1 = y + vy / FPS
-        for f in FLOORS:
-            if x1 + HALF_W > f.x0 and x1 - HALF_W < f.x1 and y1 - HALF_H < f.top and y1 + HALF_H > f.bottom:
-                if y - HALF_H >= f.top - 1e-9:
-                    return f, k, x1
-                if y + HALF_H <= f.bottom + 1e-9:
-                    y1 = f.bottom - HALF_H
-                    vy = min(vy, 0.0)
-                elif x < f.mid:
-                    x1 = f.x0 - HALF_W
-                    vx = min(vx, 0.0)
-                else:
-                    x1 = f.x1 + HALF_W
-                    vx = max(vx, 0.0)
-        if plat is not None and vy <= 0.0:
-            px, ptop, pvx, pvy = plat
-            t0, t1 = (k - 1) / FPS, k / FPS
-            if (y - HALF_H >= ptop + pvy * t0 - 1e-9 and y1 - HALF_H <= ptop + pvy * t1
-                    and abs(x1 - px - pvx * t1) < P.PLAT_HALF_W + HALF_W):
-                return PLATFORM, k, x1
-        x, y = x1, y1
-        if abs(x) > P.BLAST_X or abs(y) > P.BLAST_Y:
-            return None, k, x
-        vy = max(vy - _G, -P.MAX_FALL_SPEED)
-    return None, frames, x
+    px, ptop, pvx, pvy = (0.0, 0.0, 0.0, 0.0) if plat is None else plat
+    # the arguments are cast so that the compiled code is only ever called with one signature
+    surface, k, x_end = _fly(float(x), float(y), float(vx), float(vy), int(facing), tx is not None,
+                             0.0 if tx is None else float(tx), plat is not None, float(px), float(ptop),
+                             float(pvx), float(pvy), int(frames))
+    return _SURFACES[surface], k, x_end
 
 
-def reachable(me: Body, f: Floor, aim: float, frames: int = 120) -> bool:
-    """Can an airborne body land on floor ``f`` by drifting toward ``aim`` and using its air jumps late
-    (when about to drop below the floor's top)? The recovery move is kept in reserve."""
-    x, y, vx, vy, facing = me.x, me.y, me.vx, me.vy, me.facing
-    jumps, cd = me.jumps, max(me.jump_cd, 0)
+@kernel
+def _reaches(x: float, y: float, vx: float, vy: float, facing: int, jumps: int, cd: int, floor: int,
+             aim: float, frames: int) -> bool:
+    """:func:`reachable` in numbers; ``floor`` is the row of the floor to reach."""
+    top = _FLOOR_ROWS[floor, 2]
     for _ in range(frames):
         vx, facing = _air_step(x, vx, facing, aim)
         if cd > 0:
             cd -= 1
-        elif jumps > 0 and vy < 2.5 and (y + vy * 5 / FPS < f.top + 1.3 or y < f.top + 0.3):
+        elif jumps > 0 and vy < 2.5 and (y + vy * 5 / FPS < top + 1.3 or y < top + 0.3):
             vy = P.JUMP_SPEED
             jumps -= 1
             cd = P.AIR_JUMP_COOLDOWN + 1
-        x1, y1 = x + vx / FPS, y + vy / FPS
-        for g in FLOORS:
-            if x1 + HALF_W > g.x0 and x1 - HALF_W < g.x1 and y1 - HALF_H < g.top and y1 + HALF_H > g.bottom:
-                if y - HALF_H >= g.top - 1e-9:
-                    return g is f
-                if y + HALF_H <= g.bottom + 1e-9:
-                    y1 = g.bottom - HALF_H
-                    vy = min(vy, 0.0)
-                elif x < g.mid:
-                    x1 = g.x0 - HALF_W
-                    vx = min(vx, 0.0)
-                else:
-                    x1 = g.x1 + HALF_W
-                    vx = max(vx, 0.0)
+        landed, x1, y1, vx, vy = _meet_floors(x, y, x + vx / FPS, y + vy / FPS, vx, vy)
+        if landed != _NOWHERE:
+            return landed == floor
         x, y = x1, y1
         if abs(x) > P.BLAST_X or abs(y) > P.BLAST_Y:
             return False
         vy = max(vy - _G, -P.MAX_FALL_SPEED)
     return False
+
+
+def reachable(me: Body, f: Floor, aim: float, frames: int = 120) -> bool:
+    """Can an airborne body land on floor ``f`` by drifting toward ``aim`` and using its air jumps late
+    (when about to drop below the floor's top)? The recovery move is kept in reserve."""
+    return _reaches(float(me.x), float(me.y), float(me.vx), float(me.vy), int(me.facing), int(me.jumps),
+                    int(max(me.jump_cd, 0)), FLOORS.index(f), float(aim), int(frames))
+
+
+@functools.cache
+def warm_up() -> None:
+    """Compile the flights (or load them from numba's cache) before a bot's first frame needs them; a
+    pilot calls it when it is made. Every call above passes the same argument types, so nothing is
+    compiled later."""
+    predict_landing(0.0, 0.0, 0.0, 0.0, 0.0, (0.0, 0.0, 0.0, 0.0))
+    _reaches(0.0, 0.0, 0.0, 0.0, 1, 0, 0, 0, 0.0, 1)
+    steer(0.0, 0.0, 1, 0.0)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -522,6 +560,7 @@ class Pilot:
     """
 
     def __init__(self) -> None:
+        warm_up()
         self.reset()
 
     def reset(self) -> None:
@@ -575,7 +614,7 @@ class Pilot:
             lx = f.clamp(me.x, 0.6)
             dx = abs(lx - me.x)
             rise = max(0.0, f.top + 0.3 - me.y)
-            away = -me.vx * np.sign(lx - me.x) if dx > 0.1 else 0.0
+            away = -me.vx * (1.0 if lx > me.x else -1.0) if dx > 0.1 else 0.0
             cost = dx + 1.6 * rise + 0.25 * max(away, 0.0)
             if f.overlaps(me.x) and me.y < f.top:
                 cost += 3.0
