@@ -8,8 +8,11 @@ Method (STYLE.md, "Benchmarks live apart from tests"):
   bots of SpacerBot, ArmoryBot, EdgeGuardBot and BasedBot, seeds ``0 .. S-1``, sides swapped on odd
   seeds) are recorded first, so neither the engine nor the opponent is timed.
 - A fresh bot then replays each match's observations in order (it presses the same keys as in the
-  match, so it walks the same code paths); every ``act(view)`` call is timed on its own with
-  ``perf_counter_ns`` (the view is built outside the timer). One untimed pass warms up first.
+  match, so it walks the same code paths); every ``act(view)`` call is timed on its own (the view is
+  built outside the timer). One untimed pass warms up first.
+- The clock is the thread's CPU time (``thread_time_ns``; reading it costs about 0.25 us, included):
+  on a shared machine a call that is preempted takes milliseconds of wall time, and a few dozen such
+  calls were half of a pass's wall time at a load of 8 on 2 cores. ``--clock wall`` times elapsed time.
 - Per bot and pass: each match's mean microseconds per call, and their median over the matches
   (``median_us_per_act``, the headline figure); beside it the median single call
   (``median_us_per_call``; airborne frames cost most, so this is the cheap, grounded frame). Each figure
@@ -67,14 +70,16 @@ def record(name: str, seeds: int) -> list[tuple[int, np.ndarray]]:
     return out
 
 
-def time_calls(name: str, games: list[tuple[int, np.ndarray]]) -> list[np.ndarray]:
+CLOCKS = {"cpu": time.thread_time_ns, "wall": time.perf_counter_ns}
+
+
+def time_calls(name: str, games: list[tuple[int, np.ndarray]], clock=time.thread_time_ns) -> list[np.ndarray]:
     """Nanoseconds of every ``act`` call of a fresh bot replaying ``games``, one array per game."""
     from brawl_env.bots import load_bot
     from brawl_env.view import ObsView
 
     bot = load_bot(name)
     out = []
-    clock = time.perf_counter_ns
     for seed, frames in games:
         bot.reset(seed=seed)
         ns = []
@@ -99,18 +104,21 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--repeats", type=int, default=5, help="timed passes (default 5)")
     ap.add_argument("--seeds", type=int, default=2, help="seeds per opponent (default 2)")
     ap.add_argument("--bots", nargs="+", default=list(PILOTS), choices=PILOTS)
+    ap.add_argument("--clock", choices=list(CLOCKS), default="cpu",
+                    help="cpu: the thread's CPU time (default); wall: elapsed time, preemptions included")
     ap.add_argument("--json", action="store_true", help="print the result as JSON")
     args = ap.parse_args(argv)
 
     load_before = os.getloadavg()
     games = {name: record(name, args.seeds) for name in args.bots}
+    clock = CLOCKS[args.clock]
     for name in args.bots:   # warm-up: compiled helpers, caches
-        time_calls(name, games[name])
+        time_calls(name, games[name], clock)
     per_match = {name: [] for name in args.bots}   # per pass: median over matches of the mean per call
     per_call = {name: [] for name in args.bots}    # per pass: median over all calls
     for _ in range(args.repeats):
         for name in args.bots:
-            ns = time_calls(name, games[name])
+            ns = time_calls(name, games[name], clock)
             per_match[name].append(statistics.median(float(g.mean()) for g in ns) / 1000)
             per_call[name].append(float(np.median(np.concatenate(ns))) / 1000)
     result = {
@@ -119,6 +127,7 @@ def main(argv: list[str] | None = None) -> dict:
                         "passes_us_per_act": [round(m, 2) for m in per_match[name]],
                         "calls_per_pass": int(sum(len(f) for _, f in games[name]))}
                  for name in args.bots},
+        "clock": args.clock,
         "matches_per_bot": (len(OPPONENTS) - 1) * args.seeds,
         "repeats": args.repeats,
         "load_average_before": [round(x, 2) for x in load_before],
