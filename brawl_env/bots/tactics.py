@@ -401,6 +401,47 @@ def reachable(me: Body, f: Floor, aim: float, frames: int = 120) -> bool:
                     int(max(me.jump_cd, 0)), FLOORS.index(f), float(aim), int(frames))
 
 
+@helper
+def _safe_x(floor: int, x: float) -> float:
+    """``x`` clamped onto floor row ``floor``, 0.9 inside its ends (:meth:`Pilot.landing_x` without a target)."""
+    return min(max(x, _FLOOR_ROWS[floor, 0] + 0.9), _FLOOR_ROWS[floor, 1] - 0.9)
+
+
+@kernel
+def _choose_floor_row(x: float, y: float, vx: float, vy: float, facing: int, jumps: int, cd: int,
+                      prefer: int) -> int:
+    """:meth:`Pilot.choose_floor` in numbers: the row of the floor to fly to; ``prefer`` is a row or -1."""
+    if prefer >= 0 and _reaches(x, y, vx, vy, facing, jumps, cd, prefer, _safe_x(prefer, x), 120):
+        return prefer
+    # what each floor costs: the way to its nearest safe point, the climb (dear), momentum that carries
+    # the body away from it, and being under it
+    n = len(_FLOOR_ROWS)
+    cost = np.empty(n)
+    for i in range(n):
+        x0, x1, top, bottom, mid = _FLOOR_ROWS[i]
+        lx = min(max(x, x0 + 0.6), x1 - 0.6)
+        dx = abs(lx - x)
+        rise = max(0.0, top + 0.3 - y)
+        away = -vx * (1.0 if lx > x else -1.0) if dx > 0.1 else 0.0
+        cost[i] = dx + 1.6 * rise + 0.25 * max(away, 0.0)
+        if x + HALF_W > x0 and x - HALF_W < x1 and y < top:
+            cost[i] += 3.0
+    # the cheapest floor it can reach (ties go to the first in FLOORS), else the cheapest
+    tried = np.zeros(n, np.bool_)
+    cheapest = -1
+    for _ in range(n):
+        best = -1
+        for i in range(n):
+            if not tried[i] and (best < 0 or cost[i] < cost[best]):
+                best = i
+        tried[best] = True
+        if cheapest < 0:
+            cheapest = best
+        if best != prefer and _reaches(x, y, vx, vy, facing, jumps, cd, best, _safe_x(best, x), 120):
+            return best   # (prefer was tried above)
+    return cheapest
+
+
 @functools.cache
 def warm_up() -> None:
     """Compile the flights (or load them from numba's cache) before a bot's first frame needs them; a
@@ -408,6 +449,7 @@ def warm_up() -> None:
     compiled later."""
     predict_landing(0.0, 0.0, 0.0, 0.0, 0.0, (0.0, 0.0, 0.0, 0.0))
     _reaches(0.0, 0.0, 0.0, 0.0, 1, 0, 0, 0, 0.0, 1)
+    _choose_floor_row(0.0, 0.0, 0.0, 0.0, 1, 0, 0, -1)
     steer(0.0, 0.0, 1, 0.0)
 
 
@@ -522,8 +564,14 @@ def hits(s: Snapshot, slot: int, toward: int, lead: float = 1.0, slack: float = 
     The opponent's position is led by its velocity over the move's startup (times ``lead``); an
     airborne attacker's own drift is added. ``slack`` widens the box.
     """
+    mv = MOVES[s.me.weapon][slot]
+    dx, dy = _offset_at_hit(s, mv, lead)
+    return mv.fx0 - slack <= dx * toward <= mv.fx1 + slack and mv.dy0 - slack <= dy <= mv.dy1 + slack
+
+
+def _offset_at_hit(s: Snapshot, mv: Move, lead: float) -> tuple[float, float]:
+    """Where the opponent will be when ``mv`` hits, relative to the attacker then: (dx, dy)."""
     me, opp = s.me, s.opp
-    mv = MOVES[me.weapon][slot]
     t = mv.first / FPS
     ox = opp.x + opp.vx * t * lead
     oy = opp.y
@@ -535,9 +583,7 @@ def hits(s: Snapshot, slot: int, toward: int, lead: float = 1.0, slack: float = 
     if not me.grounded:
         mx += me.vx * t
         my += me.vy * t   # the book already includes the fall from rest
-    fwd = (ox - mx) * toward
-    dy = oy - my
-    return mv.fx0 - slack <= fwd <= mv.fx1 + slack and mv.dy0 - slack <= dy <= mv.dy1 + slack
+    return ox - mx, oy - my
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -569,6 +615,7 @@ class Pilot:
         self.recovering = False   # the last air() call found the landing unsafe
         self.recovery_move = False  # the last air() call asked for the recovery move
         self._chosen = None         # ((frame, prefer), floor): choose_floor's answer this frame
+        self._landings = (None, {})  # (snapshot, {tx: landing}): landing's answers for one snapshot
 
     # -- reading -------------------------------------------------------------------------------------
 
@@ -581,9 +628,17 @@ class Pilot:
         return s.plat_x, s.plat_top, s.plat_vx, s.plat_vy
 
     def landing(self, s: Snapshot, tx: float | None = None):
-        """Where the body will land (surface, frames, x), holding toward ``tx`` if given."""
-        me = s.me
-        return predict_landing(me.x, me.y, me.vx, me.vy, tx, self.plat(s), facing=me.facing)
+        """Where the body will land (surface, frames, x), holding toward ``tx`` if given. A frame asks
+        the same question more than once (am I in danger? then: fly there), so answers are kept for
+        the snapshot they were asked of."""
+        seen, known = self._landings
+        if seen is not s:
+            known = {}
+            self._landings = (s, known)
+        if tx not in known:
+            me = s.me
+            known[tx] = predict_landing(me.x, me.y, me.vx, me.vy, tx, self.plat(s), facing=me.facing)
+        return known[tx]
 
     def in_danger(self, s: Snapshot) -> bool:
         """Airborne (and alive) without a floor to land on if it keeps drifting toward the nearest one."""
@@ -609,23 +664,9 @@ class Pilot:
 
     def _choose_floor(self, s: Snapshot, prefer: Floor | None) -> Floor:
         me = s.me
-        costs = []
-        for f in FLOORS:
-            lx = f.clamp(me.x, 0.6)
-            dx = abs(lx - me.x)
-            rise = max(0.0, f.top + 0.3 - me.y)
-            away = -me.vx * (1.0 if lx > me.x else -1.0) if dx > 0.1 else 0.0
-            cost = dx + 1.6 * rise + 0.25 * max(away, 0.0)
-            if f.overlaps(me.x) and me.y < f.top:
-                cost += 3.0
-            costs.append((cost, f))
-        costs.sort(key=lambda c: c[0])
-        if prefer is not None and reachable(me, prefer, self.landing_x(s, prefer, None)):
-            return prefer
-        for _, f in costs:
-            if reachable(me, f, self.landing_x(s, f, None)):
-                return f
-        return costs[0][1]
+        row = _choose_floor_row(float(me.x), float(me.y), float(me.vx), float(me.vy), int(me.facing),
+                                int(me.jumps), int(max(me.jump_cd, 0)), -1 if prefer is None else FLOORS.index(prefer))
+        return FLOORS[row]
 
     @staticmethod
     def landing_x(s: Snapshot, f: Floor, tx: float | None = None) -> float:
@@ -641,8 +682,7 @@ class Pilot:
         if me.grounded or not me.alive:
             return keys
         if prefer is PLATFORM:
-            surface, _, _ = predict_landing(me.x, me.y, me.vx, me.vy, s.plat_x, self.plat(s),
-                                            facing=me.facing)
+            surface, _, _ = self.landing(s, s.plat_x)
             if surface is PLATFORM:
                 self.recovering = False
                 d = steer(me.x, me.vx, me.facing, s.plat_x)
@@ -659,7 +699,7 @@ class Pilot:
         # steer: toward the aim, braking with air turns (each divides the speed by 3) when the
         # momentum carries it away or past the aim
         dirn = steer(me.x, me.vx, me.facing, aim)
-        surface, frames, _ = predict_landing(me.x, me.y, me.vx, me.vy, aim, self.plat(s), facing=me.facing)
+        surface, frames, _ = self.landing(s, aim)
         safe = surface is f or (surface is not None and prefer is None)
         self.recovering = not safe
         if dirn != 0 and dirn != me.facing and me.state in (L.S_IN_AIR, L.S_AIR_TURNAROUND):
@@ -803,7 +843,7 @@ class Pilot:
         f = floor_under(me.x, me.y)
         if f is None or not (f.x0 + 0.3 < me.x < f.x1 - 0.3 and f.x0 + 0.3 < me.x + lunge < f.x1 - 0.3):
             return False
-        land, frames, _ = predict_landing(me.x, me.y, me.vx, me.vy, None, self.plat(s))
+        land, frames, _ = self.landing(s)   # no key held: the facing plays no part
         return land is f and frames > 3
 
     def attack_keys(self, s: Snapshot, slot: int, toward: int) -> np.ndarray:
@@ -822,13 +862,18 @@ class Pilot:
             return None
         toward = 1 if opp.x >= me.x else -1
         ground = me.grounded
+        moves = MOVES[me.weapon]
         best, best_score = None, -1e9
         for slot in slots:
             if (slot in GROUND_SLOTS) != ground:
                 continue
-            mv = MOVES[me.weapon][slot]
+            mv = moves[slot]
+            # hits(s, slot, d, lead, slack) for both ways at once: the height is the same either way
+            dx, dy = _offset_at_hit(s, mv, lead)
+            if not mv.dy0 - slack <= dy <= mv.dy1 + slack:
+                continue
             for d in (toward, -toward):
-                if not hits(s, slot, d, lead, slack) or not self.attack_safe(s, slot, d):
+                if not mv.fx0 - slack <= dx * d <= mv.fx1 + slack or not self.attack_safe(s, slot, d):
                     continue
                 if score is not None:
                     val = score(mv, slot)
@@ -847,10 +892,11 @@ class Pilot:
         platform (a drop-through) unless ``allow_drop``; fast-fall (S) in the air only over a floor;
         no attacks in the air off stage except the recovery.
         """
-        keys = np.asarray(keys, np.int8).copy()
+        keys = np.asarray(keys, np.int8).tolist()   # plain ints: cheaper to read and write one by one
+        prev = self.prev
         me = s.me
         for k in (L.K_JUMP, L.K_DASH, L.K_TAUNT):
-            if keys[k] and self.prev[k]:
+            if keys[k] and prev[k]:
                 keys[k] = 0
         if keys[L.K_LEFT] and keys[L.K_RIGHT]:
             keys[L.K_LEFT] = 0
@@ -882,6 +928,7 @@ class Pilot:
                 attacking = False
             if keys[L.K_DOWN] and not attacking and (not over or self.recovering):
                 keys[L.K_DOWN] = 0
+        keys = np.array(keys, np.int8)
         self.prev = keys
         self.recovery_move = False
         return keys
