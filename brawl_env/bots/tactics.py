@@ -38,9 +38,9 @@ from ..engine import layout as L
 from ..engine import params as P
 from .._jit import helper, kernel
 from ..engine.obs import (
-    ME_BASE, N_LOOSE_WEAPONS, N_SPAWNERS, O_DAMAGE, O_FACING, O_GROUNDED, O_INVULN, O_JUMP_CD, O_JUMPS, O_MOVE,
+    ME_BASE, N_LOOSE_WEAPONS, N_SPAWNERS, O_DAMAGE, O_FACING, O_GROUNDED, O_INVULN, O_JUMP_CD, O_JUMPS,
     O_ON_PLATFORM, O_RECOV, O_STATE, O_VX, O_VY, O_WEAPON, O_X, O_Y, OPP_BASE, PLAYER_FIELDS, PLAYER_OFFSETS, W_PVX,
-    W_PVY, W_PX, W_PY, WORLD_FIELDS, WORLD_OFFSETS,
+    W_PVY, W_PX, W_PY, WORLD_FIELDS, WORLD_OFFSETS, OBS_DIM, Field,
 )
 from ..view import ObsView
 
@@ -115,78 +115,107 @@ def other(f: Floor) -> Floor:
 CONTROL_STATES = (L.S_WALKING, L.S_STANDING, L.S_TURNAROUND, L.S_AIR_TURNAROUND, L.S_SPRINTING, L.S_IN_AIR,
                   L.S_DASH)
 
-# A bot reads a snapshot every frame, so its fields are decoded one by one from the observation's
-# offset table, as ``ObsView`` decodes them (a value is the observation times its field's scale, a
-# flag is the observation above 0.5, a one-hot is the index of its first largest entry), and the
-# fields no built-in bot reads every frame are decoded only when asked for.
+# A bot reads a snapshot every frame. The fields come from the observation's offset table, decoded as
+# ``ObsView`` decodes them (a value is the observation times its field's scale, in double precision; a
+# flag is the observation above 0.5; a one-hot is the index of its first largest entry). The fields
+# every frame reads are decoded by one compiled call (in plain Python, building them was the largest
+# cost of a frame); the others are decoded when asked for.
 _PLAYER = {f.name: f for f in PLAYER_FIELDS}
 _WORLD = {f.name: f for f in WORLD_FIELDS}
 _S_X, _S_Y, _S_VX, _S_VY = (float(_PLAYER[n].scale) for n in ("x", "y", "vx", "vy"))
 _S_JUMPS, _S_RECOV, _S_JUMP_CD = (float(_PLAYER[n].scale) for n in ("jumps_left", "recoveries_left", "jump_cooldown"))
-_S_DAMAGE, _S_MOVE_FRAME = float(_PLAYER["damage"].scale), float(_PLAYER["move_frame"].scale)
-_N_STATES, _N_MOVES, _N_WEAPONS = (_PLAYER[n].size for n in ("state", "move", "weapon"))
+_S_DAMAGE = float(_PLAYER["damage"].scale)
+_N_STATES, _N_WEAPONS = _PLAYER["state"].size, _PLAYER["weapon"].size
+_S_PX, _S_PY, _S_PVX, _S_PVY = (float(_WORLD[n].scale) for n in ("platform_x", "platform_y", "platform_vx",
+                                                                  "platform_vy"))
+_FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
-def _onehot(v: list, at: int, size: int) -> int:
-    run = v[at:at + size]
-    return run.index(max(run))
+@helper
+def _first_largest(obs, at: int, size: int) -> int:
+    """A one-hot run's index: the first of its largest entries."""
+    best = 0
+    for i in range(1, size):
+        if obs[at + i] > obs[at + best]:
+            best = i
+    return best
+
+
+@helper
+def _read_player(obs, base: int):
+    """The fields of the player block at ``base`` that the pilot reads every frame, in :class:`Body`'s order."""
+    return (float(obs[base + O_X]) * _S_X, float(obs[base + O_Y]) * _S_Y,
+            float(obs[base + O_VX]) * _S_VX, float(obs[base + O_VY]) * _S_VY,
+            1 if obs[base + O_FACING] >= 0 else -1,
+            obs[base + O_GROUNDED] > 0.5, obs[base + O_ON_PLATFORM] > 0.5,
+            round(float(obs[base + O_JUMPS]) * _S_JUMPS), round(float(obs[base + O_RECOV]) * _S_RECOV),
+            round(float(obs[base + O_JUMP_CD]) * _S_JUMP_CD),
+            _first_largest(obs, base + O_STATE, _N_STATES),
+            obs[base + O_INVULN] > 0.5,
+            float(obs[base + O_DAMAGE]) * _S_DAMAGE,
+            _first_largest(obs, base + O_WEAPON, _N_WEAPONS))
+
+
+@kernel
+def _read_frame(obs):
+    """Both players' every-frame fields and the platform's (x, y, vx, vy)."""
+    return (_read_player(obs, ME_BASE), _read_player(obs, OPP_BASE),
+            (float(obs[W_PX]) * _S_PX, float(obs[W_PY]) * _S_PY, float(obs[W_PVX]) * _S_PVX,
+             float(obs[W_PVY]) * _S_PVY))
+
+
+def _value(obs: np.ndarray, at: int, f: Field):
+    """One field decoded in plain Python (``obs.item`` gives the value as a Python float)."""
+    if f.kind == "onehot":
+        run = obs[at:at + f.size].tolist()
+        return run.index(max(run))
+    if f.kind == "flag":
+        return obs.item(at) > 0.5
+    return obs.item(at) * float(f.scale)
 
 
 class Body:
-    """One player's fields as plain Python numbers, read from its block at ``base`` of the observation
-    ``v`` (a list of floats)."""
+    """One player's fields as plain Python numbers: ``fields`` from :func:`_read_player`, the rest read
+    from its block at ``base`` of the observation ``obs`` when asked for."""
 
     __slots__ = ("x", "y", "vx", "vy", "facing", "grounded", "on_platform", "jumps", "recoveries",
-                 "jump_cd", "state", "invulnerable", "damage", "weapon", "_v", "_base")
+                 "jump_cd", "state", "invulnerable", "damage", "weapon", "_obs", "_base")
 
-    def __init__(self, v: list, base: int) -> None:
-        self._v, self._base = v, base
-        self.x = v[base + O_X] * _S_X
-        self.y = v[base + O_Y] * _S_Y
-        self.vx = v[base + O_VX] * _S_VX
-        self.vy = v[base + O_VY] * _S_VY
-        self.facing = 1 if v[base + O_FACING] >= 0 else -1
-        self.grounded = v[base + O_GROUNDED] > 0.5
-        self.on_platform = v[base + O_ON_PLATFORM] > 0.5
-        self.jumps = int(round(v[base + O_JUMPS] * _S_JUMPS))
-        self.recoveries = int(round(v[base + O_RECOV] * _S_RECOV))
-        self.jump_cd = int(round(v[base + O_JUMP_CD] * _S_JUMP_CD))
-        self.state = _onehot(v, base + O_STATE, _N_STATES)
-        self.invulnerable = v[base + O_INVULN] > 0.5
-        self.damage = v[base + O_DAMAGE] * _S_DAMAGE
-        self.weapon = _onehot(v, base + O_WEAPON, _N_WEAPONS)
+    def __init__(self, fields: tuple, obs: np.ndarray, base: int) -> None:
+        (self.x, self.y, self.vx, self.vy, self.facing, self.grounded, self.on_platform, self.jumps,
+         self.recoveries, self.jump_cd, self.state, self.invulnerable, self.damage, self.weapon) = fields
+        self._obs, self._base = obs, base
 
-    def _value(self, name: str) -> float:
-        return self._v[self._base + PLAYER_OFFSETS[name]] * float(_PLAYER[name].scale)
+    def _field(self, name: str):
+        return _value(self._obs, self._base + PLAYER_OFFSETS[name], _PLAYER[name])
 
-    # read on demand
     @property
     def move(self) -> int:
-        return _onehot(self._v, self._base + O_MOVE, _N_MOVES)
+        return self._field("move")
 
     @property
     def move_frame(self) -> int:
-        return int(round(self._value("move_frame")))
+        return int(round(self._field("move_frame")))
 
     @property
     def dodge_cd(self) -> int:
-        return int(round(self._value("dodge_cooldown")))
+        return int(round(self._field("dodge_cooldown")))
 
     @property
     def stun(self) -> int:
-        return int(round(self._value("stun")))
+        return int(round(self._field("stun")))
 
     @property
     def stocks(self) -> float:
-        return self._value("stocks")
+        return self._field("stocks")
 
     @property
     def respawn(self) -> int:
-        return int(round(self._value("respawn_timer")))
+        return int(round(self._field("respawn_timer")))
 
     @property
     def charge(self) -> float:
-        return self._value("charge")
+        return self._field("charge")
 
     @property
     def alive(self) -> bool:
@@ -209,55 +238,49 @@ class Body:
         return floor_under(self.x, self.y)
 
 
-def _world(v: list, name: str) -> float:
-    f = _WORLD[name]
-    if f.kind == "onehot":
-        return _onehot(v, WORLD_OFFSETS[name], f.size)
-    if f.kind == "flag":
-        return v[WORLD_OFFSETS[name]] > 0.5
-    return v[WORLD_OFFSETS[name]] * float(f.scale)
+def _weapons(obs: np.ndarray, kind: str, n: int) -> list[tuple[float, float, int]]:
+    """(x, y, weapon) of each active weapon ``kind0`` ... ``kind{n-1}``; weapon 1 spear, 2 hammer."""
+    def field(k, name):
+        full = f"{kind}{k}_{name}"
+        return _value(obs, WORLD_OFFSETS[full], _WORLD[full])
 
-
-_S_PX, _S_PY, _S_PVX, _S_PVY = (float(_WORLD[n].scale) for n in ("platform_x", "platform_y", "platform_vx",
-                                                                  "platform_vy"))
+    return [(field(k, "x"), field(k, "y"), 1 + field(k, "weapon")) for k in range(n) if field(k, "active")]
 
 
 class Snapshot:
     """What a bot sees this frame: ``me``, ``opp`` (:class:`Body`) and the world, decoded with the same
     field table as ``ObsView`` (``view.me.x`` is ``snapshot.me.x``)."""
 
-    __slots__ = ("me", "opp", "plat_x", "plat_y", "plat_vx", "plat_vy", "_v")
+    __slots__ = ("me", "opp", "plat_x", "plat_y", "plat_vx", "plat_vy", "_obs")
 
     def __init__(self, view: ObsView) -> None:
+        # a private copy, flat and contiguous (callers reuse their buffers, and the fields decoded on
+        # demand read it later); float32 and float64 values are exact in a double, others become one
         obs = view.obs
-        # the observation as Python floats (float32 values are exact in a double)
-        v = obs.tolist() if obs.dtype == np.float32 and obs.ndim == 1 else (
-            np.asarray(obs, dtype=np.float64).reshape(-1).tolist())
-        self._v = v
-        self.me = Body(v, ME_BASE)
-        self.opp = Body(v, OPP_BASE)
-        self.plat_x = v[W_PX] * _S_PX
-        self.plat_y = v[W_PY] * _S_PY
-        self.plat_vx = v[W_PVX] * _S_PVX
-        self.plat_vy = v[W_PVY] * _S_PVY
+        if obs.ndim == 1 and (obs.dtype is _FLOAT32 or obs.dtype is _FLOAT64):
+            obs = obs.copy()
+        else:   # a batch of one, or another type
+            obs = np.array(obs, _FLOAT32 if obs.dtype is _FLOAT32 else _FLOAT64).reshape(-1)
+        if len(obs) < OBS_DIM:   # the compiled reader does not check its indices
+            raise ValueError(f"an observation has {OBS_DIM} values; got {len(obs)}")
+        self._obs = obs
+        me, opp, (self.plat_x, self.plat_y, self.plat_vx, self.plat_vy) = _read_frame(obs)
+        self.me = Body(me, obs, ME_BASE)
+        self.opp = Body(opp, obs, OPP_BASE)
 
     @property
     def spawners(self) -> list[tuple[float, float, int]]:
         """(x, y, weapon) of each weapon showing at a spawner; weapon 1 spear, 2 hammer."""
-        v = self._v
-        return [(_world(v, f"spawner{k}_x"), _world(v, f"spawner{k}_y"), 1 + _world(v, f"spawner{k}_weapon"))
-                for k in range(N_SPAWNERS) if _world(v, f"spawner{k}_active")]
+        return _weapons(self._obs, "spawner", N_SPAWNERS)
 
     @property
     def loose(self) -> list[tuple[float, float, int]]:
         """(x, y, weapon) of each dropped weapon lying on the stage."""
-        v = self._v
-        return [(_world(v, f"loose{k}_x"), _world(v, f"loose{k}_y"), 1 + _world(v, f"loose{k}_weapon"))
-                for k in range(N_LOOSE_WEAPONS) if _world(v, f"loose{k}_active")]
+        return _weapons(self._obs, "loose", N_LOOSE_WEAPONS)
 
     @property
     def time_left(self) -> float:
-        return _world(self._v, "time_left")
+        return _value(self._obs, WORLD_OFFSETS["time_left"], _WORLD["time_left"])
 
     @property
     def plat_top(self) -> float:
@@ -451,6 +474,8 @@ def warm_up() -> None:
     _reaches(0.0, 0.0, 0.0, 0.0, 1, 0, 0, 0, 0.0, 1)
     _choose_floor_row(0.0, 0.0, 0.0, 0.0, 1, 0, 0, -1)
     steer(0.0, 0.0, 1, 0.0)
+    for dtype in (_FLOAT32, _FLOAT64):   # what a Snapshot hands over
+        _read_frame(np.zeros(OBS_DIM, dtype))
 
 
 # ---------------------------------------------------------------------------------------------------

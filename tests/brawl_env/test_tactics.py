@@ -10,7 +10,7 @@ from brawl_env.bots import tactics as T
 from brawl_env.engine import layout as L
 from brawl_env.engine import params as P
 from brawl_env.engine.obs import (
-    ME_BASE, OPP_BASE, PLAYER_FIELDS, PLAYER_OFFSETS, WORLD_FIELDS, WORLD_OFFSETS, bounds,
+    ME_BASE, OBS_DIM, OPP_BASE, PLAYER_FIELDS, PLAYER_OFFSETS, WORLD_FIELDS, WORLD_OFFSETS, bounds,
 )
 from brawl_env.view import ObsView
 
@@ -220,3 +220,8 @@ def test_compiled_flights_agree_with_their_plain_twins():
             surfaces += want
         assert T.steer(x, vx, facing, aim) == _plain_steer(x, vx, facing, aim)
     assert landings > 3000 and surfaces > 1000   # the sample lands often, and misses often
+
+
+def test_snapshot_refuses_a_short_observation():
+    with pytest.raises(ValueError, match=f"{OBS_DIM} values; got {OBS_DIM - 1}"):
+        T.Snapshot(ObsView(OBS[0][:OBS_DIM - 1]))
