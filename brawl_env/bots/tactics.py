@@ -238,13 +238,31 @@ class Body:
         return floor_under(self.x, self.y)
 
 
-def _weapons(obs: np.ndarray, kind: str, n: int) -> list[tuple[float, float, int]]:
-    """(x, y, weapon) of each active weapon ``kind0`` ... ``kind{n-1}``; weapon 1 spear, 2 hammer."""
-    def field(k, name):
-        full = f"{kind}{k}_{name}"
-        return _value(obs, WORLD_OFFSETS[full], _WORLD[full])
+def _weapon_columns(kind: str, n: int) -> tuple:
+    """Where the weapons ``kind0`` ... ``kind{n-1}`` sit in the observation, and their scales:
+    (active, x, x scale, y, y scale, weapon, weapon size) each."""
+    def at(k, name):
+        return WORLD_OFFSETS[f"{kind}{k}_{name}"]
 
-    return [(field(k, "x"), field(k, "y"), 1 + field(k, "weapon")) for k in range(n) if field(k, "active")]
+    def scale(k, name):
+        return float(_WORLD[f"{kind}{k}_{name}"].scale)
+
+    return tuple((at(k, "active"), at(k, "x"), scale(k, "x"), at(k, "y"), scale(k, "y"), at(k, "weapon"),
+                  _WORLD[f"{kind}{k}_weapon"].size) for k in range(n))
+
+
+_SPAWNER_COLUMNS = _weapon_columns("spawner", N_SPAWNERS)
+_LOOSE_COLUMNS = _weapon_columns("loose", N_LOOSE_WEAPONS)
+
+
+def _weapons(obs: np.ndarray, columns: tuple) -> list[tuple[float, float, int]]:
+    """(x, y, weapon) of each active weapon of ``columns``; weapon 1 spear, 2 hammer."""
+    out = []
+    for active, x, sx, y, sy, w, size in columns:
+        if obs.item(active) > 0.5:
+            run = obs[w:w + size].tolist()
+            out.append((obs.item(x) * sx, obs.item(y) * sy, 1 + run.index(max(run))))
+    return out
 
 
 class Snapshot:
@@ -271,12 +289,12 @@ class Snapshot:
     @property
     def spawners(self) -> list[tuple[float, float, int]]:
         """(x, y, weapon) of each weapon showing at a spawner; weapon 1 spear, 2 hammer."""
-        return _weapons(self._obs, "spawner", N_SPAWNERS)
+        return _weapons(self._obs, _SPAWNER_COLUMNS)
 
     @property
     def loose(self) -> list[tuple[float, float, int]]:
         """(x, y, weapon) of each dropped weapon lying on the stage."""
-        return _weapons(self._obs, "loose", N_LOOSE_WEAPONS)
+        return _weapons(self._obs, _LOOSE_COLUMNS)
 
     @property
     def time_left(self) -> float:
@@ -553,11 +571,13 @@ MOVES: tuple[tuple[Move | None, ...], ...] = tuple(
 )
 
 
+@functools.cache   # the move book is fixed: each answer is worked out once
 def reach(weapon: int, slots=(SLIGHT, NLIGHT, SSIG)) -> float:
     """The longest forward reach among ``slots`` of ``weapon`` (ground pokes by default)."""
     return max(MOVES[weapon][s].fx1 for s in slots)
 
 
+@functools.cache
 def threat_reach(weapon: int) -> float:
     """How far in front of a grounded player its ground moves can hit (the danger zone to stay out of)."""
     return max(MOVES[weapon][s].fx1 + max(MOVES[weapon][s].lunge, 0.0) * 0.5 for s in GROUND_SLOTS)
