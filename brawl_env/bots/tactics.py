@@ -25,6 +25,13 @@ Every built-in bot beyond the original's baselines flies with a :class:`Pilot`, 
 The move book (:data:`MOVES`) was measured on the engine: for each weapon and move slot, the first
 frame that hits, the move's length, where a target's centre is hit relative to the attacker's start
 (x forward, y up; the attacker's own lunge included) and how far the move carries the attacker.
+
+The pilot runs every frame of every match a bot plays, training rollouts included, so its heavy parts
+are compiled with the engine's decorator (``brawl_env._jit``: cache on, no fast-math, so they compute
+exactly what the same lines compute in plain Python): reading the frame's snapshot, the flights
+(:func:`predict_landing`, :func:`reachable`) and the choice of floor. A frame's landing predictions
+are kept for its snapshot. ``tests/brawl_env/test_pilot_keys.py`` holds a fingerprint of the keys the
+bots pressed on every frame of a fixed corpus before all this; they must keep pressing the same keys.
 """
 
 from __future__ import annotations
@@ -34,13 +41,13 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._jit import helper, kernel
 from ..engine import layout as L
 from ..engine import params as P
-from .._jit import helper, kernel
 from ..engine.obs import (
     ME_BASE, N_LOOSE_WEAPONS, N_SPAWNERS, O_DAMAGE, O_FACING, O_GROUNDED, O_INVULN, O_JUMP_CD, O_JUMPS,
-    O_ON_PLATFORM, O_RECOV, O_STATE, O_VX, O_VY, O_WEAPON, O_X, O_Y, OPP_BASE, PLAYER_FIELDS, PLAYER_OFFSETS, W_PVX,
-    W_PVY, W_PX, W_PY, WORLD_FIELDS, WORLD_OFFSETS, OBS_DIM, Field,
+    O_ON_PLATFORM, O_RECOV, O_STATE, O_VX, O_VY, O_WEAPON, O_X, O_Y, OBS_DIM, OPP_BASE, PLAYER_FIELDS,
+    PLAYER_OFFSETS, W_PVX, W_PVY, W_PX, W_PY, WORLD_FIELDS, WORLD_OFFSETS, Field,
 )
 from ..view import ObsView
 
@@ -115,15 +122,16 @@ def other(f: Floor) -> Floor:
 CONTROL_STATES = (L.S_WALKING, L.S_STANDING, L.S_TURNAROUND, L.S_AIR_TURNAROUND, L.S_SPRINTING, L.S_IN_AIR,
                   L.S_DASH)
 
-# A bot reads a snapshot every frame. The fields come from the observation's offset table, decoded as
-# ``ObsView`` decodes them (a value is the observation times its field's scale, in double precision; a
-# flag is the observation above 0.5; a one-hot is the index of its first largest entry). The fields
-# every frame reads are decoded by one compiled call (in plain Python, building them was the largest
-# cost of a frame); the others are decoded when asked for.
+# A bot reads a snapshot every frame. Its fields are decoded with the observation's offset table, the
+# one ObsView reads: a value is the observation times its field's scale (in double precision), a flag
+# is the observation above 0.5, a one-hot the index of its first largest entry. The fields every frame
+# reads are decoded by one compiled call (built in plain Python they were the largest cost of a frame);
+# the others are decoded when asked for.
 _PLAYER = {f.name: f for f in PLAYER_FIELDS}
 _WORLD = {f.name: f for f in WORLD_FIELDS}
 _S_X, _S_Y, _S_VX, _S_VY = (float(_PLAYER[n].scale) for n in ("x", "y", "vx", "vy"))
-_S_JUMPS, _S_RECOV, _S_JUMP_CD = (float(_PLAYER[n].scale) for n in ("jumps_left", "recoveries_left", "jump_cooldown"))
+_S_JUMPS, _S_RECOV, _S_JUMP_CD = (float(_PLAYER[n].scale)
+                                   for n in ("jumps_left", "recoveries_left", "jump_cooldown"))
 _S_DAMAGE = float(_PLAYER["damage"].scale)
 _N_STATES, _N_WEAPONS = _PLAYER["state"].size, _PLAYER["weapon"].size
 _S_PX, _S_PY, _S_PVX, _S_PVY = (float(_WORLD[n].scale) for n in ("platform_x", "platform_y", "platform_vx",
@@ -143,7 +151,7 @@ def _first_largest(obs, at: int, size: int) -> int:
 
 @helper
 def _read_player(obs, base: int):
-    """The fields of the player block at ``base`` that the pilot reads every frame, in :class:`Body`'s order."""
+    """The fields of the player block at ``base`` that the pilot reads every frame, in Body's order."""
     return (float(obs[base + O_X]) * _S_X, float(obs[base + O_Y]) * _S_Y,
             float(obs[base + O_VX]) * _S_VX, float(obs[base + O_VY]) * _S_VY,
             1 if obs[base + O_FACING] >= 0 else -1,
@@ -174,6 +182,17 @@ def _value(obs: np.ndarray, at: int, f: Field):
     return obs.item(at) * float(f.scale)
 
 
+def _on_demand(name: str, count: bool = False) -> property:
+    """A Body field decoded from the observation when read; ``count``: rounded to a whole number."""
+    f = _PLAYER[name]
+
+    def read(body):
+        value = _value(body._obs, body._base + PLAYER_OFFSETS[name], f)
+        return int(round(value)) if count else value
+
+    return property(read)
+
+
 class Body:
     """One player's fields as plain Python numbers: ``fields`` from :func:`_read_player`, the rest read
     from its block at ``base`` of the observation ``obs`` when asked for."""
@@ -186,36 +205,14 @@ class Body:
          self.recoveries, self.jump_cd, self.state, self.invulnerable, self.damage, self.weapon) = fields
         self._obs, self._base = obs, base
 
-    def _field(self, name: str):
-        return _value(self._obs, self._base + PLAYER_OFFSETS[name], _PLAYER[name])
-
-    @property
-    def move(self) -> int:
-        return self._field("move")
-
-    @property
-    def move_frame(self) -> int:
-        return int(round(self._field("move_frame")))
-
-    @property
-    def dodge_cd(self) -> int:
-        return int(round(self._field("dodge_cooldown")))
-
-    @property
-    def stun(self) -> int:
-        return int(round(self._field("stun")))
-
-    @property
-    def stocks(self) -> float:
-        return self._field("stocks")
-
-    @property
-    def respawn(self) -> int:
-        return int(round(self._field("respawn_timer")))
-
-    @property
-    def charge(self) -> float:
-        return self._field("charge")
+    # the fields no built-in bot reads every frame
+    move = _on_demand("move")
+    move_frame = _on_demand("move_frame", count=True)
+    dodge_cd = _on_demand("dodge_cooldown", count=True)
+    stun = _on_demand("stun", count=True)
+    stocks = _on_demand("stocks")
+    respawn = _on_demand("respawn_timer", count=True)
+    charge = _on_demand("charge")
 
     @property
     def alive(self) -> bool:
@@ -444,7 +441,7 @@ def reachable(me: Body, f: Floor, aim: float, frames: int = 120) -> bool:
 
 @helper
 def _safe_x(floor: int, x: float) -> float:
-    """``x`` clamped onto floor row ``floor``, 0.9 inside its ends (:meth:`Pilot.landing_x` without a target)."""
+    """``x`` clamped onto floor row ``floor``, 0.9 inside its ends (``Pilot.landing_x`` with no target)."""
     return min(max(x, _FLOOR_ROWS[floor, 0] + 0.9), _FLOOR_ROWS[floor, 1] - 0.9)
 
 
@@ -710,7 +707,8 @@ class Pilot:
     def _choose_floor(self, s: Snapshot, prefer: Floor | None) -> Floor:
         me = s.me
         row = _choose_floor_row(float(me.x), float(me.y), float(me.vx), float(me.vy), int(me.facing),
-                                int(me.jumps), int(max(me.jump_cd, 0)), -1 if prefer is None else FLOORS.index(prefer))
+                                int(me.jumps), int(max(me.jump_cd, 0)),
+                                -1 if prefer is None else FLOORS.index(prefer))
         return FLOORS[row]
 
     @staticmethod

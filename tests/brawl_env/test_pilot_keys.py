@@ -46,8 +46,8 @@ ROLLOUT_QUICK = dict(lanes=4, steps=250, seed=7)  # the tests' share of it: 2,00
 BOX = dict(rows=3000, seed=11)
 BOX_QUICK = dict(rows=600, seed=11)
 # the matches the tests replay: each pilot against each kind of opponent at least once
-QUICK_MATCHES = (("SpacerBot", "ArmoryBot", 0), ("EdgeGuardBot", "ArmoryBot", 1), ("SpacerBot", "BasedBot", 2),
-                 ("EdgeGuardBot", "EdgeGuardBot", 3))
+QUICK_MATCHES = (("SpacerBot", "ArmoryBot", 0), ("EdgeGuardBot", "ArmoryBot", 1),
+                 ("SpacerBot", "BasedBot", 2), ("EdgeGuardBot", "EdgeGuardBot", 3))
 
 
 def digest(keys: np.ndarray) -> str:

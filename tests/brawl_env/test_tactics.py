@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pytest
 
@@ -92,7 +94,7 @@ def test_snapshot_reads_float64_and_batched_views_alike():
         assert (s.me.x, s.opp.vy, s.me.state, s.plat_x) == (one.me.x, one.opp.vy, one.me.state, one.plat_x)
 
 
-# --- the compiled flights against their plain twins -----------------------------------------------------------
+# --- the compiled flights against their plain twins ----------------------------------------------------
 # The pilot's flights (predict_landing, reachable) are compiled; below is each one in plain Python, as
 # they were written before, with the floors as Floor objects. The compiled ones must agree exactly.
 
@@ -120,7 +122,8 @@ def _plain_air_step(x, vx, facing, tx):
 
 def _plain_meet_floors(x, y, x1, y1, vx, vy):
     for f in T.FLOORS:
-        if x1 + P.HALF_W > f.x0 and x1 - P.HALF_W < f.x1 and y1 - P.HALF_H < f.top and y1 + P.HALF_H > f.bottom:
+        if (x1 + P.HALF_W > f.x0 and x1 - P.HALF_W < f.x1
+                and y1 - P.HALF_H < f.top and y1 + P.HALF_H > f.bottom):
             if y - P.HALF_H >= f.top - 1e-9:
                 return f, x1, y1, vx, vy
             if y + P.HALF_H <= f.bottom + 1e-9:
@@ -179,11 +182,16 @@ def _plain_reachable(me, f, aim, frames=120):
     return False
 
 
-class _Flier:
+class _Flier(NamedTuple):
     """The fields of a Body that reachable reads."""
 
-    def __init__(self, x, y, vx, vy, facing, jumps, jump_cd):
-        self.x, self.y, self.vx, self.vy, self.facing, self.jumps, self.jump_cd = x, y, vx, vy, facing, jumps, jump_cd
+    x: float
+    y: float
+    vx: float
+    vy: float
+    facing: int
+    jumps: int
+    jump_cd: int
 
 
 def _launches(n: int, seed: int):
