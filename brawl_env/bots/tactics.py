@@ -182,6 +182,9 @@ def _value(obs: np.ndarray, at: int, f: Field):
     return obs.item(at) * float(f.scale)
 
 
+_UNKNOWN = object()
+
+
 def _on_demand(name: str, count: bool = False) -> property:
     """A Body field decoded from the observation when read; ``count``: rounded to a whole number."""
     f = _PLAYER[name]
@@ -198,12 +201,13 @@ class Body:
     from its block at ``base`` of the observation ``obs`` when asked for."""
 
     __slots__ = ("x", "y", "vx", "vy", "facing", "grounded", "on_platform", "jumps", "recoveries",
-                 "jump_cd", "state", "invulnerable", "damage", "weapon", "_obs", "_base")
+                 "jump_cd", "state", "invulnerable", "damage", "weapon", "_obs", "_base", "_floor")
 
     def __init__(self, fields: tuple, obs: np.ndarray, base: int) -> None:
         (self.x, self.y, self.vx, self.vy, self.facing, self.grounded, self.on_platform, self.jumps,
          self.recoveries, self.jump_cd, self.state, self.invulnerable, self.damage, self.weapon) = fields
         self._obs, self._base = obs, base
+        self._floor = _UNKNOWN
 
     # the fields no built-in bot reads every frame
     move = _on_demand("move")
@@ -229,10 +233,11 @@ class Body:
 
     @property
     def floor(self) -> Floor | None:
-        """The floor it stands on (None in the air or on the platform)."""
-        if not self.grounded or self.on_platform:
-            return None
-        return floor_under(self.x, self.y)
+        """The floor it stands on (None in the air or on the platform); a frame asks often, so the
+        answer is kept."""
+        if self._floor is _UNKNOWN:
+            self._floor = None if not self.grounded or self.on_platform else floor_under(self.x, self.y)
+        return self._floor
 
 
 def _weapon_columns(kind: str, n: int) -> tuple:
