@@ -155,11 +155,11 @@ def _read_player(obs, base: int):
     return (float(obs[base + O_X]) * _S_X, float(obs[base + O_Y]) * _S_Y,
             float(obs[base + O_VX]) * _S_VX, float(obs[base + O_VY]) * _S_VY,
             1 if obs[base + O_FACING] >= 0 else -1,
-            obs[base + O_GROUNDED] > 0.5, obs[base + O_ON_PLATFORM] > 0.5,
+            bool(obs[base + O_GROUNDED] > 0.5), bool(obs[base + O_ON_PLATFORM] > 0.5),
             round(float(obs[base + O_JUMPS]) * _S_JUMPS), round(float(obs[base + O_RECOV]) * _S_RECOV),
             round(float(obs[base + O_JUMP_CD]) * _S_JUMP_CD),
             _first_largest(obs, base + O_STATE, _N_STATES),
-            obs[base + O_INVULN] > 0.5,
+            bool(obs[base + O_INVULN] > 0.5),
             float(obs[base + O_DAMAGE]) * _S_DAMAGE,
             _first_largest(obs, base + O_WEAPON, _N_WEAPONS))
 
