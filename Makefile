@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 run: venv
 	$(BIN)/brawl-league train --preset smoke --set run.total_steps=65536
 
-# The report's browser test (tests/test_report_browser.py) drives Debian's chromium through chromedriver.
+# The report's browser test (tests/brawl_league/test_report_browser.py) drives Debian's chromium through chromedriver.
 # Installed only when missing; apt-get update only if the first install fails; sudo only when not root.
 # BRAWL_SKIP_BROWSER=1 skips both the install and the browser test.
 BROWSER_PKGS := chromium chromium-driver

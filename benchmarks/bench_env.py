@@ -2,12 +2,12 @@
 
     python benchmarks/bench_env.py [--json] [--quick] [--seconds S] [--repeats R]
 
-The implementation lives in ``league/bench.py``; this file only forwards to the CLI so there is one.
+The implementation lives in ``brawl_league/bench.py``; this file only forwards to the CLI so there is one.
 """
 
 import sys
 
-from league.cli import app
+from brawl_league.cli import app
 
 if __name__ == "__main__":
     app(["bench", "env", *sys.argv[1:]], prog_name="brawl-league")

@@ -43,10 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     from rich.table import Table
 
     from league.store import League
-    from league.train_command import _league_config, run_name
+    from brawl_league.train_command import _league_config, run_name
     from trainers.base import ProgressHook
     from trainers.evaluate import summarise
-    from trainers.registry import trainer_class
+    from league.registry import trainer_class
     from trainers.transformer_lstm_ppo.algo import TransformerLSTMPPO
     from trainers.transformer_lstm_ppo.plugin import checkpoints, evaluate_policy
 

@@ -1,4 +1,4 @@
-"""``brawl-league tournament``: the command's body (``league.cli`` only declares the options)."""
+"""``brawl-league tournament``: the command's body (``brawl_league.cli`` only declares the options)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """What every trainer plugin is: a class built from a validated config, given a league and a run
 directory, reporting progress through one hook object.
 
-Plugins register under the entry-point group ``brawl_league.trainers`` (``trainers.registry``). The
+Plugins register under the entry-point group ``brawl_league.trainers`` (``league.registry``). The
 hook follows SB3's callback habit: the public ``on_*`` methods do the bookkeeping and call the
 underscore hooks that subclasses override; an ``_on_progress`` returning False stops training.
 """

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from brawl_env.bots import Bot, BotSpecError, bot_class, entries, load_bot, press
 from brawl_env.bots.builtin import ConstantBot
 from brawl_env.match import run_match
-from league.cli import app
+from brawl_league.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "my_bot.py"

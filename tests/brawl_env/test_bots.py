@@ -21,7 +21,7 @@ from brawl_env.engine.core import Engine
 from brawl_env.engine.obs import bounds, write_obs
 from brawl_env.match import run_match
 from brawl_env.view import ObsView
-from league.cli import app
+from brawl_league.cli import app
 
 NEW_BOTS = ("SpacerBot", "ArmoryBot", "EdgeGuardBot")
 STRONGEST = "ArmoryBot"
@@ -281,7 +281,7 @@ def test_run_ladder_counts_and_orders():
 
 def test_run_ladder_matches_play_series():
     """A ladder pair is exactly a ``brawl-league match A B`` series (same seeds and sides)."""
-    from league.matches import play_series
+    from brawl_league.matches import play_series
 
     lad = run_ladder(["EdgeGuardBot", "BasedBot"], games=2, seed=9, frames=900)
     s = play_series("EdgeGuardBot", "BasedBot", games=2, seed=9, frames=900)["summary"]

@@ -316,7 +316,7 @@ def test_video_keeps_1080p_size(tmp_path: Path) -> None:
 
 
 def _app():
-    from league.cli import app
+    from brawl_league.cli import app
 
     return app
 

@@ -252,7 +252,7 @@ def regenerate_golden() -> None:
 
 # --- command line ---------------------------------------------------------------------------------------------------
 def _app():
-    from league.cli import app
+    from brawl_league.cli import app
 
     return app
 

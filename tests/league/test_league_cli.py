@@ -8,7 +8,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from league.cli import app
+from brawl_league.cli import app
 from league.store import League
 
 runner = CliRunner()

@@ -7,7 +7,7 @@ import json
 from tourney_helpers import malicious_pt
 from typer.testing import CliRunner
 
-from league.cli import app
+from brawl_league.cli import app
 
 runner = CliRunner()
 WIDE = {"COLUMNS": "200", "TERMINAL_WIDTH": "200", "NO_COLOR": "1"}

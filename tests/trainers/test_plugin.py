@@ -9,7 +9,7 @@ import torch
 from typer.testing import CliRunner
 
 from trainers.base import ProgressHook
-from trainers.registry import available, trainer_class
+from league.registry import available, trainer_class
 from trainers.transformer_lstm_ppo.config import PRESETS, build_config, to_toml
 
 TINY = ["model.frame_dim=16", "model.d_model=16", "model.heads=2", "model.layers=1", "model.window=8",
@@ -143,7 +143,7 @@ def test_a_checkpoint_from_another_device_loads_on_the_cpu(tmp_path, monkeypatch
 
 
 def test_cli_train_list_and_errors():
-    from league.cli import app
+    from brawl_league.cli import app
 
     runner = CliRunner()
     out = runner.invoke(app, ["train", "--list"])

@@ -13,7 +13,7 @@ import pytest
 import torch
 from rich.console import Console
 
-from league.train_command import train
+from brawl_league.train_command import train
 from trainers.evaluate import summarise
 from trainers.transformer_lstm_ppo.algo import TransformerLSTMPPO
 from trainers.transformer_lstm_ppo.config import build_config

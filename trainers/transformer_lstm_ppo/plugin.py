@@ -138,6 +138,7 @@ class TransformerLstmPPOTrainer(Trainer):
 
     name = "transformer-lstm-ppo"
     description = "transformer strategy encoder + 512-unit LSTM, recurrent PPO (sb3-contrib), league opponents"
+    resolve_device = staticmethod(resolve_device)
 
     @classmethod
     def load_config(cls, preset: str | None, config_file: str | None, overrides: list[str]) -> TrainConfig:

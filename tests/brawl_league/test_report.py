@@ -1,6 +1,6 @@
 """``brawl-league report`` without a browser: a real tiny run (also mid-run), short and half-written series,
 the success criteria, tournament directories and the errors. The page in a real browser:
-tests/test_report_browser.py."""
+tests/brawl_league/test_report_browser.py."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from league.cli import app
-from league.report import ReportError, build_report, detect_kind, png_size
-from league.report.data import CRITERIA, judge, latest_numbers, load_run, read_csv
-from league.report.plots import RUN_PLOTS
+from brawl_league.cli import app
+from brawl_league.report import ReportError, build_report, detect_kind, png_size
+from brawl_league.report.data import CRITERIA, judge, latest_numbers, load_run, read_csv
+from brawl_league.report.plots import RUN_PLOTS
 
 runner = CliRunner()
 
@@ -36,7 +36,7 @@ def make_tiny_run(root: Path, name: str = "tiny") -> tuple[Path, Path | None]:
     rollout, a report is built from the half-finished directory: returns (run dir, that mid-run index)."""
     from league.store import League
     from trainers.base import ProgressHook
-    from trainers.registry import trainer_class
+    from league.registry import trainer_class
 
     class ReportMidRun(ProgressHook):
         index: Path | None = None
@@ -275,7 +275,7 @@ def write_tournament(d: Path, pngs: bool = False) -> Path:
             "meta": {"seed": 0, "games_per_pair": 20, "frames": 2700, "backend": "local"}}
     (d / "tournament.json").write_text(json.dumps(data, indent=1))
     if pngs:
-        from league.report.plots import plot_ratings, render
+        from brawl_league.report.plots import plot_ratings, render
 
         (d / "heatmap.png").write_bytes(render("a heatmap from the tournament", "heatmap"))
         (d / "ratings.png").write_bytes(render(plot_ratings(ratings, None), "ratings"))
@@ -343,7 +343,7 @@ def test_a_directory_that_is_neither_is_a_clear_error(tmp_path):
 
 
 def test_placeholder_plots_are_real_images():
-    from league.report.plots import NOT_ENOUGH, render
+    from brawl_league.report.plots import NOT_ENOUGH, render
 
     data = render(NOT_ENOUGH, "title")
     assert png_size(data) == (800, 400)

@@ -3,7 +3,7 @@
 A run that is still going can leave a CSV's last line half written, a file with only its header, or no
 file yet; a run with ``run.debug_logging`` off has no ``behavior_metrics.csv`` or ``reward_breakdown.csv``.
 None of these is an error here: every reader returns what is complete and the report says what is
-missing. Only a directory that is not a run at all is refused (by :mod:`league.report`).
+missing. Only a directory that is not a run at all is refused (by :mod:`brawl_league.report`).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import textwrap
 from typer.testing import CliRunner
 
 from brawl_env.bots.registry import BUILTIN
-from league.cli import app
+from brawl_league.cli import app
 
 runner = CliRunner()
 WIDE = {"COLUMNS": "200", "TERMINAL_WIDTH": "200", "NO_COLOR": "1"}

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from league import __version__
+from brawl_league import __version__
 
 app = typer.Typer(
     name="brawl-league",
@@ -69,7 +69,7 @@ def bench_env(
 
     from rich.console import Console
 
-    from league import bench
+    from brawl_league import bench
 
     # Progress and anything the engine might print go to stderr, so that --json leaves stdout clean.
     err = Console(stderr=True, log_path=False)
@@ -103,7 +103,7 @@ def bench_train(
 
     from rich.console import Console
 
-    from trainers.bench import run_train_bench
+    from brawl_league.bench import run_train_bench
 
     with contextlib.redirect_stdout(sys.stderr), Console(stderr=True).status(f"benchmarking {preset}"):
         result = run_train_bench(preset, seconds, set_ or [], device)
@@ -229,7 +229,7 @@ def match(
     hitboxes: Annotated[bool, typer.Option("--hitboxes", help="Draw hitboxes and hurtboxes in videos.")] = False,
 ) -> None:
     """Play seeded matches between two agents and print the results and a stats table."""
-    from league.matches import play_series, render_series
+    from brawl_league.matches import play_series, render_series
 
     try:
         series = play_series(a, b, games=games, seed=seed, frames=frames, stocks=stocks, progress=not json_out,
@@ -521,13 +521,13 @@ def train_cmd(
 
     from rich.console import Console
 
-    from trainers.registry import available
+    from league.registry import available
 
     if list_trainers:
         for key, (target, about) in available().items():
             typer.echo(f"{key}\t{about}\t({target})")
         return
-    from league.train_command import train
+    from brawl_league.train_command import train
 
     console = Console(stderr=json_out)
     try:
@@ -549,7 +549,7 @@ def report_cmd(
     out: Annotated[str | None, typer.Option("--out", help="Where index.html and the plots go (default DIRECTORY/report).")] = None,
 ) -> None:
     """Write an HTML report (index.html and PNG plots) of a training run, finished or not, or of a tournament."""
-    from league.report import ReportError, build_report
+    from brawl_league.report import ReportError, build_report
 
     try:
         index = build_report(directory, out)

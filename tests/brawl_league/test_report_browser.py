@@ -16,8 +16,8 @@ import threading
 
 import pytest
 
-from league.report import build_report
-from league.report.plots import RUN_PLOTS
+from brawl_league.report import build_report
+from brawl_league.report.plots import RUN_PLOTS
 
 from test_report import tiny_run_once, write_tournament  # noqa: I001 (tests/ is on sys.path under pytest)
 

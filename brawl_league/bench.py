@@ -1,4 +1,5 @@
-"""Environment benchmark: how fast the game runs through each of its doors.
+"""The benchmark commands: how fast the game runs through each of its doors (``bench env``), and how
+fast a trainer trains (``bench train``).
 
 One implementation, two entry points: ``brawl-league bench env`` and ``python benchmarks/bench_env.py``.
 Method (STYLE.md, "Benchmarks live apart from tests"): compile warm-up excluded from throughput figures,
@@ -6,6 +7,11 @@ random key presses generated beforehand, a fixed wall time per measurement, the 
 repeats, and machine info recorded beside the numbers.
 
 ``brawl_env`` is imported inside the measuring functions only, so importing this module compiles nothing.
+
+``bench train`` runs the real trainer (league, env, opponents, updates) in a temporary directory, drops the
+first rollout and update (compilation and warm-up), then measures for a fixed wall time: env-steps per
+second, the learner's share of the wall time (PPO updates, as opposed to collecting rollouts), and the
+process's peak memory.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -20,6 +27,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -385,3 +393,52 @@ def render_table(result: dict[str, Any]) -> Any:
         met_text = "-" if met is None else ("[green]met[/green]" if met else "[red]not met[/red]")
         table.add_row(f"{g.label}\n[dim]{g.key}[/dim]", f"{_fmt(value)} {g.unit}", g.describe(), met_text)
     return table
+
+
+# ---------------------------------------------------------------------------------------------------------
+# training speed
+
+
+def run_train_bench(preset: str = "smoke", seconds: float = 60.0, overrides: list[str] = (),
+                    device: str | None = None, trainer: str | None = None) -> dict[str, Any]:
+    """Steady-state training speed of a preset of ``trainer`` (default: the default trainer plugin)."""
+    from league.registry import DEFAULT, trainer_class
+    from league.store import League
+    from trainers.base import ProgressHook
+
+    cls = trainer_class(trainer or DEFAULT)
+    sets = list(overrides) + ["run.total_steps=1000000000", "run.eval_every=1000000000",
+                              "run.checkpoint_every=1000000000", "run.debug_logging=false"]
+    if device:
+        sets.append(f"device={device}")
+    config = cls.load_config(preset, None, sets)
+    marks: list[tuple[float, int, float]] = []
+
+    class Timer(ProgressHook):
+        def _on_progress(self, p):
+            marks.append((time.perf_counter(), p.steps, p.metrics.get("charts/learner_share", 0.0)))
+            return len(marks) < 2 or marks[-1][0] - marks[1][0] < seconds
+
+    with tempfile.TemporaryDirectory(prefix="brawl-bench-train-") as tmp:
+        run_dir = Path(tmp) / "run"
+        league = League.open(Path(tmp) / "league", create=True)
+        summary = cls(config, run_dir, league, Timer()).train()
+    if len(marks) < 3:
+        raise RuntimeError("the benchmark stopped before two timed rollouts; raise --seconds")
+    (t1, s1, _), (t2, s2, _) = marks[1], marks[-1]
+    share = marks[-1][2]  # share of wall time spent in PPO updates since training started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    import torch
+
+    gpu_mb = torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else None
+    return {
+        "preset": preset, "overrides": list(overrides), "device": summary["device"],
+        "steps_per_s": (s2 - s1) / (t2 - t1), "timed_steps": s2 - s1, "timed_s": t2 - t1,
+        "frames_per_s": (s2 - s1) / (t2 - t1) * config.model.action_repeat,
+        "learner_share": share, "peak_rss_mb": peak_mb, "peak_gpu_mb": gpu_mb,
+        "model": config.model.model_dump(), "ppo": config.ppo.model_dump(),
+        "cores": os.cpu_count(), "cpu": cpu_model(), "torch_threads": torch.get_num_threads(),
+        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "python": platform.python_version(), "torch": torch.__version__,
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }

@@ -11,8 +11,8 @@ from importlib.metadata import version
 import pytest
 from typer.testing import CliRunner
 
-from league import bench
-from league.cli import app
+from brawl_league import bench
+from brawl_league.cli import app
 
 runner = CliRunner()
 WIDE = {"COLUMNS": "200", "TERMINAL_WIDTH": "200", "NO_COLOR": "1"}
@@ -99,14 +99,15 @@ def test_importing_cli_imports_no_engine() -> None:
     code = textwrap.dedent(
         """
         import sys
-        import league.cli
-        heavy = ("numba", "brawl_env", "torch", "league.bench")
+        import brawl_league.cli
+        heavy = ("numba", "brawl_env", "torch", "stable_baselines3", "trainers", "tournament",
+                 "brawl_league.bench")
         loaded = sorted(m for m in sys.modules if any(m == h or m.startswith(h + ".") for h in heavy))
         print(",".join(loaded))
         """
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert proc.stdout.strip() == "", f"league.cli imported heavy modules: {proc.stdout.strip()}"
+    assert proc.stdout.strip() == "", f"brawl_league.cli imported heavy modules: {proc.stdout.strip()}"
 
 
 def test_bench_env_quick_measures_the_real_engine() -> None:

@@ -79,7 +79,7 @@ def train(trainer: str, preset: str | None, config_file: str | None, overrides: 
           seed: int | None, resume: str | None, runs_dir: str, name: str | None, console) -> dict[str, Any]:
     """Resolve everything, then run the trainer; returns its summary."""
     from league.store import League
-    from trainers.registry import trainer_class
+    from league.registry import trainer_class
 
     cls = trainer_class(trainer)
     overrides = list(overrides)
@@ -99,11 +99,12 @@ def train(trainer: str, preset: str | None, config_file: str | None, overrides: 
             raise FileExistsError(f"{run_dir} exists and is not empty: use --resume {run_dir} or another --name")
     run_dir.mkdir(parents=True, exist_ok=True)
     league = League.open(run_dir / "league", create=True, config=_league_config(config))
-    from trainers.transformer_lstm_ppo.plugin import resolve_device
-
-    dev, reason = resolve_device(config.device)
-    console.print(f"device: [bold]{dev}[/bold] ({reason})")
-    hook = RichProgressHook(console, f"device {dev}")
+    device_line = "device: the trainer's choice"
+    if hasattr(cls, "resolve_device"):  # a plugin that picks a torch device says which, and why
+        dev, reason = cls.resolve_device(config.device)
+        console.print(f"device: [bold]{dev}[/bold] ({reason})")
+        device_line = f"device {dev}"
+    hook = RichProgressHook(console, device_line)
     return cls(config, run_dir, league, hook).train(resume=bool(resume))
 
 
