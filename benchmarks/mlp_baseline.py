@@ -39,13 +39,14 @@ def main(argv: list[str] | None = None) -> int:
     from stable_baselines3 import PPO
     from stable_baselines3.common.vec_env import VecNormalize
 
-    from trainers.envs import BotOpponent, LeagueVecEnv
+    from brawl_env.bots import bot_agent
+    from trainers.envs import LeagueVecEnv
     from trainers.evaluate import play_games, summarise
 
     torch.set_num_threads(1)
     cfg = dict(max_frames=900, damage_tiebreak=True, rewards=json.loads(args.rewards))
     env = LeagueVecEnv(32, env_config=cfg, choose_opponent=lambda rng: args.opponent,
-                       make_opponent=lambda spec: BotOpponent(spec), seed=0, action_repeat=args.repeat)
+                       make_opponent=lambda spec: bot_agent(spec), seed=0, action_repeat=args.repeat)
     if not args.no_reward_scaling:
         env = VecNormalize(env, norm_obs=False, norm_reward=True, gamma=args.gamma)
     model = PPO("MlpPolicy", env, n_steps=128, batch_size=args.batch, n_epochs=args.epochs, learning_rate=args.lr,
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
 
     out = {"args": vars(args), "train_s": round(train_s, 1)}
     for bot in ("ConstantBot", "BasedBot"):
-        s = summarise(play_games(Runner(), BotOpponent(bot), args.games, seed=7919, max_frames=900,
+        s = summarise(play_games(Runner(), bot_agent(bot), args.games, seed=7919, max_frames=900,
                                  damage_tiebreak=True))
         out[bot] = {k: round(v, 3) if isinstance(v, float) else v for k, v in s.items()}
     print(json.dumps(out))

@@ -220,9 +220,9 @@ class VectorBot:
     batched = True
 
     def __init__(self, cls: type[Bot]):
-        from trainers.envs import BotOpponent
+        from brawl_env.bots import bot_agent
 
-        self.opponent = BotOpponent(cls, seed=0)
+        self.opponent = bot_agent(cls, seed=0)
 
     def start(self, lanes: np.ndarray, seeds: np.ndarray) -> list[tuple[int, str]]:
         self.opponent.reset_rows(lanes, seeds)
@@ -237,13 +237,7 @@ def vectorised_mode(cls: type[Bot]) -> bool:
     stream differs from RandomBot's own generator, so RandomBot plays per lane)."""
     from brawl_env.bots import builtin as B
 
-    if cls in (B.ConstantBot, B.ClockworkBot):
-        return True
-    if cls is not B.BasedBot:
-        return False
-    from trainers.envs import BASEDBOT_FINGERPRINT, basedbot_fingerprint  # imports torch: only when needed
-
-    return basedbot_fingerprint() == BASEDBOT_FINGERPRINT
+    return cls in (B.ConstantBot, B.ClockworkBot, B.BasedBot)
 
 
 _U53 = 1.0 / (1 << 53)

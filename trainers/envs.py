@@ -16,10 +16,10 @@ Every frame the opponent is given the observation of *that* frame from its own s
 never reacted and snapshot opponents filled their history with one frame). Each distinct opponent
 object is called once per step with all the rows it plays.
 
-The opponent interface (:class:`Opponent`) is small so that neural-network opponents (snapshots, the
-learner's mirror) can live in the trainer, batched on its device; :class:`BotOpponent` adapts scripted
-:class:`~brawl_env.bots.Bot` classes, with vectorised fast paths for the built-in ConstantBot,
-RandomBot, BasedBot and ClockworkBot.
+An opponent object is an agent of the one agent protocol (:class:`brawl_env.bots.Agent`: rows in, keys
+out, a per-row reset with seeds), so neural-network opponents (snapshots, the learner's mirror) live in
+the trainer, batched on its device, and scripted bots play through :func:`brawl_env.bots.bot_agent`
+(batched where the bot is a ``FrameBot``: ConstantBot, BasedBot, ClockworkBot).
 
 With ``action_repeat=k`` one VecEnv step is ``k`` frames: the learner's keys are held for ``k``
 frames (its decisions come at 30/k Hz, as a human's do), its reward is the sum over those frames, and
@@ -37,29 +37,24 @@ wrapper), and ``infos[k]["brawl"]`` with the result, opponent, slot, statistics 
 
 from __future__ import annotations
 
-import functools
 import inspect
 import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import numpy as np
 from gymnasium.spaces import Box, MultiBinary
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices, VecEnvStepReturn
 
 from brawl_env.batch import BatchEnv
-from brawl_env.bots.base import Bot
+from brawl_env.bots.agent import Agent
 from brawl_env.engine import layout as L
-from brawl_env.engine.obs import ME_BASE, OPP_BASE, PLAYER_FIELDS, PLAYER_OFFSETS
 from brawl_env.engine.rng import match_seed
-from brawl_env.view import ObsView
 
-__all__ = [
-    "LeagueVecEnv", "Opponent", "OpponentSpec", "BotOpponent", "spec_key", "check_binary",
-]
+__all__ = ["LeagueVecEnv", "OpponentSpec", "spec_key", "check_binary"]
 
 log = logging.getLogger(__name__)
 
@@ -69,26 +64,6 @@ RESULT_NAMES = {L.R_P0_WINS: ("win", "loss"), L.R_P1_WINS: ("loss", "win"), L.R_
 # ---------------------------------------------------------------------------------------------------
 # opponents
 # ---------------------------------------------------------------------------------------------------
-
-@runtime_checkable
-class Opponent(Protocol):
-    """What the env needs from an opponent object (one object may play many matches at once).
-
-    ``reset_rows(rows)`` (or ``reset_rows(rows, seeds)``: the env passes one 63-bit seed per row when
-    the method accepts a ``seeds`` parameter) says new episodes start in these matches, so their
-    per-match state (frame counters, recurrent state, observation history) must be cleared.
-    ``act(obs, rows)`` gets the current observations ``(m, D)`` float32 of the rows ``(m,)`` it plays
-    (its own view, itself first) and returns ``(m, 10)`` keys of 0/1; it is called once per frame for
-    every row it plays, so per-row state advances by exactly one frame per call.
-
-    The env checks that the returned keys are exactly 0/1 unless the object has a true attribute
-    ``trusted_keys`` (it guarantees that itself).
-    """
-
-    def reset_rows(self, rows: np.ndarray) -> None: ...
-
-    def act(self, obs: np.ndarray, rows: np.ndarray) -> np.ndarray: ...
-
 
 @dataclass(frozen=True)
 class OpponentSpec:
@@ -137,232 +112,6 @@ def check_binary(a: np.ndarray, who: str) -> None:
         raise ValueError(f"{who}: every key must be exactly 0 or 1; got {a[idx]!r} at index {idx}")
 
 
-def _splitmix64(x: np.ndarray) -> np.ndarray:
-    """The splitmix64 finaliser on uint64 arrays (wrapping arithmetic): a counter-based hash."""
-    x = x + np.uint64(0x9E3779B97F4A7C15)
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
-
-
-_KEY_BITS = (np.uint64(1) << np.arange(L.N_KEYS, dtype=np.uint64))
-
-_PF = {f.name: f for f in PLAYER_FIELDS}
-_BASED_COLS = np.array([ME_BASE + PLAYER_OFFSETS["x"], ME_BASE + PLAYER_OFFSETS["y"],
-                        OPP_BASE + PLAYER_OFFSETS["x"], OPP_BASE + PLAYER_OFFSETS["y"], ME_BASE + PLAYER_OFFSETS["vy"]])
-_BASED_SCALES = np.array([_PF["x"].scale, _PF["y"].scale, _PF["x"].scale, _PF["y"].scale, _PF["vy"].scale],
-                         np.float32)
-_ME_GROUNDED = ME_BASE + PLAYER_OFFSETS["grounded"]
-_OPP_GROUNDED = OPP_BASE + PLAYER_OFFSETS["grounded"]
-_OPP_STATE = slice(OPP_BASE + PLAYER_OFFSETS["state"], OPP_BASE + PLAYER_OFFSETS["state"] + L.N_STATES)
-
-
-class BotOpponent:
-    """Scripted bots as an :class:`Opponent`: one bot per match row, each with its own state.
-
-    :param bot: a :class:`~brawl_env.bots.Bot` subclass or a bot spec string (``"BasedBot"``,
-        ``"file.py:Class"``, ``"module:Class"``).
-    :param bot_kwargs: keyword arguments for the bot's constructor.
-    :param seed: seeds the per-row seeds used when ``reset_rows`` is called without seeds.
-    :param vectorised: use the array fast path for the built-ins (exact classes, not subclasses):
-        ConstantBot, BasedBot and ClockworkBot give exactly the keys of one bot per row; RandomBot
-        presses each key with probability 1/2 from a counter-based hash of (row seed, frame, key), so
-        each row is seeded and reproducible on its own, though its stream differs from
-        ``RandomBot``'s numpy generator. Other bots keep one instance per row and are called row by row.
-    """
-
-    def __init__(self, bot: type[Bot] | str, bot_kwargs: dict | None = None, *, seed: int = 0,
-                 vectorised: bool = True):
-        from brawl_env.bots import builtin as B
-        from brawl_env.bots.registry import bot_class
-
-        cls = bot_class(bot) if isinstance(bot, str) else bot
-        if not (isinstance(cls, type) and issubclass(cls, Bot)):
-            raise TypeError(f"BotOpponent needs a Bot subclass or a bot spec string; got {bot!r}")
-        self.bot_class = cls
-        self.bot_kwargs = dict(bot_kwargs or {})
-        self.name = cls.__name__
-        self._seeder = np.random.default_rng(int(seed) & 0xFFFFFFFFFFFFFFFF)
-        self._mode = "rows"
-        if vectorised:
-            self._mode = {B.ConstantBot: "constant", B.RandomBot: "random", B.BasedBot: "based",
-                          B.ClockworkBot: "clockwork"}.get(cls, "rows")
-        if self._mode == "clockwork":
-            template = cls(**self.bot_kwargs)
-            self._sheet = (np.stack(template.frames).astype(np.int8) if template.frames
-                           else np.zeros((0, L.N_KEYS), np.int8))
-            self._loop = bool(template.loop)
-        elif self._mode == "based":
-            found = basedbot_fingerprint()
-            if found != BASEDBOT_FINGERPRINT:
-                log.warning("BasedBot's code changed since BotOpponent's vectorised copy was written "
-                            "(fingerprint %s, expected %s): running one BasedBot per row instead", found,
-                            BASEDBOT_FINGERPRINT)
-                self._mode = "rows"
-            self._edge = float(cls.EDGE)
-        # the fast paths return int8 0/1 by construction and the row path checks each bot's keys
-        self.trusted_keys = True
-        self._bots: dict[int, Bot] = {}             # row -> bot instance (generic path)
-        self._t = np.zeros(0, np.int64)             # per-row frame counters (fast paths)
-        self._seed = np.zeros(0, np.uint64)         # per-row seeds (RandomBot fast path)
-
-    def __repr__(self) -> str:
-        return f"BotOpponent({self.name}, mode={self._mode})"
-
-    def _grow(self, rows: np.ndarray) -> None:
-        need = int(rows.max()) + 1 if len(rows) else 0
-        if need > len(self._t):
-            self._t = np.concatenate([self._t, np.zeros(need - len(self._t), np.int64)])
-            self._seed = np.concatenate([self._seed, np.zeros(need - len(self._seed), np.uint64)])
-
-    def reset_rows(self, rows: np.ndarray, seeds: np.ndarray | None = None) -> None:
-        rows = np.asarray(rows, np.int64)
-        if seeds is None:
-            seeds = self._seeder.integers(0, 2**63, len(rows))
-        seeds = np.asarray(seeds).astype(np.uint64)
-        if self._mode == "rows":
-            for r, s in zip(rows.tolist(), seeds.tolist()):
-                bot = self._bots.get(r)
-                if bot is None:
-                    bot = self._bots[r] = self.bot_class(**self.bot_kwargs)
-                bot.reset(seed=int(s))
-            return
-        self._grow(rows)
-        self._t[rows] = 0
-        self._seed[rows] = seeds
-
-    def act(self, obs: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        m = len(rows)
-        mode = self._mode
-        if mode == "constant":
-            return np.zeros((m, L.N_KEYS), np.int8)
-        if mode == "rows":
-            out = np.empty((m, L.N_KEYS), np.int8)
-            for i, r in enumerate(rows.tolist()):
-                bot = self._bots.get(r)
-                if bot is None:  # a row never reset: start it as reset_rows would
-                    self.reset_rows(np.array([r]))
-                    bot = self._bots[r]
-                keys = np.asarray(bot.act(ObsView(obs[i])))
-                if keys.shape != (L.N_KEYS,):
-                    raise ValueError(f"bot {self.name!r} returned keys of shape {keys.shape}; expected ({L.N_KEYS},)")
-                check_binary(keys, f"bot {self.name!r}")
-                out[i] = keys
-            return out
-        if m and int(rows.max()) >= len(self._t):  # rows never reset start at frame 0
-            self._grow(rows)
-        t = self._t[rows]
-        self._t[rows] = t + 1
-        if mode == "random":
-            h = _splitmix64(self._seed[rows] ^ _splitmix64(t.astype(np.uint64)))
-            return ((h[:, None] & _KEY_BITS) != 0).astype(np.int8)
-        if mode == "clockwork":
-            n_sheet = len(self._sheet)
-            if n_sheet == 0:
-                return np.zeros((m, L.N_KEYS), np.int8)
-            if self._loop:
-                return self._sheet[t % n_sheet]
-            keys = self._sheet[np.minimum(t, n_sheet - 1)]
-            keys[t >= n_sheet] = 0
-            return keys
-        return self._based(obs, t + 1)
-
-    def _based(self, obs: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """BasedBot's plan (``brawl_env/bots/builtin.py``) on arrays; ``t`` is each row's counter after
-        its increment, as ``self.t`` is inside ``BasedBot.act``. Fields are decoded as ``ObsView`` does
-        (the float32 value times the field's scale) and then compared in float64, as the bot's
-        ``float(...)`` does, so every comparison is the bot's bit for bit."""
-        T = _tactics()
-        vals = (obs[:, _BASED_COLS] * _BASED_SCALES).astype(np.float64)
-        mx, my, ox, oy, mvy = vals[:, 0], vals[:, 1], vals[:, 2], vals[:, 3], vals[:, 4]
-        me_grounded = obs[:, _ME_GROUNDED] > 0.5
-        opp_grounded = obs[:, _OPP_GROUNDED] > 0.5
-        ostate = obs[:, _OPP_STATE].argmax(axis=1)
-        keys = np.zeros((len(obs), L.N_KEYS), np.int8)
-
-        over = _floor_under(T, mx, my, 0.3)
-        x0, x1, _ = _floor_fields(T, over)
-        inside = (over >= 0) & (x0 < mx) & (mx < x1)
-        off_stage = ~me_grounded & ~inside
-        # off stage: steer for the opponent's floor (when it stands on one), else the nearer floor
-        goal = np.where(opp_grounded, _floor_under(T, ox, oy + 0.1, 0.05), -1)
-        nearest = np.where(mx > 0, T.FLOORS.index(T.RIGHT), T.FLOORS.index(T.LEFT))  # tactics.nearest_floor
-        goal = np.where(goal >= 0, goal, nearest)
-        gx0, gx1, gtop = _floor_fields(T, goal)
-        aim = np.minimum(np.maximum(mx, gx0 + 1.0), gx1 - 1.0)
-        falling = off_stage & (mvy < 0.0) & (my < gtop + 1.5)
-        near = (ox - mx) ** 2 + (oy - my) ** 2 < 4.0
-        edge = self._edge
-        at_end = ~off_stage & ((mx > T.RIGHT.x1 - edge) | (mx < T.LEFT.x0 + edge))
-        turn = at_end & ~near  # near the opponent it stands at the end and jabs
-        chase = ~off_stage & ~at_end & (ostate != L.S_STUN) & (ostate != L.S_KO)
-        go_right = (off_stage & (aim > mx)) | (turn & ~(mx > 0)) | (chase & (ox > mx))
-        go_left = (off_stage & ~(aim > mx)) | (turn & (mx > 0)) | (chase & ~(ox > mx))
-        keys[:, L.K_RIGHT] = go_right
-        keys[:, L.K_LEFT] = go_left
-        keys[:, L.K_JUMP] = (falling | (oy > my + 0.1)) & (t % 2 == 0)
-        keys[:, L.K_LIGHT] = ~off_stage & near
-        return keys
-
-
-def _tactics():
-    from brawl_env.bots import tactics
-
-    return tactics
-
-
-def _floor_under(T, x: np.ndarray, y: np.ndarray, slack: float) -> np.ndarray:
-    """``tactics.floor_under`` on arrays: the index in ``tactics.FLOORS`` of the first floor found, or -1."""
-    out = np.full(len(x), -1, np.int64)
-    for i, f in enumerate(T.FLOORS):
-        hit = (out < 0) & (x + T.HALF_W > f.x0) & (x - T.HALF_W < f.x1) & (y - T.HALF_H >= f.top - slack)
-        out[hit] = i
-    return out
-
-
-def _floor_fields(T, idx: np.ndarray):
-    """x0, x1, top of the floors ``idx`` (NaN where -1, so every comparison with them is False)."""
-    rows = _floor_table(T.FLOORS)[idx]  # -1 picks the NaN row
-    return rows[:, 0], rows[:, 1], rows[:, 2]
-
-
-@functools.cache
-def _floor_table(floors) -> np.ndarray:
-    return np.array([[f.x0, f.x1, f.top] for f in floors] + [[np.nan] * 3], np.float64)
-
-
-def _fingerprint(*objs) -> str:
-    """A hash of the source of ``objs``, ignoring blank lines, comment lines and indentation (None if
-    unreadable). Plain text on purpose: ``ast.dump`` (and f-string tokens) differ between Python
-    versions, which would silently switch the fast path off on another Python."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for obj in objs:
-        try:
-            text = inspect.getsource(obj)
-        except (OSError, TypeError):
-            return None
-        lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
-        digest.update("\n".join(lines).encode())
-        digest.update(b"\0")
-    return digest.hexdigest()[:16]
-
-
-def basedbot_fingerprint() -> str | None:
-    """The fingerprint of the code :meth:`BotOpponent._based` reproduces (BasedBot and the stage
-    helpers it calls). When it is not :data:`BASEDBOT_FINGERPRINT`, BasedBot changed after the fast
-    path was written: ``BotOpponent`` then runs one BasedBot per row (correct, slower) and warns."""
-    from brawl_env.bots.builtin import BasedBot
-
-    T = _tactics()
-    return _fingerprint(BasedBot, T.floor_under, T.nearest_floor, T.Floor.clamp, T.Floor.overlaps)
-
-
-#: the fingerprint of the BasedBot that ``BotOpponent._based`` reproduces (update both together)
-BASEDBOT_FINGERPRINT = "4120d25e06e88005"
-
-
 # ---------------------------------------------------------------------------------------------------
 # the VecEnv
 # ---------------------------------------------------------------------------------------------------
@@ -383,7 +132,7 @@ class LeagueVecEnv(VecEnv):
     :param n_envs: number of matches (= SB3 envs).
     :param env_config: ``brawl_env.EnvConfig`` keys (``rewards="guide"``, ``max_frames`` ...).
     :param choose_opponent: ``rng -> spec``, called once per episode with the env's own generator.
-    :param make_opponent: ``spec -> Opponent``, called once per distinct spec key (see :func:`spec_key`).
+    :param make_opponent: ``spec -> Agent`` (``brawl_env.bots.Agent``), called once per distinct spec key (see :func:`spec_key`).
     :param seed: seeds the first ``reset``; ``seed(s)`` then ``reset()`` replays everything from ``s``.
     :param action_repeat: frames per VecEnv step (the learner's keys are held that long); 1 = every frame.
     :param max_cached_opponents: keep at most this many opponent objects; beyond it the least recently
@@ -401,7 +150,7 @@ class LeagueVecEnv(VecEnv):
         *,
         env_config: dict | None = None,
         choose_opponent: Callable[[np.random.Generator], Any],
-        make_opponent: Callable[[Any], Opponent],
+        make_opponent: Callable[[Any], Agent],
         seed: int = 0,
         action_repeat: int = 1,
         max_cached_opponents: int | None = None,

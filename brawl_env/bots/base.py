@@ -10,8 +10,11 @@ returns ten keys per frame from ``act``. Build keys by name with :func:`press`::
             toward = "right" if view.opponent.x > view.me.x else "left"
             return press(toward, "light")
 
-``act_batch`` may be overridden to act for many matches at once (arrays in, ``(n, 10)`` out); the
-default loops over ``act``. Bots never see the engine: only what an agent sees.
+A bot whose only memory is how many frames it has played since ``reset`` (no generator, nothing
+learned about the opponent) can subclass :class:`FrameBot` instead and write its plan once, on arrays:
+``act_batch(obs, frames)`` gives the keys of many matches at once. Its ``act`` is that plan for one row,
+and :func:`brawl_env.bots.bot_agent` plays it for every match of a batch in one call. Bots never see the
+engine: only what an agent sees.
 """
 
 from __future__ import annotations
@@ -62,10 +65,6 @@ class Bot:
         """Ten keys (0/1) for this frame, from the named view of this player's observation."""
         return NO_KEYS.copy()
 
-    def act_batch(self, obs: np.ndarray) -> np.ndarray:
-        """Keys ``(n, 10)`` for observations ``(n, D)`` of n matches (default: ``act`` per row)."""
-        return np.stack([self.act(ObsView(row)) for row in obs])
-
     @classmethod
     def describe(cls) -> str:
         """The docstring's first line."""
@@ -75,3 +74,24 @@ class Bot:
     @property
     def name(self) -> str:
         return type(self).__name__
+
+
+class FrameBot(Bot):
+    """A bot whose keys depend only on its observation and the frames it has played since ``reset``.
+
+    Subclasses write :meth:`act_batch`, the plan for many matches at once; ``act`` plays it for one.
+    The promise (no other memory, no randomness) is what lets one instance play every match of a batch.
+    """
+
+    def reset(self, seed: int | None = None) -> None:
+        self.t = 0
+
+    def act(self, view: ObsView) -> np.ndarray:
+        keys = self.act_batch(np.asarray(view.obs)[None], np.array([self.t], np.int64))[0]
+        self.t += 1
+        return keys
+
+    def act_batch(self, obs: np.ndarray, frames: np.ndarray) -> np.ndarray:
+        """Keys ``(m, 10)`` of 0/1 for observations ``(m, D)`` of m matches, where match i has played
+        ``frames[i]`` frames since its reset (0 on its first call)."""
+        raise NotImplementedError

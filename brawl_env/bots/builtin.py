@@ -10,18 +10,16 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..engine import layout as L
+from ..engine.obs import ME_BASE, OPP_BASE, PLAYER_FIELDS, PLAYER_OFFSETS
 from ..view import ObsView
 from . import tactics as T
-from .base import NO_KEYS, Bot, key_index, press
+from .base import NO_KEYS, Bot, FrameBot, key_index, press
 
 
-class ConstantBot(Bot):
+class ConstantBot(FrameBot):
     """Idles: presses nothing, ever."""
 
-    def act(self, view: ObsView) -> np.ndarray:
-        return NO_KEYS.copy()
-
-    def act_batch(self, obs: np.ndarray) -> np.ndarray:
+    def act_batch(self, obs: np.ndarray, frames: np.ndarray) -> np.ndarray:
         return np.zeros((len(obs), L.N_KEYS), np.int8)
 
 
@@ -34,11 +32,8 @@ class RandomBot(Bot):
     def act(self, view: ObsView) -> np.ndarray:
         return self.rng.integers(0, 2, L.N_KEYS, dtype=np.int8)
 
-    def act_batch(self, obs: np.ndarray) -> np.ndarray:
-        return self.rng.integers(0, 2, (len(obs), L.N_KEYS), dtype=np.int8)
 
-
-class BasedBot(Bot):
+class BasedBot(FrameBot):
     """The original's baseline: walks at the opponent, hops when below it or falling, jabs within 2 units.
 
     Plan, each frame (the original's, adapted to our stage):
@@ -50,40 +45,53 @@ class BasedBot(Bot):
       falling: off stage (not over a floor), coming down and less than 1.5 units above the floor it
       steers for -- the one the opponent stands on, or the nearer one -- instead of the opponent;
     - jab (J) when the opponent is within 2 units, but not while off stage.
+
+    The plan is written once, on arrays (``act_batch``), so a batch of matches costs one call per frame.
+    Fields are decoded as ``ObsView`` decodes them (the observation's value times the field's scale,
+    in the observation's precision) and then compared in float64.
     """
 
     EDGE = 0.8
 
-    def reset(self, seed: int | None = None) -> None:
-        self.t = 0
+    def act_batch(self, obs: np.ndarray, frames: np.ndarray) -> np.ndarray:
+        vals = (obs[:, _BASED_COLS] * _BASED_SCALES).astype(np.float64)
+        mx, my, ox, oy, mvy = vals[:, 0], vals[:, 1], vals[:, 2], vals[:, 3], vals[:, 4]
+        me_grounded = obs[:, _ME_GROUNDED] > 0.5
+        opp_grounded = obs[:, _OPP_GROUNDED] > 0.5
+        opp_state = obs[:, _OPP_STATE].argmax(axis=1)
+        keys = np.zeros((len(obs), L.N_KEYS), np.int8)
 
-    def act(self, view: ObsView) -> np.ndarray:
-        self.t += 1
-        me, opp = view.me, view.opponent
-        mx, my, ox, oy = float(me.x), float(me.y), float(opp.x), float(opp.y)
-        keys = np.zeros(L.N_KEYS, np.int8)
-        over = T.floor_under(mx, my, slack=0.3)
-        off_stage = not bool(me.grounded) and (over is None or not over.x0 < mx < over.x1)
+        over = T.floors_under(mx, my, 0.3)
+        x0, x1, _ = T.floor_fields(over)
+        off_stage = ~me_grounded & ~((over >= 0) & (x0 < mx) & (mx < x1))
+        # off stage: steer for the opponent's floor (when it stands on one), else the nearer floor
+        goal = np.where(opp_grounded, T.floors_under(ox, oy + 0.1), -1)
+        goal = np.where(goal >= 0, goal, T.nearest_floors(mx))
+        gx0, gx1, gtop = T.floor_fields(goal)
+        aim = np.minimum(np.maximum(mx, gx0 + 1.0), gx1 - 1.0)
+        falling = off_stage & (mvy < 0.0) & (my < gtop + 1.5)
         near = (ox - mx) ** 2 + (oy - my) ** 2 < 4.0
-        falling = False
-        if off_stage:
-            goal = T.floor_under(ox, oy + 0.1) if bool(opp.grounded) else None
-            goal = goal or T.nearest_floor(mx)
-            keys[L.K_RIGHT if goal.clamp(mx, 1.0) > mx else L.K_LEFT] = 1
-            falling = float(me.vy) < 0.0 and my < goal.top + 1.5
-        elif mx > T.RIGHT.x1 - self.EDGE or mx < T.LEFT.x0 + self.EDGE:
-            if not near:  # near the opponent it stands and jabs
-                keys[L.K_LEFT if mx > 0 else L.K_RIGHT] = 1
-        elif int(opp.state) not in (L.S_STUN, L.S_KO):
-            keys[L.K_RIGHT if ox > mx else L.K_LEFT] = 1
-        if (falling or oy > my + 0.1) and self.t % 2 == 0:
-            keys[L.K_JUMP] = 1
-        if not off_stage and near:
-            keys[L.K_LIGHT] = 1
+        at_end = ~off_stage & ((mx > T.RIGHT.x1 - self.EDGE) | (mx < T.LEFT.x0 + self.EDGE))
+        turn = at_end & ~near  # near the opponent it stands at the end and jabs
+        chase = ~off_stage & ~at_end & (opp_state != L.S_STUN) & (opp_state != L.S_KO)
+        keys[:, L.K_RIGHT] = (off_stage & (aim > mx)) | (turn & ~(mx > 0)) | (chase & (ox > mx))
+        keys[:, L.K_LEFT] = (off_stage & ~(aim > mx)) | (turn & (mx > 0)) | (chase & ~(ox > mx))
+        keys[:, L.K_JUMP] = (falling | (oy > my + 0.1)) & ((frames + 1) % 2 == 0)
+        keys[:, L.K_LIGHT] = ~off_stage & near
         return keys
 
 
-class ClockworkBot(Bot):
+_PF = {f.name: f for f in PLAYER_FIELDS}
+_BASED_COLS = np.array([ME_BASE + PLAYER_OFFSETS["x"], ME_BASE + PLAYER_OFFSETS["y"], OPP_BASE + PLAYER_OFFSETS["x"],
+                        OPP_BASE + PLAYER_OFFSETS["y"], ME_BASE + PLAYER_OFFSETS["vy"]])
+_BASED_SCALES = np.array([_PF["x"].scale, _PF["y"].scale, _PF["x"].scale, _PF["y"].scale, _PF["vy"].scale],
+                         np.float32)
+_ME_GROUNDED = ME_BASE + PLAYER_OFFSETS["grounded"]
+_OPP_GROUNDED = OPP_BASE + PLAYER_OFFSETS["grounded"]
+_OPP_STATE = slice(OPP_BASE + PLAYER_OFFSETS["state"], OPP_BASE + PLAYER_OFFSETS["state"] + L.N_STATES)
+
+
+class ClockworkBot(FrameBot):
     """Plays a timed key sheet: a list of (frames, [key names]); after the sheet it idles.
 
     The default sheet is the original's: 10 frames left, a dash, 20 frames left, 3 frames left+light,
@@ -96,26 +104,24 @@ class ClockworkBot(Bot):
 
     def __init__(self, sheet: Sequence[tuple[int, Sequence[str]]] | None = None, loop: bool = False):
         sheet = self.DEFAULT_SHEET if sheet is None else sheet
-        self.frames: list[np.ndarray] = []
+        frames: list[np.ndarray] = []
         for entry in sheet:
             if not (isinstance(entry, (tuple, list)) and len(entry) == 2 and isinstance(entry[0], int) and entry[0] > 0):
                 raise ValueError(f"ClockworkBot: each sheet entry is (frames > 0, [keys]); got {entry!r}")
             keys = np.zeros(L.N_KEYS, np.int8)
             for name in entry[1]:
                 keys[key_index(name)] = 1
-            self.frames.extend([keys] * entry[0])
+            frames.extend([keys] * entry[0])
+        # one row per frame of the sheet, then a row of no keys for every frame after it
+        self.sheet = np.stack(frames + [NO_KEYS]).astype(np.int8)
         self.loop = loop
         super().__init__()
 
-    def reset(self, seed: int | None = None) -> None:
-        self.t = 0
-
-    def act(self, view: ObsView) -> np.ndarray:
-        t = self.t
-        self.t += 1
-        if self.loop and self.frames:
-            t %= len(self.frames)
-        return self.frames[t].copy() if t < len(self.frames) else NO_KEYS.copy()
+    def act_batch(self, obs: np.ndarray, frames: np.ndarray) -> np.ndarray:
+        n = len(self.sheet) - 1
+        if self.loop and n:
+            return self.sheet[frames % n]
+        return self.sheet[np.minimum(frames, n)]
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from brawl_env._actions import check_keys
-from brawl_env.bots import bot_class, load_bot
+from brawl_env.bots import bot_agent, bot_class, load_bot
 from brawl_env.bots import tactics as T
 from brawl_env.bots.ladder import pair, run_ladder, to_markdown
 from brawl_env.bots.registry import BUILTIN
@@ -116,7 +116,9 @@ def test_valid_keys_on_random_observations(name):
     for row in obs:
         keys = check_keys(bot.act(ObsView(row)), name)
         assert keys.shape == (L.N_KEYS,)
-    batch = np.asarray(bot.act_batch(obs[:16]))
+    agent = bot_agent(name)  # as a batched agent (one call for 16 matches)
+    agent.reset_rows(np.arange(16), seeds=np.arange(16))
+    batch = np.asarray(agent.act(obs[:16], np.arange(16)))
     assert batch.shape == (16, L.N_KEYS) and set(np.unique(batch)) <= {0, 1}
 
 

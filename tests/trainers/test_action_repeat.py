@@ -11,7 +11,8 @@ import pytest
 import torch
 
 from brawl_env.engine import layout as L
-from trainers.envs import BotOpponent, LeagueVecEnv
+from brawl_env.bots import bot_agent
+from trainers.envs import LeagueVecEnv
 
 N, K, SEED = 6, 4, 5
 CFG = dict(rewards="guide", max_frames=90, stocks=1)
@@ -19,7 +20,7 @@ CFG = dict(rewards="guide", max_frames=90, stocks=1)
 
 def make(k):
     return LeagueVecEnv(N, env_config=CFG, choose_opponent=lambda rng: ("ConstantBot", "BasedBot")[int(rng.integers(2))],
-                        make_opponent=lambda spec: BotOpponent(spec), seed=SEED, action_repeat=k)
+                        make_opponent=lambda spec: bot_agent(spec), seed=SEED, action_repeat=k)
 
 
 def decisions(rng):
@@ -67,7 +68,7 @@ def test_action_repeat_must_be_a_positive_integer():
     for bad in (0, -1, 1.5, True):
         with pytest.raises(ValueError, match="action_repeat"):
             LeagueVecEnv(2, env_config=CFG, choose_opponent=lambda rng: "ConstantBot",
-                         make_opponent=lambda spec: BotOpponent(spec), action_repeat=bad)
+                         make_opponent=lambda spec: bot_agent(spec), action_repeat=bad)
 
 
 def test_policy_runner_decides_once_per_block_and_holds_the_keys():

@@ -1,5 +1,5 @@
 """LeagueVecEnv: the SB3 VecEnv contract, fresh opponent observations, per-episode slots and opponents,
-the opponent cache, seeding, and the vectorised built-in bots against one bot per row."""
+the opponent cache and seeding. (Bots as batched agents: tests/brawl_env/test_bot_agents.py.)"""
 
 from __future__ import annotations
 
@@ -7,12 +7,9 @@ import numpy as np
 import pytest
 
 from brawl_env import BatchEnv
-from brawl_env.bots import builtin as B
+from brawl_env.bots import bot_agent
 from brawl_env.engine import layout as L
-from brawl_env.engine.obs import bounds
-from brawl_env.view import ObsView
-import trainers.envs as envs
-from trainers.envs import BotOpponent, LeagueVecEnv, OpponentSpec, spec_key
+from trainers.envs import LeagueVecEnv, OpponentSpec, spec_key
 
 SPECS = [OpponentSpec("bot", "ConstantBot"), OpponentSpec("bot", "BasedBot"), OpponentSpec("bot", "RandomBot")]
 
@@ -70,7 +67,7 @@ def run():
 
     def make(spec):
         made.append(spec)
-        return Recorder(BotOpponent(spec.name), log, spec.key)
+        return Recorder(bot_agent(spec.name), log, spec.key)
 
     env = LeagueVecEnv(N, env_config=CFG, choose_opponent=choose, make_opponent=make, seed=SEED)
     ref = BatchEnv(N, **CFG)
@@ -244,7 +241,7 @@ def test_opponents_are_cached_and_reset_at_every_episode_start(run):
 def make_env(n=4, seed=0, choose=choose_any, **cfg):
     cfg = dict(dict(rewards="guide", max_frames=30), **cfg)
     return LeagueVecEnv(n, env_config=cfg, choose_opponent=choose,
-                        make_opponent=lambda spec: BotOpponent(spec.name), seed=seed)
+                        make_opponent=lambda spec: bot_agent(spec.name), seed=seed)
 
 
 def test_vecenv_contract_shapes_and_dtypes():
@@ -340,14 +337,14 @@ def test_seed_reproduces_everything():
             return np.array_equal(a, b)
         return a == b
 
-    # generic per-row path too: RandomBot instances seeded per row
-    specs = SPECS + [OpponentSpec("bot", "RandomBot/rows", key="rows")]
+    # a pilot bot too: one instance per row
+    specs = SPECS + [OpponentSpec("bot", "SpacerBot", key="rows")]
 
     def choose(rng):
         return specs[int(rng.integers(len(specs)))]
 
     def make(spec):
-        return BotOpponent("RandomBot", vectorised=False) if spec.key == "rows" else BotOpponent(spec.name)
+        return bot_agent("SpacerBot") if spec.key == "rows" else bot_agent(spec.name)
 
     a = LeagueVecEnv(4, env_config=dict(rewards="guide", max_frames=25), choose_opponent=choose,
                      make_opponent=make, seed=1)
@@ -409,129 +406,6 @@ def test_opponent_cache_limit_drops_idle_opponents():
     assert spec_key("x") == "x" and spec_key(OpponentSpec("bot", "B")) == ("bot", "B")
     with pytest.raises(TypeError):
         spec_key(["unhashable"])
-
-
-# ---------------------------------------------------------------------------------------------------
-# the vectorised built-ins against one bot per row
-# ---------------------------------------------------------------------------------------------------
-
-def per_row_keys(bots, obs):
-    return np.stack([bot.act(ObsView(o)) for bot, o in zip(bots, obs)])
-
-
-@pytest.fixture
-def force_fast_basedbot(monkeypatch):
-    """Compare the array copy of BasedBot even when its fingerprint is stale (the fingerprint has a
-    test of its own below), so these tests say whether the copy still plays like the bot."""
-    monkeypatch.setattr(envs, "BASEDBOT_FINGERPRINT", envs.basedbot_fingerprint())
-
-
-@pytest.mark.parametrize("make_bot, kwargs", [
-    (B.BasedBot, {}),
-    (B.ConstantBot, {}),
-    (B.ClockworkBot, {}),
-    (B.ClockworkBot, {"sheet": [(3, ["left"]), (2, ["jump", "light"])], "loop": True}),
-])
-def test_vectorised_bots_equal_one_bot_per_row_in_play(make_bot, kwargs, force_fast_basedbot):
-    """Both players of 8 matches are played by the vectorised bot and, in step, by one bot instance
-    per (match, player); the keys agree every frame, across episode ends (max_frames is short)."""
-    n = 8
-    env = BatchEnv(n, max_frames=150)
-    obs = env.reset(seed=4)
-    fast = [BotOpponent(make_bot, kwargs), BotOpponent(make_bot, kwargs)]
-    assert "mode=rows" not in repr(fast[0])
-    rows = np.arange(n)
-    for f in fast:
-        f.reset_rows(rows)
-    slow = [[make_bot(**kwargs) for _ in range(n)] for _ in range(2)]
-    rng = np.random.default_rng(0)
-    pressed = 0
-    for frame in range(400):
-        keys = np.zeros((n, 2, L.N_KEYS), np.uint8)
-        for p in range(2):
-            a = fast[p].act(obs[:, p].copy(), rows)
-            b = per_row_keys(slow[p], obs[:, p])
-            np.testing.assert_array_equal(a, b, err_msg=f"frame {frame} player {p}")
-            keys[:, p] = a
-        pressed += keys.sum()
-        # player 1 sometimes presses random keys, so BasedBot meets more situations
-        noise = rng.random((n, 1)) < 0.3
-        keys[:, 1] = np.where(noise, rng.integers(0, 2, (n, L.N_KEYS)), keys[:, 1])
-        obs, _, term, trunc, _ = env.step(keys)
-        done = np.flatnonzero(term | trunc)
-        if len(done):
-            for p in range(2):
-                fast[p].reset_rows(done)
-                for k in done:
-                    slow[p][k].reset()
-    if make_bot is not B.ConstantBot:
-        assert pressed > 0
-
-
-def test_vectorised_basedbot_on_random_observations(force_fast_basedbot):
-    """Random observations inside the Box reach every branch (edges, a stunned or KO'd opponent, the
-    pit), with rows acting on different frames of their own counters."""
-    low, high = bounds()
-    rng = np.random.default_rng(7)
-    n = 64
-    fast = BotOpponent(B.BasedBot)
-    assert "mode=based" in repr(fast)
-    slow = [B.BasedBot() for _ in range(n)]
-    fast.reset_rows(np.arange(n))
-    hits = np.zeros(L.N_KEYS, int)
-    for _ in range(60):
-        obs = rng.uniform(low, high, (n, len(low))).astype(np.float32)
-        rows = np.flatnonzero(rng.random(n) < 0.6)  # not every row acts every call
-        a = fast.act(obs[rows], rows)
-        b = per_row_keys([slow[r] for r in rows], obs[rows])
-        np.testing.assert_array_equal(a, b)
-        hits += a.sum(axis=0)
-    for k in (L.K_LEFT, L.K_RIGHT, L.K_JUMP, L.K_LIGHT):
-        assert hits[k] > 0
-
-
-def test_random_and_generic_bot_paths():
-    n = 5
-    rows = np.arange(n)
-    obs = np.zeros((n, len(bounds()[0])), np.float32)
-    r1, r2 = BotOpponent("RandomBot"), BotOpponent("RandomBot")
-    r1.reset_rows(rows, seeds=np.arange(n) + 100)
-    r2.reset_rows(rows[::-1], seeds=(np.arange(n) + 100)[::-1])
-    a = np.stack([r1.act(obs, rows) for _ in range(50)])
-    # per row: depends only on the row's seed and frame, not on the batch it is called in
-    b = np.stack([np.concatenate([r2.act(obs[:2], rows[:2]), r2.act(obs[2:], rows[2:])]) for _ in range(50)])
-    np.testing.assert_array_equal(a, b)
-    assert 0.4 < a.mean() < 0.6 and a.dtype == np.int8
-    assert not np.array_equal(a[:, 0], a[:, 1])
-    # generic path: one instance per row, created once and reset with its row's seed
-    g = BotOpponent("SpacerBot")
-    assert not hasattr(g, "_sheet") and repr(g) == "BotOpponent(SpacerBot, mode=rows)"
-    env = BatchEnv(3, max_frames=100)
-    o = env.reset(seed=1)
-    g.reset_rows(np.arange(3))
-    first = dict(g._bots)
-    k = g.act(o[:, 0].copy(), np.arange(3))
-    assert k.shape == (3, L.N_KEYS)
-    g.reset_rows(np.arange(3))
-    assert g._bots == first  # the same instances, reset
-    with pytest.raises(TypeError):
-        BotOpponent(int)
-
-
-def test_basedbot_fast_path_is_current(monkeypatch, caplog):
-    """The vectorised BasedBot is a copy of BasedBot's plan. Its fingerprint pins the code it copies:
-    if this fails, BasedBot (or the tactics helpers it calls) changed; update ``BotOpponent._based``
-    to match, check the equality tests above, then set ``BASEDBOT_FINGERPRINT`` to the new value."""
-    assert envs.basedbot_fingerprint() == envs.BASEDBOT_FINGERPRINT, (
-        f"BasedBot changed: new fingerprint {envs.basedbot_fingerprint()}")
-    assert repr(BotOpponent("BasedBot")) == "BotOpponent(BasedBot, mode=based)"
-    # a stale copy is never used: it falls back to one BasedBot per row, with a warning
-    monkeypatch.setattr(envs, "BASEDBOT_FINGERPRINT", "stale")
-    with caplog.at_level("WARNING", logger="trainers.envs"):
-        opp = BotOpponent("BasedBot")
-    assert repr(opp) == "BotOpponent(BasedBot, mode=rows)" and "BasedBot's code changed" in caplog.text
-    opp.reset_rows(np.arange(2))
-    assert opp.act(np.zeros((2, len(bounds()[0])), np.float32), np.arange(2)).shape == (2, L.N_KEYS)
 
 
 def test_trainer_views_are_read_only():

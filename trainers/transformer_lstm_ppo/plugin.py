@@ -165,13 +165,13 @@ class TransformerLstmPPOTrainer(Trainer):
         return buf.getvalue()
 
     def _make_opponent(self, drawn: Drawn):
-        from trainers.envs import BotOpponent
+        from brawl_env.bots import bot_agent
 
         from .policy import PolicyRunner
 
         n = self.config.ppo.n_envs
         if drawn.kind == "bot":
-            return BotOpponent(drawn.draw.spec, seed=self.config.seed)
+            return bot_agent(drawn.draw.spec, seed=self.config.seed)
         if drawn.kind == "mirror":
             return PolicyRunner(self.model.policy, n, name="mirror", kind="mirror",
                                 repeat=self.config.model.action_repeat)
@@ -271,7 +271,7 @@ def evaluate_policy(policy, bot: str, games: int, cfg: TrainConfig, seed_offset:
     generator) against a bot, under the run's match rules (frame limit, stocks, tie-break)."""
     import torch
 
-    from trainers.envs import BotOpponent
+    from brawl_env.bots import bot_agent
     from trainers.evaluate import play_games
 
     from .policy import PolicyRunner
@@ -282,7 +282,7 @@ def evaluate_policy(policy, bot: str, games: int, cfg: TrainConfig, seed_offset:
         torch.manual_seed(cfg.seed + seed_offset)
         return play_games(PolicyRunner(policy, games, deterministic=False, name="learner",
                                        repeat=cfg.model.action_repeat),
-                          BotOpponent(bot, seed=cfg.seed), games, seed=cfg.seed + seed_offset,
+                          bot_agent(bot, seed=cfg.seed), games, seed=cfg.seed + seed_offset,
                           max_frames=env.get("max_frames", 2700), stocks=env.get("stocks", 3),
                           damage_tiebreak=env.get("damage_tiebreak", False))
 
