@@ -77,10 +77,10 @@ from .engine import layout as L
 from .engine.core import Engine
 from .engine.obs import bounds
 from .engine.rng import match_seed
+from .outcome import result_words
 from .rewards import RewardContext
 
 AGENTS = ("player_0", "player_1")
-RESULT_WORDS = {L.R_P0_WINS: ("win", "loss"), L.R_P1_WINS: ("loss", "win"), L.R_DRAW: ("draw", "draw")}
 
 
 class BrawlParallelEnv(ParallelEnv, EzPickle):
@@ -164,7 +164,7 @@ class BrawlParallelEnv(ParallelEnv, EzPickle):
             infos[a] = {"events": {L.EVENT_NAMES[k]: float(ev[i, k]) for k in nz},
                         "reward_terms": dict(zip(self.rewards.names, terms[0, i].tolist()))}
         if term or trunc:
-            words = RESULT_WORDS[int(out.result[0])]
+            words = result_words(out.result[0])
             for i, a in enumerate(AGENTS):
                 infos[a]["result"] = words[i]
                 infos[a]["stats"] = {name: float(out.final_stats[0, i, k]) for k, name in enumerate(L.STAT_NAMES)}

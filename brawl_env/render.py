@@ -17,7 +17,8 @@ This is the only module that imports pygame; nothing imports it until something 
   HUD with names, damage % (damage x 5/7), stocks and the weapon; the clock; a knockout burst at the
   blast line; and, with ``hitboxes=True``, the live hitboxes (from the move table, mirrored by facing)
   and hurtbox capsules with each player's state and move.
-- :class:`VideoWriter` encodes frames to H.264 mp4 (yuv420p, 30 fps) through imageio-ffmpeg.
+- :class:`VideoWriter` encodes frames to H.264 mp4 (yuv420p, 30 fps) through imageio-ffmpeg;
+  :func:`write_video` renders a replay to one.
 - :class:`PlaySession` is ``brawl-league play``: keyboard in, one frame per tick, pause/restart/quit,
   replays saved. Its key mapping (:func:`keys_from_pressed`) and its step take plain inputs, so both
   are tested without a keyboard.
@@ -43,6 +44,7 @@ from .engine import layout as L
 from .engine import moves as MV
 from .engine import params as P
 from .engine.version import GAME_VERSION
+from .outcome import winner
 
 log = logging.getLogger(__name__)
 
@@ -882,8 +884,8 @@ class Renderer:
         c.blit(band, (0, top))
         title = self.text("GAME!" if done == L.TERMINATED else "TIME!", int(64 * u), WHITE)
         c.blit(title, title.get_rect(center=(self.size[0] // 2, top + int(44 * u))))
-        if result in (L.R_P0_WINS, L.R_P1_WINS):
-            p = 0 if result == L.R_P0_WINS else 1
+        p = winner(result)
+        if p is not None:
             sub = self.text(f"{self.names[p]} wins", int(34 * u), PLAYER_LIGHT[p])
         else:
             sub = self.text("draw", int(34 * u), WHITE)
@@ -956,6 +958,44 @@ class VideoWriter:
         self.close(keep=exc_type is None)
 
 
+#: Frames the last picture is held at the end of a video (1.5 s), so its result banner can be read.
+END_HOLD_FRAMES = 45
+
+
+def write_video(replay, path: str | os.PathLike, resolution: str = "480p", hitboxes: bool = False,
+                hold_frames: int = END_HOLD_FRAMES, on_frame: Callable[[int], None] | None = None):
+    """Re-simulate a replay (``brawl_env.replay.Replay``) and encode it to an mp4 (H.264, yuv420p, 30 fps);
+    returns the re-simulation (``brawl_env.replay.Simulation``).
+
+    The video holds one picture per simulated frame (the state after that frame), then the last picture
+    again for ``hold_frames`` frames: ``replay.frames + hold_frames`` frames in all.
+    """
+    from .replay import make_engine, simulate
+
+    renderer = Renderer(resolution=resolution, names=replay.names, hitboxes=hitboxes,
+                        max_frames=replay.config["max_frames"], stocks=replay.config["stocks"])
+    count = 0
+    try:
+        with VideoWriter(path, renderer.size) as video:
+            def record(engine) -> None:
+                nonlocal count
+                renderer.draw(engine.state)
+                video.write(renderer.raw())
+                count += 1
+                if on_frame is not None:
+                    on_frame(count)
+
+            if replay.frames == 0:
+                renderer.draw(make_engine(replay).state)
+            sim = simulate(replay, on_frame=record)
+            last = renderer.raw()
+            for _ in range(hold_frames if replay.frames else max(hold_frames, 1)):
+                video.write(last)
+    finally:
+        renderer.close()
+    return sim
+
+
 # --- human play -------------------------------------------------------------------------------------------------
 #: The original's keys, in action order: W A S D Space H L J K G.
 KEYMAP = (pygame.K_w, pygame.K_a, pygame.K_s, pygame.K_d, pygame.K_SPACE, pygame.K_h, pygame.K_l, pygame.K_j,
@@ -979,25 +1019,40 @@ def keys_from_pressed(pressed: Any) -> np.ndarray:
     return keys
 
 
+class Keyboard:
+    """The human's side as an agent: presses whatever keys the session last read from the keyboard."""
+
+    trusted_keys = True  # keys_from_pressed gives 0/1
+
+    def __init__(self, name: str):
+        self.name = name
+        self.keys = np.zeros(L.N_KEYS, np.uint8)
+
+    def reset_rows(self, rows: np.ndarray, seeds: np.ndarray | None = None) -> None:
+        self.keys = np.zeros(L.N_KEYS, np.uint8)
+
+    def act(self, obs: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        return self.keys[None]
+
+
 class PlaySession:
     """A human (keyboard) against an agent, one frame per :meth:`step`; see ``brawl-league play``.
 
-    Each game's replay is saved when it ends, or when it is restarted or quit after at least one frame.
-    ``step(events, pressed)`` takes the frame's pygame events and key state, so the loop runs the same
-    from a keyboard or from a script.
+    Each game is one match of the match runner (``brawl_env.match.Lanes``): the human in slot 0, the
+    agent (guarded when it is a bot) in slot 1. Each game's replay is saved when it ends, or when it is
+    restarted or quit after at least one frame. ``step(events, pressed)`` takes the frame's pygame events
+    and key state, so the loop runs the same from a keyboard or from a script.
     """
 
     def __init__(self, opponent, renderer: Renderer | None = None, seed: int = 0, max_frames: int = 2700,
                  stocks: int = 3, replay_dir: str | os.PathLike = "replays", human_name: str = "You",
                  on_saved: Callable[[Path], None] | None = None):
-        from .config import make_config
-        from .engine.core import Engine
         from .match import as_agent
 
         self.opponent = as_agent(opponent)
+        self.human = Keyboard(human_name)
         self.names = (human_name, getattr(self.opponent, "name", type(self.opponent).__name__))
-        self.config = make_config(max_frames=max_frames, stocks=stocks)
-        self.engine = Engine(1, self.config)
+        self.max_frames, self.stocks = max_frames, stocks
         self.renderer = renderer
         self.base_seed = int(seed)
         self.replay_dir = Path(replay_dir)
@@ -1006,24 +1061,30 @@ class PlaySession:
         self.saved: list[Path] = []
         self.paused = False
         self.running = True
-        self.forfeit: dict | None = None
         self._new_game()
 
     # -- games ---------------------------------------------------------------------------------------------------
     def _new_game(self) -> None:
         from .engine.rng import match_seed
+        from .match import Lanes
 
         self.seed = self.base_seed + self.games
         self.match_seed = match_seed(self.seed, 0)
-        self.engine.reset(np.array([self.match_seed], np.uint64))
-        self.trace: list[np.ndarray] = []
-        self.forfeit = None
+        self.match = Lanes([self.match_seed], seeds=[self.seed], max_frames=self.max_frames, stocks=self.stocks,
+                           record_keys=True)
+        self.match.seat(self.human, [0], 0)
+        self.match.seat(self.opponent, [0], 1)
         self._saved_this_game = False
         self.paused = False
-        try:
-            self.opponent.reset(seed=(self.match_seed + 1) & 0x7FFFFFFFFFFFFFFF)
-        except Exception as err:  # noqa: BLE001 - a bot that faults at reset forfeits at once
-            self.forfeit = {"slot": 1, "name": self.names[1], "reason": str(getattr(err, "reason", err))}
+        self.match.start()  # an agent that faults at reset forfeits at once
+
+    @property
+    def engine(self):
+        return self.match.engine
+
+    @property
+    def forfeit(self) -> dict | None:
+        return self.match.forfeits.get(0)
 
     @property
     def frame(self) -> int:
@@ -1031,30 +1092,18 @@ class PlaySession:
 
     @property
     def over(self) -> bool:
-        return self.engine.state.mi[0, L.DONE] != L.RUNNING or self.forfeit is not None
+        return not self.match.live[0]
 
     def save_replay(self) -> Path | None:
         """Write this game's replay (once per game); returns its path, or None with no frames played."""
         from datetime import datetime
 
-        from .replay import Replay, state_hash
+        from .replay import from_match
 
-        if self._saved_this_game or not self.trace:
+        result = self.match.result(0)
+        if self._saved_this_game or not result.frames:
             return None
-        st = self.engine.state
-        done = int(st.mi[0, L.DONE])
-        if done != L.RUNNING:
-            winner = {L.R_P0_WINS: 0, L.R_P1_WINS: 1}.get(int(st.mi[0, L.RESULT]))
-            ended_by = "stocks" if done == L.TERMINATED else "time"
-        elif self.forfeit is not None:
-            winner, ended_by = 1 - self.forfeit["slot"], "forfeit"
-        else:
-            winner, ended_by = None, "unfinished"
-        keys = np.stack(self.trace).astype(np.uint8)
-        outcome = {"winner": winner, "ended_by": ended_by, "frames": len(keys), "final_hash": state_hash(st),
-                   "forfeit": self.forfeit}
-        replay = Replay(keys=keys, match_seed=self.match_seed, names=self.names, seed=self.seed, outcome=outcome,
-                        config={k: getattr(self.config, k) for k in ("max_frames", "stocks", "damage_tiebreak")})
+        replay = from_match(result)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         path = self.replay_dir / f"play-{stamp}-seed{self.seed}.replay"
         k = 1
@@ -1095,23 +1144,13 @@ class PlaySession:
 
         Returns False once the session should end.
         """
-        from .bots.guard import BotFault
-
         for event in events:
             self.handle(event)
             if not self.running:
                 return False
         if not self.paused and not self.over:
-            obs = self.engine.state.obs[0]
-            keys = self.engine.keys
-            keys[0, 0] = keys_from_pressed(pressed)
-            try:
-                keys[0, 1] = self.opponent.act(obs[1])
-            except BotFault as fault:
-                self.forfeit = {"slot": 1, "name": self.names[1], "reason": fault.reason}
-            if self.forfeit is None:
-                self.trace.append(keys[0].copy())
-                self.engine.step(auto_reset=False)
+            self.human.keys = keys_from_pressed(pressed)
+            self.match.step()
             if self.over:
                 self.save_replay()
         if self.renderer is not None:

@@ -20,7 +20,6 @@ engine it needs no longer exists, and re-simulating would show a different match
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -34,11 +33,10 @@ import numpy as np
 
 from .engine import layout as L
 from .engine.version import GAME_VERSION, RULES_VERSION
+from .match import Lanes, MatchResult
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine.core import Engine
-    from .engine.state import State
-    from .match import MatchResult
 
 REPLAY_FORMAT = 1
 SUFFIX = ".replay"
@@ -69,19 +67,6 @@ def unpack_keys(packed: np.ndarray) -> np.ndarray:
     """Inverse of :func:`pack_keys`: ``(frames, 2)`` uint16 -> ``(frames, 2, 10)`` uint8."""
     packed = np.asarray(packed, np.uint16)
     return ((packed[..., None] & _BITS) != 0).astype(np.uint8)
-
-
-def state_hash(state: State, m: int = 0) -> str:
-    """A hash of everything match ``m`` holds (positions, timers, items, generator, stats, observations).
-
-    Two simulations are the same match exactly when their hashes agree frame for frame; the replay
-    stores the final one so a re-simulation can prove it reproduced the recording.
-    """
-    digest = hashlib.sha256()
-    for name, array in zip(state._fields, state):
-        digest.update(name.encode())
-        digest.update(np.ascontiguousarray(array[m]).tobytes())
-    return digest.hexdigest()[:32]
 
 
 # --- the record ---------------------------------------------------------------------------------------
@@ -208,82 +193,61 @@ def make_engine(replay: Replay) -> Engine:
     return engine
 
 
-def iter_frames(replay: Replay, engine: Engine | None = None) -> Iterator[Engine]:
-    """Step an engine through the replay, yielding it after each frame (render or inspect it there)."""
-    engine = engine if engine is not None else make_engine(replay)
-    keys = replay.keys
+class RecordedKeys:
+    """An agent that presses the keys a replay recorded for one side, frame by frame."""
+
+    trusted_keys = True  # a loaded replay's keys are 0/1 by construction
+
+    def __init__(self, keys: np.ndarray, name: str):
+        self.keys, self.name, self.t = keys, name, 0
+
+    def reset_rows(self, rows: np.ndarray, seeds: np.ndarray | None = None) -> None:
+        self.t = 0
+
+    def act(self, obs: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        self.t += 1
+        return self.keys[self.t - 1][None]
+
+
+def _played(replay: Replay) -> Iterator[Lanes]:
+    """Play the replay's keys through the match runner, yielding it after each frame."""
+    lanes = Lanes([replay.match_seed], seeds=[replay.seed], **replay.config)
+    for slot in range(2):
+        lanes.seat(RecordedKeys(replay.keys[:, slot], replay.names[slot]), [0], slot)
+    lanes.start()
     for t in range(replay.frames):
-        if engine.state.mi[0, L.DONE] != L.RUNNING:
+        if not lanes.live[0]:
             raise ReplayError(f"the match ended after {t} frames but the replay holds {replay.frames}: "
                               "it was recorded with different rules or corrupted")
-        engine.keys[0] = keys[t]
-        engine.step(auto_reset=False)
-        yield engine
+        lanes.step()
+        yield lanes
+
+
+def iter_frames(replay: Replay) -> Iterator[Engine]:
+    """Step an engine through the replay, yielding it after each frame (render or inspect it there)."""
+    for lanes in _played(replay):
+        yield lanes.engine
 
 
 def simulate(replay: Replay, on_frame: Callable[[Engine], None] | None = None) -> Simulation:
     """Re-simulate a replay from its seed and keys; ``on_frame(engine)`` runs after every frame."""
-    engine = make_engine(replay)
-    for stepped in iter_frames(replay, engine):
+    lanes = None
+    for lanes in _played(replay):
         if on_frame is not None:
-            on_frame(stepped)
-    st, pi, mi = engine.state.st[0], engine.state.pi[0], engine.state.mi[0]
-    stats = tuple({name: float(st[p, k]) for k, name in enumerate(L.STAT_NAMES)} for p in range(2))
-    for p in range(2):
-        stats[p]["stocks_left"] = float(pi[p, L.STOCKS])
+            on_frame(lanes.engine)
+    if lanes is None:  # no frames recorded: the match as it starts
+        lanes = Lanes([replay.match_seed], seeds=[replay.seed], **replay.config)
+    res = lanes.result(0)
     recorded = replay.outcome or {}
-    done = int(mi[L.DONE])
-    if done != L.RUNNING:
-        winner = {L.R_P0_WINS: 0, L.R_P1_WINS: 1}.get(int(mi[L.RESULT]))
-        ended_by = "stocks" if done == L.TERMINATED else "time"
-    elif recorded.get("ended_by") == "forfeit" and recorded.get("forfeit"):
+    winner, ended_by = res.winner, res.ended_by
+    if ended_by == "unfinished" and recorded.get("ended_by") == "forfeit" and recorded.get("forfeit"):
         winner, ended_by = 1 - int(recorded["forfeit"]["slot"]), "forfeit"
-    else:
-        winner, ended_by = None, "unfinished"
-    final = state_hash(engine.state)
     matches = None
     if recorded.get("final_hash"):
-        matches = (final == recorded["final_hash"] and winner == recorded.get("winner")
+        matches = (res.final_hash == recorded["final_hash"] and winner == recorded.get("winner")
                    and ended_by == recorded.get("ended_by") and replay.frames == recorded.get("frames"))
-    return Simulation(winner=winner, ended_by=ended_by, frames=replay.frames, final_hash=final, stats=stats,
-                      matches_recording=matches)
-
-
-#: Frames the last picture is held at the end of a video (1.5 s), so its result banner can be read.
-END_HOLD_FRAMES = 45
-
-
-def write_video(replay: Replay, path: str | os.PathLike, resolution: str = "480p", hitboxes: bool = False,
-                hold_frames: int = END_HOLD_FRAMES, on_frame: Callable[[int], None] | None = None) -> Simulation:
-    """Re-simulate a replay and encode it to an mp4 (H.264, yuv420p, 30 fps).
-
-    The video holds one picture per simulated frame (the state after that frame), then the last picture
-    again for ``hold_frames`` frames: ``replay.frames + hold_frames`` frames in all.
-    """
-    from .render import Renderer, VideoWriter
-
-    renderer = Renderer(resolution=resolution, names=replay.names, hitboxes=hitboxes,
-                        max_frames=replay.config["max_frames"], stocks=replay.config["stocks"])
-    count = 0
-    try:
-        with VideoWriter(path, renderer.size) as video:
-            def record(engine: Engine) -> None:
-                nonlocal count
-                renderer.draw(engine.state)
-                video.write(renderer.raw())
-                count += 1
-                if on_frame is not None:
-                    on_frame(count)
-
-            if replay.frames == 0:
-                renderer.draw(make_engine(replay).state)
-            sim = simulate(replay, on_frame=record)
-            last = renderer.raw()
-            for _ in range(hold_frames if replay.frames else max(hold_frames, 1)):
-                video.write(last)
-    finally:
-        renderer.close()
-    return sim
+    return Simulation(winner=winner, ended_by=ended_by, frames=replay.frames, final_hash=res.final_hash,
+                      stats=res.stats, matches_recording=matches)
 
 
 def with_outcome(replay: Replay, sim: Simulation) -> Replay:

@@ -386,10 +386,10 @@ def replay_cmd(
     try:
         rec = rp.load(path)
         if video is not None:
-            from brawl_env.render import resolution_size
+            from brawl_env.render import resolution_size, write_video
 
             resolution_size(resolution)
-            sim = rp.write_video(rec, video, resolution=resolution, hitboxes=hitboxes)
+            sim = write_video(rec, video, resolution=resolution, hitboxes=hitboxes)
         else:
             sim = rp.simulate(rec)
     except (rp.ReplayError, ValueError, FileNotFoundError) as err:

@@ -70,9 +70,10 @@ def _record_game(res, k: int, video: str | None, video_dir: str | None, replay_d
     """Save a played game's replay and/or render its video; returns the paths written."""
     from pathlib import Path
 
-    from brawl_env.replay import write_video
+    from brawl_env.render import write_video
+    from brawl_env.replay import from_match
 
-    replay = res.replay()
+    replay = from_match(res)
     stem = _file_stem(k, res.seed, res.names)
     files: dict[str, str] = {}
     if replay_dir is not None:

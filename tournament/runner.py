@@ -536,7 +536,8 @@ def pick_videos(results: Sequence[dict], table, which: str) -> list[dict]:
 
 
 def make_videos(results: Sequence[dict], table, out: Path, which: str) -> list[Path]:
-    from brawl_env.replay import load, write_video
+    from brawl_env.render import write_video
+    from brawl_env.replay import load
 
     paths = []
     for r in pick_videos(results, table, which):

@@ -53,12 +53,11 @@ from brawl_env.batch import BatchEnv
 from brawl_env.bots.agent import Agent
 from brawl_env.engine import layout as L
 from brawl_env.engine.rng import match_seed
+from brawl_env.outcome import result_words
 
 __all__ = ["LeagueVecEnv", "OpponentSpec", "spec_key", "check_binary"]
 
 log = logging.getLogger(__name__)
-
-RESULT_NAMES = {L.R_P0_WINS: ("win", "loss"), L.R_P1_WINS: ("loss", "win"), L.R_DRAW: ("draw", "draw")}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -360,7 +359,7 @@ class LeagueVecEnv(VecEnv):
                 d["TimeLimit.truncated"] = True
             length = int(self._ep_len[k])
             d["episode"] = {"r": round(float(self._ep_return[k]), 6), "l": length, "t": now}
-            res = RESULT_NAMES.get(int(result[k]), ("draw", "draw"))[s]
+            res = result_words(result[k])[s]
             terms = self._ep_terms[k]
             d["brawl"] = {
                 "result": res,

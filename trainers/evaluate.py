@@ -1,8 +1,9 @@
-"""Seeded evaluation matches: a learner (anything with the opponent interface) against an opponent.
+"""Seeded evaluation matches: a learner against an opponent, both agents of the one agent protocol
+(``brawl_env.bots.Agent``), played by the match runner (``brawl_env.match.Lanes``).
 
-Both sides are "players" with ``reset_rows(rows)`` and ``act(obs, rows)``; the learner takes slot 0
-in even games and slot 1 in odd ones, and every game starts from its own seed, so an evaluation is
-reproducible and fair to both sides. All games run together in one BatchEnv.
+The learner takes slot 0 in even games and slot 1 in odd ones, and game k starts from match seed
+``match_seed(seed, k)``, so an evaluation is reproducible and fair to both sides. All games run together
+in lock step. Both sides are the trainer's own, so an error in either is raised, not a forfeit.
 """
 
 from __future__ import annotations
@@ -11,44 +12,25 @@ from typing import Any
 
 import numpy as np
 
-from brawl_env import BatchEnv
-from brawl_env.engine import layout as L
 from brawl_env.engine.rng import match_seed
+from brawl_env.match import Lanes
 
 
 def play_games(learner, opponent, games: int, seed: int = 0, max_frames: int = 2700, stocks: int = 3,
                damage_tiebreak: bool = False) -> list[dict]:
     """Play ``games`` matches; returns one dict per game from the learner's side."""
-    env = BatchEnv(games, max_frames=max_frames, stocks=stocks, damage_tiebreak=damage_tiebreak)
-    obs = env.reset(match_seeds=[match_seed(seed, k) for k in range(games)])
+    lanes = Lanes([match_seed(seed, k) for k in range(games)], seeds=[seed] * games, max_frames=max_frames,
+                  stocks=stocks, damage_tiebreak=damage_tiebreak, errors="raise")
     rows = np.arange(games)
     slot = rows % 2
-    learner.reset_rows(rows)
-    opponent.reset_rows(rows)
-    keys = np.zeros((games, 2, L.N_KEYS), np.uint8)
-    done = np.zeros(games, bool)
-    results: list[dict | None] = [None] * games
-    for frame in range(max_frames):
-        live = np.flatnonzero(~done)
-        keys[:] = 0
-        keys[live, slot[live]] = learner.act(obs[live, slot[live]], live)
-        keys[live, 1 - slot[live]] = opponent.act(obs[live, 1 - slot[live]], live)
-        obs, _, term, trunc, info = env.step(keys)
-        for k in np.flatnonzero((term | trunc) & ~done):
-            s = slot[k]
-            st = info["final_stats"][k]
-            res = int(info["result"][k])
-            outcome = "draw" if res == L.R_DRAW else ("win" if res == (L.R_P0_WINS if s == 0 else L.R_P1_WINS) else "loss")
-            results[k] = {
-                "game": int(k), "seed": int(seed), "slot": int(s), "result": outcome, "frames": frame + 1,
-                "truncated": bool(trunc[k]),
-                "stats": {name: float(st[s, i]) for i, name in enumerate(L.STAT_NAMES)},
-                "opponent_stats": {name: float(st[1 - s, i]) for i, name in enumerate(L.STAT_NAMES)},
-            }
-            done[k] = True
-        if done.all():
-            break
-    return [r for r in results if r is not None]
+    lanes.seat(learner, rows, slot)
+    lanes.seat(opponent, rows, 1 - slot)
+    out = []
+    for k, res in enumerate(lanes.run()):
+        s = int(slot[k])
+        out.append({"game": k, "seed": int(seed), "slot": s, "result": res.result_for(s), "frames": res.frames,
+                    "truncated": res.ended_by == "time", "stats": res.stats[s], "opponent_stats": res.stats[1 - s]})
+    return out
 
 
 def summarise(games: list[dict]) -> dict[str, Any]:

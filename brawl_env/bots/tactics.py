@@ -116,12 +116,11 @@ _FLOOR_TABLE = np.array([[f.x0, f.x1, f.top] for f in FLOORS] + [[np.nan] * 3], 
 
 
 def floors_under(x: np.ndarray, y: np.ndarray, slack: float = 0.05) -> np.ndarray:
-    """:func:`floor_under` on arrays: the index in :data:`FLOORS` of each body's floor, or -1."""
-    out = np.full(len(x), -1, np.int64)
-    for i, f in enumerate(FLOORS):
-        hit = (out < 0) & (x + HALF_W > f.x0) & (x - HALF_W < f.x1) & (y - HALF_H >= f.top - slack)
-        out[hit] = i
-    return out
+    """:func:`floor_under` on arrays: the index in :data:`FLOORS` of each body's floor (the first that
+    matches, as :func:`floor_under` tries them), or -1."""
+    x0, x1, top = _FLOOR_TABLE[:-1].T
+    hit = (x[:, None] + HALF_W > x0) & (x[:, None] - HALF_W < x1) & (y[:, None] - HALF_H >= top - slack)
+    return np.where(hit.any(axis=1), hit.argmax(axis=1), -1)
 
 
 def nearest_floors(x: np.ndarray) -> np.ndarray:

@@ -26,6 +26,7 @@ from brawl_env import replay as rp
 from brawl_env.bots.builtin import BasedBot, ConstantBot
 from brawl_env.engine import layout as L
 from brawl_env.engine.state import State
+from brawl_env.match import state_hash
 
 runner = CliRunner()
 WIDE = {"COLUMNS": "200", "TERMINAL_WIDTH": "200", "NO_COLOR": "1"}
@@ -137,11 +138,11 @@ def test_rendering_does_not_change_the_trajectory() -> None:
     for _ in range(400):
         actions = _fight_actions(rng)
         r1 = plain.step(actions)
-        before = rp.state_hash(shown.engine.state)
+        before = state_hash(shown.engine.state)
         r2 = shown.step(actions)
-        after_step = rp.state_hash(shown.engine.state)
+        after_step = state_hash(shown.engine.state)
         shown.render()
-        assert rp.state_hash(shown.engine.state) == after_step != before
+        assert state_hash(shown.engine.state) == after_step != before
         for a in ("player_0", "player_1"):
             np.testing.assert_array_equal(r1[0][a], r2[0][a])
             assert r1[1][a] == r2[1][a]
@@ -292,10 +293,10 @@ def test_video_of_a_replay(tmp_path: Path) -> None:
 
     res = run_match(BasedBot(), Brawler(), seed=3, max_frames=90, record_keys=True)
     path = tmp_path / "game.mp4"
-    sim = rp.write_video(res.replay(), path)
+    sim = R.write_video(rp.from_match(res), path)
     assert sim.matches_recording is True
     meta, frames, first = _reader_meta(path)
-    assert frames == 90 + rp.END_HOLD_FRAMES
+    assert frames == 90 + R.END_HOLD_FRAMES
     assert meta["codec"] == "h264" and meta["pix_fmt"].startswith("yuv420p") and meta["fps"] == 30
     assert meta["size"] == (720, 480) and first.shape == (480, 720, 3)
     assert not list(tmp_path.glob(".*part*"))  # the temporary file was renamed
@@ -326,7 +327,7 @@ def test_cli_match_video_and_video_dir(tmp_path: Path) -> None:
     result = runner.invoke(_app(), ["match", "BasedBot", "RandomBot", "--frames", "60", "--video", str(one)],
                            env=WIDE)
     assert result.exit_code == 0, result.output
-    assert _reader_meta(one)[1] == 60 + rp.END_HOLD_FRAMES
+    assert _reader_meta(one)[1] == 60 + R.END_HOLD_FRAMES
     bad = runner.invoke(_app(), ["match", "BasedBot", "RandomBot", "--games", "2", "--video", str(one)], env=WIDE)
     assert bad.exit_code == 2 and "--video-dir" in bad.output
     bad = runner.invoke(_app(), ["match", "BasedBot", "RandomBot", "--video", str(one), "--resolution", "4k"],
@@ -341,7 +342,7 @@ def test_cli_match_video_and_video_dir(tmp_path: Path) -> None:
                                        "game001-seed1-RandomBot-vs-BasedBot.mp4"]
     assert [g["video"] for g in json.loads(result.stdout)["games"]] == [str(f) for f in files]
     meta, frames, _ = _reader_meta(files[1])
-    assert meta["size"] == (1280, 720) and frames == 30 + rp.END_HOLD_FRAMES
+    assert meta["size"] == (1280, 720) and frames == 30 + R.END_HOLD_FRAMES
 
 
 def test_cli_replay_to_video(tmp_path: Path) -> None:
@@ -352,7 +353,7 @@ def test_cli_replay_to_video(tmp_path: Path) -> None:
     out = tmp_path / "again.mp4"
     result = runner.invoke(_app(), ["replay", str(replay), "--video", str(out), "--hitboxes"], env=WIDE)
     assert result.exit_code == 0, result.output
-    assert "re-simulated exactly" in result.output and _reader_meta(out)[1] == 45 + rp.END_HOLD_FRAMES
+    assert "re-simulated exactly" in result.output and _reader_meta(out)[1] == 45 + R.END_HOLD_FRAMES
 
 
 def test_cli_screenshots(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from brawl_env.bots import Bot
 from brawl_env.bots.builtin import BasedBot, RandomBot
 from brawl_env.engine import layout as L
 from brawl_env.engine.version import GAME_VERSION, RULES_VERSION
-from brawl_env.match import run_match
+from brawl_env.match import run_match, state_hash
 
 DATA = Path(__file__).parent / "data"
 GOLDEN = DATA / "golden.replay"
@@ -86,7 +86,7 @@ def test_pack_rejects_bad_keys() -> None:
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_replay_resimulates_exactly(seed: int, tmp_path: Path) -> None:
     res = _played(seed)
-    path = res.replay().save(tmp_path / "m.replay")
+    path = rp.from_match(res).save(tmp_path / "m.replay")
     loaded = rp.load(path)
     np.testing.assert_array_equal(loaded.keys, res.keys)
     assert loaded.match_seed == res.match_seed and loaded.names == res.names
@@ -109,7 +109,7 @@ def test_replayed_matches_have_combat_and_weapons() -> None:
 
 def test_replay_of_random_bots_to_knockout(tmp_path: Path) -> None:
     res = _played(5, frames=2700, a=RandomBot(), b=Brawler())
-    sim = rp.simulate(rp.load(res.replay().save(tmp_path / "r.replay")))
+    sim = rp.simulate(rp.load(rp.from_match(res).save(tmp_path / "r.replay")))
     assert sim.final_hash == res.final_hash and sim.winner == res.winner
 
 
@@ -117,7 +117,7 @@ def test_full_match_replay_is_small(tmp_path: Path) -> None:
     """A 90-second match of two random-key players (the least compressible keys) is far under 100 KB."""
     res = _played(6, frames=2700, a=RandomBot(), b=RandomBot(), stocks=99)
     assert res.frames == 2700
-    path = res.replay().save(tmp_path / "full.replay")
+    path = rp.from_match(res).save(tmp_path / "full.replay")
     size = path.stat().st_size
     assert size < 100_000, size
     assert size < 20_000, f"{size} bytes: packing should keep a full match to a few KB"
@@ -126,7 +126,7 @@ def test_full_match_replay_is_small(tmp_path: Path) -> None:
 
 def test_diverging_keys_are_detected(tmp_path: Path) -> None:
     res = _played(1, frames=300)
-    rec = res.replay()
+    rec = rp.from_match(res)
     keys = rec.keys.copy()
     keys[100:, 0, L.K_LIGHT] ^= 1
     path = rp.Replay(keys=keys, match_seed=rec.match_seed, config=rec.config, names=rec.names, seed=rec.seed,
@@ -150,7 +150,7 @@ def test_forfeit_replays_as_forfeit(tmp_path: Path) -> None:
 
     res = _played(2, frames=300, b=Quitter())
     assert res.ended_by == "forfeit" and res.frames == 40
-    sim = rp.simulate(rp.load(res.replay().save(tmp_path / "f.replay")))
+    sim = rp.simulate(rp.load(rp.from_match(res).save(tmp_path / "f.replay")))
     assert (sim.ended_by, sim.winner, sim.matches_recording) == ("forfeit", 0, True)
 
 
@@ -182,11 +182,11 @@ def test_not_a_replay_is_refused(tmp_path: Path) -> None:
 def test_replay_without_recorded_keys_is_an_error() -> None:
     res = run_match(BasedBot(), BasedBot(), seed=0, max_frames=10)
     with pytest.raises(ValueError, match="record_keys"):
-        res.replay()
+        rp.from_match(res)
 
 
 def test_replay_meta_is_plain_json(tmp_path: Path) -> None:
-    path = _played(3, frames=60).replay().save(tmp_path / "m.replay")
+    path = rp.from_match(_played(3, frames=60)).save(tmp_path / "m.replay")
     with np.load(path, allow_pickle=False) as data:
         meta = json.loads(bytes(data["meta"]).decode())
     assert meta["rules_version"] == RULES_VERSION and meta["game_version"] == GAME_VERSION
@@ -201,7 +201,7 @@ def _checkpoints(rec: rp.Replay) -> dict[str, str]:
     for engine in rp.iter_frames(rec):
         f = int(engine.state.mi[0, L.FRAME])
         if f % CHECK_EVERY == 0:
-            out[str(f)] = rp.state_hash(engine.state)
+            out[str(f)] = state_hash(engine.state)
     return out
 
 
@@ -240,7 +240,7 @@ def regenerate_golden() -> None:
     pickups = sum(s["weapon_pickups"] for s in res.stats)
     if hits < 8 or pickups < 2:
         raise SystemExit(f"seed {GOLDEN_SEED} has {hits} hits and {pickups} pickups: choose another GOLDEN_SEED")
-    rec = res.replay()
+    rec = rp.from_match(res)
     DATA.mkdir(exist_ok=True)
     rec.save(GOLDEN)
     info = {"game_version": GAME_VERSION, "rules_version": RULES_VERSION, "seed": GOLDEN_SEED, "frames": res.frames,

@@ -10,7 +10,8 @@ from brawl_env.bots import load_bot
 from brawl_env.match import run_match
 from brawl_env.replay import Replay, simulate, unpack_keys
 from tournament.agents import parse_agents
-from tournament.lanes import IdleBot, LaneBots, VectorBot, make_player, run_batch
+from brawl_env.bots import FrameAgent
+from tournament.lanes import LaneBots, make_player, run_batch
 from tournament.schedule import make_schedule
 
 
@@ -54,8 +55,8 @@ def test_vectorised_and_per_lane_players_are_chosen_as_documented():
     lanes = np.arange(3)
     kinds = {n: type(make_player(a, lanes, None, np.zeros(4, np.int64), 0, {})) for n, a in agents.items()}
     assert kinds == {
-        "BasedBot": VectorBot,
-        "ConstantBot": IdleBot,
+        "BasedBot": FrameAgent,
+        "ConstantBot": FrameAgent,
         "RandomBot": LaneBots,
         "SpacerBot": LaneBots,
     }

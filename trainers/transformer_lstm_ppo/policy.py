@@ -234,7 +234,7 @@ class PolicyRunner:
         self._left = np.zeros(rows, np.int64)            # frames left in each row's current block
         self._held = np.zeros((rows, 10), np.int8)
 
-    def reset_rows(self, rows) -> None:
+    def reset_rows(self, rows, seeds=None) -> None:
         rows = np.asarray(rows, dtype=np.int64)
         self.policy.reset_state(self.state, rows)
         self._left[rows] = 0
