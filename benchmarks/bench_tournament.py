@@ -102,7 +102,7 @@ def bench_bots(games: int, frames: int, workers: int, runs: int) -> dict:
 def bench_nets(agents: int, games: int, frames: int, runs: int, pairs: int | None) -> dict:
     import torch
 
-    from tournament.agents import parse_agents
+    from league.agents import parse_agents
     from tournament.lanes import run_batch
     from tournament.schedule import make_schedule
 

@@ -209,7 +209,7 @@ def bots_ladder(
 
 @app.command("match")
 def match(
-    a: Annotated[str, typer.Argument(help="First agent: a bot spec (BasedBot, FILE.py:CLASS, MODULE:CLASS).")],
+    a: Annotated[str, typer.Argument(help="First agent: a bot spec (BasedBot, FILE.py:CLASS, MODULE:CLASS), a checkpoint file of any installed trainer, or league:NAME / league:latest (with --league).")],
     b: Annotated[str, typer.Argument(help="Second agent, same forms.")],
     games: Annotated[int, typer.Option("--games", min=1, help="Matches to play; A and B swap sides every game.")] = 1,
     seed: Annotated[int, typer.Option("--seed", help="Base seed; game k uses seed + k.")] = 0,
@@ -227,6 +227,7 @@ def match(
     ] = None,
     resolution: Annotated[str, typer.Option("--resolution", help="Video size: 480p, 720p or 1080p.")] = "480p",
     hitboxes: Annotated[bool, typer.Option("--hitboxes", help="Draw hitboxes and hurtboxes in videos.")] = False,
+    league: Annotated[str | None, typer.Option("--league", help="League directory for league: agents.")] = None,
 ) -> None:
     """Play seeded matches between two agents and print the results and a stats table."""
     from brawl_league.matches import play_series, render_series
@@ -234,7 +235,7 @@ def match(
     try:
         series = play_series(a, b, games=games, seed=seed, frames=frames, stocks=stocks, progress=not json_out,
                              video=video, video_dir=video_dir, replay_dir=replay_dir, resolution=resolution,
-                             hitboxes=hitboxes)
+                             hitboxes=hitboxes, league_dir=league)
     except ValueError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
@@ -430,27 +431,29 @@ def replay_cmd(
 
 @app.command("play")
 def play_cmd(
-    vs: Annotated[str, typer.Option("--vs", help="Opponent: a bot spec (BasedBot, FILE.py:CLASS, MODULE:CLASS).")],
+    vs: Annotated[str, typer.Option("--vs", help="Opponent: a bot spec (BasedBot, FILE.py:CLASS, MODULE:CLASS), a checkpoint file, or league:NAME (with --league).")],
     resolution: Annotated[str, typer.Option("--resolution", help="Window size: 480p, 720p or 1080p.")] = "480p",
     seed: Annotated[int, typer.Option("--seed", help="Base seed; each restart adds one.")] = 0,
     frames: Annotated[int, typer.Option("--frames", min=1, help="Frame limit per match (30 per second).")] = 2700,
     stocks: Annotated[int, typer.Option("--stocks", min=1, max=99, help="Stocks per player.")] = 3,
     replay_dir: Annotated[str, typer.Option("--replay-dir", help="Where each game's replay is saved.")] = "replays",
     hitboxes: Annotated[bool, typer.Option("--hitboxes", help="Draw hitboxes and hurtboxes.")] = False,
+    league: Annotated[str | None, typer.Option("--league", help="League directory for league: opponents.")] = None,
 ) -> None:
-    """Play against a bot in a window (keyboard: W A S D, Space, H, L, J, K, G).
+    """Play against a bot or a trained agent in a window (keyboard: W A S D, Space, H, L, J, K, G).
 
     W A S D move, Space jumps, H picks up or drops, L dashes or dodges, J light attack, K heavy attack,
     G taunts; P pauses, R restarts, Esc quits. Each game's replay is saved and its path printed.
     """
-    from brawl_env.bots import load_bot
+    from league.agents import bot_class_for, make_agent, parse_agent
 
     try:
-        opponent = load_bot(vs)
+        spec = parse_agent(vs, league)
+        opponent = bot_class_for(spec)() if spec.kind == "bot" else make_agent(spec)
         from brawl_env.render import PlaySession, Renderer, resolution_size
 
         resolution_size(resolution)
-        renderer = Renderer(resolution=resolution, mode="human", names=("You", opponent.name), hitboxes=hitboxes,
+        renderer = Renderer(resolution=resolution, mode="human", names=("You", spec.name), hitboxes=hitboxes,
                             max_frames=frames, stocks=stocks, headless=False)
     except (ValueError, RuntimeError) as err:
         typer.echo(f"error: {err}", err=True)

@@ -1,4 +1,9 @@
-"""``brawl-league match``: a seeded series between two agents, with a summary and a stats table."""
+"""``brawl-league match``: a seeded series between two agents, with a summary and a stats table.
+
+Agents are named as everywhere else (``league.agents``): a bot spec, a checkpoint of any installed
+trainer, or ``league:NAME`` / ``league:latest`` with ``--league``. A bot plays each game as a fresh
+instance, guarded by the match runner (its per-frame time budget); a network is loaded once.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,8 @@ def _file_stem(k: int, seed: int, names) -> str:
 
 def play_series(a: str, b: str, games: int = 1, seed: int = 0, frames: int = 2700, stocks: int = 3,
                 progress: bool = False, video: str | None = None, video_dir: str | None = None,
-                replay_dir: str | None = None, resolution: str = "480p", hitboxes: bool = False) -> dict[str, Any]:
+                replay_dir: str | None = None, resolution: str = "480p", hitboxes: bool = False,
+                league_dir: str | None = None) -> dict[str, Any]:
     """Play ``games`` matches of A against B (A is player_0 in even games, player_1 in odd ones).
 
     Game k is played from base seed ``seed + k``. Returns a JSON-ready dict: every game, and A's
@@ -21,8 +27,8 @@ def play_series(a: str, b: str, games: int = 1, seed: int = 0, frames: int = 270
     ``replay_dir`` (one ``.replay`` per game) record the games; each game's row then names its files.
     Videos are rendered from the recorded keys after the game, so recording never changes a match.
     """
-    from brawl_env.bots import load_bot
     from brawl_env.match import run_match
+    from league.agents import parse_agent
 
     if video is not None and games != 1:
         raise ValueError(f"--video writes one file, but {games} games were asked for: use --video-dir DIR")
@@ -31,7 +37,8 @@ def play_series(a: str, b: str, games: int = 1, seed: int = 0, frames: int = 270
 
         resolution_size(resolution)  # a bad resolution fails before any game
     record = video is not None or video_dir is not None or replay_dir is not None
-    load_bot(a), load_bot(b)  # fail early, with the spec's error, before any game
+    # parsed (and loaded once) before any game, so a bad spec fails with its own error
+    players = [Player(parse_agent(a, league_dir)), Player(parse_agent(b, league_dir))]
     rows = []
     summary = {"wins": 0, "draws": 0, "losses": 0, "forfeits_a": 0, "forfeits_b": 0}
     bar = None
@@ -45,8 +52,8 @@ def play_series(a: str, b: str, games: int = 1, seed: int = 0, frames: int = 270
     try:
         for k in range(games):
             a_slot = k % 2
-            agents = [load_bot(b), load_bot(b)]
-            agents[a_slot] = load_bot(a)
+            agents = [players[1].agent(), players[1].agent()]
+            agents[a_slot] = players[0].agent()
             res = run_match(agents[0], agents[1], seed=seed + k, max_frames=frames, stocks=stocks,
                             record_keys=record)
             files = _record_game(res, k, video, video_dir, replay_dir, resolution, hitboxes) if record else {}
@@ -63,6 +70,24 @@ def play_series(a: str, b: str, games: int = 1, seed: int = 0, frames: int = 270
         if bar is not None:
             bar.stop()
     return {"a": a, "b": b, "games": rows, "summary": summary, "frames": frames, "stocks": stocks}
+
+
+class Player:
+    """One side of a series: a fresh bot instance per game (so ``run_match`` guards it), or one network
+    agent loaded once and reset by every game."""
+
+    def __init__(self, spec):
+        self.spec = spec
+        self._network = None
+
+    def agent(self):
+        from league.agents import bot_class_for, make_agent
+
+        if self.spec.kind == "bot":
+            return bot_class_for(self.spec)()
+        if self._network is None:
+            self._network = make_agent(self.spec)
+        return self._network
 
 
 def _record_game(res, k: int, video: str | None, video_dir: str | None, replay_dir: str | None,

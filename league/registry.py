@@ -11,9 +11,10 @@ A plugin is a class with
   ``train(resume)`` (see ``trainers.base.Trainer``);
 - ``is_checkpoint(path) -> bool``: whether a file is one of its checkpoints (by name or by a look inside
   that runs nothing from the file);
-- ``load_agent(data, *, name, where, deterministic=False, device="cpu")``: the checkpoint's bytes as an
-  agent of the one agent protocol (``brawl_env.bots.Agent``), so its networks play matches, tournaments
-  and the league. Loading a checkpoint never runs code from it.
+- ``load_agent(data, *, name, where, deterministic=False, device="cpu", path=None)``: the checkpoint's
+  bytes (``path`` is its file's name, for formats told apart by suffix) as an agent of the one agent
+  protocol (``brawl_env.bots.Agent``), so its networks play matches, tournaments and the league. Errors
+  say ``where`` (which agent, which file). Loading a checkpoint never runs code from it.
 """
 
 from __future__ import annotations
@@ -64,10 +65,10 @@ def checkpoint_trainer(path: str | Path) -> str | None:
 
 
 def load_checkpoint_agent(trainer: str, data: bytes, *, name: str, where: str, deterministic: bool = False,
-                          device: str = "cpu") -> Any:
+                          device: str = "cpu", path: str | None = None) -> Any:
     """An agent (``brawl_env.bots.Agent``) from a checkpoint's bytes, through ``trainer``'s plugin."""
     cls = trainer_class(trainer)
     loader = getattr(cls, "load_agent", None)
     if loader is None:
         raise ValueError(f"{where}: trainer {trainer!r} cannot load its checkpoints as agents (no load_agent)")
-    return loader(data, name=name, where=where, deterministic=deterministic, device=device)
+    return loader(data, name=name, where=where, deterministic=deterministic, device=device, path=path)

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from .agents import AgentSpec
+from league.agents import AgentSpec
 from .lanes import HB_AGENT, HB_BEAT, HB_LANE, HB_SIZE, run_batch, run_batch_collect, set_threads
 from .schedule import Entry
 

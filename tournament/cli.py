@@ -43,7 +43,7 @@ def tournament_command(
     )
     from rich.text import Text
 
-    from .agents import AgentError
+    from league.agents import AgentError
     from .backends import TournamentError
     from .runner import run_tournament
     from .tables import print_table

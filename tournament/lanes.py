@@ -4,9 +4,10 @@ match, one call per agent per frame.
 :func:`run_batch` seats every agent of a batch in its lanes and lets the runner step them together in one
 engine. Each frame, every agent is asked once for the keys of all its live lanes:
 
-- a **network** (:class:`NetworkPlayer`) runs one forward pass for all its lanes, each with its own LSTM
-  state and encoder window; keys are drawn from its Bernoulli probabilities with a counter-based hash of
-  (the lane's reset seed, frame, key), so every lane's draws are its own and independent of the batch;
+- a **network** (any trainer's checkpoint, loaded through the trainer registry: ``league.agents``) acts
+  for all its lanes in one call; the default trainer's runs one forward pass for all of them, each lane
+  with its own LSTM state and encoder window and its keys drawn with a counter-based hash of (the lane's
+  reset seed, decision, key), so every lane's draws are its own and independent of the batch;
 - the built-in **ConstantBot, BasedBot and ClockworkBot** are ``FrameBot`` s: their plans run on arrays
   for all their lanes (``brawl_env.bots.FrameAgent``, exactly one bot's keys per lane);
 - every **other bot** (RandomBot, the pilot bots, anyone's file or module bot) gets one instance per
@@ -38,12 +39,11 @@ import numpy as np
 
 from brawl_env.bots.agent import BotAgent, FrameAgent
 from brawl_env.bots.base import Bot, FrameBot
-from brawl_env.engine import layout as L
 from brawl_env.engine.rng import match_seed
 from brawl_env.match import Lanes, MatchResult
 from brawl_env.replay import pack_keys
+from league.agents import AgentSpec, bot_class_for, make_agent
 
-from .agents import AgentSpec, bot_class_for, build_policy
 from .schedule import Entry
 
 #: heartbeat slots: [beats, agent index acting (-1: none), lane (-1: all its lanes or none), frame]
@@ -164,93 +164,21 @@ def vectorised_mode(cls: type[Bot]) -> bool:
     return issubclass(cls, FrameBot) and f"{cls.__module__}:{cls.__name__}" in BUILTIN.values()
 
 
-_U53 = 1.0 / (1 << 53)
-
-
-def _splitmix64(x: np.ndarray) -> np.ndarray:
-    x = x + np.uint64(0x9E3779B97F4A7C15)
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
-
-
-class NetworkPlayer:
-    """A network acting for all its lanes at once (see the module docstring).
-
-    :param deterministic: press a key when its probability is above 1/2 instead of sampling.
-    :param repeat: the model's ``action_repeat``: each lane decides on the first frame of every block of
-        ``repeat`` frames and holds those keys for the block, as the network did in training (the trainer's
-        ``PolicyRunner`` does the same); only deciding frames reach the network. Default: the policy's
-        ``action_repeat`` attribute (set by :func:`tournament.agents.build_policy` from the model card), or 1.
-    """
-
-    trusted_keys = True
-
-    def __init__(self, policy, lanes: np.ndarray, deterministic: bool = False, repeat: int | None = None,
-                 name: str = "network"):
-        self.policy = policy
-        self.name = name
-        self.deterministic = deterministic
-        self.repeat = int(repeat if repeat is not None else getattr(policy, "action_repeat", 1))
-        n = int(lanes.max()) + 1 if len(lanes) else 0
-        self.row_of = np.full(n, -1, np.int64)
-        self.row_of[lanes] = np.arange(len(lanes))
-        self.state = policy.new_state(len(lanes))
-        self.seed = np.zeros(len(lanes), np.uint64)
-        self.t = np.zeros(len(lanes), np.uint64)  # decisions made, per row (the sampling counter)
-        self.left = np.zeros(len(lanes), np.int64)  # frames left in each row's current block
-        self.held = np.zeros((len(lanes), L.N_KEYS), np.int8)
-
-    def reset_rows(self, lanes: np.ndarray, seeds: np.ndarray | None = None) -> None:
-        rows = self.row_of[lanes]
-        self.policy.reset_state(self.state, rows)
-        self.seed[rows] = np.asarray(seeds, np.uint64)
-        self.t[rows] = 0
-        self.left[rows] = 0
-
-    def act(self, obs: np.ndarray, lanes: np.ndarray) -> np.ndarray:
-        rows = self.row_of[lanes]
-        if self.repeat == 1:
-            return self._decide(obs, rows)
-        due = self.left[rows] == 0
-        if due.any():
-            self.held[rows[due]] = self._decide(obs[due], rows[due])
-            self.left[rows[due]] = self.repeat
-        self.left[rows] -= 1
-        return self.held[rows].copy()
-
-    def _decide(self, obs: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        import torch
-
-        policy = self.policy
-        with torch.no_grad():
-            o = torch.as_tensor(obs, dtype=torch.float32, device=policy.device)
-            everyone = len(rows) == len(self.seed) and (rows == np.arange(len(rows))).all()
-            idx = None if everyone else torch.as_tensor(rows, device=policy.device)
-            p = policy.key_probs(o, self.state, idx).double().cpu().numpy()
-        if self.deterministic:
-            return (p > 0.5).astype(np.int8)
-        t = self.t[rows]
-        self.t[rows] = t + np.uint64(1)
-        base = _splitmix64(self.seed[rows] ^ _splitmix64(t))
-        h = _splitmix64(base[:, None] ^ np.arange(1, L.N_KEYS + 1, dtype=np.uint64)[None, :])
-        u = (h >> np.uint64(11)).astype(np.float64) * _U53
-        return (u < p).astype(np.int8)
-
-
 # ---------------------------------------------------------------------------------------------------
 # agents cached per process: a worker loads each network and bot class once
 # ---------------------------------------------------------------------------------------------------
 
-_POLICIES: dict[tuple, Any] = {}
+_NETWORKS: dict[tuple, Any] = {}
 _CLASSES: dict[tuple, type] = {}
 
 
-def _policy(agent: AgentSpec):
-    key = (agent.name, agent.sha256, agent.spec)
-    if key not in _POLICIES:
-        _POLICIES[key] = build_policy(agent)
-    return _POLICIES[key]
+def _network(agent: AgentSpec, deterministic: bool):
+    """The checkpoint's agent, loaded once per process through its trainer's plugin and reused by every
+    batch (a batch resets the rows it plays)."""
+    key = (agent.name, agent.sha256, agent.spec, deterministic)
+    if key not in _NETWORKS:
+        _NETWORKS[key] = make_agent(agent, deterministic=deterministic)
+    return _NETWORKS[key]
 
 
 def _bot_cls(agent: AgentSpec) -> type[Bot]:
@@ -263,8 +191,7 @@ def _bot_cls(agent: AgentSpec) -> type[Bot]:
 def make_player(agent: AgentSpec, lanes: np.ndarray, guard: _Guard, hb, index: int, settings: dict):
     """The agent of the one protocol that plays ``agent`` in ``lanes``."""
     if agent.kind == "nn":
-        return NetworkPlayer(_policy(agent), lanes, deterministic=settings.get("deterministic", False),
-                             name=agent.name)
+        return _network(agent, settings.get("deterministic", False))
     cls = _bot_cls(agent)
     if settings.get("vectorise", True) and vectorised_mode(cls):
         return FrameAgent(cls(), name=agent.name)

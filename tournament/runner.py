@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from .agents import AgentError, AgentSpec, parse_agents
+from league.agents import AgentError, AgentSpec, parse_agents
 from .backends import Stop, default_workers, run_local, run_ray, torch_threads
 from .schedule import Entry, make_schedule, plan_batches
 
@@ -230,7 +230,7 @@ def _load_plan(out: Path, agent_specs, league_dir, games, frames, stocks, seed) 
             )
     for a in planned:  # files must be unchanged
         if a.path is not None:
-            from .agents import sha256_file
+            from league.agents import sha256_file
 
             if not Path(a.path).is_file():
                 raise AgentError(f"--resume: agent {a.name!r}: {a.path} is gone")
@@ -272,7 +272,7 @@ def run_tournament(
 ) -> TournamentResult:
     """Play a round robin (see the module docstring); returns the table and what was written.
 
-    :param agents: agent specs (``tournament.agents``) or parsed :class:`AgentSpec` s; may be None with
+    :param agents: agent specs (``league.agents``) or parsed :class:`AgentSpec` s; may be None with
         ``resume`` (the plan's agents are used).
     :param games: matches per pair (default 10); ``frames`` per match (default 2700), ``stocks`` (3),
         ``seed`` (0). On resume they default to the plan's and must equal it when given.

@@ -1,4 +1,5 @@
-"""Agent specs: bots, checkpoints, league snapshots, submission folders; errors; weights without pickle."""
+"""Agent specs (``league.agents``) as tournaments use them: bots, checkpoints, league snapshots, submission
+folders; errors; checkpoints loaded through the trainer registry, weights without pickle."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from tourney_helpers import (
     write_bots,
 )
 
-from tournament.agents import AgentError, build_policy, checkpoint_name, parse_agents
+from league.agents import AgentError, checkpoint_name, make_agent, parse_agents, read_bytes
 
 
 def test_bot_specs_builtin_file_and_module(tmp_path):
@@ -83,7 +84,7 @@ def test_tiny_checkpoints_load_to_the_same_network(tmp_path):
     assert [a.kind for a in agents] == ["nn", "nn"]
     want = tiny_policy(3).state_dict()
     for agent in agents:
-        got = build_policy(agent).state_dict()
+        got = make_agent(agent).policy.state_dict()  # through the trainer registry
         assert set(got) == set(want) and all(torch.equal(got[k], want[k]) for k in want)
 
 
@@ -143,10 +144,8 @@ def test_league_selectors(tmp_path):
 
 
 def test_changed_file_is_noticed(tmp_path):
-    from tournament.agents import AgentError, read_weights
-
     pt = save_snapshot(tmp_path / "a.pt")
     agent = parse_agents([str(pt), "BasedBot"])[0]
     shutil.copy(save_snapshot(tmp_path / "b.pt", seed=9), pt)
     with pytest.raises(AgentError, match="changed since the tournament started"):
-        read_weights(agent)
+        read_bytes(agent)

@@ -9,7 +9,7 @@ from tourney_helpers import save_snapshot, write_bots
 from brawl_env.bots import load_bot
 from brawl_env.match import run_match
 from brawl_env.replay import Replay, simulate, unpack_keys
-from tournament.agents import parse_agents
+from league.agents import parse_agents
 from brawl_env.bots import FrameAgent
 from tournament.lanes import LaneBots, make_player, run_batch
 from tournament.schedule import make_schedule

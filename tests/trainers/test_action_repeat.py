@@ -83,13 +83,13 @@ def test_policy_runner_decides_once_per_block_and_holds_the_keys():
                                    features_extractor_kwargs=dict(frame_dim=16, d_model=16, heads=2, layers=1,
                                                                   window=8, ffn=16))
     calls = []
-    real = policy.rollout_step
+    real = policy.key_probs
 
-    def counted(obs, state, rows=None, deterministic=False):
+    def counted(obs, state, rows=None):
         calls.append(obs.shape[0])
-        return real(obs, state, rows, deterministic)
+        return real(obs, state, rows)
 
-    policy.rollout_step = counted
+    policy.key_probs = counted
     runner = PolicyRunner(policy, 3, repeat=3)
     rows = np.arange(3)
     runner.reset_rows(rows)

@@ -62,9 +62,6 @@ def atomic_write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-MODEL_CARD = "brawl_model.json"
-
-
 def _add_model_card(buf: io.BytesIO, cfg) -> None:
     """Store the model's sizes as plain JSON inside the checkpoint zip.
 
@@ -73,6 +70,8 @@ def _add_model_card(buf: io.BytesIO, cfg) -> None:
     """
     import json
     import zipfile
+
+    from .checkpoint import MODEL_CARD
 
     with zipfile.ZipFile(buf, "a") as zf:
         zf.writestr(MODEL_CARD, json.dumps({"format": 1, "trainer": "transformer-lstm-ppo",
@@ -144,6 +143,20 @@ class TransformerLstmPPOTrainer(Trainer):
     def load_config(cls, preset: str | None, config_file: str | None, overrides: list[str]) -> TrainConfig:
         return build_config(preset or ("smoke" if config_file is None else None), config_file, list(overrides))
 
+    @classmethod
+    def is_checkpoint(cls, path: Path) -> bool:
+        """Run checkpoints (``.zip``) and league snapshots (``.pt``): see ``checkpoint.py``."""
+        from .checkpoint import is_checkpoint
+
+        return is_checkpoint(path)
+
+    @classmethod
+    def load_agent(cls, data: bytes, **kwargs):
+        """A checkpoint's bytes as an agent (a ``PolicyRunner``), never unpickling: see ``checkpoint.py``."""
+        from .checkpoint import load_agent
+
+        return load_agent(data, **kwargs)
+
     # -- building blocks ----------------------------------------------------------------------------------
     def _policy_kwargs(self) -> dict:
         from .policy import policy_kwargs
@@ -165,25 +178,19 @@ class TransformerLstmPPOTrainer(Trainer):
         return buf.getvalue()
 
     def _make_opponent(self, drawn: Drawn):
-        from brawl_env.bots import bot_agent
+        """The opponent agent of a draw: bots and league snapshots through the one agent parser
+        (``league.agents``), the mirror from the learner's own policy."""
+        from league.agents import make_agent, parse_agent, snapshot_spec
 
         from .policy import PolicyRunner
 
-        n = self.config.ppo.n_envs
         if drawn.kind == "bot":
-            return bot_agent(drawn.draw.spec, seed=self.config.seed)
+            return make_agent(parse_agent(drawn.draw.spec, check=False), seed=self.config.seed)
         if drawn.kind == "mirror":
-            return PolicyRunner(self.model.policy, n, name="mirror", kind="mirror",
-                                repeat=self.config.model.action_repeat)
-        import torch
-
-        path = self.league.load_snapshot(drawn.draw.player)  # checks the file's hash
-        blob = torch.load(path, map_location=self.device, weights_only=True)
-        policy = self._new_policy()
-        policy.load_state_dict(blob["state_dict"])
-        policy.set_training_mode(False)  # for good: dropout off
-        repeat = int(blob.get("model", {}).get("action_repeat", 1))
-        return PolicyRunner(policy, n, name=drawn.name, kind="snapshot", repeat=repeat)
+            return PolicyRunner(self.model.policy, self.config.ppo.n_envs, name="mirror", kind="mirror",
+                                repeat=self.config.model.action_repeat, seed=self.config.seed)
+        # the file's hash is checked by the league; its network is loaded by this plugin, never unpickled
+        return make_agent(snapshot_spec(self.league, drawn.draw.player), device=self.device)
 
     def _choose(self, rng) -> Drawn:
         draw = self.sampler.sample()
@@ -267,24 +274,18 @@ class TransformerLstmPPOTrainer(Trainer):
 
 
 def evaluate_policy(policy, bot: str, games: int, cfg: TrainConfig, seed_offset: int = 7919) -> list[dict]:
-    """Seeded matches of the policy (sampling its own action distribution, from a seeded torch
-    generator) against a bot, under the run's match rules (frame limit, stocks, tie-break)."""
-    import torch
-
-    from brawl_env.bots import bot_agent
+    """Seeded matches of the policy (sampling its own action distribution, each game's draws seeded by
+    the match) against a bot, under the run's match rules (frame limit, stocks, tie-break)."""
+    from league.agents import make_agent, parse_agent
     from trainers.evaluate import play_games
 
     from .policy import PolicyRunner
 
     env = cfg.env
-    devices = [policy.device] if policy.device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(cfg.seed + seed_offset)
-        return play_games(PolicyRunner(policy, games, deterministic=False, name="learner",
-                                       repeat=cfg.model.action_repeat),
-                          bot_agent(bot, seed=cfg.seed), games, seed=cfg.seed + seed_offset,
-                          max_frames=env.get("max_frames", 2700), stocks=env.get("stocks", 3),
-                          damage_tiebreak=env.get("damage_tiebreak", False))
+    learner = PolicyRunner(policy, games, deterministic=False, name="learner", repeat=cfg.model.action_repeat)
+    return play_games(learner, make_agent(parse_agent(bot, check=False), seed=cfg.seed), games,
+                      seed=cfg.seed + seed_offset, max_frames=env.get("max_frames", 2700),
+                      stocks=env.get("stocks", 3), damage_tiebreak=env.get("damage_tiebreak", False))
 
 
 class _RunCallback:

@@ -104,6 +104,16 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
         return {"h": torch.zeros(shape, device=self.device), "c": torch.zeros(shape, device=self.device),
                 "cache": self.encoder.new_cache(rows, device=self.device)}
 
+    def grow_state(self, state: dict, rows: int) -> dict:
+        """``state`` for ``rows`` players: the first rows keep theirs, the new ones start fresh."""
+        grown = self.new_state(rows)
+        n = state["h"].shape[1]
+        grown["h"][:, :n] = state["h"]
+        grown["c"][:, :n] = state["c"]
+        for name in ("kv", "valid", "ptr"):
+            getattr(grown["cache"], name)[:n] = getattr(state["cache"], name)
+        return grown
+
     @staticmethod
     def reset_state(state: dict, rows) -> None:
         """Episode starts in ``rows``: zero their LSTM state and forget their encoder window."""
@@ -181,7 +191,7 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
 
     # -- SB3's own entry points (predict() for users) ------------------------------------------------------
     def forward(self, obs, lstm_states, episode_starts, deterministic: bool = False):  # pragma: no cover
-        raise NotImplementedError("use TransformerLSTMPPO's rollouts, or brawl_league's PolicyAgent, to act")
+        raise NotImplementedError("use TransformerLSTMPPO's rollouts, or a PolicyRunner, to act")
 
 
 def policy_kwargs(model) -> dict[str, Any]:
@@ -209,38 +219,84 @@ def build_policy(model, device: str | torch.device = "cpu") -> TransformerLstmPo
     return policy.to(device)
 
 
-class PolicyRunner:
-    """Acts for many players with one policy: per-row LSTM states and encoder windows, batched.
+_U53 = 1.0 / (1 << 53)
 
-    Implements the trainer's opponent interface (``reset_rows``, ``act``) and serves evaluation. It acts
-    in whatever mode the policy is in (the trainer keeps policies in eval mode outside its updates).
-    ``repeat`` (the model's ``action_repeat``): ``act`` is called every frame, but each row decides only
-    on the first frame of each block of ``repeat`` frames and holds those keys for the block, as the
-    policy did in training; only the deciding frames reach the network.
+
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    """The splitmix64 finaliser on uint64 arrays (wrapping arithmetic): a counter-based hash."""
+    x = x + np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+class PolicyRunner:
+    """A policy as an agent of the one agent protocol (``brawl_env.bots.Agent``): one network acting for
+    many rows at once, each row with its own LSTM state and encoder window.
+
+    The trainer's snapshot and mirror opponents, its evaluations, tournaments and the ``match`` command
+    all play networks through it. It acts in whatever mode the policy is in (the trainer keeps policies
+    in eval mode outside its updates).
+
+    - **Keys**: each row's keys are drawn from the policy's Bernoulli probabilities with a counter-based
+      hash of (the row's reset seed, its decisions so far, the key), so a row's draws are its own: the
+      same in any batch, and independent of torch's generator. ``deterministic``: a key is pressed when
+      its probability is above 1/2.
+    - **Action repeat** (``repeat``, the model's ``action_repeat``): ``act`` is called every frame, but
+      each row decides only on the first frame of each block of ``repeat`` frames and holds those keys
+      for the block, as the policy did in training; only the deciding frames reach the network.
+    - **Rows** grow as they are first seen; a row never reset starts with fresh state and seed 0.
     """
 
-    trusted_keys = True  # Bernoulli samples are exactly 0/1
+    trusted_keys = True  # Bernoulli draws are exactly 0/1
 
-    def __init__(self, policy: TransformerLstmPolicy, rows: int, deterministic: bool = False,
-                 name: str = "policy", kind: str = "snapshot", repeat: int = 1):
+    def __init__(self, policy: TransformerLstmPolicy, rows: int = 0, deterministic: bool = False,
+                 name: str = "policy", kind: str = "snapshot", repeat: int = 1, seed: int = 0):
         if isinstance(repeat, bool) or not isinstance(repeat, (int, np.integer)) or repeat < 1:
             raise ValueError(f"repeat must be an integer >= 1; got {repeat!r}")
         self.policy = policy
-        self.rows = rows
         self.deterministic = deterministic
         self.name, self.kind = name, kind
         self.repeat = int(repeat)
-        self.state = policy.new_state(rows)
-        self._left = np.zeros(rows, np.int64)            # frames left in each row's current block
-        self._held = np.zeros((rows, 10), np.int8)
+        self._seeder = np.random.default_rng(int(seed) & 0xFFFFFFFFFFFFFFFF)
+        self.rows = 0
+        self.state: dict | None = None
+        self._seed = np.zeros(0, np.uint64)     # each row's reset seed
+        self._t = np.zeros(0, np.uint64)        # decisions made, per row (the sampling counter)
+        self._left = np.zeros(0, np.int64)      # frames left in each row's current block
+        self._held = np.zeros((0, 10), np.int8)
+        self._grow(int(rows))
+
+    def _grow(self, rows: int) -> None:
+        if rows <= self.rows:
+            return
+        if self.state is None:
+            self.state = self.policy.new_state(rows)
+        else:
+            self.state = self.policy.grow_state(self.state, rows)
+        more = rows - self.rows
+        self._seed = np.concatenate([self._seed, np.zeros(more, np.uint64)])
+        self._t = np.concatenate([self._t, np.zeros(more, np.uint64)])
+        self._left = np.concatenate([self._left, np.zeros(more, np.int64)])
+        self._held = np.concatenate([self._held, np.zeros((more, 10), np.int8)])
+        self.rows = rows
 
     def reset_rows(self, rows, seeds=None) -> None:
         rows = np.asarray(rows, dtype=np.int64)
+        if not rows.size:
+            return
+        self._grow(int(rows.max()) + 1)
         self.policy.reset_state(self.state, rows)
+        if seeds is None:
+            seeds = self._seeder.integers(0, 2**63, len(rows))
+        self._seed[rows] = np.asarray(seeds).astype(np.uint64)
+        self._t[rows] = 0
         self._left[rows] = 0
 
     def act(self, obs: np.ndarray, rows) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
+        if rows.size:
+            self._grow(int(rows.max()) + 1)
         if self.repeat == 1:
             return self._decide(obs, rows)
         due = self._left[rows] == 0
@@ -254,9 +310,16 @@ class PolicyRunner:
     def _decide(self, obs: np.ndarray, rows: np.ndarray) -> np.ndarray:
         if rows.size == 0:
             return np.zeros((0, 10), np.int8)
-        device = self.policy.device
-        o = torch.as_tensor(obs, dtype=torch.float32, device=device)
-        idx = None if (rows.size == self.rows and (rows == np.arange(self.rows)).all()) else torch.as_tensor(rows, device=device)
-        actions, _, _ = self.policy.rollout_step(o, self.state, idx, deterministic=self.deterministic)
-        return actions.to(torch.int8).cpu().numpy()
-
+        policy = self.policy
+        o = torch.as_tensor(obs, dtype=torch.float32, device=policy.device)
+        everyone = rows.size == self.rows and (rows == np.arange(self.rows)).all()
+        idx = None if everyone else torch.as_tensor(rows, device=policy.device)
+        p = policy.key_probs(o, self.state, idx).double().cpu().numpy()
+        if self.deterministic:
+            return (p > 0.5).astype(np.int8)
+        t = self._t[rows]
+        self._t[rows] = t + np.uint64(1)
+        base = _splitmix64(self._seed[rows] ^ _splitmix64(t))
+        h = _splitmix64(base[:, None] ^ np.arange(1, p.shape[1] + 1, dtype=np.uint64)[None, :])
+        u = (h >> np.uint64(11)).astype(np.float64) * _U53
+        return (u < p).astype(np.int8)

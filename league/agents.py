@@ -1,21 +1,22 @@
-"""Who plays in a tournament: agent specs parsed from the command line, and network weights loaded safely.
+"""Agent specs: the one parser that turns what a user names into agents, for every command.
 
-An agent is one of
+A spec is one of
 
-- a **bot spec**: a built-in or entry-point name (``BasedBot``), ``FILE.py:CLASS`` or ``MODULE:CLASS``;
-- a **checkpoint file**: a trainer checkpoint ``.zip`` (``runs/<run>/checkpoints/rl_model_<N>_steps.zip``)
-  or a league snapshot ``.pt``;
-- a **league selector** over the snapshots of the ``--league`` database: ``league:latest`` (the newest
+- a **bot spec**: a built-in or entry-point name (``BasedBot``), ``FILE.py:CLASS`` or ``MODULE:CLASS``
+  (``brawl_env.bots``);
+- a **checkpoint file** of any installed trainer: the trainer registry (``league.registry``) asks each
+  trainer plugin whether the file is its checkpoint (the default trainer's are its run checkpoints
+  ``runs/<run>/checkpoints/rl_model_<N>_steps.zip`` and league snapshots ``.pt``);
+- a **league selector** over the snapshots of a league database: ``league:latest`` (the newest
   snapshot), ``league:topN`` (the N best by league rating) or ``league:NAME`` (one snapshot by name);
 - a **directory of submissions**: every ``*.py`` file in it that defines exactly one
-  :class:`~brawl_env.bots.Bot` subclass, and every ``*.pt`` / ``*.zip`` file.
+  :class:`~brawl_env.bots.Bot` subclass, and every file a trainer claims as its checkpoint.
 
-Checkpoint files may come from strangers, so loading one never unpickles: a ``.pt`` file is read with
-``torch.load(..., weights_only=True)`` (tensors and plain containers only), a ``.zip`` checkpoint is
-opened with :mod:`zipfile` and only its JSON model card (``brawl_model.json``) and its ``policy.pth``
-(again ``weights_only=True``) are read; SB3's pickled ``data`` member is never touched. A file holding
-anything else is refused with :class:`AgentError`. Bot files, by contrast, *are* code: a tournament
-runs them (in worker processes, with every call guarded) and cannot sandbox what they do.
+Parsing gives :class:`AgentSpec` s, plain data a worker process (or a Ray task) can rebuild the agent
+from; :func:`make_agent` builds it: a bot through ``brawl_env.bots.bot_agent``, a checkpoint through its
+trainer's plugin (``load_agent``), both agents of the one agent protocol (``brawl_env.bots.Agent``).
+Loading a checkpoint never runs code from it (the plugin's promise); bot files, by contrast, *are* code:
+whoever plays them (a tournament's workers guard every call) cannot sandbox what they do.
 
 Names: a built-in bot is named by its spec, a file or module bot by its class, a checkpoint by
 ``<run>@<steps>`` (for ``runs/<run>/checkpoints/rl_model_<steps>_steps.zip``) or its file stem, a league
@@ -27,11 +28,8 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import io
-import json
 import logging
 import re
-import zipfile
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -39,9 +37,8 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+#: file suffixes a missing file is taken as a checkpoint for (so the error says "no checkpoint file")
 NN_SUFFIXES = (".pt", ".zip")
-MODEL_CARD = "brawl_model.json"  # the trainer's JSON model card inside checkpoint zips
-POLICY_MEMBER = "policy.pth"  # SB3's policy state_dict inside checkpoint zips
 _LEAGUE_TOP = re.compile(r"top(\d+)")
 
 
@@ -51,9 +48,9 @@ class AgentError(ValueError):
 
 @dataclass(frozen=True)
 class AgentSpec:
-    """One tournament agent, as plain data a worker process (or a Ray task) can rebuild it from.
+    """One agent, as plain data a worker process (or a Ray task) can rebuild it from.
 
-    :param name: unique name in the tournament's table.
+    :param name: unique name (in a tournament's table, a match's result).
     :param kind: ``"bot"`` (scripted, a :class:`~brawl_env.bots.Bot`) or ``"nn"`` (a network checkpoint).
     :param spec: the bot spec, or the checkpoint's path, as given (normalised to an absolute path).
     :param source: ``builtin`` (built-in or entry-point bot), ``file``, ``module``, ``checkpoint`` or
@@ -61,6 +58,7 @@ class AgentSpec:
     :param path: the file the agent comes from (bot source or checkpoint), absolute; None for named bots.
     :param sha256: the file's hash, checked again by every worker that loads it.
     :param league_player: for league snapshots, the player's name in the league it came from.
+    :param trainer: for checkpoints, the trainer plugin (registry name) that loads them.
     :param payload: the file's bytes, shipped with the spec where workers may not see the file (Ray).
     """
 
@@ -71,6 +69,7 @@ class AgentSpec:
     path: str | None = None
     sha256: str | None = None
     league_player: str | None = None
+    trainer: str | None = None
     payload: bytes | None = field(default=None, repr=False, compare=False)
 
     def describe(self) -> dict[str, Any]:
@@ -108,16 +107,15 @@ def sha256_file(path: str | Path) -> str:
 def parse_agents(
     specs: list[str], league_dir: str | Path | None = None, check: bool = True
 ) -> list[AgentSpec]:
-    """Turn command-line agent specs into :class:`AgentSpec` s (see the module docstring).
+    """Turn a tournament's agent specs into :class:`AgentSpec` s (see the module docstring): at least two,
+    named uniquely.
 
-    ``check`` loads every agent once here (bot classes imported, checkpoint weights read and the network
+    ``check`` loads every agent once here (bot classes imported, checkpoints read and the network
     built) so a bad agent fails before any match is played.
     """
     found: list[AgentSpec] = []
     for raw in specs:
-        if not isinstance(raw, str) or not raw.strip():
-            raise AgentError(f"an agent spec is a non-empty string; got {raw!r}")
-        found.extend(_parse_one(raw.strip(), league_dir))
+        found.extend(parse_spec(raw, league_dir))
     agents = _unique_names(found)
     if len(agents) < 2:
         raise AgentError(
@@ -130,17 +128,39 @@ def parse_agents(
     return agents
 
 
-def _parse_one(raw: str, league_dir) -> list[AgentSpec]:
+def parse_agent(raw: str, league_dir: str | Path | None = None, check: bool = True) -> AgentSpec:
+    """The one agent a spec names (a directory or ``league:topN`` naming several is an error)."""
+    found = parse_spec(raw, league_dir)
+    if len(found) != 1:
+        raise AgentError(f"agent {raw!r} names {len(found)} agents ({', '.join(a.name for a in found)}); "
+                         "give one")
+    if check:
+        check_agent(found[0])
+    return found[0]
+
+
+def parse_spec(raw: str, league_dir: str | Path | None = None) -> list[AgentSpec]:
+    """The agents one spec names (a directory of submissions or ``league:topN`` name several)."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise AgentError(f"an agent spec is a non-empty string; got {raw!r}")
+    raw = raw.strip()
     if raw.startswith("league:"):
         return _league_agents(raw, league_dir)
     path = Path(raw).expanduser()
     if path.is_dir():
         return _submissions(path)
-    if path.suffix.lower() in NN_SUFFIXES and ":" not in path.name:
-        if not path.is_file():
+    if ":" not in path.name and not _is_bot_name(raw):
+        if path.is_file():
+            return [_checkpoint(path, raw)]
+        if path.suffix.lower() in NN_SUFFIXES:
             raise AgentError(f"agent {raw!r}: no checkpoint file {path}")
-        return [_checkpoint(path)]
     return [_bot(raw)]
+
+
+def _is_bot_name(raw: str) -> bool:
+    from brawl_env.bots.registry import entries
+
+    return any(e.name == raw for e in entries())
 
 
 def _bot(spec: str) -> AgentSpec:
@@ -174,7 +194,18 @@ def checkpoint_name(path: Path) -> str:
     return path.stem
 
 
-def _checkpoint(path: Path) -> AgentSpec:
+def _trainer_of(path: Path, raw: str) -> str:
+    """The trainer whose checkpoint ``path`` is (through the registry), or an error naming the trainers."""
+    from .registry import available, checkpoint_trainer
+
+    trainer = checkpoint_trainer(path)
+    if trainer is None:
+        raise AgentError(f"agent {raw!r}: {path} is neither a bot (FILE.py:CLASS) nor a checkpoint of an "
+                         f"installed trainer (trainers: {', '.join(available()) or 'none'})")
+    return trainer
+
+
+def _checkpoint(path: Path, raw: str | None = None) -> AgentSpec:
     path = path.resolve()
     return AgentSpec(
         name=checkpoint_name(path),
@@ -183,16 +214,19 @@ def _checkpoint(path: Path) -> AgentSpec:
         source="checkpoint",
         path=str(path),
         sha256=sha256_file(path),
+        trainer=_trainer_of(path, raw or str(path)),
     )
 
 
 def _submissions(directory: Path) -> list[AgentSpec]:
-    """Every ``*.py`` with exactly one Bot subclass, and every ``*.pt``/``*.zip``, in name order."""
+    """Every ``*.py`` with exactly one Bot subclass, and every trainer's checkpoint, in name order."""
+    from .registry import checkpoint_trainer
+
     out: list[AgentSpec] = []
     for path in sorted(directory.iterdir()):
         if not path.is_file() or path.name.startswith("."):
             continue
-        if path.suffix.lower() in NN_SUFFIXES:
+        if path.suffix != ".py" and checkpoint_trainer(path) is not None:
             out.append(_checkpoint(path))
         elif path.suffix == ".py":
             classes = _bot_classes_in(path)
@@ -211,7 +245,7 @@ def _submissions(directory: Path) -> list[AgentSpec]:
     if not out:
         raise AgentError(
             f"submission directory {directory} holds no bot files (*.py with one Bot subclass) "
-            "and no checkpoints (*.pt, *.zip)"
+            "and no checkpoints of an installed trainer (*.pt, *.zip for the default one)"
         )
     return out
 
@@ -244,8 +278,8 @@ def _bot_classes_in(path: Path) -> list[str]:
 
 
 def _league_agents(raw: str, league_dir) -> list[AgentSpec]:
-    from league.errors import LeagueError
-    from league.store import League
+    from .errors import LeagueError
+    from .store import League
 
     what = raw[len("league:") :]
     if league_dir is None:
@@ -276,23 +310,27 @@ def _league_agents(raw: str, league_dir) -> list[AgentSpec]:
         out = []
         for player in chosen:
             try:
-                path = league.load_snapshot(player)  # checks the file's sha256
+                out.append(snapshot_spec(league, player))
             except (LeagueError, OSError) as err:
                 raise AgentError(f"agent {raw!r}: {err}") from None
-            out.append(
-                AgentSpec(
-                    name=player.name,
-                    kind="nn",
-                    spec=str(path),
-                    source="snapshot",
-                    path=str(path),
-                    sha256=player.file_hash or sha256_file(path),
-                    league_player=player.name,
-                )
-            )
         return out
     finally:
         league.close()
+
+
+def snapshot_spec(league, player) -> AgentSpec:
+    """A league snapshot player as an :class:`AgentSpec` (its file's hash checked by the league)."""
+    path = Path(league.load_snapshot(player))
+    return AgentSpec(
+        name=player.name,
+        kind="nn",
+        spec=str(path),
+        source="snapshot",
+        path=str(path),
+        sha256=player.file_hash or sha256_file(path),
+        league_player=player.name,
+        trainer=_trainer_of(path, f"league:{player.name}"),
+    )
 
 
 def _unique_names(agents: list[AgentSpec]) -> list[AgentSpec]:
@@ -319,11 +357,42 @@ def _unique_names(agents: list[AgentSpec]) -> list[AgentSpec]:
 
 
 def check_agent(agent: AgentSpec) -> None:
-    """Load an agent once (import the bot class, or read the weights and build the network)."""
+    """Load an agent once (import the bot class, or read the checkpoint and build the network)."""
     if agent.kind == "bot":
         bot_class_for(agent)
     else:
-        build_policy(agent)
+        make_agent(agent)
+
+
+def make_agent(agent: AgentSpec, *, deterministic: bool = False, device: str = "cpu", seed: int = 0):
+    """The agent (``brawl_env.bots.Agent``) a spec names: a bot through ``brawl_env.bots.bot_agent``
+    (unguarded: whoever plays untrusted bots guards them), a checkpoint through its trainer's plugin.
+
+    :param deterministic: a network presses a key when its probability is above 1/2 instead of sampling.
+    :param seed: seeds a bot's per-row seeds for resets that come without seeds.
+    """
+    if agent.kind == "bot":
+        from brawl_env.bots import bot_agent
+
+        return bot_agent(bot_class_for(agent), seed=seed, name=agent.name)
+    from .registry import load_checkpoint_agent
+
+    trainer = agent.trainer or _trainer_of(Path(agent.path), agent.spec)
+    return load_checkpoint_agent(trainer, read_bytes(agent), name=agent.name, where=f"agent {agent.name!r} "
+                                 f"({agent.path})", deterministic=deterministic, device=device, path=agent.path)
+
+
+def read_bytes(agent: AgentSpec) -> bytes:
+    """The bytes of a checkpoint agent's file (or its payload), checked against the hash it was parsed with."""
+    data = agent.payload
+    if data is None:
+        try:
+            data = Path(agent.path).read_bytes()
+        except OSError as err:
+            raise AgentError(f"agent {agent.name!r}: cannot read {agent.path}: {err}") from None
+    if agent.sha256 is not None and hashlib.sha256(data).hexdigest() != agent.sha256:
+        raise AgentError(f"agent {agent.name!r}: {agent.path} changed since the tournament started")
+    return data
 
 
 def bot_class_for(agent: AgentSpec):
@@ -366,112 +435,3 @@ def _materialise(agent: AgentSpec) -> Path:
     return target
 
 
-def _torch_load_weights(source, where: str):
-    """``torch.load`` with ``weights_only=True``; anything pickled that is not plain weights is refused."""
-    import pickle
-
-    import torch
-
-    try:
-        return torch.load(source, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise AgentError(
-            f"{where}: refused: it holds pickled objects that are not plain weights, and loading "
-            f"them could run code ({first[:300]})"
-        ) from None
-    except Exception as err:  # noqa: BLE001 - corrupt or foreign files: say so, never fall back to unpickling
-        raise AgentError(
-            f"{where}: not a readable weights file ({type(err).__name__}: {str(err)[:300]})"
-        ) from None
-
-
-def read_weights(agent: AgentSpec) -> tuple[dict, dict]:
-    """``(model card, state_dict)`` of a checkpoint agent, without executing anything from the file."""
-    data = agent.payload
-    if data is None:
-        try:
-            data = Path(agent.path).read_bytes()
-        except OSError as err:
-            raise AgentError(f"agent {agent.name!r}: cannot read {agent.path}: {err}") from None
-    if agent.sha256 is not None and hashlib.sha256(data).hexdigest() != agent.sha256:
-        raise AgentError(f"agent {agent.name!r}: {agent.path} changed since the tournament started")
-    where = f"agent {agent.name!r} ({agent.path})"
-    if _is_checkpoint_zip(data, agent.path):
-        return _read_zip(data, where)
-    blob = _torch_load_weights(io.BytesIO(data), where)
-    if (
-        not isinstance(blob, dict)
-        or blob.get("format") != 1
-        or not isinstance(blob.get("model"), dict)
-        or not isinstance(blob.get("state_dict"), dict)
-    ):
-        keys = sorted(blob) if isinstance(blob, dict) else type(blob).__name__
-        raise AgentError(
-            f"{where}: not a brawl-league snapshot (expected a dict with format=1, 'model' and "
-            f"'state_dict'; got {keys})"
-        )
-    return blob["model"], blob["state_dict"]
-
-
-def _is_checkpoint_zip(data: bytes, path: str | None) -> bool:
-    """A trainer checkpoint (SB3 zip), as opposed to a ``torch.save`` file (also a zip, of another layout)."""
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        return False
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        names = set(zf.namelist())
-    if MODEL_CARD in names or POLICY_MEMBER in names:
-        return True
-    torch_layout = any(n.endswith("/data.pkl") for n in names)
-    return not torch_layout and (path or "").lower().endswith(".zip")
-
-
-def _read_zip(data: bytes, where: str) -> tuple[dict, dict]:
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        names = set(zf.namelist())
-        if MODEL_CARD not in names:
-            raise AgentError(
-                f"{where}: the checkpoint has no {MODEL_CARD} model card (written by brawl-league "
-                "trainers since checkpoints carry one); without it the network cannot be rebuilt "
-                "from weights alone, and its pickled settings are never loaded"
-            )
-        if POLICY_MEMBER not in names:
-            raise AgentError(f"{where}: the checkpoint has no {POLICY_MEMBER}")
-        try:
-            card = json.loads(zf.read(MODEL_CARD).decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise AgentError(f"{where}: {MODEL_CARD} is not JSON ({err})") from None
-        if not isinstance(card, dict) or card.get("format") != 1 or not isinstance(card.get("model"), dict):
-            raise AgentError(
-                f"{where}: {MODEL_CARD} must be {{'format': 1, 'model': {{...}}}}; got {card!r:.200}"
-            )
-        state = _torch_load_weights(io.BytesIO(zf.read(POLICY_MEMBER)), f"{where} {POLICY_MEMBER}")
-    if not isinstance(state, dict):
-        raise AgentError(f"{where}: {POLICY_MEMBER} is not a state_dict")
-    return card["model"], state
-
-
-def build_policy(agent: AgentSpec, device: str = "cpu"):
-    """The agent's :class:`~trainers.transformer_lstm_ppo.policy.TransformerLstmPolicy`, in eval mode."""
-    import torch
-
-    from trainers.transformer_lstm_ppo.config import ModelConfig
-    from trainers.transformer_lstm_ppo.policy import build_policy as new_policy
-
-    card, state = read_weights(agent)
-    try:
-        m = ModelConfig(**card)
-    except Exception as err:  # noqa: BLE001 - pydantic's error names the field
-        raise AgentError(f"agent {agent.name!r}: bad model card: {err}") from None
-    if not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise AgentError(f"agent {agent.name!r}: the state_dict holds something other than tensors")
-    policy = new_policy(m)
-    try:
-        policy.load_state_dict(state, strict=True)
-    except RuntimeError as err:
-        raise AgentError(
-            f"agent {agent.name!r}: weights do not fit the model card: {str(err)[:400]}"
-        ) from None
-    policy.set_training_mode(False)
-    policy.action_repeat = int(getattr(m, "action_repeat", 1))  # frames each decision is held (model card)
-    return policy.to(device)
