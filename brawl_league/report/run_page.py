@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from . import atomic_write, generated_at, png_size
+from .common import atomic_write, generated_at, png_size
 from .data import WINDOW, RunData, judge, latest_numbers, load_run, opponent_category
 from .html import Raw, bullet_list, esc, figure, num, page, table
 from .plots import RUN_PLOTS, render

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from . import ReportError, atomic_write, generated_at, png_size
+from .common import ReportError, atomic_write, generated_at, png_size
 from .html import Cell, Raw, bullet_list, esc, figure, num, page, table
 from .plots import plot_head_to_head, plot_ratings, render
 
