@@ -128,7 +128,8 @@ def as_agent(agent: Any) -> Any:
                     f"got {type(agent).__name__}")
 
 
-def _reason(err: BaseException, what: str) -> str:
+def fault_reason(err: BaseException, what: str) -> str:
+    """A forfeit's reason for an error raised by an agent's ``what`` (``"act"``, ``"reset"`` ...)."""
     text = str(err).strip().replace("\n", " ")
     return f"{what} raised {type(err).__name__}: {text[:300]}" if text else f"{what} raised {type(err).__name__}"
 
@@ -278,7 +279,7 @@ class Lanes:
         except Exception as err:  # noqa: BLE001 - an agent's error is its forfeit
             if self.errors == "raise":
                 raise
-            reasons = {i: _reason(err, what) for i in range(m)}
+            reasons = {i: fault_reason(err, what) for i in range(m)}
         if what == "act":
             out = self._checked(seat, out, m, reasons)
         for i, reason in reasons.items():

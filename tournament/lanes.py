@@ -40,7 +40,7 @@ import numpy as np
 from brawl_env.bots.agent import BotAgent, FrameAgent
 from brawl_env.bots.base import Bot, FrameBot
 from brawl_env.engine.rng import match_seed
-from brawl_env.match import Lanes, MatchResult
+from brawl_env.match import Lanes, MatchResult, fault_reason
 from brawl_env.replay import pack_keys
 from league.agents import AgentSpec, bot_class_for, make_agent
 
@@ -92,13 +92,6 @@ class _Guard:
             signal.signal(signal.SIGALRM, self._previous if self._previous is not None else signal.SIG_DFL)
 
 
-def _reason(err: BaseException, what: str) -> str:
-    text = str(err).strip().replace("\n", " ")
-    return (
-        f"{what} raised {type(err).__name__}: {text[:300]}" if text else f"{what} raised {type(err).__name__}"
-    )
-
-
 class LaneBots(BotAgent):
     """One bot instance per lane, every call guarded (see the module docstring)."""
 
@@ -135,7 +128,7 @@ class LaneBots(BotAgent):
             return None, f"{what} did not return within {hang:g} s (interrupted)"
         except BaseException as err:  # noqa: BLE001 - anything a bot raises (even SystemExit) is its forfeit
             guard.deadline = math.inf
-            return None, _reason(err, what)
+            return None, fault_reason(err, what)
         used = time.thread_time() - t0
         if what == "act" and used > self.budget:
             return None, f"{what} used {used:.3f} s of CPU, over its per-frame budget of {self.budget:g} s"
