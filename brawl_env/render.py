@@ -44,7 +44,7 @@ from .engine import layout as L
 from .engine import moves as MV
 from .engine import params as P
 from .engine.version import GAME_VERSION
-from .outcome import winner
+from .outcome import ended_by, winner
 
 log = logging.getLogger(__name__)
 
@@ -882,7 +882,7 @@ class Renderer:
         band = self._band
         top = self.size[1] // 2 - band.get_height() // 2
         c.blit(band, (0, top))
-        title = self.text("GAME!" if done == L.TERMINATED else "TIME!", int(64 * u), WHITE)
+        title = self.text("GAME!" if ended_by(done) == "stocks" else "TIME!", int(64 * u), WHITE)
         c.blit(title, title.get_rect(center=(self.size[0] // 2, top + int(44 * u))))
         p = winner(result)
         if p is not None:

@@ -84,3 +84,18 @@ class Trainer:
     def train(self, resume: bool = False) -> dict[str, Any]:
         """Run until the configured number of steps (or until the hook says stop); return a summary."""
         raise NotImplementedError
+
+    # -- its checkpoints as agents (asked by the trainer registry, league.registry) ------------------------
+    @classmethod
+    def is_checkpoint(cls, path: Path) -> bool:
+        """Whether ``path`` is one of this trainer's checkpoints (by name, or by a look inside that runs
+        nothing from the file). A trainer that claims none leaves its networks out of matches."""
+        return False
+
+    @classmethod
+    def load_agent(cls, data: bytes, *, name: str, where: str, deterministic: bool = False, device: str = "cpu",
+                   path: str | None = None) -> Any:
+        """A checkpoint's bytes as an agent of the one agent protocol (``brawl_env.bots.Agent``: rows in,
+        keys out, a per-row reset with seeds), never running code from the file; errors name ``where``.
+        ``deterministic``: press a key when its probability is above 1/2 instead of sampling."""
+        raise NotImplementedError(f"trainer {cls.name!r} cannot load its checkpoints as agents")
