@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .._jit import helper, kernel
 from ..engine import layout as L
 from ..engine.obs import ME_BASE, OPP_BASE, PLAYER_FIELDS, PLAYER_OFFSETS
 from ..view import ObsView
@@ -46,49 +47,73 @@ class BasedBot(FrameBot):
       steers for -- the one the opponent stands on, or the nearer one -- instead of the opponent;
     - jab (J) when the opponent is within 2 units, but not while off stage.
 
-    The plan is written once, on arrays (``act_batch``), so a batch of matches costs one call per frame.
-    Fields are decoded as ``ObsView`` decodes them (the observation's value times the field's scale,
-    in the observation's precision) and then compared in float64.
+    The plan is written once, as a compiled loop over matches (``act_batch``), so one match costs a few
+    microseconds a frame and a batch of matches one call. Fields are decoded as ``ObsView`` decodes them
+    (the observation's value times the field's scale, in the observation's precision) and then compared
+    in float64.
     """
 
     EDGE = 0.8
 
     def act_batch(self, obs: np.ndarray, frames: np.ndarray) -> np.ndarray:
-        vals = (obs[:, _BASED_COLS] * _BASED_SCALES).astype(np.float64)
-        mx, my, ox, oy, mvy = vals[:, 0], vals[:, 1], vals[:, 2], vals[:, 3], vals[:, 4]
-        me_grounded = obs[:, _ME_GROUNDED] > 0.5
-        opp_grounded = obs[:, _OPP_GROUNDED] > 0.5
-        opp_state = obs[:, _OPP_STATE].argmax(axis=1)
         keys = np.zeros((len(obs), L.N_KEYS), np.int8)
-
-        over = T.floors_under(mx, my, 0.3)
-        x0, x1, _ = T.floor_fields(over)
-        off_stage = ~me_grounded & ~((over >= 0) & (x0 < mx) & (mx < x1))
-        # off stage: steer for the opponent's floor (when it stands on one), else the nearer floor
-        goal = np.where(opp_grounded, T.floors_under(ox, oy + 0.1), -1)
-        goal = np.where(goal >= 0, goal, T.nearest_floors(mx))
-        gx0, gx1, gtop = T.floor_fields(goal)
-        aim = np.minimum(np.maximum(mx, gx0 + 1.0), gx1 - 1.0)
-        falling = off_stage & (mvy < 0.0) & (my < gtop + 1.5)
-        near = (ox - mx) ** 2 + (oy - my) ** 2 < 4.0
-        at_end = ~off_stage & ((mx > T.RIGHT.x1 - self.EDGE) | (mx < T.LEFT.x0 + self.EDGE))
-        turn = at_end & ~near  # near the opponent it stands at the end and jabs
-        chase = ~off_stage & ~at_end & (opp_state != L.S_STUN) & (opp_state != L.S_KO)
-        keys[:, L.K_RIGHT] = (off_stage & (aim > mx)) | (turn & ~(mx > 0)) | (chase & (ox > mx))
-        keys[:, L.K_LEFT] = (off_stage & ~(aim > mx)) | (turn & (mx > 0)) | (chase & ~(ox > mx))
-        keys[:, L.K_JUMP] = (falling | (oy > my + 0.1)) & ((frames + 1) % 2 == 0)
-        keys[:, L.K_LIGHT] = ~off_stage & near
+        _based_plan(np.ascontiguousarray(obs), np.ascontiguousarray(frames, np.int64), float(self.EDGE), keys)
         return keys
 
 
 _PF = {f.name: f for f in PLAYER_FIELDS}
-_BASED_COLS = np.array([ME_BASE + PLAYER_OFFSETS["x"], ME_BASE + PLAYER_OFFSETS["y"], OPP_BASE + PLAYER_OFFSETS["x"],
-                        OPP_BASE + PLAYER_OFFSETS["y"], ME_BASE + PLAYER_OFFSETS["vy"]])
-_BASED_SCALES = np.array([_PF["x"].scale, _PF["y"].scale, _PF["x"].scale, _PF["y"].scale, _PF["vy"].scale],
-                         np.float32)
+_MX, _MY, _MVY = (ME_BASE + PLAYER_OFFSETS[k] for k in ("x", "y", "vy"))
+_OX, _OY = (OPP_BASE + PLAYER_OFFSETS[k] for k in ("x", "y"))
+_SX, _SY, _SVY = (np.float32(_PF[k].scale) for k in ("x", "y", "vy"))
 _ME_GROUNDED = ME_BASE + PLAYER_OFFSETS["grounded"]
 _OPP_GROUNDED = OPP_BASE + PLAYER_OFFSETS["grounded"]
-_OPP_STATE = slice(OPP_BASE + PLAYER_OFFSETS["state"], OPP_BASE + PLAYER_OFFSETS["state"] + L.N_STATES)
+_OPP_STATE = OPP_BASE + PLAYER_OFFSETS["state"]
+_FLOORS = np.array([[f.x0, f.x1, f.top] for f in T.FLOORS], np.float64)  # tactics.FLOORS, in its order
+_RIGHT, _LEFT = T.FLOORS.index(T.RIGHT), T.FLOORS.index(T.LEFT)
+_HALF_W, _HALF_H = float(T.HALF_W), float(T.HALF_H)
+
+
+@helper
+def _floor_under(x: float, y: float, slack: float) -> int:
+    """``tactics.floor_under`` by row of ``_FLOORS``: the first floor the body overlaps and is above, or -1."""
+    for f in range(_FLOORS.shape[0]):
+        if x + _HALF_W > _FLOORS[f, 0] and x - _HALF_W < _FLOORS[f, 1] and y - _HALF_H >= _FLOORS[f, 2] - slack:
+            return f
+    return -1
+
+
+@kernel
+def _based_plan(obs, frames, edge, keys):
+    """BasedBot's plan for every row of ``obs`` (see its docstring); writes ``keys``."""
+    for i in range(obs.shape[0]):
+        o = obs[i]
+        mx, my = float(o[_MX] * _SX), float(o[_MY] * _SY)
+        ox, oy = float(o[_OX] * _SX), float(o[_OY] * _SY)
+        opp_state = 0
+        for s in range(1, L.N_STATES):  # the one-hot's first largest entry, as argmax finds it
+            if o[_OPP_STATE + s] > o[_OPP_STATE + opp_state]:
+                opp_state = s
+        over = _floor_under(mx, my, 0.3)
+        off_stage = not o[_ME_GROUNDED] > 0.5 and (over < 0 or not _FLOORS[over, 0] < mx < _FLOORS[over, 1])
+        near = (ox - mx) ** 2 + (oy - my) ** 2 < 4.0
+        falling = False
+        if off_stage:
+            # steer for the opponent's floor (when it stands on one), else the nearer floor
+            goal = _floor_under(ox, oy + 0.1, 0.05) if o[_OPP_GROUNDED] > 0.5 else -1
+            if goal < 0:
+                goal = _RIGHT if mx > 0 else _LEFT
+            aim = min(max(mx, _FLOORS[goal, 0] + 1.0), _FLOORS[goal, 1] - 1.0)
+            keys[i, L.K_RIGHT if aim > mx else L.K_LEFT] = 1
+            falling = float(o[_MVY] * _SVY) < 0.0 and my < _FLOORS[goal, 2] + 1.5
+        elif mx > _FLOORS[_RIGHT, 1] - edge or mx < _FLOORS[_LEFT, 0] + edge:
+            if not near:  # near the opponent it stands at the end and jabs
+                keys[i, L.K_LEFT if mx > 0 else L.K_RIGHT] = 1
+        elif opp_state != L.S_STUN and opp_state != L.S_KO:
+            keys[i, L.K_RIGHT if ox > mx else L.K_LEFT] = 1
+        if (falling or oy > my + 0.1) and (frames[i] + 1) % 2 == 0:  # even frames, counting from 1
+            keys[i, L.K_JUMP] = 1
+        if not off_stage and near:
+            keys[i, L.K_LIGHT] = 1
 
 
 class ClockworkBot(FrameBot):

@@ -111,29 +111,6 @@ def nearest_floor(x: float) -> Floor:
     return RIGHT if x > 0 else LEFT
 
 
-# the same questions for many bodies at once: floors by index into FLOORS, -1 for none
-_FLOOR_TABLE = np.array([[f.x0, f.x1, f.top] for f in FLOORS] + [[np.nan] * 3], np.float64)
-
-
-def floors_under(x: np.ndarray, y: np.ndarray, slack: float = 0.05) -> np.ndarray:
-    """:func:`floor_under` on arrays: the index in :data:`FLOORS` of each body's floor (the first that
-    matches, as :func:`floor_under` tries them), or -1."""
-    x0, x1, top = _FLOOR_TABLE[:-1].T
-    hit = (x[:, None] + HALF_W > x0) & (x[:, None] - HALF_W < x1) & (y[:, None] - HALF_H >= top - slack)
-    return np.where(hit.any(axis=1), hit.argmax(axis=1), -1)
-
-
-def nearest_floors(x: np.ndarray) -> np.ndarray:
-    """:func:`nearest_floor` on arrays, as indices in :data:`FLOORS`."""
-    return np.where(x > 0, FLOORS.index(RIGHT), FLOORS.index(LEFT))
-
-
-def floor_fields(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``x0``, ``x1`` and ``top`` of the floors ``idx`` (NaN where -1, so every comparison is False)."""
-    rows = _FLOOR_TABLE[idx]  # -1 picks the NaN row
-    return rows[:, 0], rows[:, 1], rows[:, 2]
-
-
 def other(f: Floor) -> Floor:
     return LEFT if f is RIGHT else RIGHT
 
