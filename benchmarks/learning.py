@@ -1,14 +1,16 @@
-"""Learning benchmark: train a preset for a fixed wall time, then play seeded matches against the bots.
+"""Learning benchmark: train a preset for a fixed wall time or step count, then play seeded matches.
 
     python benchmarks/learning.py --minutes 15 --games 100 --json docs/data/learning_smoke.json
+    python benchmarks/learning.py --steps 1000000 --seed 1 --set ppo.teacher='"ArmoryBot"' --json ...
 
 Trains ``--preset`` (default ``smoke``) on the CPU for ``--minutes`` of wall time (the trainer stops
-cleanly at the next progress report after the limit and saves its checkpoint), then plays ``--games``
-seeded matches of the final policy (sampling its actions, as in training) against ConstantBot,
-BasedBot and each built-in bot stronger than BasedBot, under the run's match rules. Prints a table and
-the learning curve (the run's ``evaluation_results.csv``: win rate vs BasedBot every ``run.eval_every``
-steps); ``--json`` writes everything to a file. ``--set`` overrides preset fields as in
-``brawl-league train``.
+cleanly at the next progress report after the limit and saves its checkpoint) or for exactly
+``--steps`` steps (deterministic on one machine, whatever else runs on it: use it for ablations on a
+shared machine), then plays ``--games`` seeded matches of the final policy (sampling its actions, as in
+training) against every built-in bot under the tournament's default rules (2,700 frames, 3 stocks, no
+damage tie-break), all in one batch. Prints a table and the learning curve (the run's
+``evaluation_results.csv``, per bot); ``--json`` writes everything to a file. ``--set`` overrides preset
+fields as in ``brawl-league train``.
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ import sys
 import time
 from pathlib import Path
 
-BOTS = ["ConstantBot", "BasedBot", "SpacerBot", "EdgeGuardBot", "ArmoryBot"]
+BOTS = ["ConstantBot", "RandomBot", "ClockworkBot", "BasedBot", "SpacerBot", "EdgeGuardBot", "ArmoryBot"]
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--preset", default="smoke")
     ap.add_argument("--minutes", type=float, default=15.0)
+    ap.add_argument("--steps", type=int, default=None, help="train exactly this many steps (overrides --minutes)")
     ap.add_argument("--games", type=int, default=100)
     ap.add_argument("--bots", nargs="+", default=BOTS)
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
@@ -48,13 +51,14 @@ def main(argv: list[str] | None = None) -> int:
     from trainers.evaluate import summarise
     from league.registry import trainer_class
     from trainers.transformer_lstm_ppo.algo import TransformerLSTMPPO
-    from trainers.transformer_lstm_ppo.plugin import checkpoints, evaluate_policy
+    from trainers.transformer_lstm_ppo.plugin import checkpoints, evaluate_bots
 
     console = Console(stderr=True)
-    limit = args.minutes * 60.0
+    limit = args.minutes * 60.0 if args.steps is None else float("inf")
     cls = trainer_class("transformer-lstm-ppo")
-    # a run long enough never to end by itself: the wall-time limit ends it
-    config = cls.load_config(args.preset, None, ["run.total_steps=1000000000", "device=cpu", f"seed={args.seed}",
+    # without --steps, a run long enough never to end by itself: the wall-time limit ends it
+    total = 1_000_000_000 if args.steps is None else args.steps
+    config = cls.load_config(args.preset, None, [f"run.total_steps={total}", "device=cpu", f"seed={args.seed}",
                                                  *args.overrides])
     run_dir = Path(args.runs_dir) / (args.name or f"learning-{run_name(config.preset, config.seed)}")
     if run_dir.exists() and any(run_dir.iterdir()):
@@ -85,11 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(args.seed)
     model = TransformerLSTMPPO.load(checkpoints(run_dir)[-1][1], device="cpu")
     model.policy.set_training_mode(False)
-    results = {}
-    for bot in args.bots:
-        s = summarise(evaluate_policy(model.policy, bot, args.games, config, seed_offset=104_729))
-        results[bot] = s
-    table = Table(title=f"{args.preset}: {steps:,} steps in {train_s / 60:.1f} min, {args.games} seeded matches each")
+    t_eval = time.perf_counter()
+    by_bot = evaluate_bots(model.policy, args.bots, args.games, args.seed, config.model.action_repeat,
+                           seed_offset=104_729)
+    results = {bot: summarise(games) for bot, games in by_bot.items()}
+    eval_s = time.perf_counter() - t_eval
+    table = Table(title=f"{args.preset}: {steps:,} steps in {train_s / 60:.1f} min, {args.games} seeded matches "
+                  "each (2,700 frames, 3 stocks)")
     for col in ("opponent", "wins", "draws", "losses", "damage dealt", "damage taken", "KOs", "KOd"):
         table.add_column(col, justify="right")
     for bot, s in results.items():
@@ -98,20 +104,24 @@ def main(argv: list[str] | None = None) -> int:
                       f"{s['avg_damage_dealt']:.1f}", f"{s['avg_damage_taken']:.1f}", f"{s['avg_knockouts']:.2f}",
                       f"{s['avg_knocked_out']:.2f}")
     Console().print(table)
-    curve = []
+    curve: dict[int, dict] = {}
     eval_csv = run_dir / "evaluation_results.csv"
     if eval_csv.exists():
         with eval_csv.open() as fh:
-            curve = [{"step": int(r["step"]), "win_rate_vs_BasedBot": float(r["win_rate"]), "wall_s": float(r["wall_s"])}
-                     for r in csv.DictReader(line for line in fh if not line.startswith("#"))]
-        for row in curve:
-            Console().print(f"  step {row['step']:>9,}  eval win rate vs BasedBot {100 * row['win_rate_vs_BasedBot']:.0f} %")
+            for r in csv.DictReader(line for line in fh if not line.startswith("#")):
+                curve.setdefault(int(r["step"]), {"step": int(r["step"])})[r["opponent"]] = float(r["win_rate"])
+        for row in curve.values():
+            Console().print(f"  step {row['step']:>9,}  " + "  ".join(
+                f"{k[:6]} {100 * v:3.0f}%" for k, v in row.items() if k != "step"))
+    curve = list(curve.values())
     if args.json_out:
-        out = {"preset": args.preset, "overrides": args.overrides, "minutes": args.minutes, "train_s": round(train_s, 1),
+        out = {"preset": args.preset, "overrides": args.overrides, "minutes": args.minutes, "steps_asked": args.steps,
+               "train_s": round(train_s, 1), "eval_s": round(eval_s, 1), "seed": args.seed,
                "steps": steps, "frames": steps * config.model.action_repeat, "games": args.games,
                "results": results, "curve": curve, "run_dir": str(run_dir),
                "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
-                           "python": platform.python_version(), "torch": torch.__version__},
+                           "python": platform.python_version(), "torch": torch.__version__,
+                           "load_1min_at_end": round(os.getloadavg()[0], 2)},
                "date": time.strftime("%Y-%m-%d"), "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])}
         Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json_out).write_text(json.dumps(out, indent=2))

@@ -63,8 +63,11 @@ class RichProgressHook:
                 for key, value in sorted(m.items()):
                     if key.startswith("charts/win_rate_vs_") and value is not None:
                         table.add_row(f"win rate vs {key.rsplit('_', 1)[-1]}", f"{100 * value:.0f} %")
-                if m.get("eval/win_rate_vs_BasedBot") is not None:
-                    table.add_row("eval win rate vs BasedBot", f"{100 * m['eval/win_rate_vs_BasedBot']:.0f} %")
+                evals = [(k[len("eval/win_rate_vs_"):], v) for k, v in m.items()
+                         if k.startswith("eval/win_rate_vs_") and v is not None]
+                if evals:  # one line per bot, in the evaluation's order (weakest first)
+                    for bot, value in evals:
+                        table.add_row(f"eval win rate vs {bot}", f"{100 * value:.0f} %")
                 table.add_row("learner Elo", f"{m.get('league/learner_elo', 0):.0f}")
                 table.add_row("learner share of time", f"{100 * m.get('charts/learner_share', 0):.0f} %")
                 table.add_row("last checkpoint", self.checkpoint or "-")

@@ -19,6 +19,15 @@ weights, so the mix keeps its shape from the first episode instead of handing th
 
 Draws come from one ``random.Random(seed)``, two numbers per self-play draw and one per bot draw, so a
 seed and the same league contents give the same sequence.
+
+**The league as the curriculum** (``curriculum = "pfsp"``): instead of fixed category shares, every bot
+of the mix and every active snapshot of the run is one candidate of a single pool, drawn with weight
+``prior * max((1 - p) ** pfsp_power, pfsp_floor)``, where ``p`` is the learner's score against that
+candidate over its newest ``pfsp_window`` games (shrunk towards the Elo expectation as above) and the
+prior is the category's mix weight (``self_play``'s weight is shared by its snapshots). The learner
+meets the opponents it still loses to; a beaten bot fades to the floor weight (so it is not forgotten),
+and as the bots are mastered the recent snapshots, which it beats about half the time, take over.
+One number per draw.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ from .ratings import expected_score
 from .store import League, Player
 
 STRATEGIES = ("uniform", "recent", "pfsp")
+CURRICULA = ("mix", "pfsp")
 PFSP_PRIOR_GAMES = 10.0
 """How many games' worth of weight the Elo estimate carries against the head-to-head record in pfsp."""
 
@@ -51,6 +61,18 @@ class Opponent:
         return self.player.name if self.player is not None else "mirror"
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """One entry of the pfsp curriculum: the opponent, the learner's recent record against it (games,
+    score), its estimated chance of beating it, and the probability of drawing it next."""
+
+    opponent: Opponent
+    games: int
+    score: float
+    win_prob: float
+    weight: float
+
+
 class OpponentSampler:
     """Draws opponents from a league by a mix and a self-play strategy.
 
@@ -63,6 +85,8 @@ class OpponentSampler:
     :param learner: the player whose win probabilities pfsp uses (e.g. the live learner); default the
         newest snapshot.
     :param run: draw self-play snapshots of this run only; default every active snapshot.
+    :param curriculum: ``mix`` or ``pfsp`` (module docstring); default ``league.config.curriculum``.
+        ``pfsp_power``, ``pfsp_floor`` and ``pfsp_window`` default to the league config's too.
     """
 
     def __init__(
@@ -75,6 +99,10 @@ class OpponentSampler:
         recent_k: int | None = None,
         learner: Player | str | None = None,
         run: str | None = None,
+        curriculum: str | None = None,
+        pfsp_power: float | None = None,
+        pfsp_floor: float | None = None,
+        pfsp_window: int | None = None,
     ) -> None:
         from brawl_env.bots import BotSpecError
 
@@ -86,6 +114,16 @@ class OpponentSampler:
         self.recent_k = league.config.recent_k if recent_k is None else recent_k
         if isinstance(self.recent_k, bool) or not isinstance(self.recent_k, int) or self.recent_k < 1:
             raise ValueError(f"recent_k is an int >= 1; got {self.recent_k!r}")
+        cfg = league.config
+        self.curriculum = cfg.curriculum if curriculum is None else curriculum
+        if self.curriculum not in CURRICULA:
+            raise ValueError(f"unknown curriculum {self.curriculum!r}; allowed: {list(CURRICULA)}")
+        self.pfsp_power = float(cfg.pfsp_power if pfsp_power is None else pfsp_power)
+        self.pfsp_floor = float(cfg.pfsp_floor if pfsp_floor is None else pfsp_floor)
+        self.pfsp_window = int(cfg.pfsp_window if pfsp_window is None else pfsp_window)
+        if not (self.pfsp_power > 0 and 0 <= self.pfsp_floor <= 1 and self.pfsp_window >= 1):
+            raise ValueError("pfsp_power must be > 0, pfsp_floor in [0, 1] and pfsp_window >= 1; got "
+                             f"{self.pfsp_power}, {self.pfsp_floor}, {self.pfsp_window}")
         self.learner = league.player(learner) if learner is not None else None
         self.run = run
         self.seed = seed
@@ -106,6 +144,7 @@ class OpponentSampler:
         cumulative[-1] = float("inf")  # rounding can never push a draw past the last category
         self._cumulative = cumulative
         self._cache: tuple[tuple, list[tuple[Player, float]]] | None = None
+        self._pfsp_cache: tuple[tuple, list[Candidate], list[float]] | None = None
 
     def self_play_weights(self) -> list[tuple[Player, float]]:
         """The self-play pool with each snapshot's probability of being drawn (summing to 1), oldest first;
@@ -122,7 +161,7 @@ class OpponentSampler:
             cut = max(0, len(pool) - self.recent_k)
             weights = [0.0] * cut + [1.0] * (len(pool) - cut)
         else:
-            weights = [(1.0 - p) ** 2 for p in self._win_probabilities(pool)]
+            weights = [(1.0 - p) ** 2 for _, _, p in self._win_probabilities(pool)]
             if not sum(weights) > 0:
                 weights = [1.0] * len(pool)
         total = sum(weights)
@@ -130,21 +169,66 @@ class OpponentSampler:
         self._cache = (token, result)
         return result
 
-    def _win_probabilities(self, pool) -> list[float]:
+    def _win_probabilities(self, pool, last: int | None = None) -> list[tuple[int, float, float]]:
+        """``(games, score, p)`` of the learner against each rating in ``pool`` (see the module docstring)."""
         if self.learner is None:
-            learner_rating, h2h = pool[-1].rating, {}
+            learner_rating, h2h = (pool[-1].rating if pool else self.league.config.anchor_rating), {}
         else:
             learner_rating = self.league.rating(self.learner).rating
-            h2h = self.league.head_to_head(self.learner)
-        probs = []
+            h2h = self.league.head_to_head(self.learner, last=last)
+        out = []
         for r in pool:
             p = expected_score(learner_rating, r.rating)
             games, score = h2h.get(r.player.id, (0, 0.0))
-            probs.append((score + PFSP_PRIOR_GAMES * p) / (games + PFSP_PRIOR_GAMES))
-        return probs
+            out.append((games, score, (score + PFSP_PRIOR_GAMES * p) / (games + PFSP_PRIOR_GAMES)))
+        return out
+
+    def curriculum_weights(self) -> list[Candidate]:
+        """The pfsp curriculum's pool (bots of the mix, then the run's snapshots oldest first, or the
+        mirror before the first snapshot) with each candidate's record and draw probability."""
+        token = self.league.state_token()
+        if self._pfsp_cache is not None and self._pfsp_cache[0] == token:
+            return self._pfsp_cache[1]
+        entries: list[tuple[Opponent, float, object]] = []   # (opponent, prior, rating or None)
+        for category in self._categories:
+            prior = self.mix[category]
+            if category != SELF_PLAY:
+                player = self._bots[category]
+                entries.append((Opponent("bot", category, player=player, spec=category), prior,
+                                self.league.rating(player)))
+                continue
+            pool = self.league.pool(run=self.run)
+            if not pool:
+                entries.append((Opponent("mirror", SELF_PLAY), prior, None))
+            for r in pool:
+                entries.append((Opponent("snapshot", SELF_PLAY, player=r.player), prior / len(pool), r))
+        rated = [r for _, _, r in entries if r is not None]
+        records = iter(self._win_probabilities(rated, last=self.pfsp_window))
+        candidates, weights = [], []
+        for opponent, prior, rating in entries:
+            games, score, p = next(records) if rating is not None else (0, 0.0, 0.5)
+            w = prior * max((1.0 - p) ** self.pfsp_power, self.pfsp_floor)
+            candidates.append((opponent, games, score, p, w))
+            weights.append(w)
+        total = sum(weights)
+        if not total > 0:  # every prior zero cannot happen (the mix is positive); floor 0 and all beaten can
+            weights = [1.0] * len(weights)
+            total = float(len(weights))
+        result = [Candidate(o, g, s, p, w / total) for (o, g, s, p, _), w in zip(candidates, weights, strict=True)]
+        cumulative, acc = [], 0.0
+        for c in result:
+            acc += c.weight
+            cumulative.append(acc)
+        cumulative[-1] = float("inf")
+        self._pfsp_cache = (token, result, cumulative)
+        return result
 
     def sample(self) -> Opponent:
         """The next opponent."""
+        if self.curriculum == "pfsp":
+            candidates = self.curriculum_weights()
+            cumulative = self._pfsp_cache[2]
+            return candidates[bisect.bisect_right(cumulative, self._rng.random())].opponent
         category = self._categories[bisect.bisect_right(self._cumulative, self._rng.random())]
         if category != SELF_PLAY:
             return Opponent("bot", category, player=self._bots[category], spec=category)

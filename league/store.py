@@ -639,16 +639,26 @@ class League:
             )
         ]
 
-    def head_to_head(self, ref: Player | int | str) -> dict[int, tuple[int, float]]:
-        """For each opponent id: (games, score) of this player against it (win 1, draw 0.5)."""
+    def head_to_head(self, ref: Player | int | str, last: int | None = None) -> dict[int, tuple[int, float]]:
+        """For each opponent id: (games, score) of this player against it (win 1, draw 0.5); with
+        ``last``, over only the newest ``last`` games against each opponent (a learner's current form,
+        which is what a curriculum needs, rather than its whole history)."""
         pid = self.player(ref).id
+        if last is not None and (isinstance(last, bool) or not isinstance(last, int) or last < 1):
+            raise ValueError(f"last is a number of games >= 1; got {last!r}")
+        score_sql = "CASE WHEN result = 'draw' THEN 0.5 WHEN (result = 'win') = (player_a = ?1) THEN 1.0 ELSE 0.0 END"
+        opp_sql = "CASE WHEN player_a = ?1 THEN player_b ELSE player_a END"
+        if last is None:
+            sql = (f"SELECT {opp_sql} AS opp, COUNT(*), SUM({score_sql}) FROM matches "
+                   "WHERE player_a = ?1 OR player_b = ?1 GROUP BY opp")
+            params: tuple = (pid,)
+        else:
+            sql = (f"SELECT opp, COUNT(*), SUM(score) FROM (SELECT {opp_sql} AS opp, {score_sql} AS score, "
+                   f"ROW_NUMBER() OVER (PARTITION BY {opp_sql} ORDER BY id DESC) AS k FROM matches "
+                   "WHERE player_a = ?1 OR player_b = ?1) WHERE k <= ?2 GROUP BY opp")
+            params = (pid, last)
         out: dict[int, tuple[int, float]] = {}
-        for opp, games, score in self._read(
-            "SELECT CASE WHEN player_a = ?1 THEN player_b ELSE player_a END AS opp, COUNT(*), "
-            "SUM(CASE WHEN result = 'draw' THEN 0.5 WHEN (result = 'win') = (player_a = ?1) THEN 1.0 "
-            "ELSE 0.0 END) FROM matches WHERE player_a = ?1 OR player_b = ?1 GROUP BY opp",
-            (pid,),
-        ):
+        for opp, games, score in self._read(sql, params):
             out[opp] = (games, score)
         return out
 

@@ -98,14 +98,14 @@ def test_training_rebuilds_every_rollout_step_exactly(batch_size):
         model.collect_rollouts(model.env, cb, model.rollout_buffer, model.n_steps)
         enc, ep, obs, act, h0, c0, mask, old = model._segments(np.arange(model.n_envs * (model.n_steps // model.rollout_buffer.chunk)))
         with torch.no_grad():
-            log_prob, _, values = model.policy.evaluate_segments(enc, ep, obs, act, h0, c0)
+            log_prob, _, values, _ = model.policy.evaluate_segments(enc, ep, obs, act, h0, c0)
         assert old["log_probs"][mask].std() > 0.5
         assert torch.allclose(log_prob[mask], old["log_probs"][mask], atol=1e-4)
         assert torch.allclose(values[mask], old["values"][mask], atol=1e-4)
     model.rollout_buffer.carry[:] = 0.0  # without the carried history the rebuild is wrong
     enc, ep, obs, act, h0, c0, mask, old = model._segments(np.arange(model.n_envs * (model.n_steps // model.rollout_buffer.chunk)))
     with torch.no_grad():
-        log_prob, _, _ = model.policy.evaluate_segments(enc, ep, obs, act, h0, c0)
+        log_prob, _, _, _ = model.policy.evaluate_segments(enc, ep, obs, act, h0, c0)
     assert not torch.allclose(log_prob[mask], old["log_probs"][mask], atol=1e-2)
 
 
@@ -113,7 +113,7 @@ def test_one_update_changes_the_encoder_and_gradients_reach_it():
     model, cb = _model()
     model.collect_rollouts(model.env, cb, model.rollout_buffer, model.n_steps)
     enc, ep, obs, act, h0, c0, mask, old = model._segments(np.arange(model.n_envs * (model.n_steps // model.rollout_buffer.chunk)))
-    log_prob, _, _ = model.policy.evaluate_segments(enc, ep, obs, act, h0, c0)
+    log_prob, _, _, _ = model.policy.evaluate_segments(enc, ep, obs, act, h0, c0)
     model.policy.zero_grad()
     (-(log_prob[mask] * old["advantages"][mask]).mean()).backward()  # the policy loss alone
     grads = [p.grad for p in model.policy.encoder.parameters()]

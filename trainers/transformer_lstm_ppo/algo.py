@@ -13,6 +13,11 @@ What it keeps from RecurrentPPO / SB3: hyper-parameters, schedules, ``learn``, c
   the encoder encodes each frame once per minibatch. The stock update loops in Python over time steps
   whenever a sequence holds an episode start, which is 30-160x slower.
 - bf16 autocast on CUDA (``bf16=True``).
+- **A teacher** (optional, ``teacher="ArmoryBot"``): a scripted bot that watches every decision of the
+  learner from the learner's own seat and says which keys it would press; the update adds
+  ``teacher_coef * (1 - steps / teacher_steps)`` times the negative log-likelihood of those keys under the
+  policy, so the learner starts by imitating the bot on the states it reaches itself (as in DAgger and
+  "kickstarting") and the reward takes over as the weight decays to zero.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ class _Rollout:
         self.carry_valid = np.zeros((n, window - 1), bool)           # ... belonging to step 0's episode
         self.h_at = self.c_at = None  # LSTM state at every chunk start: (chunks, layers, N, hidden)
         self.enc_in = np.zeros((t, n, enc_dim), np.float32)
+        self.teacher = np.zeros((t, n, n_keys), np.float32)   # the teacher's keys (when there is one)
         self.pending_carry = None
 
     def compute_returns_and_advantage(self, last_values: np.ndarray, dones: np.ndarray, gamma: float, lam: float):
@@ -80,8 +86,13 @@ class TransformerLSTMPPO(RecurrentPPO):
     """See the module docstring. Extra argument: ``bf16`` (autocast on CUDA)."""
 
     def __init__(self, policy=TransformerLstmPolicy, env=None, bf16: bool = True,
-                 bootstrap_truncation: bool = False, **kwargs):
+                 bootstrap_truncation: bool = False, teacher: str | None = None, teacher_coef: float = 1.0,
+                 teacher_steps: int = 0, **kwargs):
         self.bf16 = bf16
+        self.teacher = teacher
+        self.teacher_coef = float(teacher_coef)
+        self.teacher_steps = int(teacher_steps)
+        self._teacher = None
         # A match that reaches its frame limit has really ended (the result is decided, and the time left
         # is in the observation), so by default it is not bootstrapped like an artificial time limit.
         self.bootstrap_truncation = bootstrap_truncation
@@ -115,7 +126,27 @@ class TransformerLSTMPPO(RecurrentPPO):
         return torch.autocast("cpu", enabled=False)
 
     def _excluded_save_params(self) -> list[str]:
-        return super()._excluded_save_params() + ["_state"]
+        return super()._excluded_save_params() + ["_state", "_teacher"]
+
+    def teacher_weight(self) -> float:
+        """The imitation loss's weight now: ``teacher_coef`` decaying linearly to 0 at ``teacher_steps``."""
+        if self.teacher is None or self.teacher_steps <= 0:
+            return 0.0
+        return self.teacher_coef * max(0.0, 1.0 - self.num_timesteps / self.teacher_steps)
+
+    def _teacher_keys(self, obs: np.ndarray, starts: np.ndarray) -> np.ndarray | None:
+        """The teacher's keys for the learner's observations (one decision each), or None without one."""
+        if self.teacher_weight() <= 0.0:
+            return None
+        if getattr(self, "_teacher", None) is None:
+            from trainers.envs import BotOpponent
+
+            self._teacher = BotOpponent(self.teacher, seed=0 if self.seed is None else self.seed)
+            self._teacher.reset_rows(np.arange(self.n_envs))
+        rows = np.arange(self.n_envs)
+        if starts.any():
+            self._teacher.reset_rows(rows[starts])
+        return self._teacher.act(obs, rows)
 
     # -- rollouts ----------------------------------------------------------------------------------------------
     def collect_rollouts(self, env, callback, rollout_buffer: _Rollout, n_rollout_steps: int) -> bool:
@@ -142,6 +173,9 @@ class TransformerLSTMPPO(RecurrentPPO):
                 obs_t = obs_as_tensor(self._last_obs, self.device)
                 actions, values, log_probs = self.policy.rollout_step(obs_t, state)
                 enc_in[step] = fx.encoder_input(obs_t).float().cpu().numpy()
+            taught = self._teacher_keys(np.asarray(self._last_obs), starts)
+            if taught is not None:
+                roll.teacher[step] = taught
             actions_np = actions.float().cpu().numpy()
             new_obs, rewards, dones, infos = env.step(actions_np)
             self.num_timesteps += env.num_envs
@@ -222,6 +256,7 @@ class TransformerLSTMPPO(RecurrentPPO):
             return torch.as_tensor(out, device=dev)
 
         obs, actions = pad(roll.obs), pad(roll.actions)
+        teacher = pad(roll.teacher) if self.teacher_weight() > 0 else None
         mask = np.zeros((n_seg, max_len), bool)
         mask[s_idx, p_idx] = True
         flat = {k: pad(getattr(roll, k)).reshape(-1) for k in ("values", "log_probs", "advantages", "returns")}
@@ -251,6 +286,7 @@ class TransformerLSTMPPO(RecurrentPPO):
             keep = torch.as_tensor(carried, device=dev)
             h0[:, keep] = roll.h_at[ch, :, en].transpose(0, 1)
             c0[:, keep] = roll.c_at[ch, :, en].transpose(0, 1)
+        flat["teacher"] = teacher
         return (torch.as_tensor(enc, device=dev), torch.as_tensor(episode, device=dev), obs, actions, h0, c0,
                 torch.as_tensor(mask.reshape(-1), device=dev), flat)
 
@@ -263,6 +299,8 @@ class TransformerLSTMPPO(RecurrentPPO):
         units_total = self.n_envs * (self.n_steps // roll.chunk)
         units_per_batch = self.batch_size // roll.chunk
         pg_losses, value_losses, entropy_losses, clip_fractions, approx_kls = [], [], [], [], []
+        teach_w = self.teacher_weight()
+        imitation_losses = []
         t_start = time.perf_counter()
         continue_training = True
         for _epoch in range(self.n_epochs):
@@ -271,7 +309,8 @@ class TransformerLSTMPPO(RecurrentPPO):
                 units = np.sort(order[start:start + units_per_batch])
                 enc, episode, obs, actions, h0, c0, mask, old = self._segments(units)
                 with self._autocast():
-                    log_prob, entropy, values = self.policy.evaluate_segments(enc, episode, obs, actions, h0, c0)
+                    log_prob, entropy, values, taught = self.policy.evaluate_segments(
+                        enc, episode, obs, actions, h0, c0, also=old["teacher"])
                 log_prob, entropy, values = log_prob.float()[mask], entropy.float()[mask], values.float()[mask]
                 adv = old["advantages"][mask]
                 if self.normalize_advantage and adv.numel() > 1:
@@ -284,6 +323,10 @@ class TransformerLSTMPPO(RecurrentPPO):
                 value_loss = F.mse_loss(old["returns"][mask], values)
                 entropy_loss = -entropy.mean()
                 loss = pg_loss + self.ent_coef * entropy_loss + self.vf_coef * value_loss
+                if taught is not None:  # the teacher's keys' negative log-likelihood (summed over keys)
+                    imitation = -taught.float()[mask].mean()
+                    loss = loss + teach_w * imitation
+                    imitation_losses.append(imitation.item())
                 with torch.no_grad():
                     log_ratio = log_prob - old["log_probs"][mask]
                     approx_kl = torch.mean((torch.exp(log_ratio) - 1) - log_ratio).item()
@@ -310,5 +353,8 @@ class TransformerLSTMPPO(RecurrentPPO):
         self.logger.record("losses/clip_fraction", float(np.mean(clip_fractions)))
         self.logger.record("losses/explained_variance", float(ev))
         self.logger.record("losses/clip_range", clip_range)
+        if imitation_losses:
+            self.logger.record("losses/imitation", float(np.mean(imitation_losses)))
+            self.logger.record("losses/teacher_weight", teach_w)
         self.logger.record("charts/update_seconds", time.perf_counter() - t_start)
         self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")

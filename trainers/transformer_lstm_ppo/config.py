@@ -60,6 +60,9 @@ class PPOConfig(_Frozen):
     max_grad_norm: float = Field(0.5, gt=0, description="Gradient norm clip.")
     target_kl: float | None = Field(None, description="Stop an update's epochs early past this KL.")
     normalize_reward: bool = Field(True, description="Scale rewards by a running std of the discounted return.")
+    teacher: str | None = Field(None, description="A bot spec whose keys the learner imitates early on (None: off).")
+    teacher_coef: float = Field(1.0, ge=0, description="Starting weight of the imitation loss (per decision, summed over keys).")
+    teacher_steps: int = Field(0, ge=0, description="Steps over which the imitation weight falls linearly to 0.")
 
     @model_validator(mode="after")
     def _whole_chunks(self):
@@ -83,8 +86,12 @@ class RunConfig(_Frozen):
     total_steps: int = Field(50_000, ge=1, description="Env steps (learner decisions; frames = steps x model.action_repeat) to train for.")
     checkpoint_every: int = Field(10_000, ge=1, description="Steps between checkpoints (rl_model_<steps>_steps.zip).")
     snapshot_every: int = Field(10_000, ge=1, description="Steps between league snapshots (self-play opponents).")
-    eval_every: int = Field(10_000, ge=1, description="Steps between evaluations against BasedBot.")
-    eval_games: int = Field(20, ge=1, description="Seeded evaluation matches each time.")
+    eval_every: int = Field(10_000, ge=1, description="Steps between evaluations against the built-in bots.")
+    eval_games: int = Field(20, ge=1, description="Seeded evaluation matches against each bot each time.")
+    eval_bots: tuple[str, ...] = Field(
+        ("ConstantBot", "RandomBot", "ClockworkBot", "BasedBot", "SpacerBot", "EdgeGuardBot", "ArmoryBot"),
+        min_length=1, description="Bots every evaluation plays (all in one batch, under the tournament's "
+        "default rules: 2,700 frames, 3 stocks, no damage tie-break).")
     keep_checkpoints: int = Field(10, ge=1, description="Checkpoints kept on disk (oldest removed).")
     debug_logging: bool = Field(True, description="Write reward_breakdown.csv and behavior_metrics.csv.")
 

@@ -218,8 +218,11 @@ class TransformerLstmPPOTrainer(Trainer):
         torch.manual_seed(cfg.seed)
         self.run_id = self.run_dir.name
         self.learner = self._learner_player()
-        self.sampler = OpponentSampler(self.league, mix=cfg.league.get("mix"), strategy=cfg.league.get("strategy"),
-                                       seed=cfg.seed, learner=self.learner, run=self.run_id)
+        lg = cfg.league
+        self.sampler = OpponentSampler(self.league, mix=lg.get("mix"), strategy=lg.get("strategy"), seed=cfg.seed,
+                                       learner=self.learner, run=self.run_id, curriculum=lg.get("curriculum"),
+                                       pfsp_power=lg.get("pfsp_power"), pfsp_floor=lg.get("pfsp_floor"),
+                                       pfsp_window=lg.get("pfsp_window"))
         self.env = LeagueVecEnv(cfg.ppo.n_envs, env_config=cfg.env, choose_opponent=self._choose,
                                 make_opponent=self._make_opponent, seed=cfg.seed,
                                 action_repeat=cfg.model.action_repeat)
@@ -233,7 +236,8 @@ class TransformerLstmPPOTrainer(Trainer):
         algo_kwargs = dict(n_steps=p.n_steps, batch_size=p.batch_size, n_epochs=p.n_epochs,
                            learning_rate=p.learning_rate, gamma=p.gamma, gae_lambda=p.gae_lambda,
                            clip_range=p.clip_range, ent_coef=p.ent_coef, vf_coef=p.vf_coef,
-                           max_grad_norm=p.max_grad_norm, target_kl=p.target_kl)
+                           max_grad_norm=p.max_grad_norm, target_kl=p.target_kl, teacher=p.teacher,
+                           teacher_coef=p.teacher_coef, teacher_steps=p.teacher_steps)
         found = checkpoints(self.run_dir) if resume else []
         if resume and not found:
             raise FileNotFoundError(f"--resume: no checkpoints in {self.run_dir / 'checkpoints'}")
@@ -286,6 +290,26 @@ def evaluate_policy(policy, bot: str, games: int, cfg: TrainConfig, seed_offset:
     return play_games(learner, make_agent(parse_agent(bot, check=False), seed=cfg.seed), games,
                       seed=cfg.seed + seed_offset, max_frames=env.get("max_frames", 2700),
                       stocks=env.get("stocks", 3), damage_tiebreak=env.get("damage_tiebreak", False))
+
+
+def evaluate_bots(policy, bots, games: int, seed: int, action_repeat: int, seed_offset: int = 7919) -> dict[str, list[dict]]:
+    """Seeded matches of the policy (sampling its actions from a seeded torch generator) against each
+    bot, all in one batch, under the tournament's default rules (2,700 frames, 3 stocks, no
+    tie-break): what users judge an agent by, whatever rules it trained under."""
+    import torch
+
+    from brawl_env.config import EnvConfig
+    from trainers.evaluate import play_bots
+
+    from .policy import PolicyRunner
+
+    rules = EnvConfig()
+    devices = [policy.device] if policy.device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed + seed_offset)
+        runner = PolicyRunner(policy, len(bots) * games, deterministic=False, name="learner", repeat=action_repeat)
+        return play_bots(runner, tuple(bots), games, seed=seed + seed_offset, max_frames=rules.max_frames,
+                         stocks=rules.stocks, damage_tiebreak=rules.damage_tiebreak)
 
 
 class _RunCallback:
@@ -432,21 +456,28 @@ class _RunCallbackMixin:
 
         t0 = time.perf_counter()
         cfg = self.t.config
-        games = cfg.run.eval_games
         self.model.policy.set_training_mode(False)
-        results = evaluate_policy(self.model.policy, "BasedBot", games, cfg)
-        summary = summarise(results)
+        by_bot = evaluate_bots(self.model.policy, cfg.run.eval_bots, cfg.run.eval_games, cfg.seed,
+                               cfg.model.action_repeat)
         lg = self.t.league
-        based = lg.add_bot("BasedBot")
-        lg.record_matches([dict(a=self.t.learner, b=based, result=g["result"], seed=g["seed"], side_a=g["slot"],
-                                stocks=(int(g["stats"]["stocks_left"]), int(g["opponent_stats"]["stocks_left"])),
-                                damage=(g["stats"]["damage_dealt"], g["stats"]["damage_taken"]),
-                                kos=(int(g["stats"]["knockouts_dealt"]), int(g["opponent_stats"]["knockouts_dealt"])),
-                                frames=g["frames"], source="evaluation") for g in results])
-        summary.update(step=steps, opponent="BasedBot", learner_elo=lg.rating(self.t.learner).rating,
-                       wall_s=time.perf_counter() - t0)
-        self.evals.write(summary)
-        self.last_eval = summary
+        rows = []
+        for bot, results in by_bot.items():
+            player = lg.add_bot(bot)
+            rows += [dict(a=self.t.learner, b=player, result=g["result"], seed=g["seed"], side_a=g["slot"],
+                          stocks=(int(g["stats"]["stocks_left"]), int(g["opponent_stats"]["stocks_left"])),
+                          damage=(g["stats"]["damage_dealt"], g["stats"]["damage_taken"]),
+                          kos=(int(g["stats"]["knockouts_dealt"]), int(g["opponent_stats"]["knockouts_dealt"])),
+                          frames=g["frames"], source="evaluation") for g in results]
+        lg.record_matches(rows)
+        elo = lg.rating(self.t.learner).rating
+        wall = time.perf_counter() - t0
+        summaries = {}
+        for bot, results in by_bot.items():
+            summary = summarise(results)
+            summary.update(step=steps, opponent=bot, learner_elo=elo, wall_s=wall)
+            self.evals.write(summary)
+            summaries[bot] = summary
+        self.last_eval = summaries
 
     # reporting ----------------------------------------------------------------------------------------------
     def progress(self) -> Progress:
@@ -459,8 +490,8 @@ class _RunCallbackMixin:
                    "charts/last_checkpoint": str(self.last_checkpoint) if self.last_checkpoint else None}
         for kind, results in self.recent.items():
             metrics[f"charts/win_rate_vs_{kind}"] = float(np.mean(results)) if results else None
-        if self.last_eval:
-            metrics["eval/win_rate_vs_BasedBot"] = self.last_eval["win_rate"]
+        for bot, summary in (self.last_eval or {}).items():
+            metrics[f"eval/win_rate_vs_{bot}"] = summary["win_rate"]
         return Progress(self.num_timesteps, self.t.config.run.total_steps, done / elapsed if elapsed > 0 else 0.0,
                         metrics)
 

@@ -170,14 +170,16 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
 
     # -- training ------------------------------------------------------------------------------------------
     def evaluate_segments(self, frames_hist: torch.Tensor, episode_hist: torch.Tensor, obs: torch.Tensor,
-                          actions: torch.Tensor, h0: torch.Tensor, c0: torch.Tensor):
+                          actions: torch.Tensor, h0: torch.Tensor, c0: torch.Tensor,
+                          also: torch.Tensor | None = None):
         """Log-probs, entropies and values of padded segments.
 
         ``obs`` (S, L, D) and ``actions`` (S, L, 10): the segments, padded to length L; ``frames_hist``
         (S, W-1+L, in) and ``episode_hist`` (S, W-1+L): the encoder's input for the W-1 frames before
         each segment and the segment itself, with an episode id per position (-1 = padding or another
         episode); ``h0``, ``c0`` (layers, S, hidden): each segment's initial LSTM state (zeros where it
-        starts an episode). Returns flat (S*L,) tensors; the caller masks the padding.
+        starts an episode). Returns flat (S*L,) tensors; the caller masks the padding. With ``also``
+        (S, L, 10), other keys for the same steps (a teacher's), their log-probs come fourth (else None).
         """
         fx: BrawlFeatures = self.features_extractor
         s, length, _ = obs.shape
@@ -187,7 +189,8 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
         latent_pi = out.transpose(0, 1).reshape(s * length, -1)
         dist, values = self._heads(latent_pi, feats.reshape(s * length, -1))
         flat_actions = actions.reshape(s * length, -1)
-        return dist.log_prob(flat_actions), dist.entropy(), values
+        other = None if also is None else dist.log_prob(also.reshape(s * length, -1))
+        return dist.log_prob(flat_actions), dist.entropy(), values, other
 
     # -- SB3's own entry points (predict() for users) ------------------------------------------------------
     def forward(self, obs, lstm_states, episode_starts, deterministic: bool = False):  # pragma: no cover
