@@ -75,8 +75,9 @@ def main(argv: list[str] | None = None) -> int:
             now = time.perf_counter() - self.t0
             if now - self._printed >= 30:
                 self._printed = now
+                ret = p.metrics.get("charts/episodic_return")
                 console.print(f"{now / 60:5.1f} min  {p.steps:>9,} steps  {p.steps_per_s:,.0f} steps/s  "
-                              f"return {p.metrics.get('charts/episodic_return', float('nan')):.1f}")
+                              f"return {'-' if ret is None else f'{ret:.1f}'}")
             return now < limit
 
     t0 = time.perf_counter()
