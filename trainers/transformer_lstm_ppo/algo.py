@@ -17,7 +17,10 @@ What it keeps from RecurrentPPO / SB3: hyper-parameters, schedules, ``learn``, c
   learner from the learner's own seat and says which keys it would press; the update adds
   ``teacher_coef * (1 - steps / teacher_steps)`` times the negative log-likelihood of those keys under the
   policy, so the learner starts by imitating the bot on the states it reaches itself (as in DAgger and
-  "kickstarting") and the reward takes over as the weight decays to zero.
+  "kickstarting") and the reward takes over as the weight decays to zero. For the first
+  ``teacher_drive_steps`` the teacher's keys are also the ones played (behaviour cloning on the
+  teacher's own games): those updates fit the value and the imitation loss only, since the policy
+  gradient needs the learner's own actions.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ class _Rollout:
         self.h_at = self.c_at = None  # LSTM state at every chunk start: (chunks, layers, N, hidden)
         self.enc_in = np.zeros((t, n, enc_dim), np.float32)
         self.teacher = np.zeros((t, n, n_keys), np.float32)   # the teacher's keys (when there is one)
+        self.driven = False   # the teacher played this rollout (behaviour cloning)
         self.pending_carry = None
 
     def compute_returns_and_advantage(self, last_values: np.ndarray, dones: np.ndarray, gamma: float, lam: float):
@@ -87,11 +91,12 @@ class TransformerLSTMPPO(RecurrentPPO):
 
     def __init__(self, policy=TransformerLstmPolicy, env=None, bf16: bool = True,
                  bootstrap_truncation: bool = False, teacher: str | None = None, teacher_coef: float = 1.0,
-                 teacher_steps: int = 0, **kwargs):
+                 teacher_steps: int = 0, teacher_drive_steps: int = 0, **kwargs):
         self.bf16 = bf16
         self.teacher = teacher
         self.teacher_coef = float(teacher_coef)
         self.teacher_steps = int(teacher_steps)
+        self.teacher_drive_steps = int(teacher_drive_steps)
         self._teacher = None
         # A match that reaches its frame limit has really ended (the result is decided, and the time left
         # is in the observation), so by default it is not bootstrapped like an artificial time limit.
@@ -130,9 +135,17 @@ class TransformerLSTMPPO(RecurrentPPO):
 
     def teacher_weight(self) -> float:
         """The imitation loss's weight now: ``teacher_coef`` decaying linearly to 0 at ``teacher_steps``."""
-        if self.teacher is None or self.teacher_steps <= 0:
+        if self.teacher is None:
+            return 0.0
+        if self.num_timesteps < self.teacher_drive_steps:
+            return self.teacher_coef
+        if self.teacher_steps <= 0:
             return 0.0
         return self.teacher_coef * max(0.0, 1.0 - self.num_timesteps / self.teacher_steps)
+
+    def teacher_drives(self) -> bool:
+        """Whether the teacher's keys are the ones played now (behaviour cloning)."""
+        return self.teacher is not None and self.num_timesteps < self.teacher_drive_steps
 
     def _teacher_keys(self, obs: np.ndarray, starts: np.ndarray) -> np.ndarray | None:
         """The teacher's keys for the learner's observations (one decision each), or None without one."""
@@ -163,19 +176,22 @@ class TransformerLSTMPPO(RecurrentPPO):
         roll.c_at = torch.zeros_like(roll.h_at)
         callback.on_rollout_start()
         enc_in = roll.enc_in
+        roll.driven = self.teacher_drives()
         for step in range(n_rollout_steps):
             starts = np.asarray(self._last_episode_starts, dtype=bool)
+            taught = self._teacher_keys(np.asarray(self._last_obs), starts)
+            if taught is not None:
+                roll.teacher[step] = taught
             with torch.no_grad(), self._autocast():
                 self.policy.reset_state(state, np.flatnonzero(starts))
                 if step % roll.chunk == 0:  # a chunk starts: remember the LSTM state (after resets)
                     roll.h_at[step // roll.chunk] = state["h"].float()
                     roll.c_at[step // roll.chunk] = state["c"].float()
                 obs_t = obs_as_tensor(self._last_obs, self.device)
-                actions, values, log_probs = self.policy.rollout_step(obs_t, state)
+                played = (torch.as_tensor(taught, dtype=torch.float32, device=self.device)
+                          if roll.driven and taught is not None else None)
+                actions, values, log_probs = self.policy.rollout_step(obs_t, state, actions=played)
                 enc_in[step] = fx.encoder_input(obs_t).float().cpu().numpy()
-            taught = self._teacher_keys(np.asarray(self._last_obs), starts)
-            if taught is not None:
-                roll.teacher[step] = taught
             actions_np = actions.float().cpu().numpy()
             new_obs, rewards, dones, infos = env.step(actions_np)
             self.num_timesteps += env.num_envs
@@ -322,7 +338,11 @@ class TransformerLSTMPPO(RecurrentPPO):
                     values = old_v + torch.clamp(values - old_v, -clip_range_vf, clip_range_vf)
                 value_loss = F.mse_loss(old["returns"][mask], values)
                 entropy_loss = -entropy.mean()
-                loss = pg_loss + self.ent_coef * entropy_loss + self.vf_coef * value_loss
+                if getattr(roll, "driven", False):  # the teacher played: no policy gradient from its keys
+                    pg_loss = pg_loss.detach()
+                    loss = self.vf_coef * value_loss
+                else:
+                    loss = pg_loss + self.ent_coef * entropy_loss + self.vf_coef * value_loss
                 if taught is not None:  # the teacher's keys' negative log-likelihood (summed over keys)
                     imitation = -taught.float()[mask].mean()
                     loss = loss + teach_w * imitation

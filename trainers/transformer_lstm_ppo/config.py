@@ -63,6 +63,8 @@ class PPOConfig(_Frozen):
     teacher: str | None = Field(None, description="A bot spec whose keys the learner imitates early on (None: off).")
     teacher_coef: float = Field(1.0, ge=0, description="Starting weight of the imitation loss (per decision, summed over keys).")
     teacher_steps: int = Field(0, ge=0, description="Steps over which the imitation weight falls linearly to 0.")
+    teacher_drive_steps: int = Field(0, ge=0, description="First steps in which the teacher's keys are played "
+                                     "(behaviour cloning; the imitation weight stays at teacher_coef).")
 
     @model_validator(mode="after")
     def _whole_chunks(self):

@@ -237,7 +237,8 @@ class TransformerLstmPPOTrainer(Trainer):
                            learning_rate=p.learning_rate, gamma=p.gamma, gae_lambda=p.gae_lambda,
                            clip_range=p.clip_range, ent_coef=p.ent_coef, vf_coef=p.vf_coef,
                            max_grad_norm=p.max_grad_norm, target_kl=p.target_kl, teacher=p.teacher,
-                           teacher_coef=p.teacher_coef, teacher_steps=p.teacher_steps)
+                           teacher_coef=p.teacher_coef, teacher_steps=p.teacher_steps,
+                           teacher_drive_steps=p.teacher_drive_steps)
         found = checkpoints(self.run_dir) if resume else []
         if resume and not found:
             raise FileNotFoundError(f"--resume: no checkpoints in {self.run_dir / 'checkpoints'}")

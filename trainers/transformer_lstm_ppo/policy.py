@@ -147,11 +147,13 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
         return out[0], feats
 
     def rollout_step(self, obs: torch.Tensor, state: dict, rows: torch.Tensor | None = None,
-                     deterministic: bool = False):
+                     deterministic: bool = False, actions: torch.Tensor | None = None):
         """One frame for ``rows`` of ``state`` (all rows by default): returns actions, values, log-probs
-        and updates the state in place. Reset rows at episode starts first (:meth:`reset_state`)."""
+        and updates the state in place. Reset rows at episode starts first (:meth:`reset_state`). With
+        ``actions`` (someone else's keys, e.g. a teacher's), those are returned with their log-probs."""
         dist, values = self._heads(*self._advance(obs, state, rows))
-        actions = dist.get_actions(deterministic=deterministic)
+        if actions is None:
+            actions = dist.get_actions(deterministic=deterministic)
         return actions, values, dist.log_prob(actions)
 
     def key_probs(self, obs: torch.Tensor, state: dict, rows: torch.Tensor | None = None) -> torch.Tensor:
