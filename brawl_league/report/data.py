@@ -378,17 +378,26 @@ def judge(numbers: dict[str, tuple[float | None, str]]) -> list[Criterion]:
             for key, label, threshold, unit in CRITERIA]
 
 
+def eval_by_opponent(run: RunData) -> dict[str, list[dict[str, str]]]:
+    """``evaluation_results.csv`` grouped by opponent, in file order (a file without an ``opponent``
+    column, as runs before per-bot evaluation wrote, is BasedBot's)."""
+    out: dict[str, list[dict[str, str]]] = {}
+    for row in run.evals.dicts():
+        out.setdefault(row.get("opponent") or "BasedBot", []).append(row)
+    return out
+
+
 def latest_numbers(run: RunData, window: int = WINDOW) -> dict[str, tuple[float | None, str]]:
     """The latest value of each criterion and its source.
 
-    - win rate: the last evaluation row (seeded matches against BasedBot); before the first
+    - win rate: the last evaluation row against BasedBot (seeded matches); before the first
       evaluation, the last ``window`` training episodes against BasedBot;
     - damage ratio (sum dealt / sum taken, taken at least 1), knockouts, weapon pickups and time alive
       per episode: the last ``window`` training episodes of behavior_metrics.csv (every opponent);
       without that file, damage ratio and knockouts come from the last evaluation.
     """
     out: dict[str, tuple[float | None, str]] = {}
-    ev = run.evals.dicts()
+    ev = eval_by_opponent(run).get("BasedBot", [])
     last_eval = ev[-1] if ev else None
     if last_eval is not None and math.isfinite(_float(last_eval.get("win_rate", ""))):
         out["win_rate"] = (_float(last_eval["win_rate"]),

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from .data import (
     RunData,
+    _float,
     episode_steps,
+    eval_by_opponent,
     opponent_category,
     played_steps,
     smoothing_window,
@@ -157,23 +159,25 @@ def plot_win_rate_by_opponent(run: RunData) -> Figure | str:
 
 
 def plot_eval_win_rate(run: RunData) -> Figure | str:
-    table = run.evals
-    xs, wins = _finite_pairs(table.floats("step"), table.floats("win_rate"))
-    if not wins:
+    groups = eval_by_opponent(run)
+    lines = []
+    for name, rows in groups.items():
+        xs, wins = _finite_pairs([_float(r.get("step", "")) for r in rows], [_float(r.get("win_rate", "")) for r in rows])
+        if wins:
+            lines.append((name, xs, wins))
+    if not lines:
         return f"{NOT_ENOUGH}: no evaluation yet (every run.eval_every steps)"
-    fig = new_figure()
+    fig = new_figure((8.0, 4.5))
     ax = fig.add_subplot()
-    ax.plot(xs, wins, color="#1f7a1f", linewidth=2, label="win rate", **_marker(len(wins)))
-    dx, draws = _finite_pairs(table.floats("step"), table.floats("draw_rate"))
-    if draws:
-        ax.plot(dx, draws, color="#b58900", linewidth=1, label="draw rate", **_marker(len(draws)))
-    ax.axhline(0.70, color="#c0392b", linestyle=":", label="target 70 %")
+    for name, xs, wins in lines:
+        ax.plot(xs, wins, linewidth=2.5 if name == "BasedBot" else 1.3, label=_label(name), **_marker(len(wins)))
+    ax.axhline(0.70, color="#c0392b", linestyle=":", label="target 70 % (BasedBot)")
     ax.set_ylim(-0.03, 1.03)
     ax.set_xlabel("env steps")
-    ax.set_ylabel("rate over the evaluation games")
-    ax.set_title("Evaluation against BasedBot")
+    ax.set_ylabel("win rate over the evaluation games")
+    ax.set_title("Evaluation win rate per bot (tournament rules)")
     ax.grid(alpha=0.3)
-    ax.legend(loc="best")
+    ax.legend(loc="best", fontsize=8)
     return fig
 
 
@@ -228,8 +232,8 @@ def plot_elo(run: RunData) -> Figure | str:
 def plot_damage_ratio(run: RunData) -> Figure | str:
     table = run.behavior
     ev_x, ev_ratio = [], []
-    for step, dealt, taken in zip(run.evals.floats("step"), run.evals.floats("avg_damage_dealt"),
-                                  run.evals.floats("avg_damage_taken"), strict=True):
+    for row in eval_by_opponent(run).get("BasedBot", []):
+        step, dealt, taken = (_float(row.get(k, "")) for k in ("step", "avg_damage_dealt", "avg_damage_taken"))
         if math.isfinite(step) and math.isfinite(dealt) and math.isfinite(taken):
             ev_x.append(step)
             ev_ratio.append(dealt / max(taken, 1.0))
@@ -269,9 +273,9 @@ RUN_PLOTS = (
     ("win_rate_by_opponent", "Win rate by opponent kind over steps",
      "Share of training episodes won against each opponent category of the league's mix.",
      plot_win_rate_by_opponent),
-    ("eval_win_rate", "Evaluation win rate vs BasedBot over steps",
-     "Seeded evaluation matches against BasedBot every run.eval_every steps; the dotted line is the 70 % "
-     "target.",
+    ("eval_win_rate", "Evaluation win rate per bot over steps",
+     "Seeded evaluation matches against every built-in bot (run.eval_bots) under the tournament's rules, "
+     "every run.eval_every steps; BasedBot's line is thick, the dotted line is its 70 % target.",
      plot_eval_win_rate),
     ("elo", "Elo of the learner and each snapshot over steps",
      "Online Elo anchored at BasedBot. League matches carry a time, not a step: they are placed on the step "

@@ -83,8 +83,10 @@ def _summary_section(run: RunData) -> str:
     ev = run.evals.dicts()
     if ev:
         last = ev[-1]
-        rows.append(["evaluations", f"{len(ev)}; last at step {last.get('step')}: win rate "
-                     f"{num(_f(last.get('win_rate')), percent=True)} over {last.get('games')} games"])
+        at = [r for r in ev if r.get("step") == last.get("step")]
+        rates = ", ".join(f"{r.get('opponent') or 'BasedBot'} {num(_f(r.get('win_rate')), percent=True)}" for r in at)
+        rows.append(["evaluations", f"{len(ev)} rows; last at step {last.get('step')} "
+                     f"({last.get('games')} games per bot): win rate {rates}"])
     lg = run.league
     if lg.learner:
         mine = next((r for r in lg.ratings if r["name"] == lg.learner), None)

@@ -9,6 +9,7 @@ import torch
 from typer.testing import CliRunner
 
 from trainers.base import ProgressHook
+from trainers.evaluate import EVAL_BOTS
 from league.registry import available, trainer_class
 from trainers.transformer_lstm_ppo.config import PRESETS, build_config, to_toml
 
@@ -104,7 +105,8 @@ def test_a_run_writes_every_file_with_real_rows(tmp_path):
         assert sum(float(r[k]) for k in terms) == pytest.approx(float(r["total"]), abs=1e-3)
         assert float(r["total"]) == pytest.approx(float(m["r"]), abs=1e-3)
     evals = _rows(run_dir / "evaluation_results.csv")
-    assert [int(e["step"]) for e in evals] == [256, 512]
+    bots = list(EVAL_BOTS)
+    assert [(int(e["step"]), e["opponent"]) for e in evals] == [(s, b) for s in (256, 512) for b in bots]
     assert all(0.0 <= float(e["win_rate"]) <= 1.0 and float(e["learner_elo"]) > 0 for e in evals)
     assert len(league.snapshots()) == 4
     assert len(league.matches()) > 0

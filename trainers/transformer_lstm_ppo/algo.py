@@ -152,9 +152,9 @@ class TransformerLSTMPPO(RecurrentPPO):
         if self.teacher_weight() <= 0.0:
             return None
         if getattr(self, "_teacher", None) is None:
-            from trainers.envs import BotOpponent
+            from brawl_env.bots import bot_agent
 
-            self._teacher = BotOpponent(self.teacher, seed=0 if self.seed is None else self.seed)
+            self._teacher = bot_agent(self.teacher, seed=0 if self.seed is None else self.seed)
             self._teacher.reset_rows(np.arange(self.n_envs))
         rows = np.arange(self.n_envs)
         if starts.any():
