@@ -7,8 +7,12 @@ A spec is one of
 - a **checkpoint file** of any installed trainer: the trainer registry (``league.registry``) asks each
   trainer plugin whether the file is its checkpoint (the default trainer's are its run checkpoints
   ``runs/<run>/checkpoints/rl_model_<N>_steps.zip`` and league snapshots ``.pt``);
+- a **named agent** a trainer plugin ships (``Champion``, the default trainer's best network): a word
+  that is not a bot's name, looked up through the trainer registry (``named_agents()`` of each trainer),
+  so a spec naming a bot never imports a trainer;
 - a **league selector** over the snapshots of a league database: ``league:latest`` (the newest
-  snapshot), ``league:topN`` (the N best by league rating) or ``league:NAME`` (one snapshot by name);
+  snapshot), ``league:topN`` (the N best by league rating), ``league:spacedN`` (N snapshots evenly
+  spaced by training step, the first and the last included) or ``league:NAME`` (one snapshot by name);
 - a **directory of submissions**: every ``*.py`` file in it that defines exactly one
   :class:`~brawl_env.bots.Bot` subclass, and every file a trainer claims as its checkpoint.
 
@@ -18,9 +22,9 @@ trainer's plugin (``load_agent``), both agents of the one agent protocol (``braw
 Loading a checkpoint never runs code from it (the plugin's promise); bot files, by contrast, *are* code:
 whoever plays them (a tournament's workers guard every call) cannot sandbox what they do.
 
-Names: a built-in bot is named by its spec, a file or module bot by its class, a checkpoint by
-``<run>@<steps>`` (for ``runs/<run>/checkpoints/rl_model_<steps>_steps.zip``) or its file stem, a league
-snapshot by its player name. Two different agents with the same name get ``-2``, ``-3`` ... suffixes;
+Names: a built-in bot is named by its spec, a named agent by its name, a file or module bot by its
+class, a checkpoint by ``<run>@<steps>`` (for ``runs/<run>/checkpoints/rl_model_<steps>_steps.zip``) or
+its file stem, a league snapshot by its player name. Two different agents with the same name get ``-2``, ``-3`` ... suffixes;
 the same agent given twice is an error.
 """
 
@@ -40,6 +44,7 @@ log = logging.getLogger(__name__)
 #: file suffixes a missing file is taken as a checkpoint for (so the error says "no checkpoint file")
 NN_SUFFIXES = (".pt", ".zip")
 _LEAGUE_TOP = re.compile(r"top(\d+)")
+_LEAGUE_SPACED = re.compile(r"spaced(\d+)")
 
 
 class AgentError(ValueError):
@@ -53,13 +58,15 @@ class AgentSpec:
     :param name: unique name (in a tournament's table, a match's result).
     :param kind: ``"bot"`` (scripted, a :class:`~brawl_env.bots.Bot`) or ``"nn"`` (a network checkpoint).
     :param spec: the bot spec, or the checkpoint's path, as given (normalised to an absolute path).
-    :param source: ``builtin`` (built-in or entry-point bot), ``file``, ``module``, ``checkpoint`` or
-        ``snapshot``.
+    :param source: ``builtin`` (built-in or entry-point bot), ``file``, ``module``, ``checkpoint``,
+        ``named`` (a checkpoint a trainer ships by name) or ``snapshot``.
     :param path: the file the agent comes from (bot source or checkpoint), absolute; None for named bots.
     :param sha256: the file's hash, checked again by every worker that loads it.
     :param league_player: for league snapshots, the player's name in the league it came from.
     :param trainer: for checkpoints, the trainer plugin (registry name) that loads them.
     :param payload: the file's bytes, shipped with the spec where workers may not see the file (Ray).
+    :param step: the training step a snapshot or run checkpoint was taken at, where known (reports plot
+        rating against it).
     """
 
     name: str
@@ -71,6 +78,7 @@ class AgentSpec:
     league_player: str | None = None
     trainer: str | None = None
     payload: bytes | None = field(default=None, repr=False, compare=False)
+    step: int | None = None
 
     def describe(self) -> dict[str, Any]:
         """JSON-ready description for ``tournament.json`` (no payload)."""
@@ -154,7 +162,27 @@ def parse_spec(raw: str, league_dir: str | Path | None = None) -> list[AgentSpec
             return [_checkpoint(path, raw)]
         if path.suffix.lower() in NN_SUFFIXES:
             raise AgentError(f"agent {raw!r}: no checkpoint file {path}")
+        if ":" not in raw and "/" not in raw and "\\" not in raw:
+            named = _named(raw)
+            if named is not None:
+                return [named]
     return [_bot(raw)]
+
+
+def _named(raw: str) -> AgentSpec | None:
+    """The checkpoint an installed trainer ships under the name ``raw`` (``Champion``), named exactly so."""
+    from .registry import named_agent
+
+    found = named_agent(raw)
+    if found is None:
+        return None
+    trainer, path = found
+    if not path.is_file():
+        raise AgentError(f"agent {raw!r}: trainer {trainer!r} ships it as {path}, but the file is missing "
+                         "(reinstall the package)")
+    path = path.resolve()
+    return AgentSpec(name=raw, kind="nn", spec=str(path), source="named", path=str(path),
+                     sha256=sha256_file(path), trainer=trainer)
 
 
 def _is_bot_name(raw: str) -> bool:
@@ -194,6 +222,12 @@ def checkpoint_name(path: Path) -> str:
     return path.stem
 
 
+def checkpoint_step(path: Path) -> int | None:
+    """The step in a run checkpoint's name (``rl_model_<steps>_steps.zip``), or None."""
+    m = re.fullmatch(r"rl_model_(\d+)_steps", path.stem)
+    return int(m.group(1)) if m else None
+
+
 def _trainer_of(path: Path, raw: str) -> str:
     """The trainer whose checkpoint ``path`` is (through the registry), or an error naming the trainers."""
     from .registry import available, checkpoint_trainer
@@ -215,6 +249,7 @@ def _checkpoint(path: Path, raw: str | None = None) -> AgentSpec:
         path=str(path),
         sha256=sha256_file(path),
         trainer=_trainer_of(path, raw or str(path)),
+        step=checkpoint_step(path),
     )
 
 
@@ -299,13 +334,16 @@ def _league_agents(raw: str, league_dir) -> list[AgentSpec]:
             if n < 1:
                 raise AgentError(f"agent {raw!r}: topN needs N >= 1")
             chosen = [r.player for r in sorted(ratings, key=lambda r: (-r.rating, r.player.id))[:n]]
+        elif _LEAGUE_SPACED.fullmatch(what):
+            chosen = spaced_by_step([r.player for r in ratings], int(_LEAGUE_SPACED.fullmatch(what).group(1)),
+                                    raw)
         else:
             chosen = [r.player for r in ratings if r.player.name == what]
             if not chosen:
                 names = ", ".join(r.player.name for r in ratings[:20])
                 raise AgentError(
                     f"agent {raw!r}: no snapshot named {what!r} in {league_dir}; use league:latest, "
-                    f"league:topN or one of: {names}"
+                    f"league:topN, league:spacedN or one of: {names}"
                 )
         out = []
         for player in chosen:
@@ -316,6 +354,27 @@ def _league_agents(raw: str, league_dir) -> list[AgentSpec]:
         return out
     finally:
         league.close()
+
+
+def spaced_by_step(players: list, n: int, raw: str = "league:spacedN") -> list:
+    """``n`` of the snapshots ``players`` evenly spaced by training step (oldest first), the first and the
+    last always among them; all of them when there are no more than ``n``. Retired snapshots count:
+    the league's evidence is the whole run, not the current self-play pool."""
+    if n < 2:
+        raise AgentError(f"agent {raw!r}: spacedN needs N >= 2 (the first and the last snapshot)")
+    ordered = sorted(players, key=lambda p: (p.step if p.step is not None else -1, p.id))
+    if len(ordered) <= n:
+        return ordered
+    last = len(ordered) - 1
+    # targets evenly spaced in step, each taken by the nearest snapshot not taken yet
+    lo, hi = ordered[0].step or 0, ordered[-1].step or 0
+    picked: list[int] = []
+    for i in range(n):
+        target = lo + (hi - lo) * i / (n - 1)
+        free = [k for k in range(len(ordered)) if k not in picked]
+        picked.append(min(free, key=lambda k: (abs((ordered[k].step or 0) - target), k)))
+    picked = sorted(set(picked) | {0, last})
+    return [ordered[k] for k in picked]
 
 
 def snapshot_spec(league, player) -> AgentSpec:
@@ -330,6 +389,7 @@ def snapshot_spec(league, player) -> AgentSpec:
         sha256=player.file_hash or sha256_file(path),
         league_player=player.name,
         trainer=_trainer_of(path, f"league:{player.name}"),
+        step=player.step,
     )
 
 

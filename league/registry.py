@@ -11,6 +11,8 @@ A plugin is a class with
   ``train(resume)`` (see ``trainers.base.Trainer``);
 - ``is_checkpoint(path) -> bool``: whether a file is one of its checkpoints (by name or by a look inside
   that runs nothing from the file);
+- ``named_agents() -> {name: path}`` (optional): checkpoints the plugin ships as agents named by a word
+  (the default trainer's ``Champion``), found by :func:`named_agent`;
 - ``load_agent(data, *, name, where, deterministic=False, device="cpu", path=None)``: the checkpoint's
   bytes (``path`` is its file's name, for formats told apart by suffix) as an agent of the one agent
   protocol (``brawl_env.bots.Agent``), so its networks play matches, tournaments and the league. Errors
@@ -61,6 +63,17 @@ def checkpoint_trainer(path: str | Path) -> str | None:
         claims = getattr(trainer_class(name), "is_checkpoint", None)
         if claims is not None and claims(Path(path)):
             return name
+    return None
+
+
+def named_agent(name: str) -> tuple[str, Path] | None:
+    """``(trainer, checkpoint path)`` of the agent an installed trainer ships under ``name`` (its
+    ``named_agents()``), or None. The default trainer is asked first, so its names cannot be shadowed."""
+    for trainer in available():
+        ships = getattr(trainer_class(trainer), "named_agents", None)
+        found = ships().get(name) if ships is not None else None
+        if found is not None:
+            return trainer, Path(found)
     return None
 
 

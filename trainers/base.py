@@ -87,6 +87,13 @@ class Trainer:
 
     # -- its checkpoints as agents (asked by the trainer registry, league.registry) ------------------------
     @classmethod
+    def named_agents(cls) -> dict[str, Path]:
+        """Checkpoints this plugin ships as agents named by a word (``{"Champion": path}``), so that
+        ``brawl-league match Champion BasedBot`` needs no file path. Each file must be one this trainer
+        claims (:meth:`is_checkpoint`). Asked only for a spec that is not a bot's name."""
+        return {}
+
+    @classmethod
     def is_checkpoint(cls, path: Path) -> bool:
         """Whether ``path`` is one of this trainer's checkpoints (by name, or by a look inside that runs
         nothing from the file). A trainer that claims none leaves its networks out of matches."""

@@ -149,3 +149,37 @@ def test_changed_file_is_noticed(tmp_path):
     shutil.copy(save_snapshot(tmp_path / "b.pt", seed=9), pt)
     with pytest.raises(AgentError, match="changed since the tournament started"):
         read_bytes(agent)
+
+
+def test_league_spaced_selector_takes_first_last_and_evenly_spaced_steps(tmp_path):
+    from league.store import League
+
+    with League.open(tmp_path / "lg", create=True) as lg:
+        for step in (0, 100, 200, 300, 400, 500, 600, 700, 800, 900):
+            lg.register_snapshot(save_snapshot(tmp_path / f"s{step}.pt", seed=step), step=step, run="exp")
+        lg.retire("exp@0")  # retired snapshots are still the run's history
+    spaced = parse_agents(["league:spaced4", "BasedBot"], league_dir=tmp_path / "lg", check=False)
+    assert [(a.name, a.step) for a in spaced[:4]] == [("exp@0", 0), ("exp@300", 300), ("exp@600", 600),
+                                                       ("exp@900", 900)]
+    assert spaced[0].source == "snapshot"
+    every = parse_agents(["league:spaced50"], league_dir=tmp_path / "lg", check=False)
+    assert [a.step for a in every] == list(range(0, 1000, 100))
+    with pytest.raises(AgentError, match="N >= 2"):
+        parse_agents(["league:spaced1", "BasedBot"], league_dir=tmp_path / "lg", check=False)
+
+
+def test_spaced_by_step_with_uneven_steps():
+    from types import SimpleNamespace
+
+    from league.agents import spaced_by_step
+
+    players = [SimpleNamespace(id=i, step=s) for i, s in enumerate((0, 10, 20, 30, 500, 900, 1000))]
+    assert [p.step for p in spaced_by_step(players, 3)] == [0, 500, 1000]
+    assert [p.step for p in spaced_by_step(players, 2)] == [0, 1000]
+
+
+def test_checkpoint_specs_carry_their_step(tmp_path):
+    (tmp_path / "runs" / "r1" / "checkpoints").mkdir(parents=True)
+    zip_path = save_checkpoint_zip(tmp_path / "runs" / "r1" / "checkpoints" / "rl_model_4096_steps.zip")
+    agent = parse_agents([str(zip_path), "BasedBot"], check=False)[0]
+    assert (agent.name, agent.step) == ("r1@4096", 4096)

@@ -151,6 +151,12 @@ class TransformerLstmPPOTrainer(Trainer):
         return is_checkpoint(path)
 
     @classmethod
+    def named_agents(cls) -> dict[str, Path]:
+        """``Champion``: the run checkpoint shipped in ``champion/champion.zip`` (how it was made:
+        ``champion/README.md``), what a new user plays first and the bar new runs are compared with."""
+        return {"Champion": Path(__file__).with_name("champion") / "champion.zip"}
+
+    @classmethod
     def load_agent(cls, data: bytes, **kwargs):
         """A checkpoint's bytes as an agent (a ``PolicyRunner``), never unpickling: see ``checkpoint.py``."""
         from .checkpoint import load_agent
