@@ -562,6 +562,11 @@ def report_cmd(
     typer.echo(str(index))
 
 
+from brawl_league.exploit import exploit_command  # noqa: E402 (light: the command imports inside its body)
+
+app.command("exploit")(exploit_command)
+
+
 def main() -> None:
     """Console-script entry point (``brawl-league``)."""
     app()

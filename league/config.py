@@ -28,9 +28,9 @@ RATING_FIELDS = ("k", "anchor", "anchor_rating")
 def normalise_mix(mix: dict[str, Any], *, what: str = "opponent mix") -> dict[str, float]:
     """Check a mix of ``{category: weight}`` and scale it to sum to 1.
 
-    A category is ``self_play`` or a bot spec (``BasedBot``, ``my_bots.py:Sneaky``, ``pkg.mod:Cls``);
-    specs are checked against the bot registry by the sampler, not here, so that reading a config never
-    imports user files. Weights that do not sum to 1 are normalised with a logged notice; a negative,
+    A category is ``self_play``, a bot spec (``BasedBot``, ``my_bots.py:Sneaky``, ``pkg.mod:Cls``) or any
+    other agent spec (a checkpoint, ``Champion``); specs are checked by the sampler, not here, so that
+    reading a config never imports user files. Weights that do not sum to 1 are normalised with a logged notice; a negative,
     non-finite or non-numeric weight, or a total that is not positive, is an error naming the entry.
     """
     if not isinstance(mix, dict) or not mix:
@@ -81,7 +81,8 @@ class LeagueConfig(BaseModel):
     )
     mix: dict[str, float] = Field(
         default_factory=lambda: dict(DEFAULT_MIX),
-        description="Opponent categories and weights: 'self_play' or a bot spec.",
+        description="Opponent categories and weights: 'self_play', a bot spec, or any other agent spec "
+        "(a checkpoint file, a named agent such as Champion), played frozen.",
     )
     strategy: Literal["uniform", "recent", "pfsp"] = Field(
         "uniform",

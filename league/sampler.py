@@ -1,8 +1,9 @@
 """Choosing the learner's next opponent: a seeded mix of self-play and scripted bots.
 
 Each draw first picks a category from the mix (default: self-play 0.80, BasedBot 0.15, ConstantBot 0.05,
-as in the training guide; any bot spec can be added by name, e.g. ``{"my_bots.py:Sneaky": 0.1}``). A bot
-category yields that bot. Self-play picks one active snapshot from the pool by the strategy:
+as in the training guide; any bot spec can be added by name, e.g. ``{"my_bots.py:Sneaky": 0.1}``, and so
+can any other agent spec of ``league.agents``: a checkpoint file or a named agent such as ``Champion``,
+played frozen). A bot or agent category yields that opponent. Self-play picks one active snapshot from the pool by the strategy:
 
 - ``uniform``: every snapshot in the pool equally (fictitious self-play);
 - ``recent``: uniformly among the newest ``recent_k`` snapshots;
@@ -49,7 +50,9 @@ PFSP_PRIOR_GAMES = 10.0
 @dataclass(frozen=True)
 class Opponent:
     """One draw. ``kind`` is ``snapshot`` (load it with ``league.load_snapshot(player)``), ``bot`` (build it
-    with ``brawl_env.bots.load_bot(spec)``) or ``mirror`` (the learner's own current weights; no player)."""
+    with ``brawl_env.bots.load_bot(spec)``), ``agent`` (a frozen network named in the mix: build it with
+    ``league.agents.make_agent(parse_agent(spec))``) or ``mirror`` (the learner's own current weights; no
+    player)."""
 
     kind: str
     category: str
@@ -71,6 +74,23 @@ class Candidate:
     score: float
     win_prob: float
     weight: float
+
+
+def _mix_player(league: League, category: str) -> tuple[Player, str]:
+    """A mix entry's league player and opponent kind. A bot spec is a ``bot`` (``League.add_bot``); any
+    other spec the one agent parser takes (a checkpoint file, a trainer's named agent such as
+    ``Champion``) is a frozen ``agent``: an external player named as the parser names it, its spec the
+    parsed file. A spec that is neither raises the bot registry's error."""
+    from .agents import AgentError, parse_agent
+
+    try:
+        return league.add_bot(category), "bot"
+    except ValueError as bot_err:  # not a bot spec (BotSpecError), or a player that is not a bot
+        try:
+            agent = parse_agent(category, check=False)
+        except AgentError:
+            raise bot_err from None
+    return league.add_player(agent.name, kind="external", spec=agent.spec), "agent"
 
 
 class OpponentSampler:
@@ -128,12 +148,13 @@ class OpponentSampler:
         self.run = run
         self.seed = seed
         self._rng = random.Random(seed)
-        self._bots: dict[str, Player] = {}
+        self._bots: dict[str, Player] = {}   # every category but self_play: its league player
+        self._kinds: dict[str, str] = {}      # ... and its opponent kind, "bot" or "agent"
         for category in self.mix:
             if category == SELF_PLAY:
                 continue
             try:
-                self._bots[category] = league.add_bot(category)
+                self._bots[category], self._kinds[category] = _mix_player(league, category)
             except BotSpecError as err:
                 raise BotSpecError(f"opponent mix entry {category!r}: {err}") from None
         self._categories = [c for c, w in self.mix.items() if w > 0]
@@ -194,7 +215,7 @@ class OpponentSampler:
             prior = self.mix[category]
             if category != SELF_PLAY:
                 player = self._bots[category]
-                entries.append((Opponent("bot", category, player=player, spec=category), prior,
+                entries.append((Opponent(self._kinds[category], category, player=player, spec=category), prior,
                                 self.league.rating(player)))
                 continue
             pool = self.league.pool(run=self.run)
@@ -231,7 +252,7 @@ class OpponentSampler:
             return candidates[bisect.bisect_right(cumulative, self._rng.random())].opponent
         category = self._categories[bisect.bisect_right(self._cumulative, self._rng.random())]
         if category != SELF_PLAY:
-            return Opponent("bot", category, player=self._bots[category], spec=category)
+            return Opponent(self._kinds[category], category, player=self._bots[category], spec=category)
         weighted = self.self_play_weights()
         if not weighted:
             return Opponent("mirror", SELF_PLAY)

@@ -259,3 +259,15 @@ def test_bad_curriculum_settings(league):
         OpponentSampler(league, curriculum="league")
     with pytest.raises(ValueError, match="pfsp_floor"):
         OpponentSampler(league, curriculum="pfsp", pfsp_floor=2.0)
+
+
+@pytest.mark.parametrize("curriculum", ["mix", "pfsp"])
+def test_a_mix_entry_may_be_any_agent_spec(league, curriculum):
+    """A network named in the mix (here the default trainer's shipped Champion) is a frozen ``agent``
+    opponent: an external player named as the agent parser names it, drawn like a bot."""
+    sampler = OpponentSampler(league, mix={"Champion": 0.5, "BasedBot": 0.5}, seed=1, curriculum=curriculum)
+    drawn = Counter((o.kind, o.name, o.spec) for o in (sampler.sample() for _ in range(400)))
+    assert set(drawn) == {("agent", "Champion", "Champion"), ("bot", "BasedBot", "BasedBot")}
+    assert league.player("Champion").kind == "external"
+    again = OpponentSampler(league, mix={"Champion": 1.0})   # the player is found, not added twice
+    assert again.sample().player == league.player("Champion")

@@ -152,3 +152,23 @@ def test_cli_train_list_and_errors():
     assert out.exit_code == 0 and "transformer-lstm-ppo" in out.output
     out = runner.invoke(app, ["train", "--preset", "nope"])
     assert out.exit_code == 2 and "unknown preset" in out.output
+
+
+def test_max_minutes_stops_a_run_with_a_final_checkpoint(tmp_path):
+    import time
+
+    t0 = time.perf_counter()
+    summary, run_dir, _ = _run(tmp_path, 1_000_000, extra=["run.max_minutes=0.02"])
+    assert summary["out_of_time"] and not summary["interrupted"]
+    assert 0 < summary["steps"] < 1_000_000 and time.perf_counter() - t0 < 60
+    assert (run_dir / "checkpoints" / f"rl_model_{summary['steps']}_steps.zip").exists()
+
+
+def test_a_checkpoint_in_the_mix_is_a_frozen_opponent(tmp_path):
+    from trainers.transformer_lstm_ppo.plugin import checkpoints
+
+    _, first, _ = _run(tmp_path, 128, name="first")
+    path = checkpoints(first)[-1][1]
+    summary, run_dir, league = _run(tmp_path, 128, name="second", extra=[f'league.mix={{ "{path}" = 1.0 }}'])
+    opponents = {r["opponent"] for r in _rows(run_dir / "behavior_metrics.csv")}
+    assert opponents == {"first@128"} and league.player("first@128").kind == "external"

@@ -95,6 +95,9 @@ class RunConfig(_Frozen):
         min_length=1, description="Bots every evaluation plays (all in one batch, under the tournament's "
         "default rules: 2,700 frames, 3 stocks, no damage tie-break).")
     keep_checkpoints: int = Field(10, ge=1, description="Checkpoints kept on disk (oldest removed).")
+    max_minutes: float = Field(0.0, ge=0, allow_inf_nan=False, description="Wall-time budget of this "
+                               "session in minutes: training stops at the first step past it, with a final "
+                               "checkpoint, as if total_steps were reached (0 = no budget).")
     debug_logging: bool = Field(True, description="Write reward_breakdown.csv and behavior_metrics.csv.")
 
 

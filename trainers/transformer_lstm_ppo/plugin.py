@@ -184,14 +184,16 @@ class TransformerLstmPPOTrainer(Trainer):
         return buf.getvalue()
 
     def _make_opponent(self, drawn: Drawn):
-        """The opponent agent of a draw: bots and league snapshots through the one agent parser
-        (``league.agents``), the mirror from the learner's own policy."""
+        """The opponent agent of a draw: bots, frozen agents of the mix and league snapshots through the one
+        agent parser (``league.agents``), the mirror from the learner's own policy."""
         from league.agents import make_agent, parse_agent, snapshot_spec
 
         from .policy import PolicyRunner
 
         if drawn.kind == "bot":
             return make_agent(parse_agent(drawn.draw.spec, check=False), seed=self.config.seed)
+        if drawn.kind == "agent":  # a frozen network named in the mix (a checkpoint, Champion)
+            return make_agent(parse_agent(drawn.draw.spec, check=False), device=self.device, seed=self.config.seed)
         if drawn.kind == "mirror":
             return PolicyRunner(self.model.policy, self.config.ppo.n_envs, name="mirror", kind="mirror",
                                 repeat=self.config.model.action_repeat, seed=self.config.seed)
@@ -202,6 +204,8 @@ class TransformerLstmPPOTrainer(Trainer):
         draw = self.sampler.sample()
         if draw.kind == "bot":
             return Drawn("bot", draw.spec, ("bot", draw.spec), draw)
+        if draw.kind == "agent":
+            return Drawn("agent", draw.player.name, ("agent", draw.spec), draw)
         if draw.kind == "mirror":
             return Drawn("mirror", "mirror", ("mirror",), draw)
         return Drawn("snapshot", draw.player.name, ("snapshot", draw.player.id), draw)
@@ -269,7 +273,8 @@ class TransformerLstmPPOTrainer(Trainer):
         finally:
             callback.finish(save=True)
         summary = {"run_dir": str(self.run_dir), "steps": int(self.model.num_timesteps),
-                   "interrupted": interrupted, "device": self.device, "device_reason": self.device_reason,
+                   "interrupted": interrupted, "out_of_time": callback.out_of_time,
+                   "device": self.device, "device_reason": self.device_reason,
                    "last_checkpoint": str(callback.last_checkpoint) if callback.last_checkpoint else None,
                    "learner_elo": self.league.rating(self.learner).rating,
                    "last_eval": callback.last_eval}
@@ -354,6 +359,8 @@ class _RunCallbackMixin:
         self.last_eval: dict | None = None
         self.t0 = time.perf_counter()
         self.steps0 = None
+        self.deadline: float | None = None   # run.max_minutes, set when training starts
+        self.out_of_time = False
         self.learn_s = 0.0
 
     @staticmethod
@@ -366,6 +373,9 @@ class _RunCallbackMixin:
     # SB3 hooks ------------------------------------------------------------------------------------------------
     def _on_training_start(self) -> None:
         self.steps0 = self.num_timesteps
+        minutes = self.t.config.run.max_minutes
+        self.deadline = time.perf_counter() + 60.0 * minutes if minutes > 0 else None
+        self.out_of_time = False
 
     def _on_rollout_start(self) -> None:
         if hasattr(self, "_train_t0"):
@@ -392,6 +402,10 @@ class _RunCallbackMixin:
             self._snapshot(n - n % run.snapshot_every)
         if n % run.eval_every < step:
             self._evaluate(n - n % run.eval_every)
+        if self.deadline is not None and time.perf_counter() >= self.deadline:
+            self.out_of_time = True  # run.max_minutes: SB3 ends learn() cleanly; finish() saves the checkpoint
+            log.info("run.max_minutes (%g) reached at %d steps: stopping", run.max_minutes, n)
+            return False
         return True
 
     # per episode --------------------------------------------------------------------------------------------
