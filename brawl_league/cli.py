@@ -271,14 +271,18 @@ def _open_league(directory: str):
 def league_status(
     directory: Annotated[str, typer.Argument(help="League directory (holding league.db).")] = ".",
 ) -> None:
-    """Every player with its kind, Elo, games, W/D/L and when it last played, strongest first."""
+    """Every player with its kind, Elo, games, W/D/L and when it last played, strongest first; then each
+    learner's curriculum: its candidate opponents with recent games, score and pfsp weight."""
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
+    from brawl_league.league_status import curriculum_tables
+
     with _open_league(directory) as lg:
         ratings = lg.ratings()
         cfg = lg.config
+        curricula = curriculum_tables(lg, directory)
     table = Table(title=f"league {escape(directory)} (K {cfg.k:g}, {escape(cfg.anchor)} fixed at "
                         f"{cfg.anchor_rating:g})", title_justify="left")
     for col, justify in (("player", "left"), ("kind", "left"), ("Elo", "right"), ("games", "right"),
@@ -292,6 +296,8 @@ def league_status(
         table.add_row(escape(p.name), kind, f"{r.rating:.0f}", str(r.games), f"{r.wins}/{r.draws}/{r.losses}",
                       (r.last_played or "never")[:19].replace("T", " "))
     Console().print(table)
+    for curriculum in curricula:
+        Console(width=min(Console().width, 80)).print(curriculum)
 
 
 @league_app.command("history")

@@ -116,3 +116,55 @@ def test_errors_exit_2_with_a_message(league_dir, tmp_path, args, message):
     result = runner.invoke(app, ["league", *[a.format(**paths) for a in args]], env=WIDE)
     assert result.exit_code == 2
     assert message in result.output
+
+
+def _run_league(tmp_path, curriculum="pfsp"):
+    """A run directory as `brawl-league train` leaves it: config.toml with [league], the league beside it."""
+    run = tmp_path / "a-rather-long-run-name-s0-20260101-120000"
+    run.mkdir()
+    (run / "config.toml").write_text(
+        '[league]\nmix = { "ConstantBot" = 0.25, "BasedBot" = 0.25, "self_play" = 0.5 }\n'
+        f'curriculum = "{curriculum}"\npfsp_window = 50\n')
+    with League.open(run / "league", create=True) as lg:
+        learner = lg.add_player(f"learner:{run.name}")
+        lg.add_bot("ConstantBot")
+        snap = lg.register_snapshot(b"w", step=25_600, run=run.name)
+        rows = [dict(a=learner, b="ConstantBot", result="win", seed=k) for k in range(20)]
+        rows += [dict(a=learner, b="BasedBot", result="loss", seed=k) for k in range(10)]
+        rows += [dict(a=learner, b=snap, result=r, seed=k) for k, r in enumerate(["win", "loss", "draw", "win"])]
+        lg.record_matches(rows)
+    return run
+
+
+def test_status_shows_the_learners_curriculum_within_80_columns(tmp_path):
+    run = _run_league(tmp_path)
+    result = runner.invoke(app, ["league", "status", str(run / "league")], env=WIDE)
+    assert result.exit_code == 0, result.output
+    curriculum = result.output[result.output.index("curriculum of learner:"):]
+    assert max(len(line) for line in curriculum.splitlines()) <= 80
+    words = " ".join(curriculum.split())
+    assert "curriculum pfsp: draws by these weights" in words and "last 50 games" in words
+    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
+            for line in curriculum.splitlines() if line.startswith("│") and "%" in line}
+    snap = f"{run.name}@25600"
+    # the snapshot's name is folded over two lines in 80 columns: find it by its start
+    snap_row = next(v for k, v in rows.items() if snap.startswith(k))
+    assert rows["ConstantBot"][:3] == ["bot", "20", "1.00"]
+    assert rows["BasedBot"][:3] == ["bot", "10", "0.00"]
+    assert snap_row[:3] == ["snapshot", "4", "0.62"]
+    weight = {k: float(v[-1].rstrip(" %")) for k, v in rows.items()}
+    assert weight["BasedBot"] > weight["ConstantBot"]  # pfsp: the learner still loses to BasedBot
+    assert sum(weight.values()) == pytest.approx(100, abs=0.3)
+
+
+def test_status_says_when_a_run_draws_by_mix_shares(tmp_path):
+    run = _run_league(tmp_path, curriculum="mix")
+    result = runner.invoke(app, ["league", "status", str(run / "league")], env=WIDE)
+    assert result.exit_code == 0, result.output
+    words = " ".join(result.output.split())
+    assert "curriculum mix: draws by fixed mix shares; pfsp weights shown" in words
+
+
+def test_status_of_a_league_without_a_learner_has_no_curriculum(league_dir):
+    result = runner.invoke(app, ["league", "status", str(league_dir)], env=WIDE)
+    assert result.exit_code == 0 and "curriculum of" not in result.output
