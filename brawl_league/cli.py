@@ -566,6 +566,10 @@ def report_cmd(
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
     typer.echo(str(index))
+    from brawl_league.report.evidence import written_summary
+
+    if (evidence := written_summary(index.parent)) is not None:
+        typer.echo(evidence)
 
 
 from brawl_league.exploit import exploit_command  # noqa: E402 (light: the command imports inside its body)

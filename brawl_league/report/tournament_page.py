@@ -93,6 +93,35 @@ def _matrix(h2h: dict[str, Any]) -> str:
     return table(["row vs column"] + players, rows, table_id="head-to-head", css="h2h")
 
 
+def _evidence_section(data: dict[str, Any], out_dir: Path) -> str:
+    """Snapshot rating against step and its Spearman correlation, when the tournament has snapshots
+    (``evidence.py``); writes ``snapshot_steps.png`` and ``snapshot_evidence.json`` (or removes a stale one)."""
+    from .evidence import EVIDENCE_FILE, plot_rating_by_step, snapshot_evidence
+
+    evidence = snapshot_evidence(data)
+    if evidence is None:
+        (out_dir / EVIDENCE_FILE).unlink(missing_ok=True)
+        return ""
+    try:
+        drawn = plot_rating_by_step(evidence)
+    except Exception as err:  # a plot that fails must not take the page with it
+        drawn = f"could not draw this plot: {type(err).__name__}: {err}"
+    png = render(drawn, "snapshot_steps.png")
+    atomic_write(out_dir / "snapshot_steps.png", png)
+    atomic_write(out_dir / EVIDENCE_FILE, (json.dumps(evidence, indent=1) + "\n").encode("utf-8"))
+    rho = evidence["spearman"]
+    rows = [[p["name"], p["step"], Raw(num(p["rating"]))] for p in evidence["points"]]
+    return ('<section id="snapshot-steps-section"><h2>Snapshot rating against step</h2>'
+            f"<p>{len(evidence['points'])} snapshots of training; Spearman rank correlation of step and "
+            f"rating: <strong id=\"spearman\">{'n/a' if rho is None else f'{rho:.3f}'}</strong> "
+            "(1: every later snapshot rated higher).</p>"
+            + table(["snapshot", "step", "rating"], rows, table_id="snapshot-steps", numeric=[False, True, True])
+            + figure("snapshot_steps.png", "Snapshot rating against training step",
+                     "Snapshot rating against training step; dotted lines: the other agents.", "plot-snapshot-steps",
+                     png_size(png))
+            + "</section>")
+
+
 def tournament_page(directory: Path, out_dir: Path) -> str:
     data = load_tournament(directory)
     ratings = data["ratings"]
@@ -147,6 +176,7 @@ def tournament_page(directory: Path, out_dir: Path) -> str:
                           f"Ratings with 95 % intervals ({rating_src}).", "plot-ratings",
                           png_size(rating_png))
                  + "</section>")
+    parts.append(_evidence_section(data, out_dir))
     if meta:
         items = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v if isinstance(v, str) else json.dumps(v))}</dd>"
                         for k, v in meta.items())
