@@ -44,10 +44,8 @@ def curriculum_tables(league, directory: str | Path) -> list:
         if not player.name.startswith(LEARNER_PREFIX):
             continue
         run = player.name[len(LEARNER_PREFIX):]
-        sampler = OpponentSampler(league, mix=settings.get("mix"), strategy=settings.get("strategy"),
-                                  learner=player, run=run, curriculum=settings.get("curriculum"),
-                                  pfsp_power=settings.get("pfsp_power"), pfsp_floor=settings.get("pfsp_floor"),
-                                  pfsp_window=settings.get("pfsp_window"), recent_k=settings.get("recent_k"))
+        given = {key: settings.get(key) for key in SAMPLING_KEYS}  # None: the league config's value
+        sampler = OpponentSampler(league, learner=player, run=run, **given)
         uses = ("draws by these weights" if sampler.curriculum == "pfsp"
                 else "draws by fixed mix shares; pfsp weights shown")
         table = Table(title=f"curriculum of {escape(player.name)} (curriculum {sampler.curriculum}: {uses}; "

@@ -24,8 +24,8 @@ whoever plays them (a tournament's workers guard every call) cannot sandbox what
 
 Names: a built-in bot is named by its spec, a named agent by its name, a file or module bot by its
 class, a checkpoint by ``<run>@<steps>`` (for ``runs/<run>/checkpoints/rl_model_<steps>_steps.zip``) or
-its file stem, a league snapshot by its player name. Two different agents with the same name get ``-2``, ``-3`` ... suffixes;
-the same agent given twice is an error.
+its file stem, a league snapshot by its player name. Two different agents with the same name get ``-2``,
+``-3`` ... suffixes; the same agent given twice is an error.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Each draw first picks a category from the mix (default: self-play 0.80, BasedBot 0.15, ConstantBot 0.05,
 as in the training guide; any bot spec can be added by name, e.g. ``{"my_bots.py:Sneaky": 0.1}``, and so
 can any other agent spec of ``league.agents``: a checkpoint file or a named agent such as ``Champion``,
-played frozen). A bot or agent category yields that opponent. Self-play picks one active snapshot from the pool by the strategy:
+played frozen). A bot or agent category yields that opponent. Self-play picks one active snapshot from
+the pool by the strategy:
 
 - ``uniform``: every snapshot in the pool equally (fictitious self-play);
 - ``recent``: uniformly among the newest ``recent_k`` snapshots;
@@ -215,8 +216,8 @@ class OpponentSampler:
             prior = self.mix[category]
             if category != SELF_PLAY:
                 player = self._bots[category]
-                entries.append((Opponent(self._kinds[category], category, player=player, spec=category), prior,
-                                self.league.rating(player)))
+                opponent = Opponent(self._kinds[category], category, player=player, spec=category)
+                entries.append((opponent, prior, self.league.rating(player)))
                 continue
             pool = self.league.pool(run=self.run)
             if not pool:

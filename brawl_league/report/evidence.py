@@ -95,7 +95,8 @@ def plot_rating_by_step(evidence: dict[str, Any]):
     xs, ys = [p["step"] for p in pts], [p["rating"] for p in pts]
     err = None
     if all(isinstance(p["ci_low"], int | float) and isinstance(p["ci_high"], int | float) for p in pts):
-        err = [[max(p["rating"] - p["ci_low"], 0.0) for p in pts], [max(p["ci_high"] - p["rating"], 0.0) for p in pts]]
+        err = [[max(p["rating"] - p["ci_low"], 0.0) for p in pts],
+               [max(p["ci_high"] - p["rating"], 0.0) for p in pts]]
     ax.errorbar(xs, ys, yerr=err, fmt="o-", color="#1f4e79", capsize=3, label="snapshots")
     for other in evidence["others"]:
         ax.axhline(other["rating"], color="#888888", linestyle=":", linewidth=1)

@@ -95,7 +95,8 @@ def _matrix(h2h: dict[str, Any]) -> str:
 
 def _evidence_section(data: dict[str, Any], out_dir: Path) -> str:
     """Snapshot rating against step and its Spearman correlation, when the tournament has snapshots
-    (``evidence.py``); writes ``snapshot_steps.png`` and ``snapshot_evidence.json`` (or removes a stale one)."""
+    (``evidence.py``); writes ``snapshot_steps.png`` and ``snapshot_evidence.json`` (or removes a stale
+    one)."""
     from .evidence import EVIDENCE_FILE, plot_rating_by_step, snapshot_evidence
 
     evidence = snapshot_evidence(data)
@@ -115,10 +116,11 @@ def _evidence_section(data: dict[str, Any], out_dir: Path) -> str:
             f"<p>{len(evidence['points'])} snapshots of training; Spearman rank correlation of step and "
             f"rating: <strong id=\"spearman\">{'n/a' if rho is None else f'{rho:.3f}'}</strong> "
             "(1: every later snapshot rated higher).</p>"
-            + table(["snapshot", "step", "rating"], rows, table_id="snapshot-steps", numeric=[False, True, True])
+            + table(["snapshot", "step", "rating"], rows, table_id="snapshot-steps",
+                    numeric=[False, True, True])
             + figure("snapshot_steps.png", "Snapshot rating against training step",
-                     "Snapshot rating against training step; dotted lines: the other agents.", "plot-snapshot-steps",
-                     png_size(png))
+                     "Snapshot rating against training step; dotted lines: the other agents.",
+                     "plot-snapshot-steps", png_size(png))
             + "</section>")
 
 
