@@ -320,6 +320,9 @@ def run_tournament(
     for key, value in (("games", games), ("frames", frames), ("stocks", stocks)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{key} must be an int >= 1; got {value!r}")
+    from brawl_env.config import check_seed
+
+    seed = check_seed(seed, "the tournament seed")
     names = [a.name for a in specs]
     schedule = make_schedule(names, games, seed)
 

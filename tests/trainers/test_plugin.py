@@ -150,3 +150,13 @@ def test_cli_train_list_and_errors():
     assert out.exit_code == 0 and "transformer-lstm-ppo" in out.output
     out = runner.invoke(app, ["train", "--preset", "nope"])
     assert out.exit_code == 2 and "unknown preset" in out.output
+
+
+@pytest.mark.parametrize("override, says", [
+    ("seed=-1", "seed"), (f"seed={2**64}", "seed"), ("run.debug_logging=yes", "run.debug_logging"),
+    ("run.total_steps=1e6", "run.total_steps"), ("env.max_frames=true", "max_frames"),
+    ('env.damage_tiebreak="no"', "damage_tiebreak"),
+])
+def test_config_types_are_strict_and_seeds_are_64_bit(override, says):
+    with pytest.raises(ValueError, match=says):
+        build_config("smoke", None, [override])

@@ -19,7 +19,9 @@ PRESETS = ("smoke", "test50k", "full10m", "seed-guide")
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: a TOML value or --set override of the wrong type is an error, never coerced ("yes" is not
+    # True, 1.5e5 is not an int); floats still take integers (learning_rate = 1 is 1.0)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class ModelConfig(_Frozen):
@@ -94,7 +96,8 @@ class TrainConfig(_Frozen):
 
     trainer: Literal["transformer-lstm-ppo"] = "transformer-lstm-ppo"
     preset: str = Field("custom", description="Name of the preset this config started from.")
-    seed: int = Field(0, description="Seeds the learner, the envs and the opponent sampler.")
+    seed: int = Field(0, ge=0, lt=2**64, description="Seeds the learner, the envs and the opponent sampler "
+                      "(an integer in [0, 2**64), as every seed).")
     device: str = Field("auto", description="auto | cuda | mps | cpu (auto: CUDA, else MPS, else CPU).")
     bf16: bool = Field(True, description="bf16 autocast on CUDA.")
     model: ModelConfig = ModelConfig()
