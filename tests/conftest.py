@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import struct
 import subprocess
 import sys
 import textwrap
+import zlib
+from pathlib import Path
 
 import pytest
 
@@ -18,30 +22,77 @@ def _kib(field):
 # a regression must fail fast, not swap the machine: at most 1 GiB more address space from here on
 grow = (_kib("VmSize") + (1 << 20)) * 1024
 resource.setrlimit(resource.RLIMIT_AS, (grow, grow))
-base = _kib("VmRSS")
-open("/proc/self/clear_refs", "w").write("5")  # restart the peak (VmHWM) from the current size
-error = None
-try:
-    exec(compile(sys.argv[2], "<measured>", "exec"))
-except BaseException as err:  # noqa: BLE001 - reported to the test
-    error = {"type": type(err).__name__, "message": str(err), "traceback": traceback.format_exc()[-2000:]}
-print(json.dumps({"peak_mb": (_kib("VmHWM") - base) / 1024, "error": error}))
+for code in sys.argv[2:]:
+    base = _kib("VmRSS")
+    open("/proc/self/clear_refs", "w").write("5")  # restart the peak (VmHWM) from the current size
+    error = None
+    try:
+        exec(compile(code, "<measured>", "exec"))
+    except BaseException as err:  # noqa: BLE001 - reported to the test
+        error = {"type": type(err).__name__, "message": str(err), "traceback": traceback.format_exc()[-2000:]}
+    print(json.dumps({"peak_mb": (_kib("VmHWM") - base) / 1024, "error": error}))
 '''
 
 
 @pytest.fixture
 def measure_peak():
-    """``measure_peak(setup, code)`` runs ``setup`` then ``code`` in a fresh Python process and returns
-    ``{"peak_mb": ..., "error": {"type", "message", "traceback"} or None}``: the most resident memory the
-    process held while running ``code``, above what it held before (the peak restarts through
-    ``/proc/self/clear_refs``, so imports in ``setup`` do not count). Linux only."""
+    """``measure_peak(setup, code, ...)`` runs ``setup`` then each ``code`` in one fresh Python process and
+    returns, for one ``code``, ``{"peak_mb": ..., "error": {"type", "message", "traceback"} or None}`` (a
+    list of them for several): the most resident memory the process held while running that code, above
+    what it held before (the peak restarts through ``/proc/self/clear_refs``, so imports in ``setup`` do
+    not count). Address space may grow by at most 1 GiB after ``setup``, so a regression fails fast with
+    a MemoryError instead of swapping. Linux only."""
     if not os.path.exists("/proc/self/clear_refs"):
         pytest.skip("measuring a process's peak memory needs Linux's /proc/self/clear_refs")
 
-    def run(setup: str, code: str, timeout: float = 300) -> dict:
-        proc = subprocess.run([sys.executable, "-c", _MEASURE, textwrap.dedent(setup), textwrap.dedent(code)],
-                              capture_output=True, text=True, timeout=timeout)
+    def run(setup: str, *codes: str, timeout: float = 300) -> dict | list[dict]:
+        args = [sys.executable, "-c", _MEASURE, textwrap.dedent(setup), *(textwrap.dedent(c) for c in codes)]
+        proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
         assert proc.returncode == 0, proc.stderr[-3000:]
-        return json.loads(proc.stdout.strip().splitlines()[-1])
+        found = [json.loads(line) for line in proc.stdout.strip().splitlines()[-len(codes):]]
+        return found[0] if len(codes) == 1 else found
 
     return run
+
+
+def _deflated(head: bytes, zeros: int) -> tuple[bytes, int]:
+    """Raw deflate of ``head`` then ``zeros`` zero bytes, and its CRC-32. Zeros go in 16 MiB blocks
+    compressed once: after a full flush the compressor keeps no history, so every block compresses to the
+    same bytes and gigabytes take a second, not a minute."""
+    chunk = bytes(1 << 24)
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    out = [comp.compress(head) + comp.flush(zlib.Z_FULL_FLUSH)]
+    crc = zlib.crc32(head)
+    whole, rest = divmod(zeros, len(chunk))
+    if whole:
+        block = comp.compress(chunk) + comp.flush(zlib.Z_FULL_FLUSH)
+        out.append(block * whole)
+        for _ in range(whole):
+            crc = zlib.crc32(chunk, crc)
+    out.append(comp.compress(chunk[:rest]) + comp.flush(zlib.Z_FINISH))
+    return b"".join(out), zlib.crc32(chunk[:rest], crc)
+
+
+@pytest.fixture
+def zip_with_zeros():
+    """``zip_with_zeros(path, {name: (head_bytes, zero_count)})`` writes a valid zip (deflated members,
+    real CRCs) whose members inflate to their head followed by that many zero bytes: small hostile files
+    (zip bombs) made in about a second."""
+
+    def write(path: Path, members: dict[str, tuple[bytes, int]]) -> Path:
+        out, central = io.BytesIO(), []
+        for name, (head, zeros) in members.items():
+            payload, crc = _deflated(head, zeros)
+            size, raw, offset = len(head) + zeros, name.encode(), out.tell()
+            assert size < 2**32, "no zip64 here"
+            out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(payload), size,
+                                  len(raw), 0) + raw + payload)
+            central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc,
+                                       len(payload), size, len(raw), 0, 0, 0, 0, 0, offset) + raw)
+        directory, start = b"".join(central), out.tell()
+        out.write(directory + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central),
+                                          len(directory), start, 0))
+        Path(path).write_bytes(out.getvalue())
+        return Path(path)
+
+    return write
