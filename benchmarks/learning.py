@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from league.folders import league_dir
     from league.store import League
     from brawl_league.train_command import _league_config, run_name
     from trainers.base import ProgressHook
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     if run_dir.exists() and any(run_dir.iterdir()):
         ap.error(f"{run_dir} exists and is not empty: pass another --name")
     run_dir.mkdir(parents=True, exist_ok=True)
-    league = League.open(run_dir / "league", create=True, config=_league_config(config))
+    league = League.open(league_dir(run_dir), create=True, config=_league_config(config))
 
     class TimeLimit(ProgressHook):
         def _on_start(self, run_dir, config):

@@ -260,12 +260,13 @@ app.add_typer(league_app, name="league")
 
 
 def _open_league(directory: str):
-    """Open an existing league for the read-only commands, turning its errors into a clean exit."""
+    """Open an existing league for the read-only commands (``read_only``: they work on a read-only
+    folder, and change nothing), turning its errors into a clean exit."""
     from league.errors import LeagueError
     from league.store import League
 
     try:
-        return League.open(directory)
+        return League.open(directory, read_only=True)
     except (LeagueError, ValueError) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
@@ -501,7 +502,7 @@ def tournament_cmd(
     seed: Annotated[int | None, typer.Option("--seed", min=0, max=2**64 - 1, help="Tournament seed; every match's seed derives from it (default 0).")] = None,
     backend: Annotated[str, typer.Option("--backend", help="local (worker processes) or ray.")] = "local",
     address: Annotated[str | None, typer.Option("--address", help="Ray cluster address (default: start a local Ray).")] = None,
-    league: Annotated[str | None, typer.Option("--league", help="League to record matches in and to take league: snapshots from (default OUT/league).")] = None,
+    league: Annotated[str | None, typer.Option("--league", help="League to record matches in and to take league: snapshots from (default OUT/league_db).")] = None,
     out: Annotated[str | None, typer.Option("--out", help="Output folder (default tournaments/<time>).")] = None,
     videos: Annotated[str, typer.Option("--videos", help="none, best (the closest match of the top two) or all.")] = "none",
     resume: Annotated[bool, typer.Option("--resume", help="Play only the matches OUT's matches.jsonl lacks.")] = False,

@@ -288,7 +288,7 @@ def _league_agents(raw: str, league_dir) -> list[AgentSpec]:
     if league_dir is None:
         raise AgentError(f"agent {raw!r}: league snapshots need --league DIR (a league with snapshots)")
     try:
-        league = League.open(league_dir)
+        league = League.open(league_dir, read_only=True)
     except (LeagueError, OSError) as err:
         raise AgentError(f"agent {raw!r}: {err}") from None
     try:

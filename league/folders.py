@@ -34,10 +34,16 @@ class NotWritableError(ValueError):
     """A folder a command must write into cannot be written (read-only, not a folder, no permission)."""
 
 
-def check_writable(path: str | os.PathLike, what: str) -> None:
+def check_writable(path: str | os.PathLike, what: str, files: tuple[str, ...] = ()) -> None:
     """Raise :class:`NotWritableError` (one line naming ``what`` and the folder) unless ``path`` can be
-    created or written: the folder itself if it exists, else its nearest existing parent."""
+    created or written: the folder itself if it exists, else its nearest existing parent; and each of
+    ``files`` inside it that exists (``league.db`` of a league folder)."""
     path = Path(path)
+    mine = os.access in os.supports_effective_ids
+    for name in files:
+        if (path / name).exists() and not os.access(path / name, os.W_OK, effective_ids=mine):
+            raise NotWritableError(f"{what}: cannot write {path / name}: it is read-only or not ours "
+                                   "(permission denied)")
     probe = path
     while not probe.exists():
         if probe.parent == probe:
@@ -45,7 +51,7 @@ def check_writable(path: str | os.PathLike, what: str) -> None:
         probe = probe.parent
     if not probe.is_dir():
         raise NotWritableError(f"{what}: cannot create {path}: {probe} is not a folder")
-    if not os.access(probe, os.W_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids):
+    if not os.access(probe, os.W_OK | os.X_OK, effective_ids=mine):
         where = "it" if probe == path else f"its parent {probe}"
         raise NotWritableError(f"{what}: cannot write into {path}: {where} is read-only or not ours "
                                "(permission denied)")

@@ -5,11 +5,15 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
+import stat
 import struct
 import subprocess
 import sys
+import tempfile
 import textwrap
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -96,3 +100,51 @@ def zip_with_zeros():
         return Path(path)
 
     return write
+
+
+@pytest.fixture
+def read_only():
+    """``with read_only(folder, ...):`` makes the folders (and everything in them) read-only and runs the
+    block as a user the permissions apply to: root writes anywhere, so a root test process drops to the
+    ``nobody`` user for the block (effective ids only; modules the block needs must be imported before).
+    The folders must lie where that user can reach them (see ``shared_tmp``)."""
+    if not hasattr(os, "seteuid"):
+        pytest.skip("needs POSIX permissions")
+
+    @contextmanager
+    def block(*folders: Path):
+        for folder in folders:
+            for path in [folder, *Path(folder).rglob("*")]:
+                mode = path.stat().st_mode
+                path.chmod(mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) | stat.S_IROTH
+                           | (stat.S_IXOTH if path.is_dir() else 0))
+        root = os.geteuid() == 0
+        if root:
+            os.setegid(65534)
+            os.seteuid(65534)
+        try:
+            yield
+        finally:
+            if root:
+                os.seteuid(0)
+                os.setegid(0)
+            for folder in folders:
+                for path in [folder, *Path(folder).rglob("*")]:
+                    path.chmod(path.stat().st_mode | stat.S_IWUSR)
+
+    return block
+
+
+@pytest.fixture
+def shared_tmp():
+    """A temporary folder that another user can reach and write in (pytest's tmp_path sits in a folder
+    private to its user); removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="brawl-test-"))
+    folder.chmod(0o777)
+    yield folder
+    for path in [folder, *folder.rglob("*")]:
+        try:
+            path.chmod(path.stat().st_mode | stat.S_IWUSR)
+        except OSError:
+            pass
+    shutil.rmtree(folder, ignore_errors=True)

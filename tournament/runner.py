@@ -9,7 +9,8 @@ plan.json          the agents (spec, kind, file hash), K, frames, stocks, seed: 
 matches.jsonl      one line per finished match, appended, flushed and fsynced as it ends (schedule index,
                    sides, seed, result, how it ended, forfeit reason, stats, replay file)
 replays/           one .replay per played match (brawl_env.replay: seed + keys, re-simulates bit for bit)
-league/            the league the matches are recorded in (unless --league names another)
+league_db/         the league the matches are recorded in (unless --league names another; a tournament
+                   folder made before league_db/ keeps its league/)
 videos/            mp4s of selected matches (--videos best|all)
 tournament.json, ratings.csv, ratings.md, head_to_head.csv, heatmap.png, ratings.png   (tournament.tables)
 ```
@@ -39,6 +40,9 @@ from typing import Any
 import numpy as np
 
 from league.agents import AgentError, AgentSpec, parse_agents
+from league.folders import check_writable
+from league.folders import league_dir as default_league_dir
+
 from .backends import Stop, default_workers, run_local, run_ray, torch_threads
 from .schedule import Entry, make_schedule, plan_batches
 
@@ -293,6 +297,7 @@ def run_tournament(
         raise ValueError(f"workers must be >= 1; got {workers}")
     out = Path(out) if out is not None else default_out_dir()
     started = time.perf_counter()
+    check_writable(out, "--out")  # before anything is made: one line, not half a tournament
     if resume:
         plan = _load_plan(out, agents, league, games, frames, stocks, seed)
         specs: list[AgentSpec] = plan["agents"]
@@ -300,7 +305,7 @@ def run_tournament(
         if league is not None:
             league_dir = Path(league)
         else:  # the plan names an explicit league by its absolute path, the default one by None
-            league_dir = Path(plan["league"]) if plan.get("league") else out / "league"
+            league_dir = Path(plan["league"]) if plan.get("league") else default_league_dir(out)
     else:
         if (out / PLAN).exists() or (out / MATCHES).exists():
             raise ValueError(
@@ -316,13 +321,14 @@ def run_tournament(
             specs = list(agents)
         else:
             specs = parse_agents(list(agents), league)
-        league_dir = Path(league) if league is not None else out / "league"
+        league_dir = Path(league) if league is not None else default_league_dir(out)
     for key, value in (("games", games), ("frames", frames), ("stocks", stocks)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{key} must be an int >= 1; got {value!r}")
     from brawl_env.config import check_seed
 
     seed = check_seed(seed, "the tournament seed")
+    check_writable(league_dir, "--league", files=("league.db",))  # the matches are recorded there
     names = [a.name for a in specs]
     schedule = make_schedule(names, games, seed)
 

@@ -116,3 +116,28 @@ def test_errors_exit_2_with_a_message(league_dir, tmp_path, args, message):
     result = runner.invoke(app, ["league", *[a.format(**paths) for a in args]], env=WIDE)
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_read_only_commands_work_on_a_read_only_league(shared_tmp, read_only):
+    folder = shared_tmp / "lg"
+    with League.open(folder, create=True) as lg:
+        lg.add_bot("RandomBot")
+        lg.record_match("RandomBot", "BasedBot", "win", seed=1)
+        lg.record_match("RandomBot", "BasedBot", "loss", seed=2)
+    out = shared_tmp / "out"
+    out.mkdir()
+    out.chmod(0o777)
+    commands = [["league", "status", str(folder)], ["league", "history", "RandomBot", "--league", str(folder)],
+                ["league", "export", "--league", str(folder), "--json", str(out / "all.json")]]
+    runner.invoke(app, ["league", "status", str(shared_tmp / "nothing")], env=WIDE)  # imports, as root
+    with read_only(folder):
+        results = [runner.invoke(app, args, env=WIDE) for args in commands]
+        left = sorted(p.name for p in folder.iterdir())
+    for args, result in zip(commands, results):
+        assert result.exit_code == 0, (args, result.output)  # was: unable to open database file (WAL switch)
+    assert "RandomBot" in results[0].output and "1/0/1" in results[0].output
+    assert len(json.loads((out / "all.json").read_text())["matches"]) == 2
+    assert left == ["league.db", "snapshots"] or left == ["league.db"]  # nothing written beside it
+    with League.open(folder, read_only=True) as lg:
+        with pytest.raises(Exception, match="opened read-only"):
+            lg.add_player("x")

@@ -50,7 +50,7 @@ def test_bad_bots_forfeit_with_reasons_and_the_tournament_completes(tmp_path):
     rows = {row["name"]: row for row in res.table.rows}
     assert rows["BasedBot"]["wins"] == 8 and rows["Hanger"]["forfeits"] == 8
     # the league has every match, with the reason
-    matches = _tournament_matches(tmp_path / "t" / "league")
+    matches = _tournament_matches(tmp_path / "t" / "league_db")
     assert len(matches) == 20
     assert all(m["ended_by"] == "forfeit" and m["error"] for m in matches)
     assert any("Hanger: act did not return" in m["error"] for m in matches)
@@ -87,7 +87,7 @@ def test_hangs_the_timer_cannot_stop_and_dying_workers(tmp_path):
     assert exiter["forfeit"]["name"] == "Exiter" and "worker process died" in exiter["forfeit"]["reason"]
     both = by_pair[("Blocker", "Exiter")]
     assert both["forfeit"]["name"] == "Exiter"  # it faults first (frame 2, the Blocker on frame 4)
-    assert len(_tournament_matches(tmp_path / "t" / "league")) == 3
+    assert len(_tournament_matches(tmp_path / "t" / "league_db")) == 3
 
 
 def test_killed_and_resumed_plays_exactly_the_missing_matches(tmp_path, monkeypatch):
@@ -99,7 +99,7 @@ def test_killed_and_resumed_plays_exactly_the_missing_matches(tmp_path, monkeypa
     out = tmp_path / "cut"
     part = run_tournament(BOTS, out=out, max_matches=7, **kw)
     assert not part.complete and part.played == 7 and part.table is None
-    assert len(read_matches(out / MATCHES)) == 7 and len(_tournament_matches(out / "league")) == 7
+    assert len(read_matches(out / MATCHES)) == 7 and len(_tournament_matches(out / "league_db")) == 7
 
     # a crash between the journal and the league: the journal has lines the league lacks
     calls = {"n": 0}
@@ -116,7 +116,7 @@ def test_killed_and_resumed_plays_exactly_the_missing_matches(tmp_path, monkeypa
         run_tournament(None, out=out, resume=True, **kw)
     monkeypatch.setattr(League, "record_matches", original)
     in_journal = len(read_matches(out / MATCHES))
-    assert in_journal > len(_tournament_matches(out / "league"))
+    assert in_journal > len(_tournament_matches(out / "league_db"))
     with open(out / MATCHES, "a") as f:  # and a torn last line
         f.write('{"index": 23, "a": "Cl')
 
@@ -124,7 +124,7 @@ def test_killed_and_resumed_plays_exactly_the_missing_matches(tmp_path, monkeypa
     assert done.complete and done.played == 24 - in_journal
     lines = read_matches(out / MATCHES)
     assert sorted(r["index"] for r in lines) == list(range(24))  # each exactly once
-    keys = [m["replay_path"] for m in _tournament_matches(out / "league")]
+    keys = [m["replay_path"] for m in _tournament_matches(out / "league_db")]
     assert len(keys) == 24 and len(set(keys)) == 24  # once in the league
     assert sorted(keys) == sorted(r["league_key"] for r in lines)
     assert done.table.to_dict() == whole.table.to_dict()  # same table
@@ -164,7 +164,7 @@ def test_networks_and_bots_with_replays_and_best_video(tmp_path):
     assert res.complete and {r["ended_by"] for r in res.results} <= {"stocks", "time"}
     agents = res.meta["agents"]
     assert agents["net0"]["kind"] == "nn" and agents["net0"]["league_player"] == "net0"
-    with League.open(tmp_path / "t" / "league") as lg:
+    with League.open(tmp_path / "t" / "league_db") as lg:
         assert lg.player("net0").kind == "external"
     from brawl_env.replay import load, simulate
 

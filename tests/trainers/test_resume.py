@@ -238,3 +238,18 @@ def test_a_failure_inside_the_trainer_removes_the_new_run(tmp_path, monkeypatch)
     out = CliRunner().invoke(app, ["train", "--runs-dir", str(runs), "--name", "r", "--set", "device=cpu"])
     assert out.exit_code == 2 and "broken on purpose" in out.output
     assert list(runs.iterdir()) == []  # the runs folder was there before: only the run goes
+
+
+def test_an_unwritable_runs_folder_is_one_line_before_anything_is_made(shared_tmp, read_only):
+    from brawl_league.cli import app
+
+    (shared_tmp / "a-file").write_text("")  # as ourselves first: the same path up to the check (imports)
+    warm = CliRunner().invoke(app, ["train", "--runs-dir", str(shared_tmp / "a-file"), "--set", "device=cpu"])
+    assert warm.exit_code == 2 and "is not a folder" in warm.output
+    runs = shared_tmp / "runs"
+    runs.mkdir()
+    with read_only(runs):
+        result = CliRunner().invoke(app, ["train", "--runs-dir", str(runs), "--name", "r", "--set", "device=cpu"])
+    assert result.exit_code == 2, result.output  # was: a PermissionError traceback
+    assert "--runs-dir: cannot write into" in result.output
+    assert list(runs.iterdir()) == []
