@@ -439,6 +439,7 @@ def run_tournament(
             **backend_info,
             "agents": {a.name: a.describe() | {"league_player": players[a.name]} for a in specs},
             "matches": len(results),
+            "distinct_games": int(sum(sum(row) for row in table.head_to_head["distinct"]) // 2),
             "played_this_run": played,
             "resumed": bool(resume),
             "forfeits": forfeits,
@@ -507,11 +508,22 @@ def _forfeit_counts(results: Sequence[dict]) -> dict[str, int]:
     return counts
 
 
+def game_signature(r: dict) -> tuple:
+    """What tells two games of a pair apart: A's side, the frames, A's result, how it ended, and both
+    players' stocks left and damage dealt (A's first). Equal signatures: the same game played again."""
+    stats = r.get("stats") or [{}, {}]
+    mine, theirs = stats[r["a_slot"]], stats[1 - r["a_slot"]]
+    return (r["a_slot"], r.get("frames"), r["result_a"], r["ended_by"], mine.get("stocks_left"),
+            theirs.get("stocks_left"), mine.get("damage_dealt"), theirs.get("damage_dealt"))
+
+
 def build_table(results: Sequence[dict], names: Sequence[str], bootstrap: int = 1000, seed: int = 0):
-    """The rating table of a tournament's results (``tournament.ratings.rating_table``)."""
+    """The rating table of a tournament's results (``tournament.ratings.rating_table``); games with equal
+    :func:`game_signature` count as one distinct game (its intervals stay honest when games repeat)."""
     from .ratings import Game, rating_table
 
-    games = [Game(r["a"], r["b"], {"win": 1.0, "draw": 0.5, "loss": 0.0}[r["result_a"]]) for r in results]
+    score = {"win": 1.0, "draw": 0.5, "loss": 0.0}
+    games = [Game(r["a"], r["b"], score[r["result_a"]], key=game_signature(r)) for r in results]
     return rating_table(
         games,
         players=list(names),

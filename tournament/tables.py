@@ -207,7 +207,8 @@ def ratings_markdown(table: RatingTable, title: str | None = None) -> str:
     players = table.head_to_head["players"]
     if players:
         lines += ["", "## Head to head", ""]
-        lines += ["Row player's score against the column player (games in brackets).", ""]
+        lines += ["Row player's score against the column player (games in brackets, and how many of them "
+                  "were distinct where games repeated).", ""]
         lines.append("| | " + " | ".join(_md_cell(p) for p in players) + " |")
         lines.append("|:---|" + "|".join(["---:"] * len(players)) + "|")
         h2h = table.head_to_head
@@ -220,7 +221,9 @@ def ratings_markdown(table: RatingTable, title: str | None = None) -> str:
                 elif score is None:
                     cells.append("")
                 else:
-                    cells.append(f"{_fmt_fraction(score, 0)} ({h2h['games'][a][b]})")
+                    games, distinct = h2h["games"][a][b], h2h["distinct"][a][b]
+                    same = f", {distinct} distinct" if distinct < games else ""
+                    cells.append(f"{_fmt_fraction(score, 0)} ({games}{same})")
             lines.append(f"| {_md_cell(name)} | " + " | ".join(cells) + " |")
     if table.warnings:
         lines += ["", "## Warnings", ""]

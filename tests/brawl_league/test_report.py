@@ -362,7 +362,7 @@ def test_a_read_only_run_is_reported_elsewhere_with_its_league(shared_tmp, read_
     with read_only(run):
         in_place = CliRunner().invoke(app, ["report", str(run)])
         elsewhere = CliRunner().invoke(app, ["report", str(run), "--out", str(out)])
-    assert in_place.exit_code == 2 and "give --out a folder you can write" in in_place.output  # was: traceback
+    assert in_place.exit_code == 2 and "give --out a folder you can write" in in_place.output  # was: a crash
     assert elsewhere.exit_code == 0, elsewhere.output
     html = (out / "index.html").read_text()
     assert "could not read the league" not in html and "learner:run" in html  # read-only open: no WAL switch

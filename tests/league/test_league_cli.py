@@ -127,7 +127,8 @@ def test_read_only_commands_work_on_a_read_only_league(shared_tmp, read_only):
     out = shared_tmp / "out"
     out.mkdir()
     out.chmod(0o777)
-    commands = [["league", "status", str(folder)], ["league", "history", "RandomBot", "--league", str(folder)],
+    commands = [["league", "status", str(folder)],
+                ["league", "history", "RandomBot", "--league", str(folder)],
                 ["league", "export", "--league", str(folder), "--json", str(out / "all.json")]]
     runner.invoke(app, ["league", "status", str(shared_tmp / "nothing")], env=WIDE)  # imports, as root
     with read_only(folder):

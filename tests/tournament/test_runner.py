@@ -188,3 +188,29 @@ def test_ray_backend_gives_the_local_table(tmp_path):
     assert [(_strip(r) | {"replay": None}) for r in remote.results] == [
         (_strip(r) | {"replay": None}) for r in local.results
     ]
+
+
+def test_two_deterministic_bots_report_their_distinct_games(tmp_path):
+    """BasedBot and EdgeGuardBot are deterministic: whatever differs between their 20 seeded games is what
+    the seeds vary. The table counts each distinct game once and says how many there were."""
+    from tournament.runner import game_signature
+
+    out = tmp_path / "t"
+    res = run_tournament(["BasedBot", "EdgeGuardBot"], games=20, frames=900, out=out, workers=1,
+                         bootstrap=300)
+    signatures = {game_signature(r) for r in res.results}
+    doc = json.loads((out / "tournament.json").read_text())
+    h2h = doc["head_to_head"]
+    assert h2h["games"][0][1] == 20 and h2h["distinct"][0][1] == h2h["distinct"][1][0] == len(signatures)
+    assert doc["meta"]["distinct_games"] == len(signatures)
+    repeated = [w for w in doc["warnings"] if "repeated" in w]
+    assert bool(repeated) == (len(signatures) < 20)
+    if len(signatures) < 20:  # the intervals are those of the distinct games, wider than of 20 samples
+        from tournament.runner import build_table
+
+        plain = build_table([{**r, "frames": r["index"]} for r in res.results], ["BasedBot", "EdgeGuardBot"],
+                            bootstrap=300)  # frames made unique: every game its own
+        widths = [{r["name"]: r["ci_high"] - r["ci_low"] for r in t["ratings"]}
+                  for t in (doc, plain.to_dict())]
+        assert widths[0]["EdgeGuardBot"] >= widths[1]["EdgeGuardBot"]
+        assert f"{len(signatures)} distinct" in (out / "ratings.md").read_text()
