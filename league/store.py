@@ -730,20 +730,36 @@ class League:
 
     def replay_ratings(self) -> dict[str, float]:
         """Ratings recomputed from scratch from every match in id order (for checking the live ones)."""
+        return self._ratings_and_replay()[1]
+
+    def _ratings_and_replay(self) -> tuple[dict[str, float], dict[str, float]]:
+        """The live ratings and their replay, read in one transaction: compared across two reads, a match
+        another process commits in between would look like a difference."""
         from .ratings import replay
 
-        initial = {
-            name: init
-            for name, init in self._read(
-                "SELECT p.name, r.initial FROM players p JOIN ratings r ON r.player_id = p.id"
-            )
-        }
-        games = [(m["a"], m["b"], m["result"]) for m in self.matches()]
-        return replay(games, self.config.k, initial, anchor=self.config.anchor)
+        with _db_errors(self.db_path):
+            self._conn.execute("BEGIN")
+            try:
+                rows = self._conn.execute(
+                    "SELECT p.name, r.initial, r.rating FROM players p JOIN ratings r ON r.player_id = p.id"
+                ).fetchall()
+                games = [(m["a"], m["b"], m["result"]) for m in self.matches()]
+            finally:
+                self._conn.execute("COMMIT")
+        live = {name: rating for name, _, rating in rows}
+        initial = {name: init for name, init, _ in rows}
+        return live, replay(games, self.config.k, initial, anchor=self.config.anchor)
 
     def check(self) -> list[str]:
-        """Problems found by SQLite's integrity check and by hashing every registered snapshot; [] if none."""
+        """Problems found by SQLite's integrity check, by hashing every registered snapshot and by
+        replaying the matches against the live ratings; [] if none."""
         problems = [row[0] for row in self._read("PRAGMA integrity_check") if row[0] != "ok"]
+        live, replayed = self._ratings_and_replay()
+        drift = {name: live[name] - replayed[name] for name in live if live[name] != replayed.get(name)}
+        if drift:
+            worst = max(drift, key=lambda name: abs(drift[name]))
+            problems.append(f"league {self.db_path}: {len(drift)} live rating(s) differ from a replay of the "
+                            f"matches (largest: {worst}, by {drift[worst]:+.3g} Elo)")
         for player in self.snapshots(active=None):
             try:
                 snapshots.verify(self.dir / player.spec, player.file_hash, label=repr(player.name))

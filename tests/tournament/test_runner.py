@@ -214,3 +214,48 @@ def test_two_deterministic_bots_report_their_distinct_games(tmp_path):
                   for t in (doc, plain.to_dict())]
         assert widths[0]["EdgeGuardBot"] >= widths[1]["EdgeGuardBot"]
         assert f"{len(signatures)} distinct" in (out / "ratings.md").read_text()
+
+
+def test_a_sigkilled_tournament_leaves_no_temporary_folder(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    code = f"""
+import os, signal
+from tournament.runner import run_tournament
+
+def progress(done, total, result):
+    if result is not None:  # the first match is recorded: die without any clean-up
+        os.kill(os.getpid(), signal.SIGKILL)
+
+run_tournament(["BasedBot", "ConstantBot"], games=4, frames=60, out={str(tmp_path / 't')!r}, workers=1,
+               progress=progress)
+"""
+    proc = subprocess.run([sys.executable, "-c", code], env={**os.environ, "TMPDIR": str(private_tmp)},
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
+    assert len(read_matches(tmp_path / "t" / MATCHES)) >= 1
+    left = [p.name for p in private_tmp.iterdir() if p.name.startswith("brawl")]
+    assert left == []  # was: brawl-tournament-* (its heartbeat files)
+
+
+def test_every_output_file_has_the_same_mode(tmp_path):
+    import os
+    import stat
+
+    from brawl_league.report import build_report
+
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "t"
+        run_tournament(["BasedBot", "ConstantBot"], games=2, frames=60, out=out, workers=1, bootstrap=20)
+        build_report(out)
+    finally:
+        os.umask(old)
+    modes = {p.relative_to(out).as_posix(): stat.S_IMODE(p.stat().st_mode)
+             for p in out.rglob("*") if p.is_file()}
+    assert modes and set(modes.values()) == {0o644}, modes  # tournament.json & co were 0600, reports 0644

@@ -116,6 +116,8 @@ def test_resume_records_its_settings_and_the_league_keeps_the_lost_games_out_of_
     assert tomllib.loads((b / "config.toml").read_text())["run"]["total_steps"] == 512  # was 1024
     with League.open(b / "league_db") as lg:
         snaps = {p.name: p for p in lg.snapshots(run="run", active=None)}
+        assert lg.check() == []  # after the kill too: live ratings equal a replay of the matches, exactly
+        assert lg.replay_ratings() == {r.player.name: r.rating for r in lg.ratings()}
     assert not snaps["run@384"].active  # trained in the lost stretch: kept, but out of the self-play pool
     assert snaps["run@384-2"].active and snaps["run@512"].active
     assert sorted(p.name for p in (b / "checkpoints").iterdir())[-1] == "rl_model_512_steps.zip"
