@@ -357,18 +357,22 @@ def league_export(
         ratings = [r.to_dict() for r in lg.ratings()]
         matches = lg.matches()
         scale = lg.config.rating_params()
-    if csv_path is not None:
-        rows = ratings if table == "ratings" else matches
-        fields = list(rows[0]) if rows else []
-        with open(csv_path, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=fields)
-            writer.writeheader()
-            writer.writerows(rows)
-        typer.echo(f"wrote {len(rows)} {table} rows to {csv_path}", err=True)
-    if json_path is not None:
-        with open(json_path, "w", encoding="utf-8") as fh:
-            json.dump({"scale": scale, "ratings": ratings, "matches": matches}, fh, indent=1)
-        typer.echo(f"wrote {len(ratings)} ratings and {len(matches)} matches to {json_path}", err=True)
+    try:
+        if csv_path is not None:
+            rows = ratings if table == "ratings" else matches
+            fields = list(rows[0]) if rows else []
+            with open(csv_path, "w", newline="", encoding="utf-8") as fh:
+                writer = csv.DictWriter(fh, fieldnames=fields)
+                writer.writeheader()
+                writer.writerows(rows)
+            typer.echo(f"wrote {len(rows)} {table} rows to {csv_path}", err=True)
+        if json_path is not None:
+            with open(json_path, "w", encoding="utf-8") as fh:
+                json.dump({"scale": scale, "ratings": ratings, "matches": matches}, fh, indent=1)
+            typer.echo(f"wrote {len(ratings)} ratings and {len(matches)} matches to {json_path}", err=True)
+    except OSError as err:  # an unwritable or missing folder: one line, not a traceback
+        typer.echo(f"error: cannot write {err.filename}: {err.strerror}", err=True)
+        raise typer.Exit(2) from None
 
 
 # ---------------------------------------------------------------------------------------------- seeing the game

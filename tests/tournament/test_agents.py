@@ -195,6 +195,17 @@ def test_random_bytes_are_not_a_checkpoint(tmp_path, suffix):
     assert "pickled" not in str(err.value) and "\n" not in str(err.value)
 
 
+def test_a_file_larger_than_any_checkpoint_is_not_read(tmp_path):
+    from trainers.safe_files import CheckpointError
+    from trainers.transformer_lstm_ppo.checkpoint import MAX_FILE_BYTES, read_file
+
+    path = tmp_path / "huge.zip"
+    with open(path, "wb") as fh:
+        fh.truncate(MAX_FILE_BYTES + 1)  # sparse: no disk used
+    with pytest.raises(CheckpointError, match="larger than any checkpoint can be"):
+        read_file(path)
+
+
 def test_the_registry_reads_no_file_larger_than_its_trainer_loads(tmp_path):
     # the registry path (make_agent, and the bytes shipped to Ray workers) is bounded by the plugin's
     # max_checkpoint_bytes, the same bound as the trainer's own read_file
