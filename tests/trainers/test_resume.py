@@ -209,12 +209,14 @@ def test_an_evaluation_cut_short_is_redone_on_resume(tmp_path, monkeypatch):
 
     monkeypatch.setattr(plugin._RunCallbackMixin, "_evaluate", interrupted)
     run = tmp_path / "run"
-    summary = _trainer(run, 512)[0].train()
+    summary = _trainer(run, 256)[0].train()  # the run's last step: its final evaluation is cut short
     assert summary["interrupted"] and summary["steps"] == 256
     assert _rows(run / "evaluation_results.csv") == []
     monkeypatch.setattr(plugin._RunCallbackMixin, "_evaluate", real)
-    _trainer(run, 384, resume=True)[0].train(resume=True)
+    _trainer(run, 256, resume=True)[0].train(resume=True)  # not "finished" while that evaluation is missing
     assert [int(r["step"]) for r in _rows(run / "evaluation_results.csv")] == [256]
+    with pytest.raises(ValueError, match="is finished"):
+        _trainer(run, 256, resume=True)[0].train(resume=True)
 
 
 def test_a_failed_start_leaves_nothing_behind(tmp_path):

@@ -29,6 +29,7 @@ registry reads a file no larger than :data:`MAX_FILE_BYTES` (the plugin's ``max_
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import math
@@ -70,6 +71,7 @@ class Checkpoint:
 # ---------------------------------------------------------------------------------------------- sizes
 
 
+@functools.lru_cache(maxsize=32)
 def weight_bytes(model: ModelConfig) -> int:
     """Bytes of the network's parameters and buffers, counted on torch's meta device (nothing allocated)."""
     import torch

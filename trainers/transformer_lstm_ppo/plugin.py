@@ -220,13 +220,15 @@ class TransformerLstmPPOTrainer(Trainer):
         if not found:
             raise FileNotFoundError(f"--resume: no checkpoints in {self.run_dir / 'checkpoints'}")
         steps, path = found[-1]
-        if steps >= cfg.run.total_steps:
+        point = read_checkpoint(read_file(path), str(path), training=True)
+        state = point.train_state
+        if steps >= cfg.run.total_steps and (state is None or not any(
+                _due(cfg.run, steps, state["last_eval_step"], state["last_snapshot_step"]))):
             raise RunFinishedError(
                 f"--resume: {self.run_dir} is finished: its last checkpoint is at {steps:,} steps and "
                 f"run.total_steps is {cfg.run.total_steps:,}. To train it further, give a larger total: "
                 f"brawl-league train --resume {self.run_dir} --set run.total_steps=N (N > {steps})")
-        point = read_checkpoint(read_file(path), str(path), training=True)
-        if point.train_state is None or point.optimizer is None:
+        if state is None or point.optimizer is None:
             raise ValueError(
                 f"--resume: {path} was written before brawl-league saved its training state beside the "
                 "weights, so the run cannot continue from it exactly (only SB3's pickled data holds its "
@@ -356,6 +358,12 @@ def evaluate_policy(policy, bot: str, games: int, cfg: TrainConfig, seed_offset:
                       stocks=env.get("stocks", 3), damage_tiebreak=env.get("damage_tiebreak", False))
 
 
+def _due(run, steps: int, last_eval: int, last_snapshot: int) -> tuple[bool, bool]:
+    """(evaluation, snapshot): whether one was due at ``steps`` and is missing (a stop cut it short)."""
+    return (bool(steps) and steps % run.eval_every == 0 and last_eval < steps,
+            bool(steps) and steps % run.snapshot_every == 0 and last_snapshot < steps)
+
+
 class _RunCallback:
     """SB3 callback (built lazily so this module imports without SB3) that writes the run's files,
     checkpoints, snapshots, evaluates and reports progress."""
@@ -440,15 +448,13 @@ class _RunCallbackMixin:
         """On resume: an evaluation or snapshot due at the checkpoint's step that the stop interrupted
         (a Ctrl-C mid-evaluation saves a checkpoint at that step) is made now, and the checkpoint
         rewritten."""
-        run, n = self.t.config.run, int(self.t.model.num_timesteps)
-        redo = False
-        if n and n % run.eval_every == 0 and self.last_eval_step < n:
+        n = int(self.t.model.num_timesteps)
+        evaluate, snapshot = _due(self.t.config.run, n, self.last_eval_step, self.last_snapshot_step)
+        if evaluate:
             self._evaluate(n)
-            redo = True
-        if n and n % run.snapshot_every == 0 and self.last_snapshot_step < n:
+        if snapshot:
             self._snapshot(n)
-            redo = True
-        if redo:
+        if evaluate or snapshot:
             self._checkpoint(n)
 
     # per episode --------------------------------------------------------------------------------------------
