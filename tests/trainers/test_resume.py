@@ -252,8 +252,9 @@ def test_an_unwritable_runs_folder_is_one_line_before_anything_is_made(shared_tm
     assert warm.exit_code == 2 and "is not a folder" in warm.output
     runs = shared_tmp / "runs"
     runs.mkdir()
+    args = ["train", "--runs-dir", str(runs), "--name", "r", "--set", "device=cpu"]
     with read_only(runs):
-        result = CliRunner().invoke(app, ["train", "--runs-dir", str(runs), "--name", "r", "--set", "device=cpu"])
+        result = CliRunner().invoke(app, args)
     assert result.exit_code == 2, result.output  # was: a PermissionError traceback
     assert "--runs-dir: cannot write into" in result.output
     assert list(runs.iterdir()) == []
