@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     from trainers.base import ProgressHook
     from trainers.evaluate import summarise
     from league.registry import trainer_class
-    from trainers.transformer_lstm_ppo.algo import TransformerLSTMPPO
+    from trainers.transformer_lstm_ppo.checkpoint import load_policy, read_file
     from trainers.transformer_lstm_ppo.plugin import checkpoints, evaluate_policy
 
     console = Console(stderr=True)
@@ -84,11 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     console.print(f"trained {steps:,} steps ({steps * config.model.action_repeat:,} frames) in {train_s / 60:.1f} min")
 
     torch.manual_seed(args.seed)
-    model = TransformerLSTMPPO.load(checkpoints(run_dir)[-1][1], device="cpu")
-    model.policy.set_training_mode(False)
+    last = checkpoints(run_dir)[-1][1]
+    policy = load_policy(read_file(last), str(last))  # the one safe loader, in eval mode on the CPU
     results = {}
     for bot in args.bots:
-        s = summarise(evaluate_policy(model.policy, bot, args.games, config, seed_offset=104_729))
+        s = summarise(evaluate_policy(policy, bot, args.games, config, seed_offset=104_729))
         results[bot] = s
     table = Table(title=f"{args.preset}: {steps:,} steps in {train_s / 60:.1f} min, {args.games} seeded matches each")
     for col in ("opponent", "wins", "draws", "losses", "damage dealt", "damage taken", "KOs", "KOd"):

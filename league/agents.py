@@ -16,10 +16,10 @@ Parsing gives :class:`AgentSpec` s, plain data a worker process (or a Ray task) 
 from; :func:`make_agent` builds it: a bot through ``brawl_env.bots.bot_agent``, a checkpoint through its
 trainer's plugin (``load_agent``), both agents of the one agent protocol (``brawl_env.bots.Agent``).
 Loading a checkpoint never runs code from it (the plugin's promise: the default trainer reads every file
-through its one safe loader, ``trainers/transformer_lstm_ppo/checkpoint.py``, bounded sizes and
-``weights_only``, and random bytes are "not a checkpoint"), and a file larger than its trainer's
-``max_checkpoint_bytes`` is refused unread; bot files, by contrast, *are* code:
-whoever plays them (a tournament's workers guard every call) cannot sandbox what they do.
+through its one safe loader, ``trainers/transformer_lstm_ppo/checkpoint.py``, with bounded sizes and
+``weights_only``; random bytes are "not a checkpoint"), and a file larger than its trainer's
+``max_checkpoint_bytes`` is refused unread. Bot files, by contrast, *are* code: whoever plays them (a
+tournament's workers guard every call) cannot sandbox what they do.
 
 Names: a built-in bot is named by its spec, a file or module bot by its class, a checkpoint by
 ``<run>@<steps>`` (for ``runs/<run>/checkpoints/rl_model_<steps>_steps.zip``) or its file stem, a league
