@@ -45,12 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from league.folders import league_dir
     from league.store import League
     from brawl_league.train_command import _league_config, run_name
     from trainers.base import ProgressHook
     from trainers.evaluate import summarise
     from league.registry import trainer_class
-    from trainers.transformer_lstm_ppo.algo import TransformerLSTMPPO
+    from trainers.transformer_lstm_ppo.checkpoint import load_policy, read_file
     from trainers.transformer_lstm_ppo.plugin import checkpoints, evaluate_bots
 
     console = Console(stderr=True)
@@ -64,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     if run_dir.exists() and any(run_dir.iterdir()):
         ap.error(f"{run_dir} exists and is not empty: pass another --name")
     run_dir.mkdir(parents=True, exist_ok=True)
-    league = League.open(run_dir / "league", create=True, config=_league_config(config))
+    league = League.open(league_dir(run_dir), create=True, config=_league_config(config))
 
     class TimeLimit(ProgressHook):
         def _on_start(self, run_dir, config):
@@ -88,10 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     console.print(f"trained {steps:,} steps ({steps * config.model.action_repeat:,} frames) in {train_s / 60:.1f} min")
 
     torch.manual_seed(args.seed)
-    model = TransformerLSTMPPO.load(checkpoints(run_dir)[-1][1], device="cpu")
-    model.policy.set_training_mode(False)
+    last = checkpoints(run_dir)[-1][1]
+    policy = load_policy(read_file(last), str(last))  # the one safe loader, in eval mode on the CPU
     t_eval = time.perf_counter()
-    by_bot = evaluate_bots(model.policy, args.bots, args.games, args.seed, config.model.action_repeat,
+    by_bot = evaluate_bots(policy, args.bots, args.games, args.seed, config.model.action_repeat,
                            seed_offset=104_729)
     results = {bot: summarise(games) for bot, games in by_bot.items()}
     eval_s = time.perf_counter() - t_eval

@@ -22,7 +22,7 @@ import numpy as np
 from gymnasium.spaces import Box, MultiBinary
 
 from ._actions import check_batch_keys
-from .config import make_config
+from .config import check_seed, make_config
 from .engine import layout as L
 from .engine.core import Engine
 from .engine.obs import OBS_DIM, bounds
@@ -34,7 +34,7 @@ class BatchEnv:
     """``n`` independent matches of Brawl (see the module docstring).
 
     :param n: number of matches, at least 1.
-    :param seed: base seed used by the first ``reset()`` that names none.
+    :param seed: base seed used by the first ``reset()`` that names none, in [0, 2**64) as every seed.
     :param cfg: match configuration (``max_frames``, ``stocks``, ``damage_tiebreak``, ``rewards``,
         ``zero_sum``; see ``brawl_env.EnvConfig``).
     """
@@ -42,8 +42,7 @@ class BatchEnv:
     def __init__(self, n: int, seed: int = 0, **cfg: Any):
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n must be a positive integer number of matches; got {n!r}")
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise TypeError(f"seed must be an integer; got {seed!r}")
+        seed = check_seed(seed)
         self.n = int(n)
         self.config = make_config(**cfg)
         self.engine = Engine(self.n, self.config)
@@ -53,8 +52,8 @@ class BatchEnv:
         self.obs_dim = OBS_DIM
         self.rewards = self.config.reward_manager()
         self.reward_names = self.rewards.names
-        self._next_base = int(seed)
-        self._seeder = np.random.default_rng(int(seed) & 0xFFFFFFFFFFFFFFFF)
+        self._next_base = seed
+        self._seeder = np.random.default_rng(seed)
         self._started = False
 
     def reset(self, seed: int | None = None, match_seeds=None) -> np.ndarray:
@@ -65,6 +64,7 @@ class BatchEnv:
             if isinstance(match_seeds, np.ndarray):
                 ms = match_seeds
                 ok = ms.shape == (self.n,) and ms.dtype.kind in "iu"
+                ok = ok and not (ms.dtype.kind == "i" and (ms < 0).any())  # -1 must not wrap to 2**64 - 1
             else:  # Python ints may exceed int64 (match seeds are 64-bit): numpy would make them floats
                 seeds = list(match_seeds)
                 ok = len(seeds) == self.n and all(isinstance(x, (int, np.integer)) and not isinstance(x, bool)
@@ -76,6 +76,7 @@ class BatchEnv:
         else:
             if seed is None:
                 seed = self._next_base if not self._started else int(self._seeder.integers(0, 2**63))
+            seed = check_seed(seed)
             self.engine.reset(np.array([match_seed(seed, k) for k in range(self.n)], dtype=np.uint64))
         self._started = True
         return self.engine.state.obs

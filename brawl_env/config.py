@@ -1,16 +1,40 @@
-"""Match configuration: a frozen pydantic model; unknown keys and bad values are rejected by name."""
+"""Match configuration: a frozen pydantic model; unknown keys and bad values are rejected by name.
+
+Types are strict: an integer field takes an int (numpy integers too) and nothing else, a flag takes True
+or False. ``max_frames=True`` (which would play a one-frame match), ``damage_tiebreak="no"`` (which a
+lenient parser reads as False, and ``"yes"`` as True) and ``stocks=3.0`` are errors naming the field.
+
+Seeds are 64-bit: :func:`check_seed` is the one check every door applies to a seed it is given.
+"""
 
 from __future__ import annotations
 
+import numbers
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+SEED_LIMIT = 2**64
+"""Seeds are integers in ``[0, SEED_LIMIT)``: a match's generator is 64 bits, so a larger seed could only
+alias a smaller one (0, 2**64 and 2**128 would play the same match)."""
+
+
+def check_seed(value: Any, what: str = "seed") -> int:
+    """``value`` as a Python int after checking it is an integer in ``[0, 2**64)`` (numpy integers
+    accepted, bools and floats not); otherwise a ``ValueError`` (``TypeError`` for a non-integer) that
+    names ``what`` and the allowed range."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{what} must be an integer in [0, 2**64); got {value!r} ({type(value).__name__})")
+    value = int(value)
+    if not 0 <= value < SEED_LIMIT:
+        raise ValueError(f"{what} must be an integer in [0, 2**64) (64 bits); got {value}")
+    return value
 
 
 class EnvConfig(BaseModel):
     """What a match is: its length, its stocks and how a timeout is decided. (TOML section ``[env]``.)"""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     max_frames: int = Field(2700, ge=1, le=10_000_000, description="Frame limit (30 per second); reaching it truncates the match.")
     stocks: int = Field(3, ge=1, le=99, description="Stocks (lives) per player.")
@@ -22,6 +46,14 @@ class EnvConfig(BaseModel):
         "sparse", description="Reward terms: a preset ('sparse': +1/-1 on win/loss; 'guide': the training "
         "guide's shaping) or a table {term: weight} / {term: {weight: w, param: v}} (see brawl_env.rewards).")
     zero_sum: bool = Field(False, description="Each agent's reward becomes (mine - theirs) / 2, term by term.")
+
+    @field_validator("max_frames", "stocks", mode="before")
+    @classmethod
+    def _numpy_ints(cls, value):
+        # strict ints, but a numpy integer is an integer (bools, floats and strings stay errors)
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            return int(value)
+        return value
 
     @field_validator("rewards")
     @classmethod

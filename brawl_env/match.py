@@ -33,7 +33,7 @@ import numpy as np
 from .bots.agent import Faults, key_faults
 from .bots.base import Bot
 from .bots.guard import BotFault, GuardedBot
-from .config import make_config
+from .config import check_seed, make_config
 from .engine import layout as L
 from .engine.core import Engine
 from .engine.rng import match_seed
@@ -351,7 +351,8 @@ class Lanes:
 def run_match(agent0, agent1, seed: int, max_frames: int = 2700, stocks: int = 3,
               record_keys: bool = False) -> MatchResult:
     """Play one match from base seed ``seed`` (match seed ``match_seed(seed, 0)``); see :func:`as_agent`
-    for what an agent may be."""
+    for what an agent may be. ``seed`` is in [0, 2**64)."""
+    seed = check_seed(seed)
     lanes = Lanes([match_seed(seed, 0)], seeds=[seed], max_frames=max_frames, stocks=stocks,
                   record_keys=record_keys)
     lanes.seat(agent0, [0], 0)

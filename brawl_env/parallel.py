@@ -54,9 +54,11 @@ frames alive, dodges, jumps).
 - `zero_sum` (bool, False): each reward becomes (mine - theirs) / 2, term by term.
 - `render_mode` (None, `"human"`, `"rgb_array"`).
 
-Unknown arguments raise `ValueError` listing the allowed ones. Seeding goes only through
+Unknown arguments raise `ValueError` listing the allowed ones; types are strict (`max_frames=True` or
+`damage_tiebreak="no"` is an error, not a one-frame match or a flag). Seeding goes only through
 `reset(seed=...)`; `reset(options={"match_seed": s})` starts the match from an exact 64-bit match seed
-(as used by `BatchEnv` and replays).
+(as used by `BatchEnv` and replays). Both are integers in [0, 2**64); anything else is an error, so two
+different seeds never alias one match.
 
 ## Version history
 - v0: stage, movement, stocks; 33 moves from frame data with simultaneous hits; weapons and spawners.
@@ -72,7 +74,7 @@ from gymnasium.utils import EzPickle, seeding
 from pettingzoo import ParallelEnv
 
 from ._actions import check_keys
-from .config import make_config
+from .config import check_seed, make_config
 from .engine import layout as L
 from .engine.core import Engine
 from .engine.obs import bounds
@@ -122,10 +124,13 @@ class BrawlParallelEnv(ParallelEnv, EzPickle):
     def reset(self, seed: int | None = None, options: dict | None = None):
         # Other option keys are ignored: PettingZoo's api_test passes arbitrary options to reset().
         exact = (options or {}).get("match_seed")
+        if exact is not None:
+            exact = check_seed(exact, 'options["match_seed"]')
         if seed is not None:
+            seed = check_seed(seed)
             self._np_random, _ = seeding.np_random(seed)
         if exact is not None:
-            mseed = int(exact)
+            mseed = exact
         elif seed is not None:
             mseed = match_seed(seed, 0)
         else:

@@ -16,14 +16,24 @@ File format (``.replay``, a numpy ``.npz`` archive, read without pickle):
 
 A replay recorded under another ``RULES_VERSION`` (``brawl_env.engine.version``) is refused: the
 engine it needs no longer exists, and re-simulating would show a different match.
+
+**Reading a file from someone else.** :func:`load` checks before it allocates: the archive must hold
+exactly ``meta.npy`` and ``keys.npy``; ``meta`` may declare at most 1 MiB; every header field is checked
+on its own (types strict, seeds in [0, 2**64), ``frames`` at most the config's ``max_frames``, itself
+at most 10 million); only then is ``keys`` read, and only if the size its zip entry declares is exactly
+what ``frames`` needs (so a small file that inflates to gigabytes is refused from its directory entry,
+and zip's reader never inflates past a declared size). Every refusal is one :class:`ReplayError` line
+naming the file and the field.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import numbers
 import os
 import uuid
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -50,6 +60,17 @@ class ReplayError(ValueError):
 
 class ReplayVersionError(ReplayError):
     """A replay was recorded by a game whose rules differ from this one's."""
+
+
+class ReplayFormatError(ReplayError):
+    """A file that is not a valid replay: not an archive of ours, a header field of the wrong type or
+    range, or sizes that do not fit together (``brawl-league replay`` exits with code 3)."""
+
+
+MAX_META_BYTES = 1 << 20
+"""Largest ``meta`` member accepted (a real header is a few hundred bytes)."""
+_NAME_CHARS = 200
+_ENDINGS = ("stocks", "time", "forfeit", "unfinished", "aborted")
 
 
 # --- keys -------------------------------------------------------------------------------------------
@@ -115,43 +136,162 @@ class Replay:
 
 def _check_config(config: Any, where: str) -> dict[str, Any]:
     if not isinstance(config, dict) or set(config) != set(_CONFIG_KEYS):
-        raise ReplayError(f"{where}: config must hold exactly {list(_CONFIG_KEYS)}; got {config!r}")
+        raise ReplayFormatError(f"{where}: config must hold exactly {list(_CONFIG_KEYS)}; got {config!r:.200}")
+    from .config import make_config
+
+    try:
+        make_config(**config)  # strict types and the same bounds as a live match
+    except ValueError as err:
+        raise ReplayFormatError(f"{where}: config: {err}") from None
     return {k: config[k] for k in _CONFIG_KEYS}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _check_outcome(outcome: Any, where: str) -> dict[str, Any] | None:
+    """The recorded outcome, field by field (None: nothing was recorded)."""
+    if outcome is None:
+        return None
+    keys = {"winner", "ended_by", "frames", "final_hash", "forfeit"}
+    if not isinstance(outcome, dict) or set(outcome) != keys:
+        raise ReplayFormatError(f"{where}: outcome must be null or an object with exactly {sorted(keys)}; "
+                                f"got {outcome!r:.200}")
+    if outcome["winner"] not in (None, 0, 1) or isinstance(outcome["winner"], bool):
+        raise ReplayFormatError(f"{where}: outcome.winner must be 0, 1 or null; got {outcome['winner']!r:.80}")
+    if outcome["ended_by"] not in _ENDINGS:
+        raise ReplayFormatError(f"{where}: outcome.ended_by must be one of {list(_ENDINGS)}; "
+                                f"got {outcome['ended_by']!r:.80}")
+    if not _is_int(outcome["frames"]) or outcome["frames"] < 0:
+        raise ReplayFormatError(f"{where}: outcome.frames must be an integer >= 0; got {outcome['frames']!r:.80}")
+    digest = outcome["final_hash"]
+    if digest is not None and not (isinstance(digest, str) and len(digest) <= 128
+                                   and all(c in "0123456789abcdef" for c in digest)):
+        raise ReplayFormatError(f"{where}: outcome.final_hash must be a hex string or null; got {digest!r:.80}")
+    forfeit = outcome["forfeit"]
+    if forfeit is not None and not (
+            isinstance(forfeit, dict) and set(forfeit) == {"slot", "name", "reason"}
+            and forfeit["slot"] in (0, 1) and not isinstance(forfeit["slot"], bool)
+            and isinstance(forfeit["name"], str) and isinstance(forfeit["reason"], str)):
+        raise ReplayFormatError(f"{where}: outcome.forfeit must be null or {{slot: 0|1, name, reason}}; "
+                                f"got {forfeit!r:.200}")
+    if outcome["ended_by"] == "forfeit" and forfeit is None:
+        raise ReplayFormatError(f"{where}: outcome.ended_by is 'forfeit' but outcome.forfeit is null")
+    return outcome
+
+
+def _check_meta(meta: Any, where: str, check_version: bool) -> dict[str, Any]:
+    """The header, field by field; returns it with ``config`` reduced to its three keys."""
+    from .config import check_seed
+
+    if not isinstance(meta, dict):
+        raise ReplayFormatError(f"{where}: the header is not a JSON object; got {type(meta).__name__}")
+    if meta.get("format") != REPLAY_FORMAT or isinstance(meta.get("format"), bool):
+        raise ReplayFormatError(f"{where}: unknown replay format {meta.get('format')!r:.80}; this game reads "
+                                f"format {REPLAY_FORMAT}")
+    rules, game = meta.get("rules_version"), meta.get("game_version")
+    if not _is_int(rules) or not isinstance(game, str) or len(game) > _NAME_CHARS:
+        raise ReplayFormatError(f"{where}: rules_version must be an integer and game_version a string; "
+                                f"got {rules!r:.80} and {game!r:.80}")
+    if check_version and rules != RULES_VERSION:
+        raise ReplayVersionError(
+            f"{where}: recorded with game version {game} (rules version {rules}), but this is game version "
+            f"{GAME_VERSION} (rules version {RULES_VERSION}); its matches would not re-simulate the same. "
+            "Play it with the brawl-league release that recorded it.")
+    config = _check_config(meta.get("config"), where)
+    for key, optional in (("match_seed", False), ("seed", True)):
+        if key not in meta:
+            raise ReplayFormatError(f"{where}: the header has no {key!r}")
+        if meta[key] is None and optional:
+            continue
+        try:
+            check_seed(meta[key], key)
+        except (TypeError, ValueError) as err:
+            raise ReplayFormatError(f"{where}: {err}") from None
+    names = meta.get("names")
+    if not (isinstance(names, list) and len(names) == 2
+            and all(isinstance(n, str) and 0 < len(n) <= _NAME_CHARS for n in names)):
+        raise ReplayFormatError(f"{where}: names must be two strings of 1-{_NAME_CHARS} characters; "
+                                f"got {names!r:.200}")
+    frames = meta.get("frames")
+    if not _is_int(frames) or not 0 <= frames <= config["max_frames"]:
+        raise ReplayFormatError(f"{where}: frames must be an integer from 0 to the config's max_frames "
+                                f"({config['max_frames']}); got {frames!r:.80}")
+    outcome = _check_outcome(meta.get("outcome"), where)
+    return {**meta, "config": config, "outcome": outcome}
+
+
+def _npy_member(zf: zipfile.ZipFile, name: str, limit: int, where: str) -> np.ndarray:
+    """One ``.npy`` member, refused from its zip entry if it declares more than ``limit`` bytes."""
+    info = zf.getinfo(name)
+    if info.file_size > limit:
+        raise ReplayFormatError(f"{where}: {name} declares {info.file_size:,} bytes, more than the "
+                                f"{limit:,} its header allows")
+    with zf.open(info) as fh:
+        data = fh.read(limit + 1)  # zip's reader stops at the declared size; +1 shows a lie
+    if len(data) > limit:
+        raise ReplayFormatError(f"{where}: {name} holds more than {limit:,} bytes")
+    buf = io.BytesIO(data)
+    readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+    try:
+        version = np.lib.format.read_magic(buf)
+        if version not in readers:
+            raise ValueError(f"npy format version {version}")
+        shape, fortran, dtype = readers[version](buf)
+    except ValueError as err:
+        raise ReplayFormatError(f"{where}: {name} is not a numpy array ({err})") from None
+    if fortran or dtype.hasobject or len(shape) not in (1, 2):
+        raise ReplayFormatError(f"{where}: {name} has an unexpected layout ({dtype}, {shape})")
+    count = int(np.prod(shape, dtype=np.int64))
+    body = data[buf.tell():]
+    if len(body) != count * dtype.itemsize:
+        raise ReplayFormatError(f"{where}: {name} declares {shape} {dtype} but holds {len(body):,} bytes")
+    return np.frombuffer(body, dtype=dtype).reshape(shape)
 
 
 def load(path: str | os.PathLike, check_version: bool = True) -> Replay:
     """Read a replay file; raise :class:`ReplayVersionError` naming both versions if its rules differ.
 
     ``check_version=False`` reads an old replay's header and keys anyway (to inspect it, not to play it).
+    A file that is not a valid replay raises :class:`ReplayFormatError` (see the module docstring for the
+    checks, all made before anything large is read).
     """
     path = Path(path)
+    where = str(path)
+    if path.is_dir():
+        raise ReplayFormatError(f"{where}: not a replay file (a directory)")
     try:
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(bytes(data["meta"]).decode())
-            packed = data["keys"]
+        zf = zipfile.ZipFile(path)
     except FileNotFoundError:
         raise
-    except Exception as err:  # noqa: BLE001 - zip, npz, JSON or missing members: "not a replay"
-        raise ReplayError(f"{path}: not a replay file ({type(err).__name__}: {err})") from None
-    if not isinstance(meta, dict) or meta.get("format") != REPLAY_FORMAT:
-        found = meta.get("format") if isinstance(meta, dict) else meta
-        raise ReplayError(f"{path}: unknown replay format {found!r}; this game reads format {REPLAY_FORMAT}")
-    rules, game = meta.get("rules_version"), meta.get("game_version")
-    if check_version and rules != RULES_VERSION:
-        raise ReplayVersionError(
-            f"{path}: recorded with game version {game} (rules version {rules}), but this is game version "
-            f"{GAME_VERSION} (rules version {RULES_VERSION}); its matches would not re-simulate the same. "
-            "Play it with the brawl-league release that recorded it.")
-    if packed.ndim != 2 or packed.shape[1] != 2 or packed.dtype != np.uint16 or (packed >> L.N_KEYS).any():
-        raise ReplayError(f"{path}: keys must be (frames, 2) uint16 of 10 bits; got {packed.shape} {packed.dtype}")
-    if meta.get("frames") != packed.shape[0]:
-        raise ReplayError(f"{path}: header says {meta.get('frames')} frames, keys hold {packed.shape[0]}")
-    config = _check_config(meta.get("config"), str(path))
-    names = meta.get("names")
-    if not (isinstance(names, list) and len(names) == 2 and all(isinstance(n, str) for n in names)):
-        raise ReplayError(f"{path}: names must be two strings; got {names!r}")
-    return Replay(keys=unpack_keys(packed), match_seed=int(meta["match_seed"]), config=config, names=tuple(names),
-                  seed=meta.get("seed"), outcome=meta.get("outcome"), rules_version=rules, game_version=game)
+    except (zipfile.BadZipFile, OSError, ValueError) as err:
+        raise ReplayFormatError(f"{where}: not a replay file ({type(err).__name__}: {err})") from None
+    with zf:
+        members = set(zf.namelist())
+        if members != {"meta.npy", "keys.npy"}:
+            raise ReplayFormatError(f"{where}: not a replay file (members {sorted(members)!r:.200}, "
+                                    "expected meta.npy and keys.npy)")
+        try:
+            raw = _npy_member(zf, "meta.npy", MAX_META_BYTES, where)
+            if raw.dtype != np.uint8 or raw.ndim != 1:
+                raise ReplayFormatError(f"{where}: meta.npy must be UTF-8 bytes; got {raw.dtype} {raw.shape}")
+            try:
+                meta = json.loads(raw.tobytes().decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+                raise ReplayFormatError(f"{where}: the header is not UTF-8 JSON ({err})") from None
+            meta = _check_meta(meta, where, check_version)
+            frames = meta["frames"]
+            # a (frames, 2) uint16 array: 4 bytes a frame after an npy header of at most a few hundred bytes
+            packed = _npy_member(zf, "keys.npy", 4 * frames + 4096, where)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as err:
+            raise ReplayFormatError(f"{where}: damaged replay file ({type(err).__name__}: {err})") from None
+    if packed.shape != (frames, 2) or packed.dtype != np.dtype("<u2") or (packed >> L.N_KEYS).any():
+        raise ReplayFormatError(f"{where}: keys must be ({frames}, 2) uint16 of 10 bits, as the header's frames "
+                                f"say; got {packed.shape} {packed.dtype}")
+    return Replay(keys=unpack_keys(packed), match_seed=int(meta["match_seed"]), config=meta["config"],
+                  names=tuple(meta["names"]), seed=meta["seed"], outcome=meta["outcome"],
+                  rules_version=meta["rules_version"], game_version=meta["game_version"])
 
 
 def from_match(result: MatchResult) -> Replay:

@@ -162,7 +162,9 @@ def bots_ladder(
         typer.Argument(help="Bots to rank: names, FILE.py:CLASS or MODULE:CLASS (default: every built-in)."),
     ] = None,
     games: Annotated[int, typer.Option("--games", min=1, help="Matches per pair (sides swap).")] = 50,
-    seed: Annotated[int, typer.Option("--seed", help="Base seed; game k of every pair uses seed + k.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, max=2**64 - 1, help="Base seed; game k of every pair uses seed + k.")
+    ] = 0,
     frames: Annotated[
         int, typer.Option("--frames", min=1, help="Frame limit per match (30 per second).")
     ] = 2700,
@@ -212,7 +214,9 @@ def match(
     a: Annotated[str, typer.Argument(help="First agent: a bot spec (BasedBot, FILE.py:CLASS, MODULE:CLASS), a checkpoint file of any installed trainer, or league:NAME / league:latest (with --league).")],
     b: Annotated[str, typer.Argument(help="Second agent, same forms.")],
     games: Annotated[int, typer.Option("--games", min=1, help="Matches to play; A and B swap sides every game.")] = 1,
-    seed: Annotated[int, typer.Option("--seed", help="Base seed; game k uses seed + k.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, max=2**64 - 1, help="Base seed; game k uses seed + k.")
+    ] = 0,
     frames: Annotated[int, typer.Option("--frames", min=1, help="Frame limit per match (30 per second).")] = 2700,
     stocks: Annotated[int, typer.Option("--stocks", min=1, max=99, help="Stocks per player.")] = 3,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout and nothing else.")] = False,
@@ -256,12 +260,13 @@ app.add_typer(league_app, name="league")
 
 
 def _open_league(directory: str):
-    """Open an existing league for the read-only commands, turning its errors into a clean exit."""
+    """Open an existing league for the read-only commands (``read_only``: they work on a read-only
+    folder, and change nothing), turning its errors into a clean exit."""
     from league.errors import LeagueError
     from league.store import League
 
     try:
-        return League.open(directory)
+        return League.open(directory, read_only=True)
     except (LeagueError, ValueError) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
@@ -358,18 +363,22 @@ def league_export(
         ratings = [r.to_dict() for r in lg.ratings()]
         matches = lg.matches()
         scale = lg.config.rating_params()
-    if csv_path is not None:
-        rows = ratings if table == "ratings" else matches
-        fields = list(rows[0]) if rows else []
-        with open(csv_path, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=fields)
-            writer.writeheader()
-            writer.writerows(rows)
-        typer.echo(f"wrote {len(rows)} {table} rows to {csv_path}", err=True)
-    if json_path is not None:
-        with open(json_path, "w", encoding="utf-8") as fh:
-            json.dump({"scale": scale, "ratings": ratings, "matches": matches}, fh, indent=1)
-        typer.echo(f"wrote {len(ratings)} ratings and {len(matches)} matches to {json_path}", err=True)
+    try:
+        if csv_path is not None:
+            rows = ratings if table == "ratings" else matches
+            fields = list(rows[0]) if rows else []
+            with open(csv_path, "w", newline="", encoding="utf-8") as fh:
+                writer = csv.DictWriter(fh, fieldnames=fields)
+                writer.writeheader()
+                writer.writerows(rows)
+            typer.echo(f"wrote {len(rows)} {table} rows to {csv_path}", err=True)
+        if json_path is not None:
+            with open(json_path, "w", encoding="utf-8") as fh:
+                json.dump({"scale": scale, "ratings": ratings, "matches": matches}, fh, indent=1)
+            typer.echo(f"wrote {len(ratings)} ratings and {len(matches)} matches to {json_path}", err=True)
+    except OSError as err:  # an unwritable or missing folder: one line, not a traceback
+        typer.echo(f"error: cannot write {err.filename}: {err.strerror}", err=True)
+        raise typer.Exit(2) from None
 
 
 # ---------------------------------------------------------------------------------------------- seeing the game
@@ -384,7 +393,9 @@ def replay_cmd(
     """Re-simulate a recorded match and print its result (optionally render it to mp4).
 
     The match is played again from its seed and both players' keys; the command checks that it reached
-    exactly the recorded final state and result, and exits with code 1 if not.
+    exactly the recorded final state and result, and exits with code 1 if not. Exit code 2: a usage error
+    (missing file, bad option, a replay of another rules version); 3: the file is not a valid replay
+    (damaged, a header field of the wrong type or range, sizes that do not fit).
     """
     import json
 
@@ -399,6 +410,9 @@ def replay_cmd(
             sim = write_video(rec, video, resolution=resolution, hitboxes=hitboxes)
         else:
             sim = rp.simulate(rec)
+    except rp.ReplayFormatError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(3) from None
     except (rp.ReplayError, ValueError, FileNotFoundError) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
@@ -439,7 +453,9 @@ def replay_cmd(
 def play_cmd(
     vs: Annotated[str, typer.Option("--vs", help="Opponent: a bot spec (BasedBot, FILE.py:CLASS, MODULE:CLASS), a checkpoint file, or league:NAME (with --league).")],
     resolution: Annotated[str, typer.Option("--resolution", help="Window size: 480p, 720p or 1080p.")] = "480p",
-    seed: Annotated[int, typer.Option("--seed", help="Base seed; each restart adds one.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, max=2**64 - 1, help="Base seed; each restart adds one.")
+    ] = 0,
     frames: Annotated[int, typer.Option("--frames", min=1, help="Frame limit per match (30 per second).")] = 2700,
     stocks: Annotated[int, typer.Option("--stocks", min=1, max=99, help="Stocks per player.")] = 3,
     replay_dir: Annotated[str, typer.Option("--replay-dir", help="Where each game's replay is saved.")] = "replays",
@@ -475,7 +491,9 @@ def play_cmd(
 @app.command("screenshots")
 def screenshots_cmd(
     out: Annotated[str, typer.Option("--out", help="Directory for the PNG files.")] = "docs",
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the scripted match they are taken from.")] = 7,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, max=2**64 - 1, help="Seed of the scripted match they are taken from.")
+    ] = 7,
 ) -> None:
     """Write the documentation's screenshots (480p, 720p, hitbox overlay, knockout) as PNG files."""
     from brawl_env.render import make_screenshots
@@ -491,10 +509,10 @@ def tournament_cmd(
     frames: Annotated[int | None, typer.Option("--frames", min=1, help="Frame limit per match, 30 per second (default 2700).")] = None,
     stocks: Annotated[int | None, typer.Option("--stocks", min=1, max=99, help="Stocks per player (default 3).")] = None,
     workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes or Ray tasks at once (default: CPU cores, at most one per batch).")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Tournament seed; every match's seed derives from it (default 0).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, max=2**64 - 1, help="Tournament seed; every match's seed derives from it (default 0).")] = None,
     backend: Annotated[str, typer.Option("--backend", help="local (worker processes) or ray.")] = "local",
     address: Annotated[str | None, typer.Option("--address", help="Ray cluster address (default: start a local Ray).")] = None,
-    league: Annotated[str | None, typer.Option("--league", help="League to record matches in and to take league: snapshots from (default OUT/league).")] = None,
+    league: Annotated[str | None, typer.Option("--league", help="League to record matches in and to take league: snapshots from (default OUT/league_db).")] = None,
     out: Annotated[str | None, typer.Option("--out", help="Output folder (default tournaments/<time>).")] = None,
     videos: Annotated[str, typer.Option("--videos", help="none, best (the closest match of the top two) or all.")] = "none",
     resume: Annotated[bool, typer.Option("--resume", help="Play only the matches OUT's matches.jsonl lacks.")] = False,
@@ -519,7 +537,7 @@ def train_cmd(
     config: Annotated[str | None, typer.Option("--config", help="A TOML file over the preset.")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a field: --set ppo.learning_rate=1e-4 (repeatable).")] = None,
     device: Annotated[str | None, typer.Option("--device", help="auto | cuda | mps | cpu (auto says what it chose and why).")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Seed of the learner, the envs and the opponent sampler.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, max=2**64 - 1, help="Seed of the learner, the envs and the opponent sampler.")] = None,
     resume: Annotated[str | None, typer.Option("--resume", help="Continue a run directory from its last checkpoint.")] = None,
     runs_dir: Annotated[str, typer.Option("--runs-dir", help="Where new run directories go.")] = "runs",
     name: Annotated[str | None, typer.Option("--name", help="Run directory name (default <preset>-s<seed>-<time>).")] = None,

@@ -80,9 +80,14 @@ class RichProgressHook:
 
 def train(trainer: str, preset: str | None, config_file: str | None, overrides: list[str], device: str | None,
           seed: int | None, resume: str | None, runs_dir: str, name: str | None, console) -> dict[str, Any]:
-    """Resolve everything, then run the trainer; returns its summary."""
-    from league.store import League
+    """Resolve everything, then run the trainer; returns its summary.
+
+    Nothing is created before the config, the device and the folder have been checked; a new run that
+    fails before its first checkpoint is removed again (so a retry can use the same name).
+    """
+    from league.folders import check_writable, league_dir
     from league.registry import trainer_class
+    from league.store import League
 
     cls = trainer_class(trainer)
     overrides = list(overrides)
@@ -95,20 +100,49 @@ def train(trainer: str, preset: str | None, config_file: str | None, overrides: 
         if not (run_dir / "config.toml").exists():
             raise FileNotFoundError(f"--resume: {run_dir} has no config.toml (is it a run directory?)")
         config = cls.load_config(None, str(run_dir / "config.toml"), overrides)
+        check_writable(run_dir, "--resume")
     else:
         config = cls.load_config(preset, config_file, overrides)
         run_dir = Path(runs_dir) / (name or run_name(config.preset, config.seed))
         if run_dir.exists() and any(run_dir.iterdir()):
             raise FileExistsError(f"{run_dir} exists and is not empty: use --resume {run_dir} or another --name")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    league = League.open(run_dir / "league", create=True, config=_league_config(config))
-    device_line = "device: the trainer's choice"
+        check_writable(run_dir, "--runs-dir")
+    device_line, device_say = "device: the trainer's choice", None
     if hasattr(cls, "resolve_device"):  # a plugin that picks a torch device says which, and why
-        dev, reason = cls.resolve_device(config.device)
-        console.print(f"device: [bold]{dev}[/bold] ({reason})")
-        device_line = f"device {dev}"
-    hook = RichProgressHook(console, device_line)
-    return cls(config, run_dir, league, hook).train(resume=bool(resume))
+        dev, reason = cls.resolve_device(config.device)  # a device that is not there fails here, nothing made
+        device_line, device_say = f"device {dev}", f"device: [bold]{dev}[/bold] ({reason})"
+    created = run_dir
+    while not created.parent.exists():  # the outermost folder this call makes (runs/ may be new too)
+        created = created.parent
+    made = not created.exists()
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        league = League.open(league_dir(run_dir), create=True, config=_league_config(config))
+        if device_say is not None:
+            console.print(device_say)
+        hook = RichProgressHook(console, device_line)
+        try:
+            return cls(config, run_dir, league, hook).train(resume=bool(resume))
+        finally:
+            league.close()
+    except BaseException:
+        if not resume and not any((run_dir / "checkpoints").glob("*.zip")):
+            _remove_new_run(created if made else run_dir, keep_folder=not made)
+        raise
+
+
+def _remove_new_run(folder: Path, keep_folder: bool) -> None:
+    """Remove what a failed start of a new run made: the folder (or, if it existed empty, its contents)."""
+    import shutil
+
+    if not keep_folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    for child in folder.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
 
 
 def _league_config(config):

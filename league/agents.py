@@ -19,8 +19,11 @@ A spec is one of
 Parsing gives :class:`AgentSpec` s, plain data a worker process (or a Ray task) can rebuild the agent
 from; :func:`make_agent` builds it: a bot through ``brawl_env.bots.bot_agent``, a checkpoint through its
 trainer's plugin (``load_agent``), both agents of the one agent protocol (``brawl_env.bots.Agent``).
-Loading a checkpoint never runs code from it (the plugin's promise); bot files, by contrast, *are* code:
-whoever plays them (a tournament's workers guard every call) cannot sandbox what they do.
+Loading a checkpoint never runs code from it (the plugin's promise: the default trainer reads every file
+through its one safe loader, ``trainers/transformer_lstm_ppo/checkpoint.py``, with bounded sizes and
+``weights_only``; random bytes are "not a checkpoint"), and a file larger than its trainer's
+``max_checkpoint_bytes`` is refused unread. Bot files, by contrast, *are* code: whoever plays them (a
+tournament's workers guard every call) cannot sandbox what they do.
 
 Names: a built-in bot is named by its spec, a named agent by its name, a file or module bot by its
 class, a checkpoint by ``<run>@<steps>`` (for ``runs/<run>/checkpoints/rl_model_<steps>_steps.zip``) or
@@ -90,7 +93,7 @@ class AgentSpec:
         """This spec carrying its file's bytes (checked against the hash), for workers on other machines."""
         if self.path is None or self.payload is not None:
             return self
-        data = Path(self.path).read_bytes()
+        data = _read_file(self, self.path)
         if self.sha256 and hashlib.sha256(data).hexdigest() != self.sha256:
             raise AgentError(
                 f"agent {self.name!r}: {self.path} changed since the tournament started "
@@ -320,7 +323,7 @@ def _league_agents(raw: str, league_dir) -> list[AgentSpec]:
     if league_dir is None:
         raise AgentError(f"agent {raw!r}: league snapshots need --league DIR (a league with snapshots)")
     try:
-        league = League.open(league_dir)
+        league = League.open(league_dir, read_only=True)
     except (LeagueError, OSError) as err:
         raise AgentError(f"agent {raw!r}: {err}") from None
     try:
@@ -446,13 +449,27 @@ def read_bytes(agent: AgentSpec) -> bytes:
     """The bytes of a checkpoint agent's file (or its payload), checked against the hash it was parsed with."""
     data = agent.payload
     if data is None:
-        try:
-            data = Path(agent.path).read_bytes()
-        except OSError as err:
-            raise AgentError(f"agent {agent.name!r}: cannot read {agent.path}: {err}") from None
+        data = _read_file(agent, agent.path)
     if agent.sha256 is not None and hashlib.sha256(data).hexdigest() != agent.sha256:
         raise AgentError(f"agent {agent.name!r}: {agent.path} changed since the tournament started")
     return data
+
+
+def _read_file(agent: AgentSpec, path: str) -> bytes:
+    """A checkpoint file's bytes, refused unread if it is larger than its trainer loads (the plugin's
+    ``max_checkpoint_bytes``), so a stranger's huge file never reaches memory."""
+    limit = None
+    if agent.kind != "bot":
+        from .registry import max_checkpoint_bytes
+
+        limit = max_checkpoint_bytes(agent.trainer or _trainer_of(Path(path), agent.spec))
+    try:
+        if limit is not None and (size := Path(path).stat().st_size) > limit:
+            raise AgentError(f"agent {agent.name!r} ({path}): {size:,} bytes, larger than any checkpoint "
+                             f"can be ({limit:,}); not read")
+        return Path(path).read_bytes()
+    except OSError as err:
+        raise AgentError(f"agent {agent.name!r}: cannot read {path}: {err}") from None
 
 
 def bot_class_for(agent: AgentSpec):
@@ -493,5 +510,3 @@ def _materialise(agent: AgentSpec) -> Path:
         tmp.write_bytes(agent.payload)
         tmp.replace(target)
     return target
-
-

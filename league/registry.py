@@ -16,7 +16,8 @@ A plugin is a class with
 - ``load_agent(data, *, name, where, deterministic=False, device="cpu", path=None)``: the checkpoint's
   bytes (``path`` is its file's name, for formats told apart by suffix) as an agent of the one agent
   protocol (``brawl_env.bots.Agent``), so its networks play matches, tournaments and the league. Errors
-  say ``where`` (which agent, which file). Loading a checkpoint never runs code from it.
+  say ``where`` (which agent, which file). Loading a checkpoint never runs code from it;
+- optionally ``max_checkpoint_bytes``: the largest file it loads; a larger one is refused unread.
 """
 
 from __future__ import annotations
@@ -75,6 +76,13 @@ def named_agent(name: str) -> tuple[str, Path] | None:
         if found is not None:
             return trainer, Path(found)
     return None
+
+
+def max_checkpoint_bytes(trainer: str) -> int | None:
+    """The largest checkpoint file ``trainer`` loads (its class's ``max_checkpoint_bytes``; None: no bound),
+    so a larger file is refused before it is read."""
+    limit = getattr(trainer_class(trainer), "max_checkpoint_bytes", None)
+    return None if limit is None else int(limit)
 
 
 def load_checkpoint_agent(trainer: str, data: bytes, *, name: str, where: str, deterministic: bool = False,

@@ -5,6 +5,12 @@ Layout of a league directory::
     DIR/league.db        players, matches, ratings, rating history, schema version, rating scale
     DIR/snapshots/       snapshot files, written atomically and named <player>-<random>.<suffix>
 
+Commands that only read open a league with ``read_only=True``: an SQLite ``mode=ro`` connection that
+never switches the journal mode, migrates or writes, so a league on read-only media or in someone else's
+folder can be listed and exported. (SQLite needs to create the WAL's ``-shm`` file even to read; where it
+cannot, the database is opened ``immutable``, which is safe because nothing can be writing a folder
+that cannot be written.)
+
 Every write is one ``BEGIN IMMEDIATE`` transaction, so writers in several processes queue behind
 SQLite's lock (waiting up to ``timeout`` seconds) instead of failing, and each match's Elo update reads
 the ratings inside the same transaction that writes them: the live ratings always equal a serial replay
@@ -13,7 +19,7 @@ of the matches in id order (see :func:`league.ratings.replay`). The database run
 
 Typical use::
 
-    league = League.open("runs/exp1/league", create=True)
+    league = League.open("runs/exp1/league_db", create=True)
     learner = league.add_player("exp1", kind="external")          # the live learner
     snap = league.register_snapshot("checkpoints/rl_model_5000_steps.zip", step=5000, run="exp1")
     league.record_match(learner, "BasedBot", "win", seed=7, source="training")
@@ -120,10 +126,13 @@ def _rating(row) -> Rating:
 
 
 class League:
-    """A league directory opened for reading and writing. Use :meth:`open`; close it (or use ``with``)."""
+    """A league directory opened for reading and writing (or only reading: ``read_only``). Use
+    :meth:`open`; close it (or use ``with``)."""
 
-    def __init__(self, directory: Path, conn: sqlite3.Connection, config: LeagueConfig) -> None:
+    def __init__(self, directory: Path, conn: sqlite3.Connection, config: LeagueConfig,
+                 read_only: bool = False) -> None:
         self.dir = directory
+        self.read_only = read_only
         self.db_path = directory / DB_NAME
         self.snapshot_dir = directory / SNAPSHOT_DIR
         self.config = config
@@ -140,6 +149,7 @@ class League:
         create: bool = False,
         config: LeagueConfig | None = None,
         timeout: float = 60.0,
+        read_only: bool = False,
     ) -> League:
         """Open the league in ``directory``; with ``create=True`` make it (and the folder) if missing.
 
@@ -149,7 +159,11 @@ class League:
         database, or a missing database (without ``create``) is an error naming the file.
 
         :param timeout: seconds a write waits for other writers before giving up.
+        :param read_only: only read (see the module docstring): no journal switch, no migration, no
+            writes (each raises :class:`LeagueError`); a league of an older schema is an error saying so.
         """
+        if read_only and create:
+            raise ValueError("a league opened read_only cannot be created")
         directory = Path(directory)
         db = directory / DB_NAME
         if directory.exists() and not directory.is_dir():
@@ -164,15 +178,16 @@ class League:
         elif db.is_dir():
             raise LeagueCorruptError(f"league database {db} is a directory, not a file")
 
-        conn = sqlite3.connect(db, timeout=timeout, isolation_level=None)
+        conn = _connect_read_only(db, timeout) if read_only else sqlite3.connect(db, timeout=timeout,
+                                                                                 isolation_level=None)
         try:
             with _db_errors(db):
-                mode = _set_wal(conn, timeout)
-                if str(mode).lower() != "wal":
-                    log.warning(
-                        "league %s: journal mode is %s, not wal (the filesystem may not support it)", db, mode
-                    )
-                conn.execute("PRAGMA synchronous=FULL")
+                if not read_only:
+                    mode = _set_wal(conn, timeout)
+                    if str(mode).lower() != "wal":
+                        log.warning("league %s: journal mode is %s, not wal (the filesystem may not "
+                                    "support it)", db, mode)
+                    conn.execute("PRAGMA synchronous=FULL")
                 conn.execute("PRAGMA foreign_keys=ON")
                 version = schema.current_version(conn)
                 if version is None:
@@ -190,15 +205,25 @@ class League:
                         f"league database {db} is empty (no league schema); "
                         f"open it with create=True to initialise it"
                     )
+                if version < schema.LATEST and read_only:
+                    raise LeagueError(
+                        f"league database {db} has schema version {version}, older than this "
+                        f"brawl-league's {schema.LATEST}, and reading only cannot migrate it: open it once "
+                        "with a command that writes (in a writable folder) to upgrade it"
+                    )
                 if version < schema.LATEST:
                     before, after = schema.migrate(conn)
                     if before is None:
                         raise LeagueCorruptError(f"{db} is not a league database")
                     if before and before != after:
                         log.info("league %s: schema migrated from version %s to %s", db, before, after)
-                league = cls(directory, conn, config or LeagueConfig())
+                league = cls(directory, conn, config or LeagueConfig(), read_only=read_only)
                 league._init_scale(explicit=config is not None)
-                league._anchor_id = league.add_bot(league.config.anchor).id
+                if read_only:
+                    found = league._read("SELECT id FROM players WHERE name = ?", (league.config.anchor,))
+                    league._anchor_id = found[0][0] if found else None
+                else:
+                    league._anchor_id = league.add_bot(league.config.anchor).id
         except BaseException:
             conn.close()
             raise
@@ -209,13 +234,14 @@ class League:
         given = self.config.rating_params()
         query = f"SELECT key, value FROM meta WHERE key IN ({', '.join('?' * len(RATING_FIELDS))})"
         stored = {key: json.loads(value) for key, value in self._read(query, RATING_FIELDS)}
-        if len(stored) < len(RATING_FIELDS):  # a new league (only then is there anything to write)
+        if len(stored) < len(RATING_FIELDS) and not self.read_only:  # a new league: store its scale
             with self._write() as conn:
                 rows = [(key, json.dumps(value)) for key, value in given.items()]
                 conn.executemany("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", rows)
                 stored = {key: json.loads(value) for key, value in conn.execute(query, RATING_FIELDS)}
         if explicit:
-            differ = {key: (given[key], stored[key]) for key in RATING_FIELDS if given[key] != stored[key]}
+            differ = {key: (given[key], stored[key]) for key in RATING_FIELDS
+                      if key in stored and given[key] != stored[key]}
             if differ:
                 detail = "; ".join(f"{key}: config {g!r}, league {s!r}" for key, (g, s) in differ.items())
                 raise ValueError(
@@ -240,6 +266,8 @@ class League:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One immediate (write-locked) transaction; rolled back on any error."""
+        if self.read_only:
+            raise LeagueError(f"league {self.dir} was opened read-only; this needs it opened for writing")
         conn = self._conn
         with _db_errors(self.db_path):
             conn.execute("BEGIN IMMEDIATE")
@@ -712,26 +740,59 @@ class League:
 
     def replay_ratings(self) -> dict[str, float]:
         """Ratings recomputed from scratch from every match in id order (for checking the live ones)."""
+        return self._ratings_and_replay()[1]
+
+    def _ratings_and_replay(self) -> tuple[dict[str, float], dict[str, float]]:
+        """The live ratings and their replay, read in one transaction: compared across two reads, a match
+        another process commits in between would look like a difference."""
         from .ratings import replay
 
-        initial = {
-            name: init
-            for name, init in self._read(
-                "SELECT p.name, r.initial FROM players p JOIN ratings r ON r.player_id = p.id"
-            )
-        }
-        games = [(m["a"], m["b"], m["result"]) for m in self.matches()]
-        return replay(games, self.config.k, initial, anchor=self.config.anchor)
+        with _db_errors(self.db_path):
+            self._conn.execute("BEGIN")
+            try:
+                rows = self._conn.execute(
+                    "SELECT p.name, r.initial, r.rating FROM players p JOIN ratings r ON r.player_id = p.id"
+                ).fetchall()
+                games = [(m["a"], m["b"], m["result"]) for m in self.matches()]
+            finally:
+                self._conn.execute("COMMIT")
+        live = {name: rating for name, _, rating in rows}
+        initial = {name: init for name, init, _ in rows}
+        return live, replay(games, self.config.k, initial, anchor=self.config.anchor)
 
     def check(self) -> list[str]:
-        """Problems found by SQLite's integrity check and by hashing every registered snapshot; [] if none."""
+        """Problems found by SQLite's integrity check, by hashing every registered snapshot and by
+        replaying the matches against the live ratings; [] if none."""
         problems = [row[0] for row in self._read("PRAGMA integrity_check") if row[0] != "ok"]
+        live, replayed = self._ratings_and_replay()
+        drift = {name: live[name] - replayed[name] for name in live if live[name] != replayed.get(name)}
+        if drift:
+            worst = max(drift, key=lambda name: abs(drift[name]))
+            problems.append(f"league {self.db_path}: {len(drift)} live rating(s) differ from a replay of the "
+                            f"matches (largest: {worst}, by {drift[worst]:+.3g} Elo)")
         for player in self.snapshots(active=None):
             try:
                 snapshots.verify(self.dir / player.spec, player.file_hash, label=repr(player.name))
             except SnapshotError as err:
                 problems.append(str(err))
         return problems
+
+
+def _connect_read_only(db: Path, timeout: float) -> sqlite3.Connection:
+    """A ``mode=ro`` connection that writes nothing; ``immutable`` where SQLite cannot even create the
+    WAL's shared-memory file (a read-only folder), since then nobody can be writing the database."""
+    uri = db.resolve().as_uri() + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError as err:
+        if "readonly" not in str(err) and "unable to open" not in str(err):
+            return conn  # locked, damaged ...: the reads that follow report it, naming the file
+    except sqlite3.DatabaseError:
+        return conn
+    conn.close()
+    return sqlite3.connect(uri + "&immutable=1", uri=True, timeout=timeout, isolation_level=None)
 
 
 def _set_wal(conn: sqlite3.Connection, timeout: float) -> str:

@@ -94,7 +94,7 @@ def unplayed_result(entry: Entry, agents: dict[str, AgentSpec], culprit: str | N
 
 
 def worker_main(argv: list[str] | None = None) -> None:  # pragma: no cover - runs in the child
-    """Entry point of a local worker process (``python -m tournament.worker FD HEARTBEAT_FILE``)."""
+    """Entry point of a local worker process (``python -m tournament.worker FD HEARTBEAT_FD``)."""
     import mmap
     import signal
     from multiprocessing.connection import Connection
@@ -103,8 +103,9 @@ def worker_main(argv: list[str] | None = None) -> None:  # pragma: no cover - ru
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     sys.stdout = sys.stderr  # an agent's prints never reach the parent's stdout
     conn = Connection(int(argv[0]))
-    with open(argv[1], "r+b") as f:
-        mm = mmap.mmap(f.fileno(), HB_SIZE * 8)
+    hb_fd = int(argv[1])
+    mm = mmap.mmap(hb_fd, HB_SIZE * 8)
+    os.close(hb_fd)
     hb = np.frombuffer(mm, dtype=np.int64)
     agents, settings = conn.recv()
     set_threads(agents, settings)
@@ -125,19 +126,22 @@ def worker_main(argv: list[str] | None = None) -> None:  # pragma: no cover - ru
 
 class _Worker:
     """A worker process started with ``python -m tournament.worker`` (no re-import of the caller's
-    ``__main__``, unlike multiprocessing's spawn), a private socket pair and a memory-mapped heartbeat."""
+    ``__main__``, unlike multiprocessing's spawn), a private socket pair and a memory-mapped heartbeat.
 
-    def __init__(self, agents: dict[str, AgentSpec], settings: dict, tmpdir: str):
+    The heartbeat is a temporary file unlinked at once and handed to the child as an open descriptor, so
+    nothing is left on disk however the tournament ends (a SIGKILL included)."""
+
+    def __init__(self, agents: dict[str, AgentSpec], settings: dict):
         import mmap
         import socket
         import subprocess
         import tempfile
         from multiprocessing.connection import Connection
 
-        fd, self.hb_path = tempfile.mkstemp(prefix="hb-", dir=tmpdir)
+        fd, path = tempfile.mkstemp(prefix="brawl-heartbeat-")
+        os.unlink(path)
         os.write(fd, b"\0" * (HB_SIZE * 8))
         self.mm = mmap.mmap(fd, HB_SIZE * 8)
-        os.close(fd)
         self.hb = np.frombuffer(self.mm, dtype=np.int64)
         self.hb[:] = -1
         self.hb[HB_BEAT] = 0
@@ -146,14 +150,15 @@ class _Worker:
         paths = [p for p in sys.path if p and os.path.isdir(p)]
         env["PYTHONPATH"] = os.pathsep.join([*filter(None, [env.get("PYTHONPATH")]), *paths])
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tournament.worker", str(theirs.fileno()), self.hb_path],
-            pass_fds=(theirs.fileno(),),
+            [sys.executable, "-m", "tournament.worker", str(theirs.fileno()), str(fd)],
+            pass_fds=(theirs.fileno(), fd),
             stdin=subprocess.DEVNULL,
             stdout=2,
             close_fds=True,
             env=env,
         )
         theirs.close()
+        os.close(fd)
         self.conn = Connection(ours.detach())
         self.conn.send((agents, settings))
         self.batch: tuple[int, list[Entry]] | None = None
@@ -200,62 +205,60 @@ def run_local(
     stall_limit: float = 30.0,
 ) -> None:
     """Play ``batches`` on ``workers`` processes (see the module docstring)."""
-    import tempfile
     from multiprocessing.connection import wait
 
     queue: deque[list[Entry]] = deque(batches)
     names = list(agents)
     pool: list[_Worker] = []
     next_bid = 0
-    with tempfile.TemporaryDirectory(prefix="brawl-tournament-") as tmpdir:
-        try:
-            pool = [_Worker(agents, settings, tmpdir) for _ in range(max(1, min(workers, len(queue))))]
-            while True:
-                for w in pool:
-                    if w.batch is None and queue:
-                        w.give(next_bid, queue.popleft())
-                        next_bid += 1
-                busy = [w for w in pool if w.batch is not None]
-                if not busy:
-                    break
-                wait([w.conn for w in busy], timeout=0.25)
-                now = time.monotonic()
-                for i, w in enumerate(pool):
-                    if w.batch is None:
-                        continue
-                    results, finished, error, dead = _drain(w)
-                    if results:
-                        on_results(results)
-                    if error is not None:
-                        raise TournamentError(f"a worker failed while playing a batch:\n{error}")
-                    if finished:
-                        w.batch = None
-                        continue
-                    beat = int(w.hb[HB_BEAT])
-                    if beat != w.beat:
-                        w.beat, w.changed = beat, now
-                    stalled = now - w.changed > stall_limit
-                    if not (dead or stalled or not w.alive()):
-                        continue
-                    # the worker hung past the timer's reach, or died: blame the agent acting, replace it
-                    agent_i, lane = int(w.hb[HB_AGENT]), int(w.hb[HB_LANE])
-                    suspect = names[agent_i] if 0 <= agent_i < len(names) else None
-                    w.stop(kill=True)
-                    what = (
-                        f"stopped responding (no progress for {stall_limit:g} s); its worker was killed"
-                        if stalled
-                        else f"its worker process died (exit code {w.proc.returncode})"
-                    )
-                    _, entries = w.batch
-                    left = [e for e in entries if e.index not in w.got]
-                    redo, settled = _split_unfinished(entries, left, lane, suspect, agents, what)
-                    if settled:
-                        on_results(settled)
-                    queue.extendleft(reversed([[e] for e in redo]))
-                    pool[i] = _Worker(agents, settings, tmpdir)
-        finally:
+    try:
+        pool = [_Worker(agents, settings) for _ in range(max(1, min(workers, len(queue))))]
+        while True:
             for w in pool:
-                w.stop(kill=w.batch is not None)
+                if w.batch is None and queue:
+                    w.give(next_bid, queue.popleft())
+                    next_bid += 1
+            busy = [w for w in pool if w.batch is not None]
+            if not busy:
+                break
+            wait([w.conn for w in busy], timeout=0.25)
+            now = time.monotonic()
+            for i, w in enumerate(pool):
+                if w.batch is None:
+                    continue
+                results, finished, error, dead = _drain(w)
+                if results:
+                    on_results(results)
+                if error is not None:
+                    raise TournamentError(f"a worker failed while playing a batch:\n{error}")
+                if finished:
+                    w.batch = None
+                    continue
+                beat = int(w.hb[HB_BEAT])
+                if beat != w.beat:
+                    w.beat, w.changed = beat, now
+                stalled = now - w.changed > stall_limit
+                if not (dead or stalled or not w.alive()):
+                    continue
+                # the worker hung past the timer's reach, or died: blame the agent acting, replace it
+                agent_i, lane = int(w.hb[HB_AGENT]), int(w.hb[HB_LANE])
+                suspect = names[agent_i] if 0 <= agent_i < len(names) else None
+                w.stop(kill=True)
+                what = (
+                    f"stopped responding (no progress for {stall_limit:g} s); its worker was killed"
+                    if stalled
+                    else f"its worker process died (exit code {w.proc.returncode})"
+                )
+                _, entries = w.batch
+                left = [e for e in entries if e.index not in w.got]
+                redo, settled = _split_unfinished(entries, left, lane, suspect, agents, what)
+                if settled:
+                    on_results(settled)
+                queue.extendleft(reversed([[e] for e in redo]))
+                pool[i] = _Worker(agents, settings)
+    finally:
+        for w in pool:
+            w.stop(kill=w.batch is not None)
 
 
 def _drain(w: _Worker) -> tuple[list[dict], bool, str | None, bool]:

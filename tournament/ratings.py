@@ -37,6 +37,16 @@ zero-width intervals; the plain resample is slightly conservative instead. With 
 the anchor's interval is a single point and the others' intervals are relative to it, as in Ordo.
 ``bootstrap=0`` uses the normal approximation instead (the inverse of the fit's Hessian).
 
+**Repeated games.** Deterministic agents can play the same game again: a seed that does not change
+what happens, two scripted bots, a network acting greedily. Twenty such games are not twenty samples.
+A game may carry a ``key`` (the tournament uses its frames, sides, result, stocks and damage); games of a
+pair with equal keys are one *distinct* game played several times. The table reports, per pair, how many
+distinct games there were (``head_to_head["distinct"]``), warns where games repeated, and keeps the
+intervals honest: the bootstrap then resamples distinct games (clusters), each carrying all its copies,
+so a pair that played 2 distinct games 10 times each is resampled as the 2 samples it is; the normal
+approximation counts each pair's games as its number of distinct games. Point ratings still use every
+game. Without keys (or with no repeats) this is exactly the plain bootstrap above.
+
 **Likelihood of superiority** (``los_next``) is the probability that a player is stronger than the next
 one down the table. It is read off the bootstrap samples: the fraction of resamples in which the
 player's rating is above the next one's (a tie counts half). With ``bootstrap=0`` it comes from the
@@ -85,6 +95,9 @@ class Game:
     a: str
     b: str
     score_a: float
+    key: Any = None
+    """What makes the game itself (hashable): games of one pair with equal keys are the same game
+    repeated (see the module docstring); None: a game of its own."""
 
     def __post_init__(self) -> None:
         for side in ("a", "b"):
@@ -111,7 +124,8 @@ class RatingTable:
 
     ``rows`` are dicts sorted by rating, best first, with the keys ``rank, name, rating, ci_low, ci_high,
     games, wins, draws, losses, score, los_next, forfeits``; ``head_to_head`` holds the players in table
-    order and the ``score`` / ``games`` / ``points`` matrices (row's view against column); ``anchor`` says
+    order and the ``score`` / ``games`` / ``points`` / ``distinct`` (distinct games, see the module
+    docstring) matrices (row's view against column); ``anchor`` says
     how the scale was fixed; ``bootstrap`` is the number of resamples (0: normal approximation).
     """
 
@@ -135,6 +149,7 @@ class RatingTable:
                 "score": [list(r) for r in self.head_to_head["score"]],
                 "games": [list(r) for r in self.head_to_head["games"]],
                 "points": [list(r) for r in self.head_to_head["points"]],
+                "distinct": [list(r) for r in self.head_to_head["distinct"]],
             },
             "warnings": list(self.warnings),
             "bootstrap": int(self.bootstrap),
@@ -153,6 +168,17 @@ class _Results:
     pair_i: np.ndarray  # (P,) index into names, pair_i < pair_j, only pairs that met
     pair_j: np.ndarray
     counts: np.ndarray  # (P, 3) int: i's wins, draws, j's wins
+    cluster_pair: np.ndarray  # (C,) the pair of each distinct game
+    cluster_counts: np.ndarray  # (C, 3) int: its copies, as i's wins, draws, j's wins
+
+    @property
+    def distinct(self) -> np.ndarray:
+        """(P,) distinct games of each pair."""
+        return np.bincount(self.cluster_pair, minlength=len(self.pair_i))
+
+    @property
+    def repeated(self) -> bool:
+        return len(self.cluster_pair) < int(self.counts.sum())
 
     @property
     def n(self) -> int:
@@ -193,19 +219,25 @@ def _collect(games: Iterable[Game], players: Sequence[str] | None) -> _Results:
     names = [p for p in listed if p in played]
     index = {p: k for k, p in enumerate(names)}
     tally: dict[tuple[int, int], list[int]] = {}
-    for g in games:
+    clusters: dict[tuple, list[int]] = {}  # (i, j, key or a unique stand-in) -> copies
+    for n, g in enumerate(games):
         i, j, s = index[g.a], index[g.b], g.score_a
         if i > j:
             i, j, s = j, i, 1.0 - s
-        row = tally.setdefault((i, j), [0, 0, 0])
-        row[0 if s == 1.0 else 1 if s == 0.5 else 2] += 1
+        column = 0 if s == 1.0 else 1 if s == 0.5 else 2
+        tally.setdefault((i, j), [0, 0, 0])[column] += 1
+        key = ("game", n) if g.key is None else ("key", g.key)
+        clusters.setdefault((i, j, key), [0, 0, 0])[column] += 1
     keys = sorted(tally)
+    position = {k: p for p, k in enumerate(keys)}
     return _Results(
         listed=listed,
         names=names,
         pair_i=np.array([k[0] for k in keys], dtype=np.intp),
         pair_j=np.array([k[1] for k in keys], dtype=np.intp),
         counts=np.array([tally[k] for k in keys], dtype=np.int64).reshape(-1, 3),
+        cluster_pair=np.array([position[c[:2]] for c in clusters], dtype=np.intp),
+        cluster_counts=np.array(list(clusters.values()), dtype=np.int64).reshape(-1, 3),
     )
 
 
@@ -283,9 +315,7 @@ def _newton(
     """
     n_sets = n_games.shape[0]
     theta = np.zeros((n_sets, n)) if theta0 is None else np.array(theta0, dtype=float, copy=True)
-    incidence = np.zeros((len(pi), n))
-    incidence[np.arange(len(pi)), pi] = 1.0
-    incidence[np.arange(len(pi)), pj] = -1.0
+    incidence = _incidence(n, pi, pj)
     pin = prior == 0.0
     if pin:
         theta -= theta[:, :1]
@@ -323,12 +353,26 @@ def _newton(
         theta = theta + t[:, None] * step
     else:
         log.warning("Bradley-Terry fit stopped after %d Newton steps without converging", _MAX_NEWTON_STEPS)
-    _, hess = _gradient_hessian(theta, pi, pj, n_games, points, prior, incidence)
-    if pin:
+    return theta, _hessian(theta, pi, pj, n_games, points, prior)
+
+
+def _incidence(n: int, pi: np.ndarray, pj: np.ndarray) -> np.ndarray:
+    """(P, n): +1 at each pair's first player, -1 at its second."""
+    incidence = np.zeros((len(pi), n))
+    incidence[np.arange(len(pi)), pi] = 1.0
+    incidence[np.arange(len(pi)), pj] = -1.0
+    return incidence
+
+
+def _hessian(theta, pi, pj, n_games, points, prior) -> np.ndarray:
+    """The negative log-likelihood's Hessian at ``theta`` (B, n), player 0 pinned without a prior, as in
+    the fit."""
+    _, hess = _gradient_hessian(theta, pi, pj, n_games, points, prior, _incidence(theta.shape[1], pi, pj))
+    if prior == 0.0:
         hess[:, 0, :] = 0.0
         hess[:, :, 0] = 0.0
         hess[:, 0, 0] = 1.0
-    return theta, hess
+    return hess
 
 
 def _reachability(results: _Results) -> np.ndarray:
@@ -427,6 +471,16 @@ def _warnings(results: _Results, prior: float, anchor: str | None, forfeits: Map
     unknown = sorted(set(forfeits) - set(results.listed))
     if unknown:
         out.append(f"forfeits name players not in the tournament: {unknown}")
+    if results.repeated:
+        same = [(results.names[i], results.names[j], int(g), int(d)) for i, j, g, d in
+                zip(results.pair_i, results.pair_j, results.games, results.distinct) if d < g]
+        listing = "; ".join(f"{a} vs {b}: {d} distinct of {g}" for a, b, g, d in same[:6])
+        more = f"; and {len(same) - 6} more" if len(same) > 6 else ""
+        out.append(
+            f"games repeated exactly in {len(same)} of {len(results.pair_i)} pairs ({listing}{more}): the "
+            f"intervals count distinct games ({len(results.cluster_pair)} of {int(results.counts.sum())}), "
+            "not games played"
+        )
     if results.n < 2:
         return out
     n = results.n
@@ -511,7 +565,7 @@ def rating_table(
         warnings.append("no games were played: the table is empty")
         return RatingTable(
             rows=[],
-            head_to_head={"players": [], "score": [], "games": [], "points": []},
+            head_to_head={"players": [], "score": [], "games": [], "points": [], "distinct": []},
             warnings=warnings,
             anchor={"name": None, "mean": anchor_rating},
             bootstrap=bootstrap,
@@ -525,11 +579,21 @@ def rating_table(
 
     samples = None
     if bootstrap:
-        # Resampling G games with replacement is one multinomial draw over the (pair, outcome) cells.
         rng = np.random.default_rng(seed)
-        n_games = int(results.counts.sum())
-        cells = rng.multinomial(n_games, results.counts.ravel() / n_games, size=bootstrap)
-        cells = cells.reshape(bootstrap, -1, 3)
+        if not results.repeated:
+            # Resampling G games with replacement is one multinomial draw over the (pair, outcome) cells.
+            n_games = int(results.counts.sum())
+            cells = rng.multinomial(n_games, results.counts.ravel() / n_games, size=bootstrap)
+            cells = cells.reshape(bootstrap, -1, 3)
+        else:
+            # Games repeated: resample the C distinct games (clusters) with replacement, each with all
+            # its copies; a pair's resampled record is the sum of its drawn clusters.
+            n_clusters = len(results.cluster_pair)
+            drawn = rng.multinomial(n_clusters, np.full(n_clusters, 1.0 / n_clusters), size=bootstrap)
+            one_hot = np.zeros((n_clusters, len(results.pair_i)))
+            one_hot[np.arange(n_clusters), results.cluster_pair] = 1.0
+            cells = np.einsum("bc,cp,ck->bpk", drawn, one_hot, results.cluster_counts)
+            cells = cells.round().astype(np.int64)
         boot_theta, _ = _newton(
             n,
             results.pair_i,
@@ -547,6 +611,10 @@ def rating_table(
             return float(np.mean(diff > 0) + 0.5 * np.mean(diff == 0))
 
     else:
+        if results.repeated:  # each pair weighs as many games as it had distinct ones
+            scale = results.distinct / results.games
+            hess = _hessian(theta[None, :], results.pair_i, results.pair_j, (results.games * scale)[None, :],
+                            (results.points_i * scale)[None, :], prior)[0]
         cov = np.linalg.inv(hess)
         if prior == 0.0:
             cov[0, :] = 0.0  # player 0 was pinned; differences are still right
@@ -568,12 +636,15 @@ def rating_table(
     # Per-player totals and the head-to-head matrix, in table order.
     position = {k: r for r, k in enumerate(order)}
     h2h_games = [[0] * n for _ in range(n)]
+    h2h_distinct = [[0] * n for _ in range(n)]
     h2h_points = [[0.0] * n for _ in range(n)]
     wins, draw_count, losses = [0] * n, [0] * n, [0] * n
-    for (i, j), (wi, d, wj) in zip(zip(results.pair_i, results.pair_j), results.counts):
+    pairs = zip(results.pair_i, results.pair_j, results.counts, results.distinct)
+    for i, j, (wi, d, wj), distinct in pairs:
         i, j, wi, d, wj = int(i), int(j), int(wi), int(d), int(wj)
         a, b = position[i], position[j]
         h2h_games[a][b] = h2h_games[b][a] = wi + d + wj
+        h2h_distinct[a][b] = h2h_distinct[b][a] = int(distinct)
         h2h_points[a][b] = wi + 0.5 * d
         h2h_points[b][a] = wj + 0.5 * d
         wins[i] += wi
@@ -613,6 +684,7 @@ def rating_table(
             "score": h2h_score,
             "games": h2h_games,
             "points": h2h_points,
+            "distinct": h2h_distinct,
         },
         warnings=warnings,
         anchor=anchor_info,

@@ -9,7 +9,8 @@ plan.json          the agents (spec, kind, file hash), K, frames, stocks, seed: 
 matches.jsonl      one line per finished match, appended, flushed and fsynced as it ends (schedule index,
                    sides, seed, result, how it ended, forfeit reason, stats, replay file)
 replays/           one .replay per played match (brawl_env.replay: seed + keys, re-simulates bit for bit)
-league/            the league the matches are recorded in (unless --league names another)
+league_db/         the league the matches are recorded in (unless --league names another; a tournament
+                   folder made before league_db/ keeps its league/)
 videos/            mp4s of selected matches (--videos best|all)
 tournament.json, ratings.csv, ratings.md, head_to_head.csv, heatmap.png, ratings.png   (tournament.tables)
 ```
@@ -39,6 +40,9 @@ from typing import Any
 import numpy as np
 
 from league.agents import AgentError, AgentSpec, parse_agents
+from league.folders import check_writable
+from league.folders import league_dir as default_league_dir
+
 from .backends import Stop, default_workers, run_local, run_ray, torch_threads
 from .schedule import Entry, make_schedule, plan_batches
 
@@ -293,6 +297,7 @@ def run_tournament(
         raise ValueError(f"workers must be >= 1; got {workers}")
     out = Path(out) if out is not None else default_out_dir()
     started = time.perf_counter()
+    check_writable(out, "--out")  # before anything is made: one line, not half a tournament
     if resume:
         plan = _load_plan(out, agents, league, games, frames, stocks, seed)
         specs: list[AgentSpec] = plan["agents"]
@@ -300,7 +305,7 @@ def run_tournament(
         if league is not None:
             league_dir = Path(league)
         else:  # the plan names an explicit league by its absolute path, the default one by None
-            league_dir = Path(plan["league"]) if plan.get("league") else out / "league"
+            league_dir = Path(plan["league"]) if plan.get("league") else default_league_dir(out)
     else:
         if (out / PLAN).exists() or (out / MATCHES).exists():
             raise ValueError(
@@ -316,10 +321,14 @@ def run_tournament(
             specs = list(agents)
         else:
             specs = parse_agents(list(agents), league)
-        league_dir = Path(league) if league is not None else out / "league"
+        league_dir = Path(league) if league is not None else default_league_dir(out)
     for key, value in (("games", games), ("frames", frames), ("stocks", stocks)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{key} must be an int >= 1; got {value!r}")
+    from brawl_env.config import check_seed
+
+    seed = check_seed(seed, "the tournament seed")
+    check_writable(league_dir, "--league", files=("league.db",))  # the matches are recorded there
     names = [a.name for a in specs]
     schedule = make_schedule(names, games, seed)
 
@@ -430,6 +439,7 @@ def run_tournament(
             **backend_info,
             "agents": {a.name: a.describe() | {"league_player": players[a.name]} for a in specs},
             "matches": len(results),
+            "distinct_games": int(sum(sum(row) for row in table.head_to_head["distinct"]) // 2),
             "played_this_run": played,
             "resumed": bool(resume),
             "forfeits": forfeits,
@@ -498,11 +508,22 @@ def _forfeit_counts(results: Sequence[dict]) -> dict[str, int]:
     return counts
 
 
+def game_signature(r: dict) -> tuple:
+    """What tells two games of a pair apart: A's side, the frames, A's result, how it ended, and both
+    players' stocks left and damage dealt (A's first). Equal signatures: the same game played again."""
+    stats = r.get("stats") or [{}, {}]
+    mine, theirs = stats[r["a_slot"]], stats[1 - r["a_slot"]]
+    return (r["a_slot"], r.get("frames"), r["result_a"], r["ended_by"], mine.get("stocks_left"),
+            theirs.get("stocks_left"), mine.get("damage_dealt"), theirs.get("damage_dealt"))
+
+
 def build_table(results: Sequence[dict], names: Sequence[str], bootstrap: int = 1000, seed: int = 0):
-    """The rating table of a tournament's results (``tournament.ratings.rating_table``)."""
+    """The rating table of a tournament's results (``tournament.ratings.rating_table``); games with equal
+    :func:`game_signature` count as one distinct game (its intervals stay honest when games repeat)."""
     from .ratings import Game, rating_table
 
-    games = [Game(r["a"], r["b"], {"win": 1.0, "draw": 0.5, "loss": 0.0}[r["result_a"]]) for r in results]
+    score = {"win": 1.0, "draw": 0.5, "loss": 0.0}
+    games = [Game(r["a"], r["b"], score[r["result_a"]], key=game_signature(r)) for r in results]
     return rating_table(
         games,
         players=list(names),

@@ -23,7 +23,7 @@ import io
 import json
 import math
 import os
-import tempfile
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -131,10 +131,12 @@ def print_table(table: RatingTable, console: Any = None, title: str | None = Non
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temp file in the same directory and ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write ``data`` to ``path`` via a temp file in the same directory and ``os.replace``. The temp file
+    is created as ``open`` creates files (mode 0666 less the umask, as every other output and report
+    file), not with ``mkstemp``'s private 0600."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        with os.fdopen(fd, "wb") as f:
+        with open(tmp, "xb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
@@ -207,7 +209,8 @@ def ratings_markdown(table: RatingTable, title: str | None = None) -> str:
     players = table.head_to_head["players"]
     if players:
         lines += ["", "## Head to head", ""]
-        lines += ["Row player's score against the column player (games in brackets).", ""]
+        lines += ["Row player's score against the column player (games in brackets, and how many of them "
+                  "were distinct where games repeated).", ""]
         lines.append("| | " + " | ".join(_md_cell(p) for p in players) + " |")
         lines.append("|:---|" + "|".join(["---:"] * len(players)) + "|")
         h2h = table.head_to_head
@@ -220,7 +223,9 @@ def ratings_markdown(table: RatingTable, title: str | None = None) -> str:
                 elif score is None:
                     cells.append("")
                 else:
-                    cells.append(f"{_fmt_fraction(score, 0)} ({h2h['games'][a][b]})")
+                    games, distinct = h2h["games"][a][b], h2h["distinct"][a][b]
+                    same = f", {distinct} distinct" if distinct < games else ""
+                    cells.append(f"{_fmt_fraction(score, 0)} ({games}{same})")
             lines.append(f"| {_md_cell(name)} | " + " | ".join(cells) + " |")
     if table.warnings:
         lines += ["", "## Warnings", ""]

@@ -1,4 +1,4 @@
-"""``python -m tournament.worker FD HEARTBEAT_FILE``: a local tournament worker (``tournament.backends``)."""
+"""``python -m tournament.worker FD HEARTBEAT_FD``: a local tournament worker (``tournament.backends``)."""
 
 from tournament.backends import worker_main
 

@@ -8,9 +8,53 @@ underscore hooks that subclasses override; an ``_on_progress`` returning False s
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
+
+LOCK_FILE = ".train.lock"
+
+
+class RunLockedError(ValueError):
+    """Another process is training this run directory."""
+
+
+@contextmanager
+def run_lock(run_dir: Path) -> Iterator[None]:
+    """Hold ``run_dir/.train.lock`` exclusively while a run trains, so two processes (two ``--resume`` of
+    one run) cannot both train it and overwrite each other's checkpoints.
+
+    The lock is the operating system's (``flock``; ``msvcrt.locking`` on Windows), so a killed process
+    releases it with no stale lock to clear; the file itself stays and only names its last holder.
+    """
+    fh = open(Path(run_dir) / LOCK_FILE, "a+")
+    try:
+        try:
+            import fcntl
+
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # pragma: no cover - Windows
+            import msvcrt
+
+            fh.seek(0)
+            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+    except OSError:
+        fh.seek(0)
+        holder = fh.read().strip() or "another process"
+        fh.close()
+        raise RunLockedError(f"{run_dir} is being trained by {holder}; wait for it to finish (or stop it) "
+                             "before training this run again") from None
+    try:
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"process {os.getpid()}\n")
+        fh.flush()
+        yield
+    finally:
+        fh.close()
 
 
 @dataclass
@@ -69,6 +113,9 @@ class Trainer:
 
     name: ClassVar[str] = "trainer"
     description: ClassVar[str] = ""
+    #: the largest checkpoint file the registry reads for :meth:`load_agent` (None: no bound); a larger one
+    #: is refused unread, so a stranger's huge file never reaches memory
+    max_checkpoint_bytes: ClassVar[int | None] = None
 
     def __init__(self, config: Any, run_dir: Path, league: Any, hook: ProgressHook | None = None):
         self.config = config

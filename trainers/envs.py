@@ -51,6 +51,7 @@ from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices,
 
 from brawl_env.batch import BatchEnv
 from brawl_env.bots.agent import Agent
+from brawl_env.config import check_seed
 from brawl_env.engine import layout as L
 from brawl_env.engine.rng import match_seed
 from brawl_env.outcome import result_words
@@ -154,8 +155,7 @@ class LeagueVecEnv(VecEnv):
         action_repeat: int = 1,
         max_cached_opponents: int | None = None,
     ):
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise TypeError(f"seed must be an integer; got {seed!r}")
+        seed = check_seed(seed)
         if isinstance(action_repeat, bool) or not isinstance(action_repeat, (int, np.integer)) or action_repeat < 1:
             raise ValueError(f"action_repeat must be an integer >= 1 (frames per decision); got {action_repeat!r}")
         self.action_repeat = int(action_repeat)
@@ -222,7 +222,7 @@ class LeagueVecEnv(VecEnv):
         seeds."""
         if seed is None:
             seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
-        seed = int(seed)
+        seed = check_seed(seed)
         self._pending_seed = seed
         return [int(match_seed(seed, k)) for k in range(self.num_envs)]
 

@@ -48,9 +48,15 @@ def detect_kind(directory: str | os.PathLike) -> str:
 
 def build_report(directory: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
     """Write the report for ``directory`` into ``out`` (default ``directory/report``); return index.html."""
+    from league.folders import NotWritableError, check_writable
+
     directory = Path(directory)
     kind = detect_kind(directory)
     out_dir = Path(out) if out is not None else directory / "report"
+    try:
+        check_writable(out_dir, "--out")  # a read-only run folder: one line, saying to give --out
+    except NotWritableError as err:
+        raise ReportError(f"{err}; give --out a folder you can write") from None
     out_dir.mkdir(parents=True, exist_ok=True)
     if kind == "run":
         from .run_page import run_page

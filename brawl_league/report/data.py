@@ -194,15 +194,16 @@ def load_run(run_dir: Path) -> RunData:
 
 def load_league(run_dir: Path) -> LeagueData:
     """Ratings and rating histories of the run's learner and snapshots; an unreadable league is noted."""
+    from league.folders import league_dir
     from league.store import DB_NAME, League
 
     data = LeagueData()
-    directory = run_dir / "league"
+    directory = league_dir(run_dir)
     if not (directory / DB_NAME).exists():
         data.error = "no league database yet"
         return data
     try:
-        with League.open(directory) as lg:
+        with League.open(directory, read_only=True) as lg:
             data.anchor, data.anchor_rating = lg.config.anchor, float(lg.config.anchor_rating)
             ratings = lg.ratings()
             data.ratings = [r.to_dict() for r in ratings]

@@ -132,3 +132,18 @@ def test_bad_constructor_and_reset_arguments_raise():
         env.step(np.zeros((2, 2, 10), np.uint8))
     with pytest.raises(ValueError, match="match_seeds"):
         env.reset(match_seeds=[1, 2, 3])
+
+
+@pytest.mark.parametrize("seed", [-1, 2**64, 2**70])
+def test_seeds_outside_64_bits_are_refused(seed):
+    with pytest.raises(ValueError, match=r"\[0, 2\*\*64\)"):
+        brawl_env.BatchEnv(2, seed=seed)
+    env = brawl_env.BatchEnv(2)
+    with pytest.raises(ValueError, match=r"\[0, 2\*\*64\)"):
+        env.reset(seed=seed)
+
+
+def test_negative_match_seed_arrays_do_not_wrap():
+    env = brawl_env.BatchEnv(2)
+    with pytest.raises(ValueError, match="match_seeds"):
+        env.reset(match_seeds=np.array([-1, 3], np.int64))

@@ -197,3 +197,42 @@ def test_env_pickles():
     e = pickle.loads(pickle.dumps(brawl_env.parallel_env(max_frames=50)))
     e.reset(seed=1)
     assert e.config.max_frames == 50
+
+
+@pytest.mark.parametrize("cfg, field", [
+    (dict(max_frames=True), "max_frames"),      # lenient parsing read this as a 1-frame match
+    (dict(max_frames=900.0), "max_frames"),
+    (dict(max_frames="900"), "max_frames"),
+    (dict(stocks=True), "stocks"),
+    (dict(damage_tiebreak="no"), "damage_tiebreak"),   # lenient parsing read "no" as False
+    (dict(damage_tiebreak="yes"), "damage_tiebreak"),
+    (dict(damage_tiebreak=1), "damage_tiebreak"),
+    (dict(zero_sum="true"), "zero_sum"),
+])
+def test_config_types_are_strict(cfg, field):
+    with pytest.raises(ValueError, match=field):
+        brawl_env.parallel_env(**cfg)
+
+
+def test_config_takes_numpy_integers():
+    assert brawl_env.parallel_env(max_frames=np.int64(90), stocks=np.int32(2)).config.max_frames == 90
+
+
+@pytest.mark.parametrize("seed", [-1, 2**64, 2**128, 2**64 + 5])
+def test_reset_seeds_outside_64_bits_are_refused(seed):
+    env = brawl_env.parallel_env(max_frames=50)
+    with pytest.raises(ValueError, match=r"seed must be an integer in \[0, 2\*\*64\)"):
+        env.reset(seed=seed)
+    with pytest.raises(ValueError, match=r"match_seed.*\[0, 2\*\*64\)"):
+        env.reset(options={"match_seed": seed})
+
+
+def test_seed_types_are_checked_and_the_largest_seed_plays():
+    env = brawl_env.parallel_env(max_frames=50)
+    for bad in (True, 1.5, "3"):
+        with pytest.raises(TypeError, match="seed must be an integer"):
+            env.reset(seed=bad)
+    env.reset(seed=2**64 - 1)
+    a = env.reset(options={"match_seed": 2**64 - 1})[0]["player_0"]
+    b = env.reset(options={"match_seed": np.uint64(2**64 - 1)})[0]["player_0"]
+    assert np.array_equal(a, b)

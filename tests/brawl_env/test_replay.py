@@ -9,6 +9,7 @@ and weapons. If it stops re-simulating to its recorded final state, the game's b
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from pathlib import Path
@@ -193,6 +194,115 @@ def test_replay_meta_is_plain_json(tmp_path: Path) -> None:
     assert meta["config"] == {"max_frames": 60, "stocks": 3, "damage_tiebreak": False}
     assert meta["names"] == ["BasedBot", "Brawler"] and meta["frames"] == 60
     assert set(meta["outcome"]) == {"winner", "ended_by", "frames", "final_hash", "forfeit"}
+
+
+def _rewrite(path: Path, meta: dict, keys: np.ndarray | None = None) -> Path:
+    """Write a replay archive with this header (and these packed keys, else the file's own)."""
+    if keys is None:
+        with np.load(path, allow_pickle=False) as data:
+            keys = data["keys"]
+    buf = io.BytesIO()
+    np.savez_compressed(buf, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8), keys=keys)
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def _meta_of(path: Path) -> dict:
+    with np.load(path, allow_pickle=False) as data:
+        return json.loads(bytes(data["meta"]).decode())
+
+
+@pytest.mark.parametrize("field, value, says", [
+    ("match_seed", -1, "match_seed must be an integer in [0, 2**64)"),
+    ("match_seed", 2**70, "match_seed must be an integer in [0, 2**64)"),
+    ("match_seed", "7", "match_seed must be an integer"),
+    ("match_seed", None, "match_seed must be an integer"),
+    ("seed", -5, "seed must be an integer in [0, 2**64)"),
+    ("outcome", "win", "outcome must be null or an object"),
+    ("outcome", {"winner": 2, "ended_by": "time", "frames": 60, "final_hash": None, "forfeit": None},
+     "outcome.winner"),
+    ("frames", True, "frames must be an integer"),
+    ("frames", 61, "frames must be an integer from 0 to the config's max_frames (60)"),
+    ("names", ["a"], "names must be two strings"),
+    ("config", {"max_frames": True, "stocks": 3, "damage_tiebreak": False}, "max_frames"),
+    ("config", {"max_frames": 60, "stocks": 3, "damage_tiebreak": "no"}, "damage_tiebreak"),
+    ("format", "1", "unknown replay format"),
+    ("rules_version", None, "rules_version must be an integer"),
+])
+def test_crafted_headers_are_refused_field_by_field(tmp_path: Path, field, value, says) -> None:
+    path = rp.from_match(_played(3, frames=60)).save(tmp_path / "m.replay")
+    meta = _meta_of(path)
+    meta[field] = value
+    _rewrite(path, meta)
+    with pytest.raises(rp.ReplayFormatError) as err:
+        rp.load(path)
+    assert says in str(err.value) and str(path) in str(err.value)
+    result = runner.invoke(_app(), ["replay", str(path)], env=WIDE)
+    assert result.exit_code == 3, result.output   # not 1 ("differs from the recording") nor a traceback
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.output.count("\n") == 1 and says in result.output
+
+
+def test_a_missing_header_field_is_named(tmp_path: Path) -> None:
+    path = rp.from_match(_played(3, frames=60)).save(tmp_path / "m.replay")
+    meta = _meta_of(path)
+    del meta["match_seed"]
+    _rewrite(path, meta)
+    with pytest.raises(rp.ReplayFormatError, match="no 'match_seed'"):
+        rp.load(path)
+
+
+def test_keys_that_disagree_with_the_header_are_refused(tmp_path: Path) -> None:
+    path = rp.from_match(_played(3, frames=60)).save(tmp_path / "m.replay")
+    meta = _meta_of(path)
+    _rewrite(path, meta, keys=np.zeros((59, 2), np.uint16))
+    with pytest.raises(rp.ReplayFormatError, match=r"keys must be \(60, 2\) uint16.*got \(59, 2\)"):
+        rp.load(path)
+
+
+def _bomb(zip_with_zeros, path: Path, frames: int, max_frames: int) -> Path:
+    """A replay whose keys (zeros) inflate to 4 bytes x ``frames``."""
+    meta = {"format": rp.REPLAY_FORMAT, "rules_version": RULES_VERSION, "game_version": GAME_VERSION,
+            "config": {"max_frames": max_frames, "stocks": 3, "damage_tiebreak": False}, "match_seed": 1,
+            "seed": 0, "names": ["a", "b"], "frames": frames, "outcome": None}
+    meta_npy, keys_head = io.BytesIO(), io.BytesIO()
+    np.lib.format.write_array(meta_npy, np.frombuffer(json.dumps(meta).encode(), np.uint8))
+    np.lib.format.write_array_header_1_0(keys_head, {"descr": "<u2", "fortran_order": False,
+                                                     "shape": (frames, 2)})
+    return zip_with_zeros(path, {"meta.npy": (meta_npy.getvalue(), 0),
+                                 "keys.npy": (keys_head.getvalue(), 4 * frames)})
+
+
+def test_a_small_file_declaring_100m_frames_is_refused_in_little_memory(tmp_path: Path, measure_peak,
+                                                                       zip_with_zeros) -> None:
+    # the issue's file: 389 KB declaring 100 M frames (6.3 GB and still running after 150 s, before); once
+    # against the match's frame limit, once with a config claiming 100 M frames itself
+    paths = [_bomb(zip_with_zeros, tmp_path / f"bomb{m}.replay", 100_000_000, m) for m in (2700, 100_000_000)]
+    assert all(p.stat().st_size < 500_000 for p in paths)
+    got = measure_peak("from brawl_env import replay as rp", *(f"rp.load({str(p)!r})" for p in paths))
+    for found in got:
+        assert found["error"] is not None and found["error"]["type"] == "ReplayFormatError", found
+        assert "frames" in found["error"]["message"], found
+        assert found["peak_mb"] < 200, found
+
+
+def test_a_lying_zip_entry_is_refused_from_its_declared_size(tmp_path: Path, measure_peak,
+                                                            zip_with_zeros) -> None:
+    # header and config agree (a legal 10 M-frame match), but keys.npy inflates past what 10 M frames need
+    import zipfile
+
+    path = _bomb(zip_with_zeros, tmp_path / "big.replay", 10_000_000, 10_000_000)
+    meta = _meta_of(path)
+    meta["frames"] = 1000
+    with zipfile.ZipFile(path) as zf:
+        keys = zf.read("keys.npy")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("meta.npy", "w") as fh:
+            np.lib.format.write_array(fh, np.frombuffer(json.dumps(meta).encode(), np.uint8))
+        zf.writestr("keys.npy", keys)
+    got = measure_peak("from brawl_env import replay as rp", f"rp.load({str(path)!r})")
+    assert got["error"]["type"] == "ReplayFormatError" and "declares" in got["error"]["message"], got
+    assert got["peak_mb"] < 200, got
 
 
 # --- the golden replay --------------------------------------------------------------------------------------------

@@ -110,3 +110,20 @@ def test_bots_list_table() -> None:
     for name in BUILTIN:
         assert name in result.stdout
     assert "built-in" in result.stdout
+
+
+def test_seeds_outside_64_bits_exit_2_naming_the_range() -> None:
+    import pytest
+
+    from brawl_env.match import run_match
+    from brawl_env.bots.builtin import ConstantBot
+
+    for seed in ("-1", str(2**64)):
+        result = runner.invoke(app, ["match", "ConstantBot", "ConstantBot", "--frames", "5", "--seed", seed],
+                               env=WIDE)
+        assert result.exit_code == 2 and "--seed" in result.output, result.output
+    last = runner.invoke(app, ["match", "ConstantBot", "ConstantBot", "--frames", "5", "--games", "2",
+                               "--seed", str(2**64 - 1)], env=WIDE)
+    assert last.exit_code == 2 and "2**64" in last.stderr  # game 1 would need seed 2**64
+    with pytest.raises(ValueError, match=r"\[0, 2\*\*64\)"):
+        run_match(ConstantBot(), ConstantBot(), seed=2**64, max_frames=5)

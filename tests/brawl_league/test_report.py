@@ -50,7 +50,7 @@ def make_tiny_run(root: Path, name: str = "tiny") -> tuple[Path, Path | None]:
     run_dir = root / name
     run_dir.mkdir()
     hook = ReportMidRun()
-    with League.open(run_dir / "league", create=True) as league:
+    with League.open(run_dir / "league_db", create=True) as league:
         cls(cls.load_config("smoke", None, TINY), run_dir, league, hook).train()
     return run_dir, hook.index
 
@@ -191,7 +191,7 @@ def test_damaged_rows_and_a_damaged_league_are_noted_not_fatal(tmp_path):
     run = write_run(tmp_path / "run", 3)
     with open(run / "evaluation_results.csv", "a", newline="") as fh:
         fh.write("1024,BasedBot\r\n\x00\x00garbage,,\r\n")
-    (run / "league").mkdir()
+    (run / "league").mkdir()  # the folder name of runs made before league_db/: still read
     (run / "league" / "league.db").write_bytes(b"this is not sqlite" * 100)
     data = load_run(run)
     assert len(data.evals) == 3 and data.evals.dropped == 2
@@ -347,3 +347,22 @@ def test_placeholder_plots_are_real_images():
 
     data = render(NOT_ENOUGH, "title")
     assert png_size(data) == (800, 400)
+
+
+def test_a_read_only_run_is_reported_elsewhere_with_its_league(shared_tmp, read_only):
+    from league.store import League
+
+    run = write_run(shared_tmp / "run", 6)
+    with League.open(run / "league_db", create=True) as lg:
+        lg.add_player("learner:run")
+        lg.record_match("learner:run", "BasedBot", "win", seed=1, source="evaluation")
+    out = shared_tmp / "elsewhere"
+    build_report(run, out)  # as ourselves first: every module the report needs is imported
+    out.chmod(0o777)
+    with read_only(run):
+        in_place = CliRunner().invoke(app, ["report", str(run)])
+        elsewhere = CliRunner().invoke(app, ["report", str(run), "--out", str(out)])
+    assert in_place.exit_code == 2 and "give --out a folder you can write" in in_place.output  # was: a crash
+    assert elsewhere.exit_code == 0, elsewhere.output
+    html = (out / "index.html").read_text()
+    assert "could not read the league" not in html and "learner:run" in html  # read-only open: no WAL switch

@@ -168,3 +168,31 @@ def test_status_says_when_a_run_draws_by_mix_shares(tmp_path):
 def test_status_of_a_league_without_a_learner_has_no_curriculum(league_dir):
     result = runner.invoke(app, ["league", "status", str(league_dir)], env=WIDE)
     assert result.exit_code == 0 and "curriculum of" not in result.output
+
+
+def test_read_only_commands_work_on_a_read_only_league(shared_tmp, read_only):
+    folder = shared_tmp / "lg"
+    with League.open(folder, create=True) as lg:
+        lg.add_bot("RandomBot")
+        lg.record_match("RandomBot", "BasedBot", "win", seed=1)
+        lg.record_match("RandomBot", "BasedBot", "loss", seed=2)
+    out = shared_tmp / "out"
+    out.mkdir()
+    out.chmod(0o777)
+    commands = [["league", "status", str(folder)],
+                ["league", "history", "RandomBot", "--league", str(folder)],
+                ["league", "export", "--league", str(folder), "--json", str(out / "all.json")]]
+    runner.invoke(app, ["league", "status", str(shared_tmp / "nothing")], env=WIDE)  # imports, as root
+    with read_only(folder):
+        results = [runner.invoke(app, args, env=WIDE) for args in commands]
+        left = sorted(p.name for p in folder.iterdir())
+    for args, result in zip(commands, results):
+        assert result.exit_code == 0, (args, result.output)  # was: unable to open database file (WAL switch)
+    assert "RandomBot" in results[0].output and "1/0/1" in results[0].output
+    assert len(json.loads((out / "all.json").read_text())["matches"]) == 2
+    assert left == ["league.db", "snapshots"] or left == ["league.db"]  # nothing written beside it
+    with League.open(folder, read_only=True) as lg:
+        with pytest.raises(Exception, match="opened read-only"):
+            lg.add_player("x")
+    bad = runner.invoke(app, ["league", "export", "--league", str(folder), "--csv", str(folder / "no" / "x.csv")])
+    assert bad.exit_code == 2 and "error: cannot write" in bad.output  # not a traceback

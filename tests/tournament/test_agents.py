@@ -3,12 +3,16 @@ folders; errors; checkpoints loaded through the trainer registry, weights withou
 
 from __future__ import annotations
 
+import json
 import shutil
+from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from tourney_helpers import (
     FAULTY_BOTS,
+    TINY_MODEL,
     malicious_pt,
     malicious_zip,
     save_checkpoint_zip,
@@ -183,3 +187,70 @@ def test_checkpoint_specs_carry_their_step(tmp_path):
     zip_path = save_checkpoint_zip(tmp_path / "runs" / "r1" / "checkpoints" / "rl_model_4096_steps.zip")
     agent = parse_agents([str(zip_path), "BasedBot"], check=False)[0]
     assert (agent.name, agent.step) == ("r1@4096", 4096)
+
+
+# imports and one tiny network built before the measured part, so only loading the file is measured
+WARM = f"""
+import pathlib, sys, tempfile
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from league.agents import make_agent, parse_agents
+from tourney_helpers import save_checkpoint_zip
+with tempfile.TemporaryDirectory() as folder:
+    make_agent(parse_agents([str(save_checkpoint_zip(pathlib.Path(folder) / "w.zip")), "BasedBot"])[0])
+"""
+
+
+def test_hostile_checkpoints_are_refused_in_little_memory(tmp_path, measure_peak, zip_with_zeros):
+    # the issue's files: 1 MB whose policy.pth inflates to 1.06 GiB (3.4 GB before it was refused), and
+    # a checkpoint whose model card asks for lstm=8192 (1.44 GB of network built before)
+    card = {"format": 1, "trainer": "transformer-lstm-ppo", "model": dict(TINY_MODEL)}
+    bomb = zip_with_zeros(tmp_path / "bomb.zip", {"policy.pth": (b"", 68 << 24),
+                                                  "brawl_model.json": (json.dumps(card).encode(), 0)})
+    assert bomb.stat().st_size < 2_000_000
+    card = {"format": 1, "trainer": "transformer-lstm-ppo", "model": {**TINY_MODEL, "lstm": 8192}}
+    huge = save_checkpoint_zip(tmp_path / "huge.zip", card=card)
+    got = measure_peak(WARM, *(f"parse_agents([{str(p)!r}, 'BasedBot'])" for p in (bomb, huge)))
+    for found, says in zip(got, ("policy.pth declares 1,140,850,688 bytes", "lstm")):
+        assert found["error"] is not None and found["error"]["type"] == "AgentError", found
+        assert says in found["error"]["message"], found
+        assert found["peak_mb"] < 200, found
+    # each size within its own bound, but too large together
+    card["model"] = {**TINY_MODEL, "d_model": 4096, "heads": 8, "ffn": 16384, "layers": 48}
+    with pytest.raises(AgentError, match="MiB of weights, more than the 256 MiB"):
+        parse_agents([str(save_checkpoint_zip(tmp_path / "wide.zip", card=card)), "BasedBot"])
+
+
+@pytest.mark.parametrize("suffix", [".zip", ".pt"])
+def test_random_bytes_are_not_a_checkpoint(tmp_path, suffix):
+    path = tmp_path / f"noise{suffix}"
+    path.write_bytes(np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8).tobytes())
+    with pytest.raises(AgentError, match="not a checkpoint") as err:
+        parse_agents([str(path), "BasedBot"])
+    assert "pickled" not in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_file_larger_than_any_checkpoint_is_not_read(tmp_path):
+    from trainers.safe_files import CheckpointError
+    from trainers.transformer_lstm_ppo.checkpoint import MAX_FILE_BYTES, read_file
+
+    path = tmp_path / "huge.zip"
+    with open(path, "wb") as fh:
+        fh.truncate(MAX_FILE_BYTES + 1)  # sparse: no disk used
+    with pytest.raises(CheckpointError, match="larger than any checkpoint can be"):
+        read_file(path)
+
+
+def test_the_registry_reads_no_file_larger_than_its_trainer_loads(tmp_path):
+    # the registry path (make_agent, and the bytes shipped to Ray workers) is bounded by the plugin's
+    # max_checkpoint_bytes, the same bound as the trainer's own read_file
+    from league.agents import AgentSpec
+    from trainers.transformer_lstm_ppo.checkpoint import MAX_FILE_BYTES
+
+    path = tmp_path / "huge.zip"
+    with open(path, "wb") as fh:
+        fh.truncate(MAX_FILE_BYTES + 1)  # sparse: no disk used
+    agent = AgentSpec(name="huge", kind="nn", spec=str(path), source="checkpoint", path=str(path),
+                      trainer="transformer-lstm-ppo")
+    for load in (make_agent, read_bytes, AgentSpec.with_payload):
+        with pytest.raises(AgentError, match="larger than any checkpoint can be"):
+            load(agent)

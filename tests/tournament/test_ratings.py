@@ -333,3 +333,35 @@ def test_fit_converges_for_nearly_unbeaten_players(caplog):
             gaps.append(ratings["A"] - ratings["B"])
     assert not [r for r in caplog.records if "without converging" in r.getMessage()]
     assert all(math.isfinite(g) for g in gaps) and gaps == sorted(gaps)
+
+
+def _two_games_ten_times(keyed: bool) -> list[Game]:
+    """A and B: 20 games that were 2 distinct ones (A wins one, B the other), each played 10 times."""
+    games = []
+    for k in range(10):
+        games.append(Game("A", "B", 1.0, key=("a-wins",) if keyed else None))
+        games.append(Game("A", "B", 0.0, key=("b-wins",) if keyed else None))
+    games += [Game("A", "C", s) for s in (1.0, 0.0, 0.5, 1.0)] + [Game("B", "C", s) for s in (0.0, 1.0, 0.5)]
+    return games
+
+
+@pytest.mark.parametrize("bootstrap", [500, 0])
+def test_repeated_games_widen_the_intervals_and_are_reported(bootstrap):
+    plain = rating_table(_two_games_ten_times(False), anchor=None, bootstrap=bootstrap, seed=3)
+    honest = rating_table(_two_games_ten_times(True), anchor=None, bootstrap=bootstrap, seed=3)
+    width = [{r["name"]: r["ci_high"] - r["ci_low"] for r in t.rows} for t in (plain, honest)]
+    assert [r["rating"] for r in plain.rows] == pytest.approx([r["rating"] for r in honest.rows])
+    for name in ("A", "B"):  # their 20-game pair is 2 samples: far less known than 20 would say
+        assert width[1][name] > 1.5 * width[0][name], (name, width)
+    h2h = honest.head_to_head
+    a, b = h2h["players"].index("A"), h2h["players"].index("B")
+    assert h2h["games"][a][b] == 20 and h2h["distinct"][a][b] == h2h["distinct"][b][a] == 2
+    assert any("A vs B: 2 distinct of 20" in w for w in honest.warnings)
+    assert not any("repeated" in w for w in plain.warnings)
+    assert plain.head_to_head["distinct"] == plain.head_to_head["games"]
+
+
+def test_keys_that_never_repeat_give_the_plain_bootstrap_exactly():
+    games = [Game(g.a, g.b, g.score_a, key=k) for k, g in enumerate(_two_games_ten_times(False))]
+    assert rating_table(games, bootstrap=200, seed=1).rows == \
+        rating_table(_two_games_ten_times(False), bootstrap=200, seed=1).rows

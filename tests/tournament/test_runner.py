@@ -50,7 +50,7 @@ def test_bad_bots_forfeit_with_reasons_and_the_tournament_completes(tmp_path):
     rows = {row["name"]: row for row in res.table.rows}
     assert rows["BasedBot"]["wins"] == 8 and rows["Hanger"]["forfeits"] == 8
     # the league has every match, with the reason
-    matches = _tournament_matches(tmp_path / "t" / "league")
+    matches = _tournament_matches(tmp_path / "t" / "league_db")
     assert len(matches) == 20
     assert all(m["ended_by"] == "forfeit" and m["error"] for m in matches)
     assert any("Hanger: act did not return" in m["error"] for m in matches)
@@ -87,7 +87,7 @@ def test_hangs_the_timer_cannot_stop_and_dying_workers(tmp_path):
     assert exiter["forfeit"]["name"] == "Exiter" and "worker process died" in exiter["forfeit"]["reason"]
     both = by_pair[("Blocker", "Exiter")]
     assert both["forfeit"]["name"] == "Exiter"  # it faults first (frame 2, the Blocker on frame 4)
-    assert len(_tournament_matches(tmp_path / "t" / "league")) == 3
+    assert len(_tournament_matches(tmp_path / "t" / "league_db")) == 3
 
 
 def test_killed_and_resumed_plays_exactly_the_missing_matches(tmp_path, monkeypatch):
@@ -99,7 +99,7 @@ def test_killed_and_resumed_plays_exactly_the_missing_matches(tmp_path, monkeypa
     out = tmp_path / "cut"
     part = run_tournament(BOTS, out=out, max_matches=7, **kw)
     assert not part.complete and part.played == 7 and part.table is None
-    assert len(read_matches(out / MATCHES)) == 7 and len(_tournament_matches(out / "league")) == 7
+    assert len(read_matches(out / MATCHES)) == 7 and len(_tournament_matches(out / "league_db")) == 7
 
     # a crash between the journal and the league: the journal has lines the league lacks
     calls = {"n": 0}
@@ -116,7 +116,7 @@ def test_killed_and_resumed_plays_exactly_the_missing_matches(tmp_path, monkeypa
         run_tournament(None, out=out, resume=True, **kw)
     monkeypatch.setattr(League, "record_matches", original)
     in_journal = len(read_matches(out / MATCHES))
-    assert in_journal > len(_tournament_matches(out / "league"))
+    assert in_journal > len(_tournament_matches(out / "league_db"))
     with open(out / MATCHES, "a") as f:  # and a torn last line
         f.write('{"index": 23, "a": "Cl')
 
@@ -124,7 +124,7 @@ def test_killed_and_resumed_plays_exactly_the_missing_matches(tmp_path, monkeypa
     assert done.complete and done.played == 24 - in_journal
     lines = read_matches(out / MATCHES)
     assert sorted(r["index"] for r in lines) == list(range(24))  # each exactly once
-    keys = [m["replay_path"] for m in _tournament_matches(out / "league")]
+    keys = [m["replay_path"] for m in _tournament_matches(out / "league_db")]
     assert len(keys) == 24 and len(set(keys)) == 24  # once in the league
     assert sorted(keys) == sorted(r["league_key"] for r in lines)
     assert done.table.to_dict() == whole.table.to_dict()  # same table
@@ -164,7 +164,7 @@ def test_networks_and_bots_with_replays_and_best_video(tmp_path):
     assert res.complete and {r["ended_by"] for r in res.results} <= {"stocks", "time"}
     agents = res.meta["agents"]
     assert agents["net0"]["kind"] == "nn" and agents["net0"]["league_player"] == "net0"
-    with League.open(tmp_path / "t" / "league") as lg:
+    with League.open(tmp_path / "t" / "league_db") as lg:
         assert lg.player("net0").kind == "external"
     from brawl_env.replay import load, simulate
 
@@ -188,3 +188,74 @@ def test_ray_backend_gives_the_local_table(tmp_path):
     assert [(_strip(r) | {"replay": None}) for r in remote.results] == [
         (_strip(r) | {"replay": None}) for r in local.results
     ]
+
+
+def test_two_deterministic_bots_report_their_distinct_games(tmp_path):
+    """BasedBot and EdgeGuardBot are deterministic: whatever differs between their 20 seeded games is what
+    the seeds vary. The table counts each distinct game once and says how many there were."""
+    from tournament.runner import game_signature
+
+    out = tmp_path / "t"
+    res = run_tournament(["BasedBot", "EdgeGuardBot"], games=20, frames=900, out=out, workers=1,
+                         bootstrap=300)
+    signatures = {game_signature(r) for r in res.results}
+    doc = json.loads((out / "tournament.json").read_text())
+    h2h = doc["head_to_head"]
+    assert h2h["games"][0][1] == 20 and h2h["distinct"][0][1] == h2h["distinct"][1][0] == len(signatures)
+    assert doc["meta"]["distinct_games"] == len(signatures)
+    repeated = [w for w in doc["warnings"] if "repeated" in w]
+    assert bool(repeated) == (len(signatures) < 20)
+    if len(signatures) < 20:  # the intervals are those of the distinct games, wider than of 20 samples
+        from tournament.runner import build_table
+
+        plain = build_table([{**r, "frames": r["index"]} for r in res.results], ["BasedBot", "EdgeGuardBot"],
+                            bootstrap=300)  # frames made unique: every game its own
+        widths = [{r["name"]: r["ci_high"] - r["ci_low"] for r in t["ratings"]}
+                  for t in (doc, plain.to_dict())]
+        assert widths[0]["EdgeGuardBot"] >= widths[1]["EdgeGuardBot"]
+        assert f"{len(signatures)} distinct" in (out / "ratings.md").read_text()
+
+
+def test_a_sigkilled_tournament_leaves_no_temporary_folder(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    code = f"""
+import os, signal
+from tournament.runner import run_tournament
+
+def progress(done, total, result):
+    if result is not None:  # the first match is recorded: die without any clean-up
+        os.kill(os.getpid(), signal.SIGKILL)
+
+run_tournament(["BasedBot", "ConstantBot"], games=4, frames=60, out={str(tmp_path / 't')!r}, workers=1,
+               progress=progress)
+"""
+    proc = subprocess.run([sys.executable, "-c", code], env={**os.environ, "TMPDIR": str(private_tmp)},
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
+    assert len(read_matches(tmp_path / "t" / MATCHES)) >= 1
+    left = [p.name for p in private_tmp.iterdir() if p.name.startswith("brawl")]
+    assert left == []  # was: brawl-tournament-* (its heartbeat files)
+
+
+def test_every_output_file_has_the_same_mode(tmp_path):
+    import os
+    import stat
+
+    from brawl_league.report import build_report
+
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "t"
+        run_tournament(["BasedBot", "ConstantBot"], games=2, frames=60, out=out, workers=1, bootstrap=20)
+        build_report(out)
+    finally:
+        os.umask(old)
+    modes = {p.relative_to(out).as_posix(): stat.S_IMODE(p.stat().st_mode)
+             for p in out.rglob("*") if p.is_file()}
+    assert modes and set(modes.values()) == {0o644}, modes  # tournament.json & co were 0600, reports 0644

@@ -78,10 +78,11 @@ def test_json_keeps_the_contract_shape(tmp_path, table):
     assert doc["ratings"][-1]["los_next"] is None
     assert next(r for r in doc["ratings"] if r["name"] == "snap_100")["forfeits"] == 2
     h2h = doc["head_to_head"]
-    assert set(h2h) == {"players", "score", "games", "points"}
+    assert set(h2h) == {"players", "score", "games", "points", "distinct"}
     assert h2h["players"] == names
-    for key in ("score", "games", "points"):
+    for key in ("score", "games", "points", "distinct"):
         assert len(h2h[key]) == 5 and all(len(r) == 5 for r in h2h[key])
+    assert h2h["distinct"] == h2h["games"]  # games without keys are each distinct
     assert all(h2h["score"][k][k] is None for k in range(5))
     assert doc["ratings"] == json.loads(json.dumps(table.to_dict()))["ratings"]
 

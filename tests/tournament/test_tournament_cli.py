@@ -85,3 +85,44 @@ def test_malicious_checkpoint_stops_the_tournament_before_any_match(tmp_path):
     assert result.exit_code == 2 and "refused" in result.output
     assert not marker.exists()
     assert not (tmp_path / "t" / "matches.jsonl").exists()
+
+
+def _lines(text: str) -> int:
+    return sum(1 for line in text.splitlines() if line.strip())
+
+
+def _warm_up(shared_tmp):
+    """Run the command once as ourselves (imports done) up to the folder check: --out is a file."""
+    from league.agents import parse_agents
+
+    parse_agents(["BasedBot", "ConstantBot"])
+    (shared_tmp / "a-file").write_text("")
+    result = runner.invoke(app, ["tournament", "BasedBot", "ConstantBot", "--out",
+                                 str(shared_tmp / "a-file")])
+    assert result.exit_code == 2 and "is not a folder" in result.output
+
+
+def test_an_unwritable_out_folder_is_one_line_before_anything_is_made(shared_tmp, read_only):
+    _warm_up(shared_tmp)
+    parent = shared_tmp / "ro"
+    parent.mkdir()
+    with read_only(parent):
+        result = runner.invoke(app, ["tournament", "BasedBot", "ConstantBot", "--games", "2", "--frames",
+                                     "50", "--out", str(parent / "t")], env=WIDE)
+    assert result.exit_code == 2, result.output  # was: an OSError traceback
+    assert _lines(result.output) == 1 and "--out: cannot write into" in result.output
+    assert list(parent.iterdir()) == []
+
+
+def test_a_read_only_league_is_refused_before_the_out_folder_is_made(shared_tmp, read_only):
+    from league.store import League
+
+    _warm_up(shared_tmp)
+    League.open(shared_tmp / "lg", create=True).close()
+    out = shared_tmp / "t"
+    with read_only(shared_tmp / "lg"):
+        result = runner.invoke(app, ["tournament", "BasedBot", "ConstantBot", "--games", "2", "--frames",
+                                     "50", "--league", str(shared_tmp / "lg"), "--out", str(out)], env=WIDE)
+    assert result.exit_code == 2, result.output
+    assert "--league: cannot write" in result.output and _lines(result.output) == 1
+    assert not out.exists()  # was: a half-made --out folder (plan.json, no league)

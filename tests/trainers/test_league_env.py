@@ -415,3 +415,11 @@ def test_trainer_views_are_read_only():
         with pytest.raises(ValueError):
             view[0] = 0
     assert env.opponent_obs.shape == (2, env.batch.obs_dim)
+
+
+def test_seeds_outside_64_bits_are_refused():
+    with pytest.raises(ValueError, match=r"\[0, 2\*\*64\)"):
+        make_env(seed=2**64)
+    env = make_env()
+    with pytest.raises(ValueError, match=r"\[0, 2\*\*64\)"):
+        env.seed(-1)

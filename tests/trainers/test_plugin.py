@@ -63,18 +63,15 @@ def test_registry_lists_the_default_trainer_lazily():
         trainer_class("nope")
 
 
-def _run(tmp_path, steps, name="run", resume=False, hook=None, extra=()):
+def _run(tmp_path, steps, name="run", hook=None, extra=()):
     from league.store import League
 
     cls = trainer_class("transformer-lstm-ppo")
     run_dir = tmp_path / name
-    if resume:
-        config = cls.load_config(None, str(run_dir / "config.toml"), [f"run.total_steps={steps}"])
-    else:
-        config = cls.load_config("smoke", None, TINY + [f"run.total_steps={steps}", *extra])
+    config = cls.load_config("smoke", None, TINY + [f"run.total_steps={steps}", *extra])
     run_dir.mkdir(exist_ok=True)
-    league = League.open(run_dir / "league", create=True)
-    return cls(config, run_dir, league, hook).train(resume=resume), run_dir, league
+    league = League.open(run_dir / "league_db", create=True)
+    return cls(config, run_dir, league, hook).train(), run_dir, league
 
 
 def _rows(path: Path) -> list[dict]:
@@ -110,17 +107,6 @@ def test_a_run_writes_every_file_with_real_rows(tmp_path):
     assert all(0.0 <= float(e["win_rate"]) <= 1.0 and float(e["learner_elo"]) > 0 for e in evals)
     assert len(league.snapshots()) == 4
     assert len(league.matches()) > 0
-
-
-def test_resume_continues_the_step_count_and_the_league(tmp_path):
-    _, run_dir, league = _run(tmp_path, 256)
-    matches_before = len(league.matches())
-    summary, _, league2 = _run(tmp_path, 512, resume=True)
-    assert summary["steps"] == 512
-    names = sorted(p.name for p in (run_dir / "checkpoints").iterdir())
-    assert "rl_model_512_steps.zip" in names and "rl_model_256_steps.zip" in names
-    assert len(league2.matches()) > matches_before
-    assert len([ln for ln in (run_dir / "monitor.csv").read_text().splitlines() if ln.startswith("#")]) == 1
 
 
 def test_a_stop_request_saves_a_checkpoint_and_exits_cleanly(tmp_path):
@@ -172,3 +158,13 @@ def test_a_checkpoint_in_the_mix_is_a_frozen_opponent(tmp_path):
     summary, run_dir, league = _run(tmp_path, 128, name="second", extra=[f'league.mix={{ "{path}" = 1.0 }}'])
     opponents = {r["opponent"] for r in _rows(run_dir / "behavior_metrics.csv")}
     assert opponents == {"first@128"} and league.player("first@128").kind == "external"
+
+
+@pytest.mark.parametrize("override, says", [
+    ("seed=-1", "seed"), (f"seed={2**64}", "seed"), ("run.debug_logging=yes", "run.debug_logging"),
+    ("run.total_steps=1e6", "run.total_steps"), ("env.max_frames=true", "max_frames"),
+    ('env.damage_tiebreak="no"', "damage_tiebreak"),
+])
+def test_config_types_are_strict_and_seeds_are_64_bit(override, says):
+    with pytest.raises(ValueError, match=says):
+        build_config("smoke", None, [override])

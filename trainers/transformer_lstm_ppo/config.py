@@ -19,20 +19,24 @@ PRESETS = ("smoke", "test50k", "full10m", "seed-guide")
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: a TOML value or --set override of the wrong type is an error, never coerced ("yes" is not
+    # True, 1.5e5 is not an int); floats still take integers (learning_rate = 1 is 1.0)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class ModelConfig(_Frozen):
-    """Network sizes (the guide's: 6 layers, 8 heads, 256 wide, 90 frames, LSTM 512)."""
+    """Network sizes (the guide's: 6 layers, 8 heads, 256 wide, 90 frames, LSTM 512). The upper bounds keep
+    a model card from a stranger's file from asking for gigabytes (the weights a card implies are also
+    capped as a whole when a file is loaded: ``checkpoint.MAX_WEIGHT_BYTES``)."""
 
-    frame_dim: int = Field(256, ge=8, description="Width of the per-frame feature MLP.")
-    d_model: int = Field(256, ge=8, description="Transformer width = strategy latent size.")
-    heads: int = Field(8, ge=1, description="Attention heads (must divide d_model).")
-    layers: int = Field(6, ge=1, description="Transformer layers the query reads through.")
-    window: int = Field(90, ge=2, description="Opponent frames the encoder reads (3 s at 30 fps).")
-    ffn: int = Field(1024, ge=8, description="Feed-forward width inside each layer.")
+    frame_dim: int = Field(256, ge=8, le=4096, description="Width of the per-frame feature MLP.")
+    d_model: int = Field(256, ge=8, le=4096, description="Transformer width = strategy latent size.")
+    heads: int = Field(8, ge=1, le=64, description="Attention heads (must divide d_model).")
+    layers: int = Field(6, ge=1, le=48, description="Transformer layers the query reads through.")
+    window: int = Field(90, ge=2, le=1024, description="Opponent frames the encoder reads (3 s at 30 fps).")
+    ffn: int = Field(1024, ge=8, le=16384, description="Feed-forward width inside each layer.")
     dropout: float = Field(0.0, ge=0.0, lt=1.0, description="Dropout in the encoder (off in evaluation).")
-    lstm: int = Field(512, ge=8, description="LSTM hidden units.")
+    lstm: int = Field(512, ge=8, le=4096, description="LSTM hidden units.")
     initial_press_prob: float = Field(0.1, gt=0, lt=1, description="Each key's press probability at initialisation.")
     action_repeat: int = Field(1, ge=1, le=8, description="Frames each decision's keys are held (1 = decide every "
                                "frame; the encoder then reads one frame per decision).")
@@ -106,7 +110,8 @@ class TrainConfig(_Frozen):
 
     trainer: Literal["transformer-lstm-ppo"] = "transformer-lstm-ppo"
     preset: str = Field("custom", description="Name of the preset this config started from.")
-    seed: int = Field(0, description="Seeds the learner, the envs and the opponent sampler.")
+    seed: int = Field(0, ge=0, lt=2**32, description="Seeds the learner, the envs and the opponent sampler "
+                      "(below 2**32: SB3 seeds numpy's legacy generator, which takes 32 bits).")
     device: str = Field("auto", description="auto | cuda | mps | cpu (auto: CUDA, else MPS, else CPU).")
     bf16: bool = Field(True, description="bf16 autocast on CUDA.")
     model: ModelConfig = ModelConfig()

@@ -5,17 +5,28 @@ A run directory holds, written as the run goes (so a crash loses at most the las
 - ``config.toml``: the resolved config, written first;
 - ``league/``: the run's league (players, matches, Elo, snapshots);
 - ``checkpoints/rl_model_<steps>_steps.zip``: SB3 checkpoints at exact step counts, written
-  atomically, loadable with ``RecurrentPPO.load`` (also on a CPU-only machine);
+  atomically, loadable with ``RecurrentPPO.load`` (also on a CPU-only machine), with a model card and the
+  training state our own loader reads (``checkpoint``: never SB3's pickled ``data``);
 - ``monitor.csv`` (per episode: return, length, time), ``reward_breakdown.csv`` (per episode: every
   reward term's sum), ``behavior_metrics.csv`` (per episode: damage, knockouts, pickups, attacks, hits,
   time alive, result, opponent) and ``evaluation_results.csv`` (every evaluation: win rate against
   BasedBot over seeded matches, damage, knockouts, time, the learner's Elo).
+- ``.train.lock``: held while a process trains the run (``trainers.base.run_lock``).
+
+**Resuming** (``train(resume=True)``) continues from the newest checkpoint, as if the run had stopped there:
+weights, optimizer, counters and the reward normaliser come from the checkpoint (read safely); every CSV
+is cut back to the bytes it held when the checkpoint was written, so rows of the stretch after it (lost
+with the process) go; ``monitor.csv``'s ``t`` continues from the checkpoint's elapsed time; an evaluation
+or snapshot due at the checkpoint's step that the stop interrupted is made first; ``config.toml`` is
+rewritten with the settings the run now continues under. The env, sampler and torch are seeded from (seed,
+step), so a resumed run is reproducible but does not replay its first episodes. The league keeps the games
+the lost stretch played (they were played; ratings are a running record of games, not of checkpoints); its
+snapshots leave the self-play pool, and a step snapshotted again gets the name ``<run>@<step>-2``.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import json
 import logging
 import os
@@ -28,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from ..base import Progress, ProgressHook, Trainer
+from .checkpoint import MAX_FILE_BYTES
 from .config import TrainConfig, build_config, to_toml
 
 log = logging.getLogger(__name__)
@@ -52,6 +64,10 @@ def resolve_device(requested: str) -> tuple[str, str]:
     return requested, f"as asked (--device {requested})"
 
 
+class RunFinishedError(ValueError):
+    """``--resume`` of a run that already reached its ``run.total_steps``."""
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file, fsync and rename: never a half file."""
     tmp = path.with_name(f".{path.name}.tmp")
@@ -60,22 +76,6 @@ def atomic_write(path: Path, data: bytes) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
-
-
-def _add_model_card(buf: io.BytesIO, cfg) -> None:
-    """Store the model's sizes as plain JSON inside the checkpoint zip.
-
-    SB3 keeps policy_kwargs as a pickle; the card lets a tournament rebuild the network from the zip's
-    ``policy.pth`` with ``torch.load(weights_only=True)`` and never unpickle anything from a stranger's file.
-    """
-    import json
-    import zipfile
-
-    from .checkpoint import MODEL_CARD
-
-    with zipfile.ZipFile(buf, "a") as zf:
-        zf.writestr(MODEL_CARD, json.dumps({"format": 1, "trainer": "transformer-lstm-ppo",
-                                            "model": cfg.model.model_dump()}))
 
 
 def checkpoints(run_dir: Path) -> list[tuple[int, Path]]:
@@ -117,6 +117,10 @@ class _CsvLog:
         self.writer.writerow([_fmt(row.get(h, "")) for h in self.header])
         self.fh.flush()
 
+    def size(self) -> int:
+        """Bytes written so far (every row is flushed): where a resume from now would cut the file."""
+        return self.fh.tell()
+
     def close(self) -> None:
         self.fh.close()
 
@@ -138,6 +142,7 @@ class TransformerLstmPPOTrainer(Trainer):
     name = "transformer-lstm-ppo"
     description = "transformer strategy encoder + 512-unit LSTM, recurrent PPO (sb3-contrib), league opponents"
     resolve_device = staticmethod(resolve_device)
+    max_checkpoint_bytes = MAX_FILE_BYTES  # larger files are refused unread (checkpoint.py)
 
     @classmethod
     def load_config(cls, preset: str | None, config_file: str | None, overrides: list[str]) -> TrainConfig:
@@ -176,12 +181,9 @@ class TransformerLstmPPOTrainer(Trainer):
 
     def snapshot_bytes(self) -> bytes:
         """The learner's weights as a league snapshot (weights only: loading runs no pickled code)."""
-        import torch
+        from .checkpoint import snapshot_bytes
 
-        buf = io.BytesIO()
-        torch.save({"format": 1, "model": self.config.model.model_dump(),
-                    "state_dict": {k: v.detach().cpu() for k, v in self.model.policy.state_dict().items()}}, buf)
-        return buf.getvalue()
+        return snapshot_bytes(self.model.policy, self.config.model)
 
     def _make_opponent(self, drawn: Drawn):
         """The opponent agent of a draw: bots, frozen agents of the mix and league snapshots through the one
@@ -212,6 +214,46 @@ class TransformerLstmPPOTrainer(Trainer):
 
     # -- the run --------------------------------------------------------------------------------------------
     def train(self, resume: bool = False) -> dict[str, Any]:
+        from ..base import run_lock
+
+        self.device, self.device_reason = resolve_device(self.config.device)  # before anything is written
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        with run_lock(self.run_dir):
+            return self._train(resume)
+
+    def _resume_point(self):
+        """The newest checkpoint, loaded safely with its training state; refusals say what to do."""
+        from .checkpoint import read_checkpoint, read_file
+
+        cfg = self.config
+        found = checkpoints(self.run_dir)
+        if not found:
+            raise FileNotFoundError(f"--resume: no checkpoints in {self.run_dir / 'checkpoints'}")
+        steps, path = found[-1]
+        point = read_checkpoint(read_file(path), str(path), training=True)
+        state = point.train_state
+        if steps >= cfg.run.total_steps and (state is None or not any(
+                _due(cfg.run, steps, state["last_eval_step"], state["last_snapshot_step"]))):
+            raise RunFinishedError(
+                f"--resume: {self.run_dir} is finished: its last checkpoint is at {steps:,} steps and "
+                f"run.total_steps is {cfg.run.total_steps:,}. To train it further, give a larger total: "
+                f"brawl-league train --resume {self.run_dir} --set run.total_steps=N (N > {steps})")
+        if state is None or point.optimizer is None:
+            raise ValueError(
+                f"--resume: {path} was written before brawl-league saved its training state beside the "
+                "weights, so the run cannot continue from it exactly (only SB3's pickled data holds its "
+                "counters, and that is never loaded); it still plays as an agent (match, tournament); "
+                "start a new run to train further")
+        if point.model != cfg.model:
+            raise ValueError(f"--resume: the model sizes of {self.run_dir / 'config.toml'} differ from those "
+                             f"its checkpoint {path.name} was trained with ({point.model}); resume with the "
+                             "run's own model settings")
+        if point.train_state["num_timesteps"] != steps:
+            raise ValueError(f"--resume: {path.name} holds training state for "
+                             f"{point.train_state['num_timesteps']} steps, not {steps}")
+        return steps, path, point
+
+    def _train(self, resume: bool) -> dict[str, Any]:
         import torch
 
         from league.sampler import OpponentSampler
@@ -220,21 +262,25 @@ class TransformerLstmPPOTrainer(Trainer):
         from .algo import TransformerLSTMPPO
 
         cfg: TrainConfig = self.config
-        self.run_dir.mkdir(parents=True, exist_ok=True)
+        point = None
+        if resume:
+            steps, path, point = self._resume_point()
         (self.run_dir / "checkpoints").mkdir(exist_ok=True)
-        if not resume:
-            atomic_write(self.run_dir / "config.toml", to_toml(cfg).encode())
-        self.device, self.device_reason = resolve_device(cfg.device)
-        torch.manual_seed(cfg.seed)
+        atomic_write(self.run_dir / "config.toml", to_toml(cfg).encode())  # resumed settings too
+        # a resumed run is seeded from (seed, step): reproducible, without replaying its first episodes
+        seed = cfg.seed
+        if point is not None:
+            seed = int(np.random.SeedSequence([cfg.seed, steps]).generate_state(1)[0])
+        torch.manual_seed(seed)
         self.run_id = self.run_dir.name
         self.learner = self._learner_player()
         lg = cfg.league
-        self.sampler = OpponentSampler(self.league, mix=lg.get("mix"), strategy=lg.get("strategy"), seed=cfg.seed,
+        self.sampler = OpponentSampler(self.league, mix=lg.get("mix"), strategy=lg.get("strategy"), seed=seed,
                                        learner=self.learner, run=self.run_id, curriculum=lg.get("curriculum"),
                                        pfsp_power=lg.get("pfsp_power"), pfsp_floor=lg.get("pfsp_floor"),
                                        pfsp_window=lg.get("pfsp_window"))
         self.env = LeagueVecEnv(cfg.ppo.n_envs, env_config=cfg.env, choose_opponent=self._choose,
-                                make_opponent=self._make_opponent, seed=cfg.seed,
+                                make_opponent=self._make_opponent, seed=seed,
                                 action_repeat=cfg.model.action_repeat)
         self.league_env = self.env
         if cfg.ppo.normalize_reward:
@@ -249,24 +295,21 @@ class TransformerLstmPPOTrainer(Trainer):
                            max_grad_norm=p.max_grad_norm, target_kl=p.target_kl, teacher=p.teacher,
                            teacher_coef=p.teacher_coef, teacher_steps=p.teacher_steps,
                            teacher_drive_steps=p.teacher_drive_steps)
-        found = checkpoints(self.run_dir) if resume else []
-        if resume and not found:
-            raise FileNotFoundError(f"--resume: no checkpoints in {self.run_dir / 'checkpoints'}")
-        if found:
-            steps, path = found[-1]
-            self.model = TransformerLSTMPPO.load(path, env=self.env, device=self.device, custom_objects=algo_kwargs)
-            self.model.bf16 = cfg.bf16
+        self.model = TransformerLSTMPPO(env=self.env, bf16=cfg.bf16, seed=seed, device=self.device,
+                                        policy_kwargs=self._policy_kwargs(), **algo_kwargs)
+        if point is not None:
+            self._restore(point)
             log.info("resumed from %s (%d steps)", path, steps)
-        else:
-            self.model = TransformerLSTMPPO(env=self.env, bf16=cfg.bf16, seed=cfg.seed, device=self.device,
-                                            policy_kwargs=self._policy_kwargs(), **algo_kwargs)
-        callback = _RunCallback(self)
+        callback = _RunCallback(self, point.train_state if point is not None else None)
         self.hook.on_start(self.run_dir, cfg)
         remaining = max(cfg.run.total_steps - self.model.num_timesteps, 0)
         interrupted = False
         try:
+            if point is not None:
+                callback.catch_up()
             if remaining:
-                self.model.learn(remaining, callback=callback, reset_num_timesteps=not found, progress_bar=False)
+                self.model.learn(remaining, callback=callback, reset_num_timesteps=point is None,
+                                 progress_bar=False)
         except KeyboardInterrupt:
             interrupted = True
             log.warning("interrupted: saving a checkpoint at %d steps", self.model.num_timesteps)
@@ -280,6 +323,33 @@ class TransformerLstmPPOTrainer(Trainer):
                    "last_eval": callback.last_eval}
         self.hook.on_end(callback.progress())
         return summary
+
+    def _restore(self, point) -> None:
+        """Weights, optimizer, counters and the reward normaliser from a checkpoint read safely; the run's
+        files and the league's self-play pool back to what they were when it was written."""
+        state = point.train_state
+        model = self.model
+        model.policy.load_state_dict(point.state_dict, strict=True)
+        model.policy.optimizer.load_state_dict(point.optimizer)  # torch moves it to the params' device
+        model.num_timesteps = state["num_timesteps"]
+        model._n_updates = state["n_updates"]
+        norm = state.get("reward_normaliser")
+        if norm is not None and hasattr(self.env, "ret_rms"):
+            rms = self.env.ret_rms
+            rms.mean, rms.var = np.float64(norm["mean"]), np.float64(norm["var"])
+            rms.count = float(norm["count"])
+        for name, size in state["files"].items():
+            path = self.run_dir / name
+            have = path.stat().st_size if path.exists() else None
+            if have is None or have < size:
+                log.warning("resume: %s holds %s bytes, fewer than the %d it held at the checkpoint; "
+                            "left as is", path, have, size)
+            elif have > size:
+                with open(path, "r+b") as fh:  # rows after the checkpoint: progress lost with the process
+                    fh.truncate(size)
+        for snap in self.league.snapshots(run=self.run_dir.name):
+            if snap.step is not None and snap.step > state["num_timesteps"]:
+                self.league.retire(snap)  # trained in the lost stretch: out of the self-play pool
 
     def _learner_player(self):
         name = f"learner:{self.run_id}"
@@ -324,23 +394,30 @@ def evaluate_bots(policy, bots, games: int, seed: int, action_repeat: int, seed_
                          stocks=rules.stocks, damage_tiebreak=rules.damage_tiebreak)
 
 
+def _due(run, steps: int, last_eval: int, last_snapshot: int) -> tuple[bool, bool]:
+    """(evaluation, snapshot): whether one was due at ``steps`` and is missing (a stop cut it short)."""
+    return (bool(steps) and steps % run.eval_every == 0 and last_eval < steps,
+            bool(steps) and steps % run.snapshot_every == 0 and last_snapshot < steps)
+
+
 class _RunCallback:
     """SB3 callback (built lazily so this module imports without SB3) that writes the run's files,
     checkpoints, snapshots, evaluates and reports progress."""
 
-    def __new__(cls, trainer: TransformerLstmPPOTrainer):
+    def __new__(cls, trainer: TransformerLstmPPOTrainer, state: dict | None = None):
         from stable_baselines3.common.callbacks import BaseCallback
 
         class RunCallback(_RunCallbackMixin, BaseCallback):
             pass
 
         obj = RunCallback()
-        obj._setup(trainer)
+        obj._setup(trainer, state)
         return obj
 
 
 class _RunCallbackMixin:
-    def _setup(self, trainer: TransformerLstmPPOTrainer) -> None:
+    def _setup(self, trainer: TransformerLstmPPOTrainer, state: dict | None) -> None:
+        """``state``: the training state of the checkpoint a resumed run continues from (None: a new run)."""
         self.t = trainer
         cfg = trainer.config
         rd = trainer.run_dir
@@ -351,7 +428,10 @@ class _RunCallbackMixin:
         self.rewards = (_CsvLog(rd / "reward_breakdown.csv", ["episode", "step", "opponent", "total"]
                                 + list(trainer.league_env.reward_names)) if self.debug else None)
         self.evals = _CsvLog(rd / "evaluation_results.csv", EVAL_COLUMNS)
-        self.episodes = self._count_rows(rd / "monitor.csv")
+        self.episodes = state["episodes"] if state else self._count_rows(rd / "monitor.csv")
+        self.t_offset = state["elapsed_s"] if state else 0.0   # monitor.csv's t continues across resumes
+        self.last_eval_step = state["last_eval_step"] if state else 0
+        self.last_snapshot_step = state.get("last_snapshot_step", 0) if state else 0
         self.pending_matches: list[dict] = []
         self.recent = defaultdict(lambda: deque(maxlen=100))   # opponent kind -> results (1/0.5/0)
         self.returns = deque(maxlen=100)
@@ -396,24 +476,38 @@ class _RunCallbackMixin:
         run = self.t.config.run
         n = self.num_timesteps
         step = self.training_env.num_envs
-        if n % run.checkpoint_every < step:
-            self._checkpoint(n - n % run.checkpoint_every)
-        if n % run.snapshot_every < step:
-            self._snapshot(n - n % run.snapshot_every)
+        # the checkpoint last, so that it holds everything done at its step (a resume redoes nothing twice)
         if n % run.eval_every < step:
             self._evaluate(n - n % run.eval_every)
+        if n % run.snapshot_every < step:
+            self._snapshot(n - n % run.snapshot_every)
+        if n % run.checkpoint_every < step:
+            self._checkpoint(n - n % run.checkpoint_every)
         if self.deadline is not None and time.perf_counter() >= self.deadline:
             self.out_of_time = True  # run.max_minutes: SB3 ends learn() cleanly; finish() saves the checkpoint
             log.info("run.max_minutes (%g) reached at %d steps: stopping", run.max_minutes, n)
             return False
         return True
 
+    def catch_up(self) -> None:
+        """On resume: an evaluation or snapshot due at the checkpoint's step that the stop interrupted
+        (a Ctrl-C mid-evaluation saves a checkpoint at that step) is made now, and the checkpoint
+        rewritten."""
+        n = int(self.t.model.num_timesteps)
+        evaluate, snapshot = _due(self.t.config.run, n, self.last_eval_step, self.last_snapshot_step)
+        if evaluate:
+            self._evaluate(n)
+        if snapshot:
+            self._snapshot(n)
+        if evaluate or snapshot:
+            self._checkpoint(n)
+
     # per episode --------------------------------------------------------------------------------------------
     def _episode(self, info: dict) -> None:
         b, ep = info["brawl"], info.get("episode", {})
         self.episodes += 1
         self.monitor.write({"r": float(ep.get("r", 0.0)), "l": int(ep.get("l", b.get("frames", 0))),
-                            "t": round(float(ep.get("t", 0.0)), 6)})
+                            "t": round(self.t_offset + float(ep.get("t", 0.0)), 6)})
         self.returns.append(float(ep.get("r", 0.0)))
         score = {"win": 1.0, "draw": 0.5, "loss": 0.0}[b["result"]]
         self.recent[b["opponent_kind"]].append(score)
@@ -453,13 +547,26 @@ class _RunCallbackMixin:
             self.pending_matches = []
 
     # cadences ---------------------------------------------------------------------------------------------
+    def _train_state(self) -> dict:
+        """What a resume needs besides the weights and the optimizer (``checkpoint.TRAIN_STATE``)."""
+        model = self.t.model
+        rms = getattr(self.t.env, "ret_rms", None)
+        logs = (self.monitor, self.behavior, self.rewards, self.evals)
+        return {"num_timesteps": int(model.num_timesteps), "n_updates": int(model._n_updates),
+                "episodes": self.episodes, "last_eval_step": self.last_eval_step,
+                "last_snapshot_step": self.last_snapshot_step,
+                "elapsed_s": round(self.t_offset + time.time() - self.t.league_env.t_start, 6),
+                "files": {f.path.name: f.size() for f in logs if f is not None},
+                "reward_normaliser": None if rms is None else {"mean": float(rms.mean), "var": float(rms.var),
+                                                               "count": float(rms.count)}}
+
     def _checkpoint(self, steps: int) -> Path:
+        from .checkpoint import checkpoint_bytes
+
+        self._flush_matches()  # the league holds every game up to the checkpoint
         folder = self.t.run_dir / "checkpoints"
         path = folder / f"{CHECKPOINT_PREFIX}{steps}_steps.zip"
-        buf = io.BytesIO()
-        self.model.save(buf)
-        _add_model_card(buf, self.t.config)
-        atomic_write(path, buf.getvalue())
+        atomic_write(path, checkpoint_bytes(self.t.model, self.t.config.model, self._train_state()))
         self.last_checkpoint = path
         keep = self.t.config.run.keep_checkpoints
         for _, old in checkpoints(self.t.run_dir)[:-keep]:
@@ -469,16 +576,23 @@ class _RunCallbackMixin:
 
     def _snapshot(self, steps: int) -> None:
         self._flush_matches()
-        self.t.league.register_snapshot(self.t.snapshot_bytes(), step=steps, run=self.t.run_id,
-                                        initial=self.t.learner, suffix=".pt")
+        lg, name = self.t.league, f"{self.t.run_id}@{steps}"
+        taken = {p.name for p in lg.snapshots(run=self.t.run_id, active=None)}
+        k = 1
+        while name in taken:  # the step was snapshotted before a resume went back past it
+            k += 1
+            name = f"{self.t.run_id}@{steps}-{k}"
+        lg.register_snapshot(self.t.snapshot_bytes(), step=steps, run=self.t.run_id, name=name,
+                             initial=self.t.learner, suffix=".pt")
+        self.last_snapshot_step = steps
 
     def _evaluate(self, steps: int) -> None:
         from trainers.evaluate import summarise
 
         t0 = time.perf_counter()
         cfg = self.t.config
-        self.model.policy.set_training_mode(False)
-        by_bot = evaluate_bots(self.model.policy, cfg.run.eval_bots, cfg.run.eval_games, cfg.seed,
+        self.t.model.policy.set_training_mode(False)
+        by_bot = evaluate_bots(self.t.model.policy, cfg.run.eval_bots, cfg.run.eval_games, cfg.seed,
                                cfg.model.action_repeat)
         lg = self.t.league
         rows = []
@@ -499,6 +613,7 @@ class _RunCallbackMixin:
             self.evals.write(summary)
             summaries[bot] = summary
         self.last_eval = summaries
+        self.last_eval_step = steps
 
     # reporting ----------------------------------------------------------------------------------------------
     def progress(self) -> Progress:
@@ -518,9 +633,10 @@ class _RunCallbackMixin:
 
     def finish(self, save: bool) -> None:
         self._flush_matches()
-        if save and self.model.num_timesteps and (self.last_checkpoint is None
-                                                  or not self.last_checkpoint.name.endswith(f"_{self.model.num_timesteps}_steps.zip")):
-            self._checkpoint(int(self.model.num_timesteps))
+        n = int(self.t.model.num_timesteps)
+        done = self.last_checkpoint is not None and self.last_checkpoint.name.endswith(f"_{n}_steps.zip")
+        if save and n and not done:
+            self._checkpoint(n)
         for f in (self.monitor, self.behavior, self.rewards, self.evals):
             if f is not None:
                 f.close()
