@@ -150,3 +150,26 @@ def test_cli_train_list_and_errors():
     assert out.exit_code == 0 and "transformer-lstm-ppo" in out.output
     out = runner.invoke(app, ["train", "--preset", "nope"])
     assert out.exit_code == 2 and "unknown preset" in out.output
+
+
+def test_cli_extends_a_finished_run_as_docs_trainer_md_says(tmp_path):
+    """docs/trainer.md, "Extending a run": --resume RUN --set run.total_steps=N trains on to N in the same
+    run; config.toml keeps the first total, so a later --resume without --set trains nothing."""
+    import json
+
+    from brawl_league.cli import app
+
+    runner = CliRunner()
+    sets = [a for s in TINY for a in ("--set", s)]
+    first = runner.invoke(app, ["train", "--preset", "smoke", *sets, "--set", "run.total_steps=128", "--runs-dir",
+                                str(tmp_path), "--name", "r", "--json"])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout.splitlines()[-1])["steps"] == 128
+    more = runner.invoke(app, ["train", "--resume", str(tmp_path / "r"), "--set", "run.total_steps=256", "--json"])
+    assert more.exit_code == 0, more.output
+    assert json.loads(more.stdout.splitlines()[-1])["steps"] == 256
+    assert tomllib.loads((tmp_path / "r" / "config.toml").read_text())["run"]["total_steps"] == 128
+    again = runner.invoke(app, ["train", "--resume", str(tmp_path / "r"), "--json"])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout.splitlines()[-1])["steps"] == 256
+    assert (tmp_path / "r" / "checkpoints" / "rl_model_256_steps.zip").exists()

@@ -252,6 +252,10 @@ class TransformerLstmPPOTrainer(Trainer):
         try:
             if remaining:
                 self.model.learn(remaining, callback=callback, reset_num_timesteps=not found, progress_bar=False)
+            else:  # a finished run resumed without a larger run.total_steps: nothing to train
+                log.warning("nothing to train: %d steps done of run.total_steps = %d (extend a run with "
+                            "--set run.total_steps=N)", self.model.num_timesteps, cfg.run.total_steps)
+                callback.num_timesteps = int(self.model.num_timesteps)
         except KeyboardInterrupt:
             interrupted = True
             log.warning("interrupted: saving a checkpoint at %d steps", self.model.num_timesteps)
@@ -466,7 +470,7 @@ class _RunCallbackMixin:
 
     def finish(self, save: bool) -> None:
         self._flush_matches()
-        if save and self.model.num_timesteps and (self.last_checkpoint is None
+        if save and getattr(self, "model", None) is not None and self.model.num_timesteps and (self.last_checkpoint is None
                                                   or not self.last_checkpoint.name.endswith(f"_{self.model.num_timesteps}_steps.zip")):
             self._checkpoint(int(self.model.num_timesteps))
         for f in (self.monitor, self.behavior, self.rewards, self.evals):
