@@ -392,3 +392,25 @@ def test_view_helpers_read_what_their_names_say() -> None:
     assert {"attacking", "in_air", "facing_me"} <= set(dir(v.opponent))
     with pytest.raises(AttributeError, match="no observation field"):
         v.me.is_flying
+
+
+def test_basedbot_compiles_its_plan_when_made_not_in_its_first_timed_frame() -> None:
+    """A guarded bot's first frame has the 0.05 s budget of any other; on a cold numba cache BasedBot's first
+    game after an install was a forfeit. Making the bot compiles (or loads) the plan; a fresh process shows it."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent("""
+        from brawl_env.bots import builtin
+        plan = builtin._based_plan
+        if not hasattr(plan, "signatures"):
+            print("nojit")
+        else:
+            before = len(plan.signatures)
+            builtin.BasedBot()
+            print(before, len(plan.signatures))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    if out != ["nojit"]:
+        assert out[0] == "0" and int(out[1]) >= 1
