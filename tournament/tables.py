@@ -140,7 +140,7 @@ def print_head_to_head(table: RatingTable, console: Any = None) -> bool:
     players = h2h["players"]
     if len(players) < 2:
         return False
-    out = Table(title="head to head: row player's score % against the column player (by rank)",
+    out = Table(title="head to head: row's score %", caption="columns: players by rank", caption_justify="left",
                 title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     out.add_column("#", justify="right", no_wrap=True)
     out.add_column("player", no_wrap=True, max_width=16, overflow="ellipsis")
