@@ -1,17 +1,54 @@
-"""``BatchEnv``: N matches stepped in one compiled call, numpy arrays in and out, auto-reset.
+"""`BatchEnv`: N matches stepped in one compiled call, numpy arrays in and out, auto-reset.
 
-For trainers and tournaments. There is no Python loop over matches: ``step`` checks the actions, copies
-them into a preallocated buffer, makes one compiled call and returns arrays.
+For trainers, tournaments and anyone who brings their own learner. There is no Python loop over matches:
+`step` checks the actions, copies them into a preallocated buffer, makes one compiled call and returns
+arrays. Both players of every match are driven by the caller (a bot or a network on each side).
 
-Shapes: observations ``(n, 2, D)`` float32 (``[:, p]`` is player p's own view, itself first);
-actions ``(n, 2, 10)`` of 0/1; rewards ``(n, 2)``; terminated / truncated ``(n,)``.
+```python
+import numpy as np
+from brawl_env import BatchEnv
 
-Seeding: ``reset(seed=s)`` starts match k from ``match_seed(s, k)``; when match k ends it restarts at
+env = BatchEnv(64, seed=0, max_frames=2700)        # the same arguments as parallel_env, but no render_mode
+obs = env.reset(seed=1)                             # (64, 2, OBS_DIM) float32
+keys = np.zeros((64, 2, 10), np.int8)               # matches x players x keys (W A S D Space H L J K G)
+obs, reward, terminated, truncated, info = env.step(keys)
+```
+
+| call | returns |
+|---|---|
+| `BatchEnv(n, seed=0, **cfg)` | `n` matches; `cfg` as `parallel_env` takes it (`max_frames`, `stocks`, `damage_tiebreak`, `spawn`, `rewards`, `zero_sum`) |
+| `reset(seed=None, match_seeds=None)` | observations `(n, 2, D)` float32; `[:, p]` is player p's own view, itself first |
+| `step(actions)` | `(obs, reward, terminated, truncated, info)` |
+| `stats()` | `{name: (n, 2) array}`: statistics of the episodes in progress (a copy) |
+| `frame` | `(n,)`: frames played in each match's current episode |
+| `observation_space`, `action_space` | one player's: `Box` of `D` floats, `MultiBinary(10)` |
+| `reward_names` | the reward terms, in the order of `info["reward_terms"]` |
+
+`step(actions)` takes actions of shape `(n, 2, 10)`: match, player (0 or 1), key; bool, integer or
+float values that are exactly 0 or 1 (any other shape or value raises `ValueError` naming it). It returns
+`obs` `(n, 2, D)` float32, `reward` `(n, 2)` float32 (each player's own), `terminated` `(n,)` bool (a
+player lost its last stock), `truncated` `(n,)` bool (the frame limit) and `info`, a dict of arrays:
+
+- `info["final_observation"]` `(n, 2, D)`: the last observation of each match that ended this step
+  (for the others it holds nothing useful);
+- `info["final_stats"]` `(n, 2, S)`: the statistics of the episode that ended (order:
+  `brawl_env.engine.layout.STAT_NAMES`);
+- `info["result"]` `(n,)` int8: 0 still running, 1 player 0 won, 2 player 1 won, 3 draw;
+- `info["events"]` `(n, 2, E)`: this frame's events from each player's side (order: `EVENT_NAMES`);
+- `info["reward_terms"]` `(n, 2, T)`: each reward term's share of the reward (order: `reward_names`);
+  it sums to `reward`.
+
+**Auto-reset.** A match that ends (terminated or truncated) restarts inside the same `step`: the
+returned `obs` row is already the first observation of its next episode, and `frame` is 0 again. Read
+the ending from `final_observation`, `final_stats` and `result`; never call `reset()` for one match.
+
+**Seeding.** `reset(seed=s)` starts match k from `match_seed(s, k)`; when match k ends it restarts at
 once with its next episode seed, so match k of a batch plays exactly what the same match plays alone
-(``reset(match_seeds=[...])`` on a batch of one, or ``parallel_env().reset(options={"match_seed": ...})``).
+(`reset(match_seeds=[...])` on a batch of one, or `parallel_env().reset(options={"match_seed": ...})`).
+`reset()` without a seed uses the constructor's `seed` the first time and fresh seeds after that.
 
-.. warning:: The returned arrays are the env's own buffers and are overwritten by the next ``step``;
-   copy them if you keep them.
+**Buffers.** The returned arrays are the env's own buffers and are overwritten by the next `step`; copy
+them if you keep them.
 """
 
 from __future__ import annotations

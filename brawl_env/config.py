@@ -81,7 +81,11 @@ def build_model(model: type[BaseModel], cfg: dict[str, Any], what: str):
     allowed = sorted(model.model_fields)
     unknown = sorted(set(cfg) - set(allowed))
     if unknown:
-        raise ValueError(f"unknown {what} config key(s) {unknown}; allowed keys: {allowed}")
+        from .names import did_you_mean
+
+        hints = " ".join(h for h in (did_you_mean(k, allowed) for k in unknown) if h)
+        raise ValueError(f"unknown {what} config key(s) {unknown}; allowed keys: {allowed}"
+                         + (f" ({hints})" if hints else ""))
     try:
         return model(**cfg)
     except ValidationError as err:

@@ -1,6 +1,7 @@
 """Generate docs from the code, so they cannot drift: a test fails when a file and the code disagree.
 
-``python -m brawl_env.docs > docs/env.md``: the env's module docstring plus the observation table.
+``python -m brawl_env.docs > docs/env.md``: the env's module docstring, ``BatchEnv``'s (``brawl_env.batch``)
+and the observation table.
 ``python -m brawl_env.docs rewards > docs/rewards.md``: the reward terms, their kinds and weights.
 """
 
@@ -8,13 +9,14 @@ from __future__ import annotations
 
 import inspect
 
-from . import parallel
+from . import batch, parallel
 from .engine import layout as L
 from .engine.obs import OBS_DIM, PLAYER_BLOCK, layout_table
 
 
 def render() -> str:
-    lines = [inspect.getdoc(parallel).strip(), "", "## Observation layout", ""]
+    lines = [inspect.getdoc(parallel).strip(), "", "## Batched matches", "", inspect.getdoc(batch).strip(), "",
+             "## Observation layout", ""]
     lines.append(f"`OBS_DIM = {OBS_DIM}`: two player blocks of {PLAYER_BLOCK} floats (me, opponent), then the "
                  "world block. Signed fields lie in [-1, 1], the others in [0, 1]; a value is "
                  "`clip(quantity / scale)`, and `ObsView` multiplies the scale back.")

@@ -146,7 +146,11 @@ class RewardManager:
 
 def _term_from_entry(name: str, entry: Any) -> RewTerm:
     if name not in _REGISTRY:
-        raise ValueError(f"unknown reward term {name!r}; known terms: {sorted(_REGISTRY)}")
+        from .names import did_you_mean
+
+        hint = did_you_mean(name, list(_REGISTRY))
+        raise ValueError(f"unknown reward term {name!r}; known terms: {sorted(_REGISTRY)}"
+                         + (f" ({hint})" if hint else ""))
     info = _REGISTRY[name]
     if isinstance(entry, bool) or not isinstance(entry, (int, float, Mapping)):
         raise ValueError(f"reward term {name!r}: give a weight (number) or a table with 'weight'; got {entry!r}")

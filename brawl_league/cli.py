@@ -6,26 +6,76 @@ engine nor compiles a kernel.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from brawl_league import __version__
 
+
+def _styled(params):
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+        elif param.param_type_name == "argument" and param.metavar is None:
+            param.metavar = param.name.upper()
+    return params
+
+
+class _Command(TyperCommand):
+    """Every command's help in one style: arguments in capitals and bare in the usage line (``match A B``,
+    not ``{a} {b}``), on/off flags shown without a value type (not ``<bool>``)."""
+
+    def get_params(self, ctx):
+        return _styled(super().get_params(ctx))
+
+    def collect_usage_pieces(self, ctx):
+        return [re.sub(r"^\{(.*)\}", r"\1", piece) for piece in super().collect_usage_pieces(ctx)]
+
+
+class _Group(TyperGroup):
+    """A command group in :class:`_Command`'s style, whose commands use it too."""
+
+    def get_params(self, ctx):
+        return _styled(super().get_params(ctx))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for command in self.commands.values():
+            if type(command) is TyperCommand:
+                command.__class__ = _Command
+
+
+#: conventions every command keeps: -h or --help; --json prints JSON on stdout and nothing else; --out FILE
+#: (or DIR) names what is written; --league DIR names a league directory
 app = typer.Typer(
     name="brawl-league",
     help="A two-player platform fighter for reinforcement learning: league, trainers, tournaments.",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 bench_app = typer.Typer(
     help="Measure how fast things run; --json for machine-readable output.",
     no_args_is_help=True,
+    cls=_Group,
 )
 app.add_typer(bench_app, name="bench")
-bots_app = typer.Typer(help="Scripted bots: list the built-in and installed ones.", no_args_is_help=True)
+bots_app = typer.Typer(help="Scripted bots: list the built-in and installed ones.", no_args_is_help=True,
+                       cls=_Group)
 app.add_typer(bots_app, name="bots")
+
+
+def _table(**kwargs):
+    """A rich table that reads at 80 columns, in the tournament table's style: a rule under the header only."""
+    from rich import box
+    from rich.table import Table
+
+    return Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True, title_justify="left", **kwargs)
 
 
 def _version_callback(value: bool) -> None:
@@ -131,7 +181,6 @@ def bots_list(
     import json
 
     from rich.console import Console
-    from rich.table import Table
 
     from brawl_env.bots import bot_class, entries
 
@@ -145,9 +194,9 @@ def bots_list(
     if json_out:
         typer.echo(json.dumps(rows))
         return
-    table = Table(title="bots (use a name, FILE.py:CLASS or MODULE:CLASS as a spec)", title_justify="left")
+    table = _table(title="bots (use a name, FILE.py:CLASS or MODULE:CLASS as a spec)")
     for col in ("name", "description", "source"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     from rich.markup import escape
 
     for row in rows:
@@ -159,7 +208,8 @@ def bots_list(
 def bots_ladder(
     names: Annotated[
         list[str] | None,
-        typer.Argument(help="Bots to rank: names, FILE.py:CLASS or MODULE:CLASS (default: every built-in)."),
+        typer.Argument(help="Agents to rank, as every command names them: bot names, FILE.py:CLASS, MODULE:CLASS, "
+                            "checkpoint files, league:NAME with --league (default: every built-in bot)."),
     ] = None,
     games: Annotated[int, typer.Option("--games", min=1, help="Matches per pair (sides swap).")] = 50,
     seed: Annotated[
@@ -174,6 +224,7 @@ def bots_ladder(
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Print the table as Markdown (for the docs).")
     ] = False,
+    league: Annotated[str | None, typer.Option("--league", help="League directory for league: agents.")] = None,
 ) -> None:
     """Play every pair of bots seeded matches and print a table of win rates (row bot against column bot)."""
     import json
@@ -182,8 +233,16 @@ def bots_ladder(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from brawl_env.bots import ladder as lad
+    from brawl_league.matches import Player
+    from league.agents import parse_agents
 
-    bots = list(dict.fromkeys(names)) if names else lad.default_bots()
+    try:  # named as everywhere (file bots by class, checkpoints as run@steps), built once
+        players = {p.spec.name: p for p in map(Player, parse_agents(list(dict.fromkeys(names or lad.default_bots())),
+                                                                     league))}
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    bots = list(players)
     total = games * len(bots) * (len(bots) - 1) // 2
     err = Console(stderr=True)
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
@@ -195,7 +254,8 @@ def bots_ladder(
             def progress(a: str, b: str, done: int) -> None:
                 bar.update(task, advance=1, description=f"{a} vs {b}")
 
-            result = lad.run_ladder(bots, games=games, seed=seed, frames=frames, progress=progress)
+            result = lad.run_ladder(bots, games=games, seed=seed, frames=frames, progress=progress,
+                                    make=lambda name: players[name].agent())
     except ValueError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
@@ -255,7 +315,7 @@ def match(
 
 # ---------------------------------------------------------------------------------------------- league
 league_app = typer.Typer(help="The league: players, ratings and match history of a league directory.",
-                         no_args_is_help=True)
+                         no_args_is_help=True, cls=_Group)
 app.add_typer(league_app, name="league")
 
 
@@ -274,32 +334,37 @@ def _open_league(directory: str):
 
 @league_app.command("status")
 def league_status(
-    directory: Annotated[str, typer.Argument(help="League directory (holding league.db).")] = ".",
+    league: Annotated[str | None, typer.Option("--league", help="League directory (holding league.db).")] = None,
+    old_directory: Annotated[str | None, typer.Argument(hidden=True, metavar="[DIR]",
+                                                        help="Older form of --league.")] = None,
 ) -> None:
     """Every player with its kind, Elo, games, W/D/L and when it last played, strongest first; then each
     learner's curriculum: its candidate opponents with recent games, score and pfsp weight."""
     from rich.console import Console
     from rich.markup import escape
-    from rich.table import Table
 
     from brawl_league.league_status import curriculum_tables
 
+    if league is not None and old_directory is not None and league != old_directory:
+        typer.echo(f"error: two leagues given ({old_directory} and --league {league}); give --league DIR", err=True)
+        raise typer.Exit(2)
+    directory = league or old_directory or "."
     with _open_league(directory) as lg:
         ratings = lg.ratings()
         cfg = lg.config
         curricula = curriculum_tables(lg, directory)
-    table = Table(title=f"league {escape(directory)} (K {cfg.k:g}, {escape(cfg.anchor)} fixed at "
-                        f"{cfg.anchor_rating:g})", title_justify="left")
+    table = _table(title=f"league {escape(directory)} (K {cfg.k:g}, {escape(cfg.anchor)} fixed at "
+                         f"{cfg.anchor_rating:g})")
     for col, justify in (("player", "left"), ("kind", "left"), ("Elo", "right"), ("games", "right"),
                          ("W/D/L", "right"), ("last played", "left")):
-        table.add_column(col, justify=justify)
+        table.add_column(col, justify=justify, **({"overflow": "fold"} if col in ("player", "kind") else {}))
     for r in ratings:
         p = r.player
         kind = p.kind if p.active else f"{p.kind} (retired)"
         if p.name == cfg.anchor:
             kind += " (anchor)"
         table.add_row(escape(p.name), kind, f"{r.rating:.0f}", str(r.games), f"{r.wins}/{r.draws}/{r.losses}",
-                      (r.last_played or "never")[:19].replace("T", " "))
+                      (r.last_played or "never")[:16].replace("T", " "))
     Console().print(table)
     for curriculum in curricula:
         Console(width=min(Console().width, 80)).print(curriculum)
@@ -314,21 +379,22 @@ def league_history(
     Elo after each; `league export --json` has every field, seeds and times included."""
     from rich.console import Console
     from rich.markup import escape
-    from rich.table import Table
 
     from league.errors import LeagueError
 
     with _open_league(directory) as lg:
         try:
+            player = lg.lookup(player).name  # as typed: smoke1 is learner:smoke1, basedbot is BasedBot
             rows = lg.history(player)
             rating = lg.rating(player)
         except LeagueError as err:
             typer.echo(f"error: {err}", err=True)
             raise typer.Exit(2) from None
-    table = Table(title=f"{escape(player)}: Elo {rating.rating:.0f} after {rating.games} games "
-                        f"({rating.wins}/{rating.draws}/{rating.losses})", title_justify="left")
+    table = _table(title=f"{escape(player)}: Elo {rating.rating:.0f} after {rating.games} games "
+                         f"({rating.wins}/{rating.draws}/{rating.losses})")
     for col in ("match", "source", "opponent", "result", "stocks", "damage", "KOs", "Elo", "change"):
-        table.add_column(col, justify="left" if col in ("source", "opponent", "result") else "right")
+        table.add_column(col, justify="left" if col in ("source", "opponent", "result") else "right",
+                         overflow="fold" if col == "opponent" else "ellipsis")
 
     def pair(values, fmt="{}") -> str:
         return "" if values[0] is None else f"{fmt.format(values[0])}-{fmt.format(values[1])}"
@@ -343,15 +409,22 @@ def league_history(
 @league_app.command("export")
 def league_export(
     directory: Annotated[str, typer.Option("--league", help="League directory.")] = ".",
-    csv_path: Annotated[str | None, typer.Option("--csv", help="Write a table (see --table) as CSV.")] = None,
-    json_path: Annotated[
-        str | None, typer.Option("--json", help="Write ratings, players and matches as JSON to this file.")
-    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="JSON: the rating scale, every rating and every match.")] = False,
+    csv_out: Annotated[bool, typer.Option("--csv", help="CSV: one table (see --table).")] = False,
+    out: Annotated[str | None, typer.Option("--out", help="Write to this file instead of stdout (its .json or .csv "
+                                            "suffix picks the format when neither flag is given).")] = None,
     table: Annotated[str, typer.Option("--table", help="What --csv writes: ratings or matches.")] = "ratings",
 ) -> None:
-    """Export ratings (with games and W/D/L) and matches as CSV or JSON, for plots and other tools."""
-    if csv_path is None and json_path is None:
-        typer.echo("error: give --csv FILE and/or --json FILE", err=True)
+    """Export ratings (with games and W/D/L) and matches as JSON or CSV, on stdout or into --out FILE."""
+    import io
+    import sys
+    from pathlib import Path
+
+    if not json_out and not csv_out and out is not None:
+        json_out, csv_out = Path(out).suffix.lower() == ".json", Path(out).suffix.lower() == ".csv"
+    if json_out == csv_out:
+        typer.echo("error: give --json or --csv (one of them), and --out FILE to write a file instead of stdout",
+                   err=True)
         raise typer.Exit(2)
     if table not in ("ratings", "matches"):
         typer.echo(f"error: --table is 'ratings' or 'matches'; got {table!r}", err=True)
@@ -363,22 +436,26 @@ def league_export(
         ratings = [r.to_dict() for r in lg.ratings()]
         matches = lg.matches()
         scale = lg.config.rating_params()
+    text = io.StringIO()
+    if csv_out:
+        rows = ratings if table == "ratings" else matches
+        writer = csv.DictWriter(text, fieldnames=list(rows[0]) if rows else [], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        what = f"{len(rows)} {table} rows"
+    else:
+        json.dump({"scale": scale, "ratings": ratings, "matches": matches}, text, indent=None if out is None else 1)
+        text.write("\n")
+        what = f"{len(ratings)} ratings and {len(matches)} matches"
+    if out is None:
+        sys.stdout.write(text.getvalue())
+        return
     try:
-        if csv_path is not None:
-            rows = ratings if table == "ratings" else matches
-            fields = list(rows[0]) if rows else []
-            with open(csv_path, "w", newline="", encoding="utf-8") as fh:
-                writer = csv.DictWriter(fh, fieldnames=fields)
-                writer.writeheader()
-                writer.writerows(rows)
-            typer.echo(f"wrote {len(rows)} {table} rows to {csv_path}", err=True)
-        if json_path is not None:
-            with open(json_path, "w", encoding="utf-8") as fh:
-                json.dump({"scale": scale, "ratings": ratings, "matches": matches}, fh, indent=1)
-            typer.echo(f"wrote {len(ratings)} ratings and {len(matches)} matches to {json_path}", err=True)
+        Path(out).write_text(text.getvalue(), encoding="utf-8", newline="")
     except OSError as err:  # an unwritable or missing folder: one line, not a traceback
         typer.echo(f"error: cannot write {err.filename}: {err.strerror}", err=True)
         raise typer.Exit(2) from None
+    typer.echo(f"wrote {what} to {out}", err=True)
 
 
 # ---------------------------------------------------------------------------------------------- seeing the game
@@ -466,17 +543,25 @@ def play_cmd(
 
     W A S D move, Space jumps, H picks up or drops, L dashes or dodges, J light attack, K heavy attack,
     G taunts; P pauses, R restarts, Esc quits. Each game's replay is saved and its path printed.
+    Without a screen, watch agents with `brawl-league match A B --video match.mp4` instead (SDL_VIDEODRIVER=dummy
+    runs this window invisibly, for tests).
     """
+    import os
+
     from league.agents import bot_class_for, make_agent, parse_agent
 
     try:
         spec = parse_agent(vs, league)
         opponent = bot_class_for(spec)() if spec.kind == "bot" else make_agent(spec)
-        from brawl_env.render import PlaySession, Renderer, resolution_size
+        from brawl_env.render import PlaySession, Renderer, display_available, resolution_size
 
         resolution_size(resolution)
+        invisible = os.environ.get("SDL_VIDEODRIVER", "") in ("dummy", "offscreen")  # asked for by name
+        if not invisible and not display_available():
+            raise RuntimeError("no display to open a window on (DISPLAY/WAYLAND_DISPLAY unset); to watch a game "
+                               f"without a screen, record it: brawl-league match {vs} BasedBot --video match.mp4")
         renderer = Renderer(resolution=resolution, mode="human", names=("You", spec.name), hitboxes=hitboxes,
-                            max_frames=frames, stocks=stocks, headless=False)
+                            max_frames=frames, stocks=stocks, headless=invisible)
     except (ValueError, RuntimeError) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
@@ -490,7 +575,8 @@ def play_cmd(
 
 @app.command("screenshots")
 def screenshots_cmd(
-    out: Annotated[str, typer.Option("--out", help="Directory for the PNG files.")] = "docs",
+    out: Annotated[str, typer.Option("--out", help="Directory for the PNG files (created; the docs' own are made "
+                                     "with --out docs).")] = "screenshots",
     seed: Annotated[
         int, typer.Option("--seed", min=0, max=2**64 - 1, help="Seed of the scripted match they are taken from.")
     ] = 7,

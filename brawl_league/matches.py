@@ -69,7 +69,8 @@ def play_series(a: str, b: str, games: int = 1, seed: int = 0, frames: int = 270
     finally:
         if bar is not None:
             bar.stop()
-    return {"a": a, "b": b, "games": rows, "summary": summary, "frames": frames, "stocks": stocks}
+    return {"a": a, "b": b, "names": [p.spec.name for p in players], "games": rows, "summary": summary,
+            "frames": frames, "stocks": stocks}
 
 
 class Player:
@@ -113,25 +114,27 @@ def _record_game(res, k: int, video: str | None, video_dir: str | None, replay_d
 
 
 def render_series(series: dict[str, Any], console) -> None:
-    """Print a series: one row per game, then A's record."""
+    """Print a series: one row per game (A's numbers first in each A-B pair; fits 80 columns), forfeits and
+    files below it, then A's record. Agents are shown by their names (``run@steps`` for a checkpoint)."""
+    from rich import box
     from rich.markup import escape
     from rich.table import Table
 
-    a, b = escape(series["a"]), escape(series["b"])
-    table = Table(title=f"{a} (A) vs {b} (B)", title_justify="left")
-    for col in ("game", "seed", "A as", "A", "frames", "ended by", "dmg A", "dmg B", "KO A", "KO B",
-                "stocks A", "stocks B"):
-        table.add_column(col, justify="left" if col in ("A", "ended by", "A as") else "right")
+    a, b = (escape(n) for n in series.get("names") or (series["a"], series["b"]))
+    table = Table(title=f"{a} (A) vs {b} (B)", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  collapse_padding=True)
+    for col in ("game", "seed", "A as", "A", "frames", "ended by", "damage A-B", "KOs A-B", "stocks A-B"):
+        table.add_column(col, justify="left" if col in ("A", "ended by", "A as") else "right", no_wrap=True)
     for g in series["games"]:
         sa, sb = g["stats_a"], g["stats_b"]
-        ended = g["ended_by"]
-        if g["forfeit"]:
-            ended = escape(f"forfeit: {g['forfeit']['name']} ({g['forfeit']['reason']})")
-        table.add_row(str(g["game"]), str(g["seed"]), f"p{g['a_slot']}", g["result_a"], str(g["frames"]), ended,
-                      f"{sa['damage_dealt']:.0f}", f"{sb['damage_dealt']:.0f}", f"{sa['knockouts_dealt']:.0f}",
-                      f"{sb['knockouts_dealt']:.0f}", f"{sa['stocks_left']:.0f}", f"{sb['stocks_left']:.0f}")
+        table.add_row(str(g["game"]), str(g["seed"]), f"p{g['a_slot']}", g["result_a"], str(g["frames"]),
+                      g["ended_by"], f"{sa['damage_dealt']:.0f}-{sb['damage_dealt']:.0f}",
+                      f"{sa['knockouts_dealt']:.0f}-{sb['knockouts_dealt']:.0f}",
+                      f"{sa['stocks_left']:.0f}-{sb['stocks_left']:.0f}")
     console.print(table)
     for g in series["games"]:
+        if g["forfeit"]:
+            console.print(f"game {g['game']}: " + escape(f"forfeit: {g['forfeit']['name']} ({g['forfeit']['reason']})"))
         for kind in ("replay", "video"):
             if g.get(kind):
                 console.print(f"game {g['game']} {kind}: {escape(g[kind])}")

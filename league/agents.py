@@ -130,7 +130,7 @@ def parse_agents(
     agents = _unique_names(found)
     if len(agents) < 2:
         raise AgentError(
-            f"a tournament needs at least two agents; got {len(agents)} "
+            f"a tournament or ladder needs at least two agents; got {len(agents)} "
             f"({', '.join(a.name for a in agents) or 'none'}) from {specs!r}"
         )
     if check:
@@ -189,20 +189,21 @@ def _named(raw: str) -> AgentSpec | None:
 
 
 def _is_bot_name(raw: str) -> bool:
-    from brawl_env.bots.registry import entries
+    from brawl_env.bots.registry import bot_name
 
-    return any(e.name == raw for e in entries())
+    return bot_name(raw) is not None
 
 
 def _bot(spec: str) -> AgentSpec:
-    from brawl_env.bots.registry import BotSpecError, bot_class, entries
+    from brawl_env.bots.registry import BotSpecError, bot_class, bot_name
 
     try:
         cls = bot_class(spec)
     except BotSpecError as err:
         raise AgentError(f"agent {spec!r}: {err}") from None
-    if any(e.name == spec for e in entries()):
-        return AgentSpec(name=spec, kind="bot", spec=spec, source="builtin")
+    name = bot_name(spec)
+    if name is not None:  # named as the registry names it, whatever case it was typed in
+        return AgentSpec(name=name, kind="bot", spec=name, source="builtin")
     target, _, attr = spec.rpartition(":")
     if target.endswith(".py") or "/" in target or "\\" in target:
         path = Path(target).expanduser().resolve()
@@ -341,12 +342,16 @@ def _league_agents(raw: str, league_dir) -> list[AgentSpec]:
             chosen = spaced_by_step([r.player for r in ratings], int(_LEAGUE_SPACED.fullmatch(what).group(1)),
                                     raw)
         else:
-            chosen = [r.player for r in ratings if r.player.name == what]
+            from brawl_env.names import did_you_mean, resolve_name
+
+            found = resolve_name(what, [r.player.name for r in ratings])
+            chosen = [r.player for r in ratings if r.player.name == found]
             if not chosen:
                 names = ", ".join(r.player.name for r in ratings[:20])
+                hint = did_you_mean(what, [r.player.name for r in ratings])
                 raise AgentError(
-                    f"agent {raw!r}: no snapshot named {what!r} in {league_dir}; use league:latest, "
-                    f"league:topN, league:spacedN or one of: {names}"
+                    f"agent {raw!r}: no snapshot named {what!r} in {league_dir}; {hint + ' ' if hint else ''}"
+                    f"use league:latest, league:topN, league:spacedN or one of: {names}"
                 )
         out = []
         for player in chosen:

@@ -48,7 +48,10 @@ def trainer_class(name: str) -> Any:
     if name not in table:
         hint = "" if table else " (none is registered: install the package, e.g. pip install -e ., so its " \
                                 "entry points are found)"
-        raise ValueError(f"unknown trainer {name!r}; trainers: {sorted(table)}{hint}")
+        from brawl_env.names import did_you_mean
+
+        close = did_you_mean(name, list(table))
+        raise ValueError(f"unknown trainer {name!r}; {close + ' ' if close else ''}trainers: {sorted(table)}{hint}")
     module, _, attr = table[name][0].partition(":")
     return getattr(importlib.import_module(module), attr)
 

@@ -315,6 +315,19 @@ class League:
                 self._conn.execute(f"SELECT {_PLAYER_COLS} FROM players p WHERE p.id = ?", (pid,)).fetchone()
             )
 
+    def lookup(self, typed: str) -> Player:
+        """The player a user means by ``typed``: that name, else the learner of that run
+        (``smoke1`` for ``learner:smoke1``), else the one name equal ignoring case; the
+        :class:`UnknownPlayerError` suggests close names and lists the players."""
+        from brawl_env.names import resolve_name, unknown
+
+        names = [p.name for p in self.players()]
+        found = resolve_name(typed, names) or resolve_name(f"learner:{typed}", names)
+        if found is None:
+            spellings = {n.partition(":")[2] if n.startswith("learner:") else n: n for n in names}
+            raise UnknownPlayerError(f"league {self.dir}: " + unknown("player", typed, spellings))
+        return self.player(found)
+
     def players(self, kind: str | None = None) -> list[Player]:
         """All players (of one kind, if given), oldest first."""
         if kind is not None and kind not in KINDS:

@@ -46,7 +46,7 @@ def tournament_command(
     from league.agents import AgentError
     from .backends import TournamentError
     from .runner import run_tournament
-    from .tables import print_table
+    from .tables import print_head_to_head, print_table
 
     class RateColumn(ProgressColumn):
         def render(self, task) -> Text:
@@ -128,6 +128,8 @@ def tournament_command(
         console=console,
         title=f"tournament: {result.meta['matches']} matches, {result.meta['games_per_pair']} per pair",
     )
+    if not print_head_to_head(result.table, console=console):
+        console.print("head to head: too wide for this terminal; see ratings.md or head_to_head.csv")
     forfeits = result.meta.get("forfeits") or {}
     if forfeits:
         console.print("forfeits: " + ", ".join(f"{escape(k)} {v}" for k, v in forfeits.items()))

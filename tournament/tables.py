@@ -127,6 +127,37 @@ def print_table(table: RatingTable, console: Any = None, title: str | None = Non
         console.print(Text("warning: " + warning, style="yellow"))
 
 
+def print_head_to_head(table: RatingTable, console: Any = None) -> bool:
+    """Print the head-to-head matrix (row player's score % against each column player, columns by rank)
+    when it fits the console's width; False (and nothing printed) when it does not, or for one player."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = console or Console()
+    h2h = table.head_to_head
+    players = h2h["players"]
+    if len(players) < 2:
+        return False
+    out = Table(title="head to head: row's score %", caption="columns: players by rank", caption_justify="left",
+                title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    out.add_column("#", justify="right", no_wrap=True)
+    out.add_column("player", no_wrap=True, max_width=16, overflow="ellipsis")
+    for k in range(len(players)):
+        out.add_column(str(k + 1), justify="right", no_wrap=True)
+    for a, name in enumerate(players):
+        cells = []
+        for b in range(len(players)):
+            score = h2h["score"][a][b]
+            cells.append("-" if a == b else "" if score is None else f"{100 * score:.0f}")
+        out.add_row(str(a + 1), Text(name), *cells)
+    if console.measure(out, options=console.options.update_width(10_000)).maximum > console.width:
+        return False  # measured unconstrained: rich would squeeze the columns into "…" otherwise
+    console.print(out)
+    return True
+
+
 # ---------------------------------------------------------------------------------------------- files
 
 

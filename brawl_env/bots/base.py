@@ -35,7 +35,11 @@ def key_index(name: str) -> int:
     try:
         return _ALIASES[name.lower()]
     except (KeyError, AttributeError):
-        raise ValueError(f"unknown key {name!r}; keys: {list(KEY_NAMES)} (or letters {list(KEY_LETTERS)})") from None
+        from ..names import did_you_mean
+
+        hint = did_you_mean(str(name), list(_ALIASES))
+        raise ValueError(f"unknown key {name!r}; keys: {list(KEY_NAMES)} (or letters {list(KEY_LETTERS)})"
+                         + (f" ({hint})" if hint else "")) from None
 
 
 def press(*names: str) -> np.ndarray:
@@ -49,6 +53,27 @@ def press(*names: str) -> np.ndarray:
 NO_KEYS = np.zeros(N_KEYS, np.int8)
 
 
+def _accept_seed(fn):
+    """``fn`` (a bot's ``reset``) as ``reset(self, seed=None)``: as it is when it takes ``seed`` by that name
+    (or ``**kwargs``); else wrapped to pass the seed positionally if it has a second parameter, or drop it."""
+    import functools
+    import inspect
+
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return fn  # cannot tell: called as documented
+    if any(p.name == "seed" or p.kind is p.VAR_KEYWORD for p in params):
+        return fn
+    positional = any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in params[1:])
+
+    @functools.wraps(fn)
+    def reset(self, seed: int | None = None) -> None:
+        return fn(self, seed) if positional else fn(self)
+
+    return reset
+
+
 class Bot:
     """Base class of scripted players (see the module docstring)."""
 
@@ -57,6 +82,14 @@ class Bot:
 
     def __init__(self) -> None:
         self.reset()
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        """A subclass may write ``reset(self)`` without ``seed``: it is taken as ``reset(self, seed=None)``
+        that ignores the seed, so every caller can pass one (the one place this is adapted)."""
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("reset")
+        if own is not None and callable(own):
+            cls.reset = _accept_seed(own)
 
     def reset(self, seed: int | None = None) -> None:
         """Forget everything about the last match; ``seed`` seeds any randomness the bot has."""

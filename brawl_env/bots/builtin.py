@@ -5,13 +5,14 @@ Each bot reads only the named view (``brawl_env.ObsView``) of its own observatio
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
 
 from .._jit import helper, kernel
 from ..engine import layout as L
-from ..engine.obs import ME_BASE, OPP_BASE, PLAYER_FIELDS, PLAYER_OFFSETS
+from ..engine.obs import ME_BASE, OBS_DIM, OPP_BASE, PLAYER_FIELDS, PLAYER_OFFSETS
 from ..view import ObsView
 from . import tactics as T
 from .base import NO_KEYS, Bot, FrameBot, key_index, press
@@ -55,10 +56,23 @@ class BasedBot(FrameBot):
 
     EDGE = 0.8
 
+    def __init__(self) -> None:
+        _warm_up()  # compile the plan (or load it from numba's cache) now, not inside its first timed frame
+        super().__init__()
+
     def act_batch(self, obs: np.ndarray, frames: np.ndarray) -> np.ndarray:
         keys = np.zeros((len(obs), L.N_KEYS), np.int8)
         _based_plan(np.ascontiguousarray(obs), np.ascontiguousarray(frames, np.int64), float(self.EDGE), keys)
         return keys
+
+
+@functools.cache
+def _warm_up() -> None:
+    """Compile ``_based_plan`` for the observations matches hand it (float32) and tests' float64, once per
+    process: a guarded bot's first frame has the same 0.05 s budget as any other, and a cold compile takes
+    seconds (it forfeited BasedBot's first game after an install)."""
+    for dtype in (np.float32, np.float64):
+        _based_plan(np.zeros((1, OBS_DIM), dtype), np.zeros(1, np.int64), 0.8, np.zeros((1, L.N_KEYS), np.int8))
 
 
 _PF = {f.name: f for f in PLAYER_FIELDS}

@@ -4,7 +4,8 @@
 ``games`` matches, exactly like ``brawl-league match A B --games N --seed S`` (game k from base seed
 ``seed + k``, A as player_0 in even games and player_1 in odd ones; fresh bots every game), and returns
 the win, draw and loss counts and the win rate of every ordered pair, plus each bot's overall score.
-``brawl-league bots ladder`` prints it as a table.
+``brawl-league bots ladder`` prints it as a table; it names agents as every command does (checkpoints
+and file bots included, through ``league.agents``) and hands the ladder a ``make`` that builds them.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from ..match import run_match
 from .registry import load_bot
 
 
-def _play_pair(a: str, b: str, games: int, seed: int, frames: int, stocks: int) -> dict[str, int]:
+def _play_pair(a: str, b: str, games: int, seed: int, frames: int, stocks: int,
+               make: Callable[[str], Any]) -> dict[str, int]:
     rec = {"wins": 0, "draws": 0, "losses": 0, "forfeits_a": 0, "forfeits_b": 0, "frames": 0}
     for k in range(games):
         a_slot = k % 2
         agents = [None, None]
-        agents[a_slot] = load_bot(a)
-        agents[1 - a_slot] = load_bot(b)
+        agents[a_slot] = make(a)
+        agents[1 - a_slot] = make(b)
         res = run_match(agents[0], agents[1], seed=seed + k, max_frames=frames, stocks=stocks)
         outcome = res.result_for(a_slot)
         rec[{"win": "wins", "draw": "draws", "loss": "losses"}[outcome]] += 1
@@ -35,8 +37,12 @@ def _play_pair(a: str, b: str, games: int, seed: int, frames: int, stocks: int) 
 
 
 def run_ladder(names: Sequence[str], games: int = 50, seed: int = 0, frames: int = 2700,
-               progress: Callable[[str, str, int], None] | None = None, stocks: int = 3) -> dict[str, Any]:
+               progress: Callable[[str, str, int], None] | None = None, stocks: int = 3,
+               make: Callable[[str], Any] | None = None) -> dict[str, Any]:
     """Play every pair of ``names`` ``games`` seeded matches; see the module docstring.
+
+    ``make(name)`` gives the agent that plays as ``name`` in one game (a fresh bot, or any agent
+    ``run_match`` takes); by default ``names`` are bot specs and every game gets fresh bots.
 
     ``progress(a, b, done)`` is called after each match with the pair and the games done so far in it.
     Returns a JSON-ready dict::
@@ -54,13 +60,15 @@ def run_ladder(names: Sequence[str], games: int = 50, seed: int = 0, frames: int
         raise ValueError(f"a ladder needs at least two different bots; got {names}")
     if games < 1:
         raise ValueError(f"games must be at least 1; got {games}")
-    for name in names:
-        load_bot(name)  # fail early, with the spec's error
+    if make is None:
+        make = load_bot
+        for name in names:
+            load_bot(name)  # fail early, with the spec's error
     start = time.perf_counter()
     pairs: dict[str, dict[str, Any]] = {}
     for a, b in itertools.combinations(names, 2):
         rec = None
-        for done, rec in enumerate(_play_pair(a, b, games, seed, frames, stocks), start=1):  # noqa: B007
+        for done, rec in enumerate(_play_pair(a, b, games, seed, frames, stocks, make), start=1):  # noqa: B007
             if progress is not None:
                 progress(a, b, done)
         n = games
@@ -133,18 +141,22 @@ def caption(ladder: dict[str, Any]) -> str:
 
 
 def render_table(ladder: dict[str, Any]):
-    """A rich table: rows = bot (best first), columns = opponent, cells = the row bot's win rate."""
+    """A rich table: rows = bot (best first), columns = opponent by rank number, cells = the row bot's win
+    rate; numbered columns keep seven bots inside 80 columns."""
+    from rich import box
     from rich.markup import escape
     from rich.table import Table
 
     order = ladder["ranking"]
-    table = Table(title="bot ladder: win rate of the row bot against the column bot", title_justify="left",
-                  caption=escape(caption(ladder)), caption_justify="left")
-    table.add_column("bot")
-    for b in order:
-        table.add_column(escape(b), justify="right")
-    table.add_column("score", justify="right")
-    table.add_column("W-D-L", justify="right")
+    table = Table(title="bot ladder: win rate (%) of the row bot against the column bot (by rank)",
+                  title_justify="left", caption=escape(caption(ladder)), caption_justify="left",
+                  box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("bot", overflow="fold")
+    for k, _ in enumerate(order, start=1):
+        table.add_column(str(k), justify="right", no_wrap=True)
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("W-D-L", justify="right", no_wrap=True)
     for a in order:
         cells = []
         for b in order:
@@ -154,9 +166,9 @@ def render_table(ladder: dict[str, Any]):
             p = ladder["pairs"][f"{a}|{b}"]
             rate = p["win_rate"]
             style = "green" if rate >= 0.6 else ("red" if rate <= 0.4 and p["score"] < 0.5 else "")
-            text = f"{100 * rate:.0f} %" + (f" ({p['draws']}d)" if p["draws"] else "")
+            text = f"{100 * rate:.0f}"  # draws are in W-D-L (and the Markdown table)
             cells.append(f"[{style}]{text}[/{style}]" if style else text)
         o = ladder["overall"][a]
         record = f"{o['wins']}-{o['draws']}-{o['losses']}"
-        table.add_row(escape(a), *cells, f"{100 * o['score']:.0f} %", record)
+        table.add_row(str(order.index(a) + 1), escape(a), *cells, f"{100 * o['score']:.0f} %", record)
     return table

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from ..names import resolve_name, unknown
 from .base import Bot
 
 GROUP = "brawl_league.bots"
@@ -93,17 +94,23 @@ def _import_target(target: str, spec: str):
     return cls
 
 
+def bot_name(spec: str) -> str | None:
+    """The registered name a spec means (``basedbot`` is ``BasedBot``), or None if it names none."""
+    return resolve_name(spec, [e.name for e in entries()]) if isinstance(spec, str) else None
+
+
 def bot_class(spec: str) -> type[Bot]:
-    """The class a spec names (see the module docstring)."""
+    """The class a spec names (see the module docstring); names ignore case."""
     if not isinstance(spec, str) or not spec:
         raise BotSpecError(f"a bot spec is a non-empty string; got {spec!r}")
+    name = bot_name(spec)
     for entry in entries():
-        if entry.name == spec:
+        if entry.name == name:
             return _import_target(entry.target, spec)
     if ":" in spec:
         return _import_target(spec, spec)
-    names = [e.name for e in entries()]
-    raise BotSpecError(f"unknown bot {spec!r}; known bots: {names}; or give FILE.py:CLASS or MODULE:CLASS")
+    raise BotSpecError(unknown("bot", spec, [e.name for e in entries()])
+                       + "; or give FILE.py:CLASS or MODULE:CLASS")
 
 
 def load_bot(spec: str, **kwargs) -> Bot:

@@ -147,3 +147,28 @@ def test_negative_match_seed_arrays_do_not_wrap():
     env = brawl_env.BatchEnv(2)
     with pytest.raises(ValueError, match="match_seeds"):
         env.reset(match_seeds=np.array([-1, 3], np.int64))
+
+
+def test_batchenv_doc_states_the_shapes_and_info_keys_step_returns() -> None:
+    """docs/env.md's BatchEnv section (brawl_env.batch's docstring) against a real step."""
+    import re
+
+    import numpy as np
+
+    from brawl_env import batch
+    from brawl_env.engine import layout as L
+
+    doc = batch.__doc__
+    env = batch.BatchEnv(3, max_frames=2)
+    obs = env.reset(seed=1)
+    assert obs.shape == (3, 2, env.obs_dim) and obs.dtype == np.float32
+    for _ in range(2):
+        obs, reward, terminated, truncated, info = env.step(np.zeros((3, 2, 10), np.int8))
+    assert sorted(info) == sorted(re.findall(r'info\["(\w+)"\]` `\(', doc))
+    assert reward.shape == (3, 2) and reward.dtype == np.float32
+    assert terminated.shape == truncated.shape == (3,) and truncated.all()  # the frame limit
+    assert info["final_stats"].shape == (3, 2, len(L.STAT_NAMES)) and info["result"].dtype == np.int8
+    assert info["events"].shape == (3, 2, len(L.EVENT_NAMES)) and (info["result"] == 3).all()  # draws
+    assert info["reward_terms"].shape == (3, 2, len(env.reward_names))
+    assert (env.frame == 0).all()  # auto-reset: already the next episode
+    assert "`(n, 2, 10)`" in doc

@@ -319,3 +319,98 @@ def test_cli_ladder_unknown_bot_exits_2():
     result = runner.invoke(app, ["bots", "ladder", "BasedBot", "Nope", "--games", "1"])
     assert result.exit_code == 2
     assert "Nope" in result.stderr
+
+
+# ---------------------------------------------------------------------------------- written from the docs
+
+
+def test_a_reset_without_seed_plays_like_one_with_it(tmp_path) -> None:
+    """docs/bots.md: ``def reset(self):`` works too; every caller (a match, a batch of rows, the guard) passes a
+    seed, and the base class drops it for such a bot. A second positional parameter gets the seed."""
+    from brawl_env.bots import BotAgent, GuardedBot
+    from brawl_env.bots.base import Bot, press
+
+    class NoSeed(Bot):
+        """Counts frames; knows nothing of seeds."""
+
+        def reset(self):
+            self.t = 0
+
+        def act(self, view):
+            self.t += 1
+            return press("right" if self.t % 20 < 10 else "left")
+
+    class Positional(Bot):
+        def reset(self, s):
+            self.seen = s
+
+    bot = NoSeed()
+    bot.reset(seed=3)
+    bot.reset(5)
+    bot.reset()
+    GuardedBot(NoSeed()).reset(7)
+    res = run_match(NoSeed(), load_bot("ConstantBot"), seed=1, max_frames=60)
+    assert res.forfeit is None and res.frames == 60
+    BotAgent(NoSeed).reset_rows(np.array([0, 1]), np.array([1, 2]))
+    p = Positional.__new__(Positional)
+    p.reset(seed=9)
+    assert p.seen == 9
+    file_bot = tmp_path / "outsider.py"  # as an outsider writes it, played by file path from the CLI
+    file_bot.write_text("from brawl_env.bots import Bot, press\n\nclass Outsider(Bot):\n    'Walks right.'\n"
+                        "    def reset(self):\n        self.t = 0\n    def act(self, view):\n"
+                        "        self.t += 1\n        return press('right') if not view.opponent.attacking "
+                        "else press('dodge')\n")
+    result = runner.invoke(app, ["match", f"{file_bot}:Outsider", "BasedBot", "--frames", "90", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["games"][0]["forfeit"] is None
+
+
+def test_view_helpers_read_what_their_names_say() -> None:
+    e = Engine(2, make_config())
+    e.reset(np.array([3, 4], np.uint64))
+    obs = e.state.obs.copy()  # (2, 2, D)
+    for _ in range(3):
+        e.keys[:] = 0
+        e.keys[0, 1, L.K_LIGHT] = 1  # player 1 of match 0 jabs
+        e.step(auto_reset=False)
+    pi = e.state.pi
+    obs = e.state.obs
+    v = ObsView(obs[0, 0])  # player 0's view of match 0
+    assert bool(v.opponent.attacking) and bool(v.opponent.is_attacking) and pi[0, 1, L.MOVE] != 0
+    assert bool(v.me.attacking) is False and v.me.move_name == "none"
+    assert v.opponent.move_name == L.MOVE_NAMES[pi[0, 1, L.MOVE]]
+    assert v.me.state_name == L.STATE_NAMES[pi[0, 0, L.STATE]] and v.me.weapon_name == "punch"
+    grounded = bool(v.me.grounded)
+    assert bool(v.me.in_air) == (not grounded and pi[0, 0, L.STATE] != L.S_KO)
+    pf = e.state.pf
+    toward = np.sign(pf[0, 0, L.PX] - pf[0, 1, L.PX])
+    assert bool(v.opponent.facing_me) == (pi[0, 1, L.FACING] == toward)
+    assert bool(v.me.facing_opponent) == (pi[0, 0, L.FACING] == -toward)
+    assert not v.me.knocked_out and not v.me.dodging
+    batch = ObsView(obs[:, 0])  # a batch: every helper is an array
+    assert batch.opponent.attacking.shape == (2,) and batch.me.state_name.shape == (2,)
+    assert {"attacking", "in_air", "facing_me"} <= set(dir(v.opponent))
+    with pytest.raises(AttributeError, match="no observation field"):
+        v.me.is_flying
+
+
+def test_basedbot_compiles_its_plan_when_made_not_in_its_first_timed_frame() -> None:
+    """A guarded bot's first frame has the 0.05 s budget of any other; on a cold numba cache BasedBot's first
+    game after an install was a forfeit. Making the bot compiles (or loads) the plan; a fresh process shows it."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent("""
+        from brawl_env.bots import builtin
+        plan = builtin._based_plan
+        if not hasattr(plan, "signatures"):
+            print("nojit")
+        else:
+            before = len(plan.signatures)
+            builtin.BasedBot()
+            print(before, len(plan.signatures))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    if out != ["nojit"]:
+        assert out[0] == "0" and int(out[1]) >= 1

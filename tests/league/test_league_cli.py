@@ -61,6 +61,28 @@ def test_status_table(league_dir):
     assert sorted(names, key=body.index) == names
 
 
+def test_status_takes_the_league_as_every_command_does(league_dir):
+    """--league DIR, as history, export, match and tournament take it; the older positional DIR still works."""
+    new = runner.invoke(app, ["league", "status", "--league", str(league_dir)], env=WIDE)
+    old = runner.invoke(app, ["league", "status", str(league_dir)], env=WIDE)
+    assert new.exit_code == old.exit_code == 0 and new.stdout == old.stdout and "exp1@5000" in new.stdout
+
+
+def test_history_finds_players_as_users_type_them(tmp_path):
+    """A learner is stored as learner:RUN; `history RUN` finds it, and names ignore case."""
+    with League.open(tmp_path / "lg", create=True) as lg:
+        lg.add_player("learner:smoke1")
+        lg.record_match("learner:smoke1", "BasedBot", "win", seed=1)
+    for typed in ("smoke1", "learner:smoke1", "LEARNER:Smoke1"):
+        result = runner.invoke(app, ["league", "history", typed, "--league", str(tmp_path / "lg")], env=WIDE)
+        assert result.exit_code == 0, result.output
+        assert "learner:smoke1: Elo" in result.stdout and "BasedBot" in result.stdout
+    result = runner.invoke(app, ["league", "history", "smok1", "--league", str(tmp_path / "lg")], env=WIDE)
+    assert result.exit_code == 2
+    assert "unknown player 'smok1' (did you mean 'learner:smoke1'?)" in result.stderr
+    assert "known: BasedBot, learner:smoke1" in result.stderr
+
+
 def test_history_table(league_dir):
     result = runner.invoke(app, ["league", "history", "learner", "--league", str(league_dir)], env=WIDE)
     assert result.exit_code == 0, result.output
@@ -69,15 +91,21 @@ def test_history_table(league_dir):
 
 
 def test_export_csv_and_json(league_dir, tmp_path):
+    """--json and --csv print on stdout (and nothing else there); --out FILE writes the file instead."""
     out_csv, out_json = tmp_path / "r.csv", tmp_path / "all.json"
-    result = runner.invoke(
-        app, ["league", "export", "--league", str(league_dir), "--csv", str(out_csv), "--json", str(out_json)]
-    )
+    result = runner.invoke(app, ["league", "export", "--league", str(league_dir), "--csv", "--out", str(out_csv)])
     assert result.exit_code == 0, result.output
+    assert result.stdout == "" and "wrote 4 ratings rows" in result.stderr
     with out_csv.open() as fh:
         rows = list(csv.DictReader(fh))
     assert rows[0]["name"] == "exp1@5000" and rows[0]["games"] == "2" and rows[0]["wins"] == "1"
     assert {"rating", "games", "wins", "draws", "losses", "last_played"} <= set(rows[0])
+    stdout_csv = runner.invoke(app, ["league", "export", "--league", str(league_dir), "--csv"])
+    assert stdout_csv.exit_code == 0 and stdout_csv.stdout == out_csv.read_text()
+    result = runner.invoke(app, ["league", "export", "--league", str(league_dir), "--out", str(out_json)])
+    assert result.exit_code == 0, result.output  # the .json suffix picks the format
+    stdout_json = runner.invoke(app, ["league", "export", "--league", str(league_dir), "--json"])
+    assert stdout_json.exit_code == 0 and json.loads(stdout_json.stdout) == json.loads(out_json.read_text())
     data = json.loads(out_json.read_text())
     assert data["scale"] == {"k": 32.0, "anchor": "BasedBot", "anchor_rating": 1000.0}
     assert len(data["matches"]) == 3 and data["matches"][0]["stocks_a"] == 2
@@ -88,7 +116,7 @@ def test_export_csv_and_json(league_dir, tmp_path):
     matches_csv = tmp_path / "m.csv"
     result = runner.invoke(
         app,
-        ["league", "export", "--league", str(league_dir), "--csv", str(matches_csv), "--table", "matches"],
+        ["league", "export", "--league", str(league_dir), "--csv", "--out", str(matches_csv), "--table", "matches"],
     )
     assert result.exit_code == 0, result.output
     with matches_csv.open() as fh:
@@ -99,10 +127,14 @@ def test_export_csv_and_json(league_dir, tmp_path):
     ("args", "message"),
     [
         (["status", "{missing}"], "no league database at"),
-        (["history", "ghost", "--league", "{lg}"], "no player 'ghost'"),
-        (["export", "--league", "{lg}"], "give --csv FILE and/or --json FILE"),
+        (["history", "ghost", "--league", "{lg}"], "unknown player 'ghost'"),
+        (["export", "--league", "{lg}"], "give --json or --csv"),
+        (["export", "--league", "{lg}", "--json", "--csv"], "give --json or --csv"),
+        (["export", "--league", "{lg}", "--out", "x.txt"], "give --json or --csv"),
+        (["status", "--league", "{lg}", "{missing}"], "two leagues given"),
+        (["history", "lerner", "--league", "{lg}"], "did you mean 'learner'?"),
         (
-            ["export", "--league", "{lg}", "--csv", "x.csv", "--table", "players"],
+            ["export", "--league", "{lg}", "--csv", "--table", "players"],
             "--table is 'ratings' or 'matches'",
         ),
         (["status", "{corrupt}"], "unreadable or damaged"),
@@ -181,7 +213,7 @@ def test_read_only_commands_work_on_a_read_only_league(shared_tmp, read_only):
     out.chmod(0o777)
     commands = [["league", "status", str(folder)],
                 ["league", "history", "RandomBot", "--league", str(folder)],
-                ["league", "export", "--league", str(folder), "--json", str(out / "all.json")]]
+                ["league", "export", "--league", str(folder), "--out", str(out / "all.json")]]
     runner.invoke(app, ["league", "status", str(shared_tmp / "nothing")], env=WIDE)  # imports, as root
     with read_only(folder):
         results = [runner.invoke(app, args, env=WIDE) for args in commands]

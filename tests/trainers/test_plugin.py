@@ -168,3 +168,25 @@ def test_a_checkpoint_in_the_mix_is_a_frozen_opponent(tmp_path):
 def test_config_types_are_strict_and_seeds_are_64_bit(override, says):
     with pytest.raises(ValueError, match=says):
         build_config("smoke", None, [override])
+
+
+def test_cli_extends_a_finished_run_as_docs_trainer_md_says(tmp_path):
+    """docs/trainer.md, "Extending a run": --resume RUN --set run.total_steps=N trains on to N in the same
+    run and config.toml records N; a later --resume without a larger total says the run is finished."""
+    import json
+
+    from brawl_league.cli import app
+
+    runner = CliRunner()
+    sets = [a for s in TINY for a in ("--set", s)]
+    first = runner.invoke(app, ["train", "--preset", "smoke", *sets, "--set", "run.total_steps=128", "--runs-dir",
+                                str(tmp_path), "--name", "r", "--json"])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout.splitlines()[-1])["steps"] == 128
+    more = runner.invoke(app, ["train", "--resume", str(tmp_path / "r"), "--set", "run.total_steps=256", "--json"])
+    assert more.exit_code == 0, more.output
+    assert json.loads(more.stdout.splitlines()[-1])["steps"] == 256
+    assert tomllib.loads((tmp_path / "r" / "config.toml").read_text())["run"]["total_steps"] == 256
+    again = runner.invoke(app, ["train", "--resume", str(tmp_path / "r"), "--json"])
+    assert again.exit_code != 0 and "is finished" in again.output and "run.total_steps=N" in again.output
+    assert (tmp_path / "r" / "checkpoints" / "rl_model_256_steps.zip").exists()

@@ -160,7 +160,9 @@ class TrainConfig(_Frozen):
 
 def preset_text(name: str) -> str:
     if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; presets: {list(PRESETS)}")
+        from brawl_env.names import unknown
+
+        raise ValueError(unknown("preset", name, list(PRESETS)))
     return (resources.files(__package__) / "presets" / f"{name}.toml").read_text()
 
 
@@ -218,7 +220,11 @@ def build_config(preset: str | None = None, config_file: str | None = None, over
             if e["type"] == "extra_forbidden":
                 section = e["loc"][0] if len(e["loc"]) > 1 else None
                 model = {"model": ModelConfig, "ppo": PPOConfig, "run": RunConfig}.get(section, TrainConfig)
-                problems.append(f"unknown key {loc!r}; allowed: {sorted(model.model_fields)}")
+                from brawl_env.names import did_you_mean
+
+                hint = did_you_mean(str(e["loc"][-1]), list(model.model_fields))
+                problems.append(f"unknown key {loc!r}; allowed: {sorted(model.model_fields)}"
+                                + (f" ({hint})" if hint else ""))
             else:
                 problems.append(f"{loc}: {e['msg']}")
         raise ValueError("bad training config: " + "; ".join(problems)) from None
