@@ -226,5 +226,5 @@ def test_read_only_commands_work_on_a_read_only_league(shared_tmp, read_only):
     with League.open(folder, read_only=True) as lg:
         with pytest.raises(Exception, match="opened read-only"):
             lg.add_player("x")
-    bad = runner.invoke(app, ["league", "export", "--league", str(folder), "--csv", str(folder / "no" / "x.csv")])
+    bad = runner.invoke(app, ["league", "export", "--league", str(folder), "--csv", "--out", str(folder / "no" / "x.csv")])
     assert bad.exit_code == 2 and "error: cannot write" in bad.output  # not a traceback
