@@ -619,7 +619,7 @@ def tournament_cmd(
 def train_cmd(
     trainer: Annotated[str, typer.Option("--trainer", help="Trainer plugin (see --list).")] = "transformer-lstm-ppo",
     list_trainers: Annotated[bool, typer.Option("--list", help="List the trainer plugins and exit.")] = False,
-    preset: Annotated[str | None, typer.Option("--preset", help="smoke | test50k | full10m | seed-guide (default smoke).")] = None,
+    preset: Annotated[str | None, typer.Option("--preset", help="standard | smoke | test50k | full10m | seed-guide (default standard: 15 min on a CPU).")] = None,
     config: Annotated[str | None, typer.Option("--config", help="A TOML file over the preset.")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a field: --set ppo.learning_rate=1e-4 (repeatable).")] = None,
     device: Annotated[str | None, typer.Option("--device", help="auto | cuda | mps | cpu (auto says what it chose and why).")] = None,

@@ -84,6 +84,21 @@ def _mix_player(league: League, category: str) -> tuple[Player, str]:
     parsed file. A spec that is neither raises the bot registry's error."""
     from .agents import AgentError, parse_agent
 
+    if getattr(league, "read_only", False):  # only looking (league status): nothing is added
+        known = {p.name: p for p in league.players()}
+        if category in known:
+            found = known[category]
+            return found, "bot" if found.kind == "bot" else "agent"
+        from brawl_env.bots import bot_class
+
+        try:
+            bot_class(category)
+            kind = "bot"
+        except ValueError:
+            kind = "agent"
+        # a player not in the league yet: no games, no id (never written)
+        return Player(id=-1, kind="bot" if kind == "bot" else "external", name=category, spec=category,
+                      file_hash=None, step=None, parent_run=None, created_at=""), kind
     try:
         return league.add_bot(category), "bot"
     except ValueError as bot_err:  # not a bot spec (BotSpecError), or a player that is not a bot
@@ -205,6 +220,14 @@ class OpponentSampler:
             out.append((games, score, (score + PFSP_PRIOR_GAMES * p) / (games + PFSP_PRIOR_GAMES)))
         return out
 
+    def _rating(self, player: Player):
+        """The player's rating; one not in the league yet (a read-only look) is new: the anchor rating."""
+        if player.id == -1:
+            from types import SimpleNamespace
+
+            return SimpleNamespace(player=player, rating=self.league.config.anchor_rating)
+        return self.league.rating(player)
+
     def curriculum_weights(self) -> list[Candidate]:
         """The pfsp curriculum's pool (bots of the mix, then the run's snapshots oldest first, or the
         mirror before the first snapshot) with each candidate's record and draw probability."""
@@ -217,7 +240,7 @@ class OpponentSampler:
             if category != SELF_PLAY:
                 player = self._bots[category]
                 opponent = Opponent(self._kinds[category], category, player=player, spec=category)
-                entries.append((opponent, prior, self.league.rating(player)))
+                entries.append((opponent, prior, self._rating(player)))
                 continue
             pool = self.league.pool(run=self.run)
             if not pool:

@@ -284,7 +284,12 @@ def run_batch_collect(agents: dict[str, AgentSpec], entries: Sequence[Entry], se
 
 
 def set_threads(agents: dict[str, AgentSpec], settings: dict) -> None:
-    """Give torch ``settings["torch_threads"]`` threads when a network plays (workers share the cores)."""
+    """A worker's untimed set-up: give torch ``settings["torch_threads"]`` threads when a network plays
+    (workers share the cores), and compile the built-in bots' code before any bot's call is timed."""
+    if any(a.kind == "bot" for a in agents.values()):
+        from brawl_env.bots import warm_up
+
+        warm_up()
     threads = settings.get("torch_threads")
     if threads and any(a.kind == "nn" for a in agents.values()):
         import torch

@@ -75,6 +75,14 @@ def _warm_up() -> None:
         _based_plan(np.zeros((1, OBS_DIM), dtype), np.zeros(1, np.int64), 0.8, np.zeros((1, L.N_KEYS), np.int8))
 
 
+def warm_up() -> None:
+    """Compile (or load from numba's cache) every built-in bot's compiled code: BasedBot's plan and the
+    pilots' flights. A process that will time bots (a tournament worker) calls it before the clock runs,
+    so a cold cache after an install costs no bot its first match."""
+    _warm_up()
+    T.warm_up()
+
+
 _PF = {f.name: f for f in PLAYER_FIELDS}
 _MX, _MY, _MVY = (ME_BASE + PLAYER_OFFSETS[k] for k in ("x", "y", "vy"))
 _OX, _OY = (OPP_BASE + PLAYER_OFFSETS[k] for k in ("x", "y"))

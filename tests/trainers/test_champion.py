@@ -77,6 +77,7 @@ def test_play_takes_champion(monkeypatch):
 
     monkeypatch.setattr(render, "Renderer", FakeRenderer)
     monkeypatch.setattr(render, "PlaySession", FakeSession)
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")  # past the headless check (a screen SDL can open)
     out = runner.invoke(app, ["play", "--vs", "Champion"])
     assert out.exit_code == 0, out.output
     assert seen["names"] == ("You", "Champion") and seen["opponent"].name == "Champion"

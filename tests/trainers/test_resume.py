@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 
 from league.registry import trainer_class
 from trainers.base import ProgressHook, RunLockedError, run_lock
+from trainers.evaluate import EVAL_BOTS
 
 CADENCES = ["run.checkpoint_every=256", "run.snapshot_every=128", "run.eval_every=256"]
 CSVS = ("monitor.csv", "behavior_metrics.csv", "reward_breakdown.csv", "evaluation_results.csv")
@@ -102,7 +103,7 @@ def test_a_killed_run_resumes_with_csvs_equal_to_an_uninterrupted_run_up_to_its_
             later = [int(r["step"]) for r in mine[len(uninterrupted):]]
             assert later and min(later) > 256 and later == sorted(later), name  # the lost stretch is gone
     assert len(_rows(b / "monitor.csv")) == len(_rows(b / "behavior_metrics.csv"))
-    assert [int(r["step"]) for r in _rows(b / "evaluation_results.csv")] == [256, 512]
+    assert [int(r["step"]) for r in _rows(b / "evaluation_results.csv")] == [256] * len(EVAL_BOTS) + [512] * len(EVAL_BOTS)
     times = [float(r["t"]) for r in _rows(b / "monitor.csv")]
     assert times == sorted(times)  # t continues instead of restarting at 0
     text = (b / "monitor.csv").read_text()
@@ -214,7 +215,7 @@ def test_an_evaluation_cut_short_is_redone_on_resume(tmp_path, monkeypatch):
     assert _rows(run / "evaluation_results.csv") == []
     monkeypatch.setattr(plugin._RunCallbackMixin, "_evaluate", real)
     _trainer(run, 256, resume=True)[0].train(resume=True)  # not "finished" while that evaluation is missing
-    assert [int(r["step"]) for r in _rows(run / "evaluation_results.csv")] == [256]
+    assert [int(r["step"]) for r in _rows(run / "evaluation_results.csv")] == [256] * len(EVAL_BOTS)
     with pytest.raises(ValueError, match="is finished"):
         _trainer(run, 256, resume=True)[0].train(resume=True)
 

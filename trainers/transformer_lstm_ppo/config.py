@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-PRESETS = ("smoke", "test50k", "full10m", "seed-guide")
+PRESETS = ("standard", "smoke", "test50k", "full10m", "seed-guide")
 
 
 class _Frozen(BaseModel):
@@ -70,6 +70,15 @@ class PPOConfig(_Frozen):
     teacher_drive_steps: int = Field(0, ge=0, description="First steps in which the teacher's keys are played "
                                      "(behaviour cloning; the imitation weight stays at teacher_coef).")
 
+    @field_validator("teacher")
+    @classmethod
+    def _known_teacher(cls, v):
+        if v is not None:
+            from brawl_env.bots import bot_class
+
+            bot_class(v)  # BotSpecError (a ValueError) names the spec and the closest known bots
+        return v
+
     @model_validator(mode="after")
     def _whole_chunks(self):
         chunk = min(self.batch_size, self.n_steps)
@@ -96,13 +105,22 @@ class RunConfig(_Frozen):
     eval_games: int = Field(20, ge=1, description="Seeded evaluation matches against each bot each time.")
     eval_bots: tuple[str, ...] = Field(
         ("ConstantBot", "RandomBot", "ClockworkBot", "BasedBot", "SpacerBot", "EdgeGuardBot", "ArmoryBot"),
-        min_length=1, description="Bots every evaluation plays (all in one batch, under the tournament's "
+        min_length=1, strict=False, description="Bots every evaluation plays (all in one batch, under the tournament's "
         "default rules: 2,700 frames, 3 stocks, no damage tie-break).")
     keep_checkpoints: int = Field(10, ge=1, description="Checkpoints kept on disk (oldest removed).")
     max_minutes: float = Field(0.0, ge=0, allow_inf_nan=False, description="Wall-time budget of this "
                                "session in minutes: training stops at the first step past it, with a final "
                                "checkpoint, as if total_steps were reached (0 = no budget).")
     debug_logging: bool = Field(True, description="Write reward_breakdown.csv and behavior_metrics.csv.")
+
+    @field_validator("eval_bots")
+    @classmethod
+    def _known_bots(cls, v):
+        from brawl_env.bots import bot_class
+
+        for name in v:
+            bot_class(name)  # BotSpecError (a ValueError) names the spec and the closest known bots
+        return tuple(v)
 
 
 class TrainConfig(_Frozen):

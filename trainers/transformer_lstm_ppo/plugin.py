@@ -146,7 +146,7 @@ class TransformerLstmPPOTrainer(Trainer):
 
     @classmethod
     def load_config(cls, preset: str | None, config_file: str | None, overrides: list[str]) -> TrainConfig:
-        return build_config(preset or ("smoke" if config_file is None else None), config_file, list(overrides))
+        return build_config(preset or ("standard" if config_file is None else None), config_file, list(overrides))
 
     @classmethod
     def is_checkpoint(cls, path: Path) -> bool:
