@@ -123,6 +123,45 @@ def bench_train(
                   + (f", {result['peak_gpu_mb']:,.0f} MB GPU" if result["peak_gpu_mb"] else ""))
 
 
+@bench_app.command("opponents")
+def bench_opponents(
+    preset: Annotated[str, typer.Option("--preset", help="Preset whose model, envs and rollout length are used.")] = "smoke",
+    counts: Annotated[list[int] | None, typer.Option("--count", help="Distinct snapshot opponents (repeatable).")] = None,
+    repeats: Annotated[int, typer.Option("--repeats", min=1, help="Timed rollouts per setup (median).")] = 7,
+    threads: Annotated[int | None, typer.Option("--threads", min=1, help="torch threads (default: torch's).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout and nothing else.")] = False,
+) -> None:
+    """Benchmark rollouts against several snapshot opponents: one forward each vs one fused forward."""
+    import contextlib
+    import json
+    import sys
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from brawl_league.bench import run_opponents_bench
+
+    err = Console(stderr=True)
+    with contextlib.redirect_stdout(sys.stderr), err.status("benchmarking opponents") as status:
+        result = run_opponents_bench(preset, tuple(counts or (1, 4)), repeats, threads,
+                                     progress=lambda msg: status.update(f"benchmarking opponents: {msg}"))
+    if json_out:
+        sys.stdout.write(json.dumps(result) + "\n")
+        return
+    console = Console()
+    console.print(f"[bold]{preset}[/bold]: {result['n_envs']} envs, rollouts of {result['n_steps']} vector steps, "
+                  f"{result['cpu']}, {result['cores']} cores, {result['torch_threads']} torch threads, "
+                  f"load {result['loadavg'][0]:.1f}, {result['date']}")
+    table = Table("opponents", "path", "ms / vector step", "learner", "opponents", "engine", "glue")
+    for row in result["rows"]:
+        parts = row["parts_ms"]
+        table.add_row(str(row["opponents"]), "fused" if row["fused"] else "one forward each",
+                      f"{row['ms_per_step']:.2f}", *(f"{parts[k]:.2f}" for k in ("learner", "opponents", "engine", "glue")))
+    console.print(table)
+    for name, ratio in result["ratios"].items():
+        console.print(f"  {name}: {ratio:.2f}x")
+
+
 @bots_app.command("list")
 def bots_list(
     json_out: Annotated[bool, typer.Option("--json", help="Print a JSON list instead of a table.")] = False,

@@ -78,9 +78,10 @@ def test_fused_probabilities_match_key_probs(policies):
     for _ in range(5):
         obs = rng.normal(size=(14, dim)).astype(np.float32)
         want = [r._probs(obs[rs], rs) for r, rs in zip(alone, rows)]
-        got = fuser._probs([(r, obs[rs], rs) for r, rs in zip(fused, rows)], [0, 1, 2])
-        for i, w in enumerate(want):
-            np.testing.assert_allclose(got[i], w, rtol=1e-5, atol=1e-6)
+        got = fuser._probs([(r, obs[rs], rs) for r, rs in zip(fused, rows)])
+        for w, g in zip(want, got):
+            assert not np.allclose(w, w.mean())  # weights far from the calm start: probabilities vary
+            np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
 
 
 def test_weights_changed_in_place_are_restacked(policies):
@@ -88,11 +89,11 @@ def test_weights_changed_in_place_are_restacked(policies):
     a, b = PolicyRunner(p, rows=2, seed=1), PolicyRunner(policies[0], rows=2, seed=2)
     fuser = Fuser()
     obs = np.ones((4, p.observation_space.shape[0]), np.float32)
-    first = fuser._probs([(a, obs[:2], np.arange(2)), (b, obs[2:], np.arange(2))], [0, 1])[0]
+    first = fuser._probs([(a, obs[:2], np.arange(2)), (b, obs[2:], np.arange(2))])[0]
     with torch.no_grad():
         p.action_net.bias.add_(3.0)  # as an optimiser step changes the mirror's (the learner's) weights
     a.reset_rows(np.arange(2)), b.reset_rows(np.arange(2))
-    second = fuser._probs([(a, obs[:2], np.arange(2)), (b, obs[2:], np.arange(2))], [0, 1])[0]
+    second = fuser._probs([(a, obs[:2], np.arange(2)), (b, obs[2:], np.arange(2))])[0]
     assert (second > first).all()
 
 

@@ -2,39 +2,44 @@
 
 A vector env plays its learner against several network opponents at once (league snapshots, the
 learner's mirror). Acting each alone costs one forward per opponent per frame: on a CPU a forward of
-the smoke model is a few hundred small kernels, so the cost per frame grew with the number of distinct
-opponents in play. Here their weights are stacked (``torch.func.stack_module_state``) and one decision
-step runs for all of them under ``torch.func.vmap`` of ``torch.func.functional_call``: each model on its
+the smoke model is a few hundred small, latency-bound kernels, so the cost per frame grew with the
+number of distinct opponents in play. Here their weights are stacked along a leading model axis
+(``torch.func.stack_module_state``) and one decision step runs for all of them: every layer is one
+batched op over the M models (``baddbmm`` for a linear layer, one attention call), each model on its
 own rows, padded to a common row count.
 
-The decision step is :func:`decide_step`, a pure function (state in, new state out) of the same
-arithmetic as ``TransformerLstmPolicy.key_probs`` (the per-runner path): vmap has no batching rule for
-``nn.LSTM``'s fused kernel nor, on the CPU, for ``scaled_dot_product_attention``, so the one LSTM step
-and the one-query attention are written out as matmuls; the results agree with the per-runner path to
-float rounding (a test compares them), and the keys are then drawn by each runner from its own
-counter-based stream, so they are the keys the runner would have drawn alone.
+Why not ``torch.func.vmap`` over ``functional_call``, the documented recipe for ensembles: vmap has no
+batching rule for ``nn.LSTM``'s fused kernel nor, on the CPU, for ``scaled_dot_product_attention``
+(it falls back to a loop), and with those written out as matmuls the vmapped step still cost as much
+as the M separate forwards on a 2-core CPU (docs/benchmarks.md): at this size every op's dispatch
+overhead is the cost, and vmap adds to it. :func:`decide_grouped` writes the same step with the
+stacked weights directly: :class:`Stacked` gives each layer of the template policy its grouped form,
+so the step reads like ``TransformerLstmPolicy.key_probs`` (the per-runner path) layer for layer.
 
-Each runner keeps its own recurrent state (LSTM h/c, the encoder's window): a fused call gathers the
-deciding rows' state from each runner, and writes back h/c, the new frame's keys/values, the window's
-valid flags and pointer, exactly what the per-runner path writes.
+The probabilities agree with the per-runner path to float rounding, and the keys are then drawn by each
+runner from its own counter-based stream, so they are the keys the runner would have drawn alone (a
+test compares both, frame by frame). Each runner keeps its own recurrent state (LSTM h/c, the
+encoder's window): a fused call gathers the deciding rows' state from each runner and writes back
+h/c, the new frame's keys/values, the window's valid flags and pointer, exactly what the per-runner
+path writes.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Hashable, Sequence
 
 import numpy as np
 import torch
 from torch import nn
-from torch.func import functional_call, stack_module_state, vmap
+from torch.nn import functional as F
+from torch.func import stack_module_state
 
-__all__ = ["Fuser", "decide_step", "fuse_key"]
+__all__ = ["Fuser", "Stacked", "decide_grouped", "fuse_key"]
 
 
 def fuse_key(policy) -> Hashable | None:
     """Policies with equal keys can be stacked: same class, parameter names/shapes/dtypes, device.
-    None for a policy in training mode (dropout would need per-model randomness under vmap)."""
+    None for a policy in training mode (its dropout would be skipped here)."""
     if policy.training:
         return None
     shapes = tuple((name, tuple(t.shape), str(t.dtype)) for name, t in _tensors(policy))
@@ -46,125 +51,148 @@ def _tensors(module: nn.Module):
     yield from module.named_buffers()
 
 
-def _lstm_step(lstm: nn.LSTM, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor):
-    """One time step of ``lstm`` (no projections, unidirectional) on x (R, in), h/c (layers, R, hidden)."""
-    hs, cs = [], []
-    for k in range(lstm.num_layers):
-        gates = x @ getattr(lstm, f"weight_ih_l{k}").T + h[k] @ getattr(lstm, f"weight_hh_l{k}").T
-        if lstm.bias:
-            gates = gates + getattr(lstm, f"bias_ih_l{k}") + getattr(lstm, f"bias_hh_l{k}")
-        i, f, g, o = gates.chunk(4, dim=-1)
-        ck = torch.sigmoid(f) * c[k] + torch.sigmoid(i) * torch.tanh(g)
-        hk = torch.sigmoid(o) * torch.tanh(ck)
-        hs.append(hk)
-        cs.append(ck)
-        x = hk
-    return x, torch.stack(hs), torch.stack(cs)
+class Stacked:
+    """Several policies' weights stacked along a leading model axis (``stack_module_state``), with the
+    grouped forms of the layers they are used in: x (M, R, ...) in, one batched op per layer for all M.
+
+    A module of the template policy is looked up by identity to find its stacked weights, so the step
+    below reads like the policy's own forward; layers without weights (GELU, and Dropout in eval mode)
+    are called as they are.
+    """
+
+    def __init__(self, policies: Sequence):
+        template = policies[0]
+        with torch.no_grad():
+            params, buffers = stack_module_state(list(policies))
+        self.p = {k: v.detach() for k, v in {**params, **buffers}.items()}
+        self.prefix = {id(m): name for name, m in template.named_modules()}
+
+    def w(self, module: nn.Module, name: str) -> torch.Tensor:
+        return self.p[f"{self.prefix[id(module)]}.{name}"]
+
+    def __call__(self, module: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        if isinstance(module, nn.Sequential):
+            for sub in module:
+                x = self(sub, x)
+            return x
+        if isinstance(module, nn.Linear):   # x (M, R, in) -> (M, R, out)
+            w = self.w(module, "weight").transpose(1, 2)
+            if module.bias is None:
+                return torch.bmm(x, w)
+            return torch.baddbmm(self.w(module, "bias").unsqueeze(1), x, w)
+        if isinstance(module, nn.LayerNorm):
+            y = F.layer_norm(x, module.normalized_shape, eps=module.eps)
+            if module.weight is not None:
+                y = y * self.w(module, "weight").unsqueeze(1)
+            if module.bias is not None:
+                y = y + self.w(module, "bias").unsqueeze(1)
+            return y
+        if isinstance(module, nn.Dropout) and not module.training:
+            return x
+        if next(module.parameters(recurse=True), None) is None and isinstance(module, (nn.GELU, nn.ReLU, nn.Tanh)):
+            return module(x)
+        raise TypeError(f"no grouped form for {type(module).__name__}")
 
 
-def _read(layer, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-    """``_ReadLayer.read`` for one query per row, as matmuls: q (R, d); k, v (R, H, W, dh); bias (R, H, W)."""
-    r, d = q.shape
-    h = layer.q(layer.ln_q(q)).view(r, layer.heads, 1, layer.dh)
-    scores = (h @ k.transpose(-1, -2)).squeeze(-2) * layer.dh ** -0.5 + bias        # (R, H, W)
-    att = (torch.softmax(scores, dim=-1).unsqueeze(-2) @ v).reshape(r, d)
-    q = q + layer.out(att)
-    return q + layer.ffn(layer.ln_f(q))
+def decide_grouped(policy, g: Stacked, obs, h, c, kv, valid, ptr):
+    """One decision of M stacked policies (``policy`` is any of them, for structure), R rows each:
+    obs (M, R, D); h, c (M, layers, R, hidden); kv (M, R, L, 2, H, W, dh), valid (M, R, W), ptr (M, R):
+    copies of the rows' encoder windows (kv is written in place: the new frame goes in).
 
-
-def decide_step(policy, obs, h, c, kv, valid, ptr):
-    """One decision of ``policy`` for R rows, without changing anything: obs (R, D); h, c (layers, R,
-    hidden); kv (R, L, 2, H, W, dh), valid (R, W), ptr (R,): the rows' encoder windows.
-
-    Returns the press probabilities (R, 10), the new h and c, the new frame's keys/values (R, L, 2, H,
-    dh) and the window slot they go to (R,): the arithmetic of ``key_probs`` (see the module docstring).
+    Returns the press probabilities (M, R, 10), the new h and c, the new frame's keys/values (M, R, L,
+    2, H, dh) and the window slot they go to (M, R): the arithmetic of ``key_probs``.
     """
     fx = policy.features_extractor
     enc = fx.encoder
+    m, r, _ = obs.shape
     w = enc.window
-    tok = enc.embed(fx.encoder_input(obs))                                         # (R, d)
+    tok = g(enc.embed, fx.encoder_input(obs))                                      # (M, R, d)
     ptr = torch.remainder(ptr + 1, w)
-    new = torch.stack([layer.project_kv(tok.unsqueeze(1))[..., 0, :] for layer in enc.layers], dim=1)
-    slot = ptr.unsqueeze(1) == torch.arange(w, device=ptr.device).unsqueeze(0)      # (R, W)
-    kv = torch.where(slot[:, None, None, None, :, None], new.unsqueeze(-2).to(kv.dtype), kv)
-    valid = valid | slot
-    ages = torch.remainder(ptr.unsqueeze(1) - torch.arange(w, device=ptr.device).unsqueeze(0), w)
+    new = torch.stack([g(layer.kv, tok).view(m, r, 2, layer.heads, layer.dh) for layer in enc.layers], dim=2)
+    # kv is the caller's gathered copy of the windows: the new frame goes into it in place, as
+    # ``StrategyEncoder.step`` writes its cache
+    mi = torch.arange(m, device=ptr.device).unsqueeze(1).expand(m, r)
+    ri = torch.arange(r, device=ptr.device).unsqueeze(0).expand(m, r)
+    kv[mi, ri, :, :, :, ptr] = new.to(kv.dtype)
+    valid = valid.clone()
+    valid[mi, ri, ptr] = True
+    ages = torch.remainder(ptr.unsqueeze(-1) - torch.arange(w, device=ptr.device), w)  # (M, R, W)
+    age_bias = g.w(enc, "age_bias")                                                 # (M, L, H, W)
     q = tok
     for li, layer in enumerate(enc.layers):
-        bias = enc.age_bias[li][:, ages].transpose(0, 1)                            # (R, H, W)
-        bias = bias.masked_fill(~valid.unsqueeze(1), float("-inf"))
-        q = _read(layer, q, kv[:, li, 0].to(q.dtype), kv[:, li, 1].to(q.dtype), bias)
-    feats = torch.cat([fx.frame(obs), enc.ln_out(q)], dim=-1)
-    out, h, c = _lstm_step(policy.lstm_actor, feats, h, c)
-    p = torch.sigmoid(policy.action_net(torch.cat([out, feats], dim=-1)))
-    return p, h, c, new, ptr
-
-
-class _Step(nn.Module):
-    """:func:`decide_step` as a module's forward, so ``functional_call`` can swap in stacked weights."""
-
-    def __init__(self, policy):
-        super().__init__()
-        self.policy = policy
-
-    def forward(self, *args):
-        return decide_step(self.policy, *args)
+        heads, dh = layer.heads, layer.dh
+        bias = torch.gather(age_bias[:, li].unsqueeze(1).expand(m, r, heads, w), 3,
+                            ages.unsqueeze(2).expand(m, r, heads, w))               # (M, R, H, W)
+        bias = bias.masked_fill(~valid.unsqueeze(2), float("-inf"))
+        hq = g(layer.q, g(layer.ln_q, q)).view(m, r, heads, 1, dh)
+        att = F.scaled_dot_product_attention(hq, kv[:, :, li, 0].to(q.dtype), kv[:, :, li, 1].to(q.dtype),
+                                             attn_mask=bias.unsqueeze(-2))
+        q = q + g(layer.out, att.reshape(m, r, -1))
+        q = q + g(layer.ffn, g(layer.ln_f, q))
+    feats = torch.cat([g(fx.frame, obs), g(enc.ln_out, q)], dim=-1)
+    lstm = policy.lstm_actor
+    x, hs, cs = feats, [], []
+    for k in range(lstm.num_layers):
+        gates = torch.bmm(x, g.w(lstm, f"weight_ih_l{k}").transpose(1, 2)) + \
+            torch.bmm(h[:, k], g.w(lstm, f"weight_hh_l{k}").transpose(1, 2))
+        if lstm.bias:
+            gates = gates + (g.w(lstm, f"bias_ih_l{k}") + g.w(lstm, f"bias_hh_l{k}")).unsqueeze(1)
+        i, f, gg, o = gates.chunk(4, dim=-1)
+        ck = torch.sigmoid(f) * c[:, k] + torch.sigmoid(i) * torch.tanh(gg)
+        x = torch.sigmoid(o) * torch.tanh(ck)
+        hs.append(x)
+        cs.append(ck)
+    p = torch.sigmoid(g(policy.action_net, torch.cat([x, feats], dim=-1)))
+    return p, torch.stack(hs, 1), torch.stack(cs, 1), new, ptr
 
 
 class Fuser:
     """Acts for several :class:`~.policy.PolicyRunner` s of one ``fuse_key`` in one call per frame.
 
     Keeps the stacked weights of the last set of policies it saw, and restacks when the set or any
-    weight changes (tensor version counters: the mirror's policy is the learner's, updated in place).
+    weight changes (tensor version counters: the mirror's policy is the learner's, updated in place by
+    the optimiser, and a loaded snapshot's weights are written in place too).
     """
 
     def __init__(self):
         self._policies: tuple = ()   # held (not their ids: an id can be reused once a policy is freed)
+        self._watched: list[torch.Tensor] = []
         self._versions: tuple | None = None
-        self._params: dict | None = None
-        self._call = None
+        self._stacked: Stacked | None = None
 
-    def _stack(self, policies: Sequence) -> None:
-        versions = tuple(t._version for p in policies for _, t in _tensors(p))
+    def _stack(self, policies: Sequence) -> Stacked:
         same = len(policies) == len(self._policies) and all(a is b for a, b in zip(policies, self._policies))
-        if same and versions == self._versions:
-            return
-        with torch.no_grad():
-            params, buffers = stack_module_state(list(policies))
-            stacked = {f"policy.{k}": v.detach() for k, v in {**params, **buffers}.items()}
-        if self._call is None:  # one architecture per Fuser: any member serves as the skeleton
-            skeleton = _Step(copy.deepcopy(policies[0]).to("meta"))
-
-            def one(weights, *args):
-                return functional_call(skeleton, weights, args)
-
-            self._call = vmap(one)
-        self._policies, self._versions, self._params = tuple(policies), versions, stacked
+        if same and tuple(t._version for t in self._watched) == self._versions:
+            return self._stacked
+        self._policies = tuple(policies)
+        self._watched = [t for p in policies for _, t in _tensors(p)]
+        self._versions = tuple(t._version for t in self._watched)
+        self._stacked = Stacked(policies)
+        return self._stacked
 
     @torch.no_grad()
     def act(self, parts: Sequence[tuple]) -> list[np.ndarray]:
         """``parts``: (runner, obs (m, D), rows (m,)) per runner; returns each runner's keys (m, 10)."""
-        dues = [runner._due(np.asarray(rows, np.int64)) for runner, _, rows in parts]
-        deciding = [i for i, ((_, _, rows), due) in enumerate(zip(parts, dues)) if due.any()]
-        probs: dict[int, np.ndarray] = {}
-        if len(deciding) == 1:
-            i = deciding[0]
-            runner, obs, rows = parts[i]
-            probs[i] = runner._probs(obs[dues[i]], np.asarray(rows, np.int64)[dues[i]])
-        elif deciding:
-            probs = self._probs([(parts[i][0], parts[i][1][dues[i]], np.asarray(parts[i][2], np.int64)[dues[i]])
-                                 for i in deciding], deciding)
+        parts = [(runner, obs, np.asarray(rows, np.int64)) for runner, obs, rows in parts]
+        dues = [runner._due(rows) for runner, _, rows in parts]
+        deciding = [i for i, due in enumerate(dues) if due.any()]
+        subs = [(parts[i][0], parts[i][1][dues[i]], parts[i][2][dues[i]]) for i in deciding]
+        if len(subs) == 1:  # one runner decides this frame: its own forward is the same call
+            runner, obs, rows = subs[0]
+            probs = {deciding[0]: runner._probs(obs, rows)}
+        else:
+            probs = dict(zip(deciding, self._probs(subs))) if subs else {}
         out = []
         for i, (runner, _, rows) in enumerate(parts):
-            rows = np.asarray(rows, np.int64)
             due = dues[i]
             decided = runner._draw(probs[i], rows[due]) if i in probs else np.zeros((0, 10), np.int8)
             out.append(runner._hold(rows, due, decided))
         return out
 
-    def _probs(self, parts: Sequence[tuple], which: Sequence[int]) -> dict[int, np.ndarray]:
+    def _probs(self, parts: Sequence[tuple]) -> list[np.ndarray]:
+        """Press probabilities for (runner, obs, rows) each, advancing the rows' state by one decision."""
         runners = [runner for runner, _, _ in parts]
-        self._stack([r.policy for r in runners])
+        g = self._stack([r.policy for r in runners])
         device = runners[0].policy.device
         r_max = max(len(rows) for _, _, rows in parts)
         obs, idx = [], []
@@ -183,9 +211,10 @@ class Fuser:
         kv = torch.stack([s["cache"].kv[i] for s, i in zip(states, idx)])
         valid = torch.stack([s["cache"].valid[i] for s, i in zip(states, idx)])
         ptr = torch.stack([s["cache"].ptr[i] for s, i in zip(states, idx)])
-        p, h, c, new, slot = self._call(self._params, torch.stack(obs), h, c, kv, valid, ptr)
-        out = {}
-        for m, ((runner, _, rows), s) in enumerate(zip(parts, states)):
+        p, h, c, new, slot = decide_grouped(runners[0].policy, g, torch.stack(obs), h, c, kv, valid, ptr)
+        p = p.double().cpu().numpy()
+        out = []
+        for m, ((_, _, rows), s) in enumerate(zip(parts, states)):
             n = len(rows)
             i = idx[m][:n]
             s["h"][:, i] = h[m, :, :n]
@@ -194,5 +223,5 @@ class Fuser:
             cache.kv[i, :, :, :, slot[m, :n]] = new[m, :n].to(cache.kv.dtype)
             cache.valid[i, slot[m, :n]] = True
             cache.ptr[i] = slot[m, :n]
-            out[which[m]] = p[m, :n].double().cpu().numpy()
+            out.append(p[m, :n])
         return out
