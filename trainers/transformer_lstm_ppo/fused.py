@@ -124,9 +124,12 @@ def decide_grouped(policy, g: Stacked, obs, h, c, kv, valid, ptr):
         bias = torch.gather(age_bias[:, li].unsqueeze(1).expand(m, r, heads, w), 3,
                             ages.unsqueeze(2).expand(m, r, heads, w))               # (M, R, H, W)
         bias = bias.masked_fill(~valid.unsqueeze(2), float("-inf"))
-        hq = g(layer.q, g(layer.ln_q, q)).view(m, r, heads, 1, dh)
-        att = F.scaled_dot_product_attention(hq, kv[:, :, li, 0].to(q.dtype), kv[:, :, li, 1].to(q.dtype),
-                                             attn_mask=bias.unsqueeze(-2))
+        # models and rows as one batch, (M*R, H, ., dh) as in the per-runner path: the CPU's fused
+        # attention kernel takes 4-d inputs (5-d ones go through copies and a plain matmul)
+        hq = g(layer.q, g(layer.ln_q, q)).view(m * r, heads, 1, dh)
+        rows_kv = kv.view(m * r, *kv.shape[2:])
+        att = F.scaled_dot_product_attention(hq, rows_kv[:, li, 0].to(q.dtype), rows_kv[:, li, 1].to(q.dtype),
+                                             attn_mask=bias.view(m * r, heads, 1, w))
         q = q + g(layer.out, att.reshape(m, r, -1))
         q = q + g(layer.ffn, g(layer.ln_f, q))
     feats = torch.cat([g(fx.frame, obs), g(enc.ln_out, q)], dim=-1)
@@ -149,26 +152,32 @@ def decide_grouped(policy, g: Stacked, obs, h, c, kv, valid, ptr):
 class Fuser:
     """Acts for several :class:`~.policy.PolicyRunner` s of one ``fuse_key`` in one call per frame.
 
-    Keeps the stacked weights of the last set of policies it saw, and restacks when the set or any
-    weight changes (tensor version counters: the mirror's policy is the learner's, updated in place by
-    the optimiser, and a loaded snapshot's weights are written in place too).
+    All runners of the call take part in the one batched step, even those with no row deciding this
+    frame (with action repeat, rows decide on different frames): their padding rows are computed and
+    thrown away, which costs less than restacking the weights for each subset. Stacked weights are kept
+    per list of policies (the last few lists) and restacked when any weight changes (tensor version
+    counters: the mirror's policy is the learner's, updated in place by the optimiser).
     """
 
+    KEEP = 8  # stacks kept (one per distinct list of policies seen lately)
+
     def __init__(self):
-        self._policies: tuple = ()   # held (not their ids: an id can be reused once a policy is freed)
-        self._watched: list[torch.Tensor] = []
-        self._versions: tuple | None = None
-        self._stacked: Stacked | None = None
+        # key: the policies' ids; value: (policies (held, so an id is not reused), watched tensors,
+        # their versions, the stack)
+        self._stacks: dict[tuple, tuple] = {}
 
     def _stack(self, policies: Sequence) -> Stacked:
-        same = len(policies) == len(self._policies) and all(a is b for a, b in zip(policies, self._policies))
-        if same and tuple(t._version for t in self._watched) == self._versions:
-            return self._stacked
-        self._policies = tuple(policies)
-        self._watched = [t for p in policies for _, t in _tensors(p)]
-        self._versions = tuple(t._version for t in self._watched)
-        self._stacked = Stacked(policies)
-        return self._stacked
+        key = tuple(id(p) for p in policies)
+        hit = self._stacks.pop(key, None)
+        if hit is not None and tuple(t._version for t in hit[1]) == hit[2]:
+            self._stacks[key] = hit   # most recent last
+            return hit[3]
+        watched = [t for p in policies for _, t in _tensors(p)]
+        stacked = Stacked(policies)
+        self._stacks[key] = (tuple(policies), watched, tuple(t._version for t in watched), stacked)
+        while len(self._stacks) > self.KEEP:
+            self._stacks.pop(next(iter(self._stacks)))
+        return stacked
 
     @torch.no_grad()
     def act(self, parts: Sequence[tuple]) -> list[np.ndarray]:
@@ -176,12 +185,13 @@ class Fuser:
         parts = [(runner, obs, np.asarray(rows, np.int64)) for runner, obs, rows in parts]
         dues = [runner._due(rows) for runner, _, rows in parts]
         deciding = [i for i, due in enumerate(dues) if due.any()]
-        subs = [(parts[i][0], parts[i][1][dues[i]], parts[i][2][dues[i]]) for i in deciding]
-        if len(subs) == 1:  # one runner decides this frame: its own forward is the same call
-            runner, obs, rows = subs[0]
-            probs = {deciding[0]: runner._probs(obs, rows)}
-        else:
-            probs = dict(zip(deciding, self._probs(subs))) if subs else {}
+        probs: dict[int, np.ndarray] = {}
+        if len(deciding) == 1:  # one runner decides this frame: its own forward is the same call
+            i = deciding[0]
+            probs[i] = parts[i][0]._probs(parts[i][1][dues[i]], parts[i][2][dues[i]])
+        elif deciding:
+            subs = [(runner, obs[due], rows[due]) for (runner, obs, rows), due in zip(parts, dues)]
+            probs = {i: p for i, p in enumerate(self._probs(subs)) if i in deciding}
         out = []
         for i, (runner, _, rows) in enumerate(parts):
             due = dues[i]
@@ -190,7 +200,8 @@ class Fuser:
         return out
 
     def _probs(self, parts: Sequence[tuple]) -> list[np.ndarray]:
-        """Press probabilities for (runner, obs, rows) each, advancing the rows' state by one decision."""
+        """Press probabilities for (runner, obs, rows) each, advancing the rows' state by one decision
+        (a runner may come with no rows: it is computed on padding only)."""
         runners = [runner for runner, _, _ in parts]
         g = self._stack([r.policy for r in runners])
         device = runners[0].policy.device
@@ -200,17 +211,17 @@ class Fuser:
             pad = r_max - len(rows)
             o = torch.as_tensor(o, dtype=torch.float32, device=device)
             i = torch.as_tensor(rows, device=device)
-            if pad:  # padding rows repeat the first row: computed, never written back
-                o = torch.cat([o, o[:1].expand(pad, -1)])
-                i = torch.cat([i, i[:1].expand(pad)])
+            if pad:  # padding rows repeat the first row (row 0 if none): computed, never written back
+                o = torch.cat([o, o[:1].expand(pad, -1)]) if len(rows) else o.new_zeros((pad, o.shape[1]))
+                i = torch.cat([i, i[:1].expand(pad)]) if len(rows) else i.new_zeros(pad)
             obs.append(o)
             idx.append(i)
         states = [r.state for r in runners]
-        h = torch.stack([s["h"][:, i] for s, i in zip(states, idx)])
-        c = torch.stack([s["c"][:, i] for s, i in zip(states, idx)])
-        kv = torch.stack([s["cache"].kv[i] for s, i in zip(states, idx)])
-        valid = torch.stack([s["cache"].valid[i] for s, i in zip(states, idx)])
-        ptr = torch.stack([s["cache"].ptr[i] for s, i in zip(states, idx)])
+        h = _gather([s["h"] for s in states], 1, idx)
+        c = _gather([s["c"] for s in states], 1, idx)
+        kv = _gather([s["cache"].kv for s in states], 0, idx)
+        valid = _gather([s["cache"].valid for s in states], 0, idx)
+        ptr = _gather([s["cache"].ptr for s in states], 0, idx)
         p, h, c, new, slot = decide_grouped(runners[0].policy, g, torch.stack(obs), h, c, kv, valid, ptr)
         p = p.double().cpu().numpy()
         out = []
@@ -225,3 +236,14 @@ class Fuser:
             cache.ptr[i] = slot[m, :n]
             out.append(p[m, :n])
         return out
+
+
+def _gather(tensors: Sequence[torch.Tensor], dim: int, idx: Sequence[torch.Tensor]) -> torch.Tensor:
+    """``stack([t.index_select(dim, i) ...])``, copied once (straight into the stacked tensor)."""
+    first = tensors[0]
+    shape = list(first.shape)
+    shape[dim] = len(idx[0])
+    out = first.new_empty([len(tensors), *shape])
+    for m, (t, i) in enumerate(zip(tensors, idx)):
+        torch.index_select(t, dim, i, out=out[m])
+    return out
