@@ -47,6 +47,20 @@ def _root(
     ] = False,
 ) -> None:
     """A two-player platform fighter for reinforcement learning: league, trainers, tournaments."""
+    _passive_omp_threads()
+
+
+def _passive_omp_threads() -> None:
+    """Make torch's OpenMP threads sleep, not spin, while they wait (unless the user set it).
+
+    On a shared or busy machine (more runnable processes than cores) spinning threads wait for peers
+    that are not running: measured on 2 busy cores, a small LSTM update ran 0.2-0.4 iterations/s with
+    torch's default 2 threads, against 85 with ``OMP_WAIT_POLICY=PASSIVE`` (docs/benchmarks.md). The
+    OpenMP runtime reads the variable when torch is first imported, which no command has done yet here.
+    """
+    import os
+
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 @bench_app.command("env")
@@ -583,6 +597,12 @@ def train_cmd(
         state = "interrupted (checkpoint saved)" if summary["interrupted"] else "done"
         console.print(f"{state}: {summary['steps']:,} steps; last checkpoint {summary['last_checkpoint']}; "
                       f"learner Elo {summary['learner_elo']:.0f}")
+        spent = summary.get("time")
+        if spent and spent.get("total"):  # where the wall time went (the live steps/s counts all of it)
+            parts = ", ".join(f"{k.replace('_', ' ')} {v:.1f} s" for k, v in sorted(spent.items(), key=lambda kv: -kv[1])
+                              if k != "total" and v >= 0.05)
+            console.print(f"wall time {spent['total']:.1f} s: {parts}; "
+                          f"{summary['steps'] / spent['total']:,.0f} steps/s overall")
 
 
 @app.command("report")

@@ -206,23 +206,23 @@ class Fuser:
         g = self._stack([r.policy for r in runners])
         device = runners[0].policy.device
         r_max = max(len(rows) for _, _, rows in parts)
-        obs, idx = [], []
-        for runner, o, rows in parts:
-            pad = r_max - len(rows)
-            o = torch.as_tensor(o, dtype=torch.float32, device=device)
-            i = torch.as_tensor(rows, device=device)
-            if pad:  # padding rows repeat the first row (row 0 if none): computed, never written back
-                o = torch.cat([o, o[:1].expand(pad, -1)]) if len(rows) else o.new_zeros((pad, o.shape[1]))
-                i = torch.cat([i, i[:1].expand(pad)]) if len(rows) else i.new_zeros(pad)
-            obs.append(o)
-            idx.append(i)
+        # padded in numpy (cheap), then one tensor each: padding rows repeat a runner's first row (row 0
+        # if it has none), are computed and never written back
+        obs_np = np.zeros((len(parts), r_max, parts[0][1].shape[-1]), np.float32)
+        idx_np = np.zeros((len(parts), r_max), np.int64)
+        for m, (_, o, rows) in enumerate(parts):
+            if len(rows):
+                obs_np[m, :len(rows)], obs_np[m, len(rows):] = o, o[0]
+                idx_np[m, :len(rows)], idx_np[m, len(rows):] = rows, rows[0]
+        obs = torch.from_numpy(obs_np).to(device)
+        idx = list(torch.from_numpy(idx_np).to(device))
         states = [r.state for r in runners]
         h = _gather([s["h"] for s in states], 1, idx)
         c = _gather([s["c"] for s in states], 1, idx)
         kv = _gather([s["cache"].kv for s in states], 0, idx)
         valid = _gather([s["cache"].valid for s in states], 0, idx)
         ptr = _gather([s["cache"].ptr for s in states], 0, idx)
-        p, h, c, new, slot = decide_grouped(runners[0].policy, g, torch.stack(obs), h, c, kv, valid, ptr)
+        p, h, c, new, slot = decide_grouped(runners[0].policy, g, obs, h, c, kv, valid, ptr)
         p = p.double().cpu().numpy()
         out = []
         for m, ((_, _, rows), s) in enumerate(zip(parts, states)):

@@ -21,6 +21,7 @@ import logging
 import os
 import time
 from collections import defaultdict, deque
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -210,6 +211,7 @@ class TransformerLstmPPOTrainer(Trainer):
         from .algo import TransformerLSTMPPO
 
         cfg: TrainConfig = self.config
+        self.t_begin = time.perf_counter()
         self.run_dir.mkdir(parents=True, exist_ok=True)
         (self.run_dir / "checkpoints").mkdir(exist_ok=True)
         if not resume:
@@ -266,7 +268,7 @@ class TransformerLstmPPOTrainer(Trainer):
                    "interrupted": interrupted, "device": self.device, "device_reason": self.device_reason,
                    "last_checkpoint": str(callback.last_checkpoint) if callback.last_checkpoint else None,
                    "learner_elo": self.league.rating(self.learner).rating,
-                   "last_eval": callback.last_eval}
+                   "last_eval": callback.last_eval, "time": callback.times()}
         self.hook.on_end(callback.progress())
         return summary
 
@@ -349,6 +351,7 @@ class _RunCallbackMixin:
         self.t0 = time.perf_counter()
         self.steps0 = None
         self.learn_s = 0.0
+        self.spent: dict[str, float] = defaultdict(float)  # wall seconds by part (see times())
 
     @staticmethod
     def _count_rows(path: Path) -> int:
@@ -360,19 +363,25 @@ class _RunCallbackMixin:
     # SB3 hooks ------------------------------------------------------------------------------------------------
     def _on_training_start(self) -> None:
         self.steps0 = self.num_timesteps
+        self.spent["startup"] = time.perf_counter() - self.t.t_begin
 
     def _on_rollout_start(self) -> None:
-        if hasattr(self, "_train_t0"):
+        self._end_update()
+
+    def _end_update(self) -> None:
+        if getattr(self, "_train_t0", None) is not None:
             self.learn_s += time.perf_counter() - self._train_t0
+            self._train_t0 = None
 
     def _on_rollout_end(self) -> None:
-        self._train_t0 = time.perf_counter()
         self._flush_matches()
         progress = self.progress()
+        self._train_t0 = time.perf_counter()  # the update starts now
         if not self.t.hook.on_progress(progress):
             raise KeyboardInterrupt  # the hook asked to stop: stop like Ctrl-C (checkpoint, clean exit)
 
     def _on_step(self) -> bool:
+        t0 = time.perf_counter()
         infos = self.locals.get("infos", [])
         for info in infos:
             if "brawl" in info:
@@ -380,6 +389,7 @@ class _RunCallbackMixin:
         run = self.t.config.run
         n = self.num_timesteps
         step = self.training_env.num_envs
+        self.spent["episode_logs"] += time.perf_counter() - t0
         if n % run.checkpoint_every < step:
             self._checkpoint(n - n % run.checkpoint_every)
         if n % run.snapshot_every < step:
@@ -387,6 +397,26 @@ class _RunCallbackMixin:
         if n % run.eval_every < step:
             self._evaluate(n - n % run.eval_every)
         return True
+
+    @contextmanager
+    def _timing(self, part: str):
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.spent[part] += time.perf_counter() - t0
+
+    def times(self) -> dict[str, float]:
+        """Where the run's wall time went, in seconds: ``startup`` (config to the first step: env, model,
+        league), ``updates`` (PPO), ``evaluation``, ``checkpoints``, ``snapshots``, ``league_writes``
+        (training matches recorded after each rollout), ``episode_logs`` (per-episode CSV rows), and
+        ``rollouts`` (the rest of the time since the first step: acting and stepping the game)."""
+        total = time.perf_counter() - self.t.t_begin
+        out = {k: round(v, 3) for k, v in self.spent.items()}
+        out["updates"] = round(self.learn_s, 3)
+        out["rollouts"] = round(max(total - sum(self.spent.values()) - self.learn_s, 0.0), 3)
+        out["total"] = round(total, 3)
+        return out
 
     # per episode --------------------------------------------------------------------------------------------
     def _episode(self, info: dict) -> None:
@@ -429,11 +459,16 @@ class _RunCallbackMixin:
 
     def _flush_matches(self) -> None:
         if self.pending_matches:
-            self.t.league.record_matches(self.pending_matches)
+            with self._timing("league_writes"):
+                self.t.league.record_matches(self.pending_matches)
             self.pending_matches = []
 
     # cadences ---------------------------------------------------------------------------------------------
     def _checkpoint(self, steps: int) -> Path:
+        with self._timing("checkpoints"):
+            return self._write_checkpoint(steps)
+
+    def _write_checkpoint(self, steps: int) -> Path:
         folder = self.t.run_dir / "checkpoints"
         path = folder / f"{CHECKPOINT_PREFIX}{steps}_steps.zip"
         buf = io.BytesIO()
@@ -449,10 +484,15 @@ class _RunCallbackMixin:
 
     def _snapshot(self, steps: int) -> None:
         self._flush_matches()
-        self.t.league.register_snapshot(self.t.snapshot_bytes(), step=steps, run=self.t.run_id,
-                                        initial=self.t.learner, suffix=".pt")
+        with self._timing("snapshots"):
+            self.t.league.register_snapshot(self.t.snapshot_bytes(), step=steps, run=self.t.run_id,
+                                            initial=self.t.learner, suffix=".pt")
 
     def _evaluate(self, steps: int) -> None:
+        with self._timing("evaluation"):
+            self._run_evaluation(steps)
+
+    def _run_evaluation(self, steps: int) -> None:
         from trainers.evaluate import summarise
 
         t0 = time.perf_counter()
@@ -493,10 +533,13 @@ class _RunCallbackMixin:
             metrics[f"charts/win_rate_vs_{kind}"] = float(np.mean(results)) if results else None
         for bot, summary in (self.last_eval or {}).items():
             metrics[f"eval/win_rate_vs_{bot}"] = summary["win_rate"]
+        for part, seconds in self.times().items():
+            metrics[f"time/{part}_s"] = seconds
         return Progress(self.num_timesteps, self.t.config.run.total_steps, done / elapsed if elapsed > 0 else 0.0,
                         metrics)
 
     def finish(self, save: bool) -> None:
+        self._end_update()  # the last update ran after the last rollout
         self._flush_matches()
         if save and self.model.num_timesteps and (self.last_checkpoint is None
                                                   or not self.last_checkpoint.name.endswith(f"_{self.model.num_timesteps}_steps.zip")):
