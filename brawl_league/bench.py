@@ -449,7 +449,8 @@ def run_train_bench(preset: str = "smoke", seconds: float = 60.0, overrides: lis
 
 
 def run_opponents_bench(preset: str = "smoke", counts: tuple[int, ...] = (1, 4), repeats: int = 7,
-                        threads: int | None = None, seed: int = 0, progress: Callable[[str], None] = _noop) -> dict:
+                        threads: int | None = None, seed: int = 0,
+                        progress: Callable[[str], None] = _noop) -> dict:
     """Rollout cost per vector step of ``preset`` with ``counts`` distinct snapshot opponents in play, one
     forward per opponent (the old path, ``fuse_opponents=False``) against one fused forward for all.
 
@@ -506,7 +507,8 @@ def run_opponents_bench(preset: str = "smoke", counts: tuple[int, ...] = (1, 4),
                                choose_opponent=lambda rng, specs=specs: specs[int(rng.integers(len(specs)))],
                                make_opponent=make, fuse_opponents=fuse)
             model = TransformerLSTMPPO(env=env, bf16=cfg.bf16, seed=seed, device="cpu", n_steps=p.n_steps,
-                                       batch_size=p.batch_size, n_epochs=p.n_epochs, policy_kwargs=policy_kwargs(cfg.model))
+                                       batch_size=p.batch_size, n_epochs=p.n_epochs,
+                                       policy_kwargs=policy_kwargs(cfg.model))
             callback = _Quiet()
             _, callback = model._setup_learn(10**12, callback, reset_num_timesteps=True, progress_bar=False)
             acc = dict.fromkeys(("learner", "opponents", "engine"), 0.0)
@@ -541,7 +543,8 @@ def run_opponents_bench(preset: str = "smoke", counts: tuple[int, ...] = (1, 4),
         s["env"].close()
     by = {(row["opponents"], row["fused"]): row["ms_per_step"] for row in rows}
     lo, hi = min(counts), max(counts)
-    ratios = {f"{hi}_vs_{lo}_{'fused' if f else 'per_opponent'}": by[(hi, f)] / by[(lo, f)] for f in (False, True)}
+    ratios = {f"{hi}_vs_{lo}_{'fused' if f else 'per_opponent'}": by[(hi, f)] / by[(lo, f)]
+              for f in (False, True)}
     return {
         "preset": preset, "n_envs": p.n_envs, "n_steps": p.n_steps, "action_repeat": cfg.model.action_repeat,
         "repeats": repeats, "rows": rows, "ratios": ratios, "torch_threads": torch.get_num_threads(),

@@ -163,14 +163,15 @@ def bench_opponents(
         sys.stdout.write(json.dumps(result) + "\n")
         return
     console = Console()
-    console.print(f"[bold]{preset}[/bold]: {result['n_envs']} envs, rollouts of {result['n_steps']} vector steps, "
+    console.print(f"[bold]{preset}[/bold]: {result['n_envs']} envs, rollouts of {result['n_steps']} steps, "
                   f"{result['cpu']}, {result['cores']} cores, {result['torch_threads']} torch threads, "
                   f"load {result['loadavg'][0]:.1f}, {result['date']}")
     table = Table("opponents", "path", "ms / vector step", "learner", "opponents", "engine", "glue")
     for row in result["rows"]:
         parts = row["parts_ms"]
         table.add_row(str(row["opponents"]), "fused" if row["fused"] else "one forward each",
-                      f"{row['ms_per_step']:.2f}", *(f"{parts[k]:.2f}" for k in ("learner", "opponents", "engine", "glue")))
+                      f"{row['ms_per_step']:.2f}",
+                      *(f"{parts[k]:.2f}" for k in ("learner", "opponents", "engine", "glue")))
     console.print(table)
     for name, ratio in result["ratios"].items():
         console.print(f"  {name}: {ratio:.2f}x")
@@ -599,8 +600,8 @@ def train_cmd(
                       f"learner Elo {summary['learner_elo']:.0f}")
         spent = summary.get("time")
         if spent and spent.get("total"):  # where the wall time went (the live steps/s counts all of it)
-            parts = ", ".join(f"{k.replace('_', ' ')} {v:.1f} s" for k, v in sorted(spent.items(), key=lambda kv: -kv[1])
-                              if k != "total" and v >= 0.05)
+            by_size = sorted(spent.items(), key=lambda kv: -kv[1])
+            parts = ", ".join(f"{k.replace('_', ' ')} {v:.1f} s" for k, v in by_size if k != "total" and v >= 0.05)
             console.print(f"wall time {spent['total']:.1f} s: {parts}; "
                           f"{summary['steps'] / spent['total']:,.0f} steps/s overall")
 

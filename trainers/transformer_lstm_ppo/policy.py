@@ -303,7 +303,7 @@ class PolicyRunner:
         due = self._due(rows)
         return self._hold(rows, due, self._decide(obs[due], rows[due]))
 
-    # -- acting in pieces (``act`` = _due, _decide, _hold; a fused call runs several runners' _probs at once) --
+    # -- acting in pieces: act = _due, _decide, _hold (a fused call runs several runners' _probs at once) --
     @property
     def fuse_key(self):
         """Runners with equal keys can decide in one batched call (:mod:`.fused`): same architecture,
@@ -314,7 +314,7 @@ class PolicyRunner:
 
     @staticmethod
     def make_fuser():
-        """The object that acts for several runners of one ``fuse_key`` in one call (:class:`.fused.Fuser`)."""
+        """What acts for several runners of one ``fuse_key`` in one call (:class:`.fused.Fuser`)."""
         from .fused import Fuser
 
         return Fuser()
@@ -352,7 +352,7 @@ class PolicyRunner:
         return policy.key_probs(o, self.state, idx).double().cpu().numpy()
 
     def _draw(self, p: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """Keys from probabilities ``p`` for ``rows``: each row's own counter-based draws (class docstring)."""
+        """Keys from probabilities ``p`` for ``rows``: each row's own counter-based draws (see the class)."""
         if self.deterministic:
             return (p > 0.5).astype(np.int8)
         t = self._t[rows]
