@@ -445,3 +445,113 @@ def run_train_bench(preset: str = "smoke", seconds: float = 60.0, overrides: lis
         "python": platform.python_version(), "torch": torch.__version__,
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+# ---------------------------------------------------------------------------------------------------------
+# rollout cost with several network opponents in play
+
+
+def run_opponents_bench(preset: str = "smoke", counts: tuple[int, ...] = (1, 4), repeats: int = 7,
+                        threads: int | None = None, seed: int = 0,
+                        progress: Callable[[str], None] = _noop) -> dict:
+    """Rollout cost per vector step of ``preset`` with ``counts`` distinct snapshot opponents in play, one
+    forward per opponent (the old path, ``fuse_opponents=False``) against one fused forward for all.
+
+    Every setup is a real ``TransformerLSTMPPO`` collecting rollouts (``collect_rollouts``, ``n_steps``
+    vector steps each) from a ``LeagueVecEnv`` whose matches all play snapshot opponents (fresh networks
+    of the preset's model, one per distinct opponent, each a ``PolicyRunner`` as a league snapshot is).
+    The setups take turns within each repeat, in one process, so load on a shared machine hits them all
+    alike; the first rollout of each is a warm-up. Each rollout is also split by where its time goes:
+    the learner's forward (``rollout_step``), the opponents' forwards, the engine (``BatchEnv.step``) and
+    the rest (glue: buffers, copies, bookkeeping).
+    """
+    import torch
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    from league.registry import DEFAULT, trainer_class
+    from trainers.envs import LeagueVecEnv, OpponentSpec
+    from trainers.transformer_lstm_ppo.algo import TransformerLSTMPPO
+    from trainers.transformer_lstm_ppo.policy import PolicyRunner, build_policy, policy_kwargs
+
+    if threads:
+        torch.set_num_threads(int(threads))
+    cfg = trainer_class(DEFAULT).load_config(preset, None, [])
+    p = cfg.ppo
+    torch.manual_seed(seed)
+    snapshots = [build_policy(cfg.model, "cpu") for _ in range(max(counts))]
+    for s in snapshots:
+        s.set_training_mode(False)
+
+    class _Quiet(BaseCallback):
+        def _on_step(self) -> bool:
+            return True
+
+    def timed(fn, acc: dict, key: str):
+        def wrapper(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                acc[key] += time.perf_counter() - t0
+        return wrapper
+
+    setups = []
+    for k in counts:
+        for fuse in (False, True):
+            specs = [OpponentSpec("snapshot", f"snapshot-{i}") for i in range(k)]
+            made = {}
+
+            def make(spec, made=made):
+                i = int(spec.name.rsplit("-", 1)[1])
+                made[i] = PolicyRunner(snapshots[i], name=spec.name, repeat=cfg.model.action_repeat)
+                return made[i]
+
+            env = LeagueVecEnv(p.n_envs, env_config=cfg.env, seed=seed, action_repeat=cfg.model.action_repeat,
+                               choose_opponent=lambda rng, specs=specs: specs[int(rng.integers(len(specs)))],
+                               make_opponent=make, fuse_opponents=fuse)
+            model = TransformerLSTMPPO(env=env, bf16=cfg.bf16, seed=seed, device="cpu", n_steps=p.n_steps,
+                                       batch_size=p.batch_size, n_epochs=p.n_epochs,
+                                       policy_kwargs=policy_kwargs(cfg.model))
+            callback = _Quiet()
+            _, callback = model._setup_learn(10**12, callback, reset_num_timesteps=True, progress_bar=False)
+            acc = dict.fromkeys(("learner", "opponents", "engine"), 0.0)
+            model.policy.rollout_step = timed(model.policy.rollout_step, acc, "learner")
+            env._act_opponents = timed(env._act_opponents, acc, "opponents")
+            env.batch.step = timed(env.batch.step, acc, "engine")
+            setups.append(dict(k=k, fuse=fuse, env=env, model=model, callback=callback, acc=acc, samples=[]))
+
+    def rollout(s) -> dict:
+        for key in s["acc"]:
+            s["acc"][key] = 0.0
+        t0 = time.perf_counter()
+        s["model"].collect_rollouts(s["env"], s["callback"], s["model"].rollout_buffer, p.n_steps)
+        total = time.perf_counter() - t0
+        parts = {key: 1e3 * v / p.n_steps for key, v in s["acc"].items()}
+        parts["total"] = 1e3 * total / p.n_steps
+        parts["glue"] = parts["total"] - parts["learner"] - parts["opponents"] - parts["engine"]
+        return parts
+
+    for s in setups:  # warm-up: first forwards, first stack of weights, compiled kernels loaded
+        rollout(s)
+    for r in range(repeats):
+        progress(f"repeat {r + 1}/{repeats}")
+        for s in setups:
+            s["samples"].append(rollout(s))
+    rows = []
+    for s in setups:
+        med = {key: _median([x[key] for x in s["samples"]]) for key in s["samples"][0]}
+        fused_groups = len(s["env"]._fused)
+        rows.append(dict(opponents=s["k"], fused=s["fuse"], ms_per_step=med["total"], parts_ms=med,
+                         samples_ms=[x["total"] for x in s["samples"]], fused_groups_at_end=fused_groups))
+        s["env"].close()
+    by = {(row["opponents"], row["fused"]): row["ms_per_step"] for row in rows}
+    lo, hi = min(counts), max(counts)
+    ratios = {f"{hi}_vs_{lo}_{'fused' if f else 'per_opponent'}": by[(hi, f)] / by[(lo, f)]
+              for f in (False, True)}
+    return {
+        "preset": preset, "n_envs": p.n_envs, "n_steps": p.n_steps, "action_repeat": cfg.model.action_repeat,
+        "repeats": repeats, "rows": rows, "ratios": ratios, "torch_threads": torch.get_num_threads(),
+        "cores": os.cpu_count(), "cpu": cpu_model(), "loadavg": os.getloadavg(),
+        "python": platform.python_version(), "torch": torch.__version__,
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }

@@ -97,6 +97,20 @@ def _root(
     ] = False,
 ) -> None:
     """A two-player platform fighter for reinforcement learning: league, trainers, tournaments."""
+    _passive_omp_threads()
+
+
+def _passive_omp_threads() -> None:
+    """Make torch's OpenMP threads sleep, not spin, while they wait (unless the user set it).
+
+    On a shared or busy machine (more runnable processes than cores) spinning threads wait for peers
+    that are not running: measured on 2 busy cores, a small LSTM update ran 0.2-0.4 iterations/s with
+    torch's default 2 threads, against 85 with ``OMP_WAIT_POLICY=PASSIVE`` (docs/benchmarks.md). The
+    OpenMP runtime reads the variable when torch is first imported, which no command has done yet here.
+    """
+    import os
+
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 @bench_app.command("env")
@@ -171,6 +185,46 @@ def bench_train(
     console.print(f"  learner share    {100 * result['learner_share']:.0f} % of wall time in PPO updates")
     console.print(f"  peak memory      {result['peak_rss_mb']:,.0f} MB RSS"
                   + (f", {result['peak_gpu_mb']:,.0f} MB GPU" if result["peak_gpu_mb"] else ""))
+
+
+@bench_app.command("opponents")
+def bench_opponents(
+    preset: Annotated[str, typer.Option("--preset", help="Preset whose model, envs and rollout length are used.")] = "smoke",
+    counts: Annotated[list[int] | None, typer.Option("--count", help="Distinct snapshot opponents (repeatable).")] = None,
+    repeats: Annotated[int, typer.Option("--repeats", min=1, help="Timed rollouts per setup (median).")] = 7,
+    threads: Annotated[int | None, typer.Option("--threads", min=1, help="torch threads (default: torch's).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout and nothing else.")] = False,
+) -> None:
+    """Benchmark rollouts against several snapshot opponents: one forward each vs one fused forward."""
+    import contextlib
+    import json
+    import sys
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from brawl_league.bench import run_opponents_bench
+
+    err = Console(stderr=True)
+    with contextlib.redirect_stdout(sys.stderr), err.status("benchmarking opponents") as status:
+        result = run_opponents_bench(preset, tuple(counts or (1, 4)), repeats, threads,
+                                     progress=lambda msg: status.update(f"benchmarking opponents: {msg}"))
+    if json_out:
+        sys.stdout.write(json.dumps(result) + "\n")
+        return
+    console = Console()
+    console.print(f"[bold]{preset}[/bold]: {result['n_envs']} envs, rollouts of {result['n_steps']} steps, "
+                  f"{result['cpu']}, {result['cores']} cores, {result['torch_threads']} torch threads, "
+                  f"load {result['loadavg'][0]:.1f}, {result['date']}")
+    table = Table("opponents", "path", "ms / vector step", "learner", "opponents", "engine", "glue")
+    for row in result["rows"]:
+        parts = row["parts_ms"]
+        table.add_row(str(row["opponents"]), "fused" if row["fused"] else "one forward each",
+                      f"{row['ms_per_step']:.2f}",
+                      *(f"{parts[k]:.2f}" for k in ("learner", "opponents", "engine", "glue")))
+    console.print(table)
+    for name, ratio in result["ratios"].items():
+        console.print(f"  {name}: {ratio:.2f}x")
 
 
 @bots_app.command("list")
@@ -654,6 +708,12 @@ def train_cmd(
         state = "interrupted (checkpoint saved)" if summary["interrupted"] else "done"
         console.print(f"{state}: {summary['steps']:,} steps; last checkpoint {summary['last_checkpoint']}; "
                       f"learner Elo {summary['learner_elo']:.0f}")
+        spent = summary.get("time")
+        if spent and spent.get("total"):  # where the wall time went (the live steps/s counts all of it)
+            by_size = sorted(spent.items(), key=lambda kv: -kv[1])
+            parts = ", ".join(f"{k.replace('_', ' ')} {v:.1f} s" for k, v in by_size if k != "total" and v >= 0.05)
+            console.print(f"wall time {spent['total']:.1f} s: {parts}; "
+                          f"{summary['steps'] / spent['total']:,.0f} steps/s overall")
 
 
 @app.command("report")

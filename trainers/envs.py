@@ -14,7 +14,11 @@ One SB3 env is one match of a single :class:`brawl_env.BatchEnv`; every VecEnv s
 Every frame the opponent is given the observation of *that* frame from its own slot,
 ``obs[k, 1 - slot]`` (the original fed its opponents the frozen reset-time observation, so scripted bots
 never reacted and snapshot opponents filled their history with one frame). Each distinct opponent
-object is called once per step with all the rows it plays.
+object is called once per frame with all the rows it plays, except that opponent objects which can act
+together do so in one call per frame: an opponent with a non-None ``fuse_key`` and a ``make_fuser()``
+(the trainer's network opponents: snapshots and the mirror, whose weights stack into one batched
+forward) is grouped with the others of its type and key, and their fuser acts for all of them
+(``fuse_opponents=False`` restores one call per object, for comparisons).
 
 An opponent object is an agent of the one agent protocol (:class:`brawl_env.bots.Agent`: rows in, keys
 out, a per-row reset with seeds), so neural-network opponents (snapshots, the learner's mirror) live in
@@ -126,6 +130,15 @@ class _Group:
         self.opponent, self.rows, self.flat = opponent, rows, flat
 
 
+class _Fused:
+    """Opponent objects that act together: their fuser's ``act`` takes (opponent, obs, rows) for each."""
+
+    __slots__ = ("fuser", "groups")
+
+    def __init__(self, fuser, groups: list[_Group]):
+        self.fuser, self.groups = fuser, groups
+
+
 class LeagueVecEnv(VecEnv):
     """``n_envs`` matches, learner against per-episode opponents (see the module docstring).
 
@@ -138,6 +151,8 @@ class LeagueVecEnv(VecEnv):
     :param max_cached_opponents: keep at most this many opponent objects; beyond it the least recently
         chosen ones not playing any match are dropped (``close()`` is called on them when they have
         one). ``None``: keep all.
+    :param fuse_opponents: let opponent objects that can act together do so in one call per frame (see
+        the module docstring); False: one call per object (the old path, kept for benchmarks).
 
     Attributes for the trainer (read-only views, valid for the step just returned): ``learner_slots``
     ``(n,)``, ``opponent_specs`` (list), ``episode_starts`` ``(n,)`` (True where the returned
@@ -154,6 +169,7 @@ class LeagueVecEnv(VecEnv):
         seed: int = 0,
         action_repeat: int = 1,
         max_cached_opponents: int | None = None,
+        fuse_opponents: bool = True,
     ):
         seed = check_seed(seed)
         if isinstance(action_repeat, bool) or not isinstance(action_repeat, (int, np.integer)) or action_repeat < 1:
@@ -180,6 +196,9 @@ class LeagueVecEnv(VecEnv):
         self._cache: OrderedDict[Hashable, Any] = OrderedDict()
         self._seeds_kw: dict[int, bool] = {}
         self._groups: list[_Group] = []
+        self.fuse_opponents = bool(fuse_opponents)
+        self._fused: list[_Fused] = []
+        self._fusers: dict[Hashable, Any] = {}
         self._ep_return = np.zeros(n, np.float64)
         self._ep_len = np.zeros(n, np.int64)
         self._ep_terms = np.zeros((n, len(self.reward_names)), np.float64)
@@ -270,14 +289,7 @@ class LeagueVecEnv(VecEnv):
         infos: list[dict] = [{} for _ in range(n)]
         for _ in range(self.action_repeat):
             keys2[self._lflat] = held
-            for g in self._groups:
-                out = np.asarray(g.opponent.act(self._opp_obs[g.rows], g.rows))
-                if out.shape != (len(g.rows), L.N_KEYS):
-                    raise ValueError(f"opponent {g.opponent!r} returned keys of shape {out.shape}; expected "
-                                     f"({len(g.rows)}, {L.N_KEYS})")
-                if not getattr(g.opponent, "trusted_keys", False):
-                    check_binary(out, f"opponent {g.opponent!r}")
-                keys2[g.flat] = out
+            self._act_opponents(keys2)
             full, reward, terminated, truncated, info = self.batch.step(self._keys)
             lflat = self._lflat
             rew = reward.reshape(2 * n).take(lflat)
@@ -302,6 +314,26 @@ class LeagueVecEnv(VecEnv):
         self._episode_starts = step_done.copy()
         return full2.take(self._lflat, axis=0), step_rew, step_done, infos
 
+    def _act_opponents(self, keys2: np.ndarray) -> None:
+        """Every opponent's keys for this frame into ``keys2`` ((2n, keys), row * 2 + slot)."""
+        obs = self._opp_obs
+        for g in self._groups:
+            self._put_keys(g, g.opponent.act(obs[g.rows], g.rows), keys2)
+        for f in self._fused:
+            outs = f.fuser.act([(g.opponent, obs[g.rows], g.rows) for g in f.groups])
+            for g, out in zip(f.groups, outs):
+                self._put_keys(g, out, keys2)
+
+    @staticmethod
+    def _put_keys(g: _Group, out: Any, keys2: np.ndarray) -> None:
+        out = np.asarray(out)
+        if out.shape != (len(g.rows), L.N_KEYS):
+            raise ValueError(f"opponent {g.opponent!r} returned keys of shape {out.shape}; expected "
+                             f"({len(g.rows)}, {L.N_KEYS})")
+        if not getattr(g.opponent, "trusted_keys", False):
+            check_binary(out, f"opponent {g.opponent!r}")
+        keys2[g.flat] = out
+
     def close(self) -> None:
         for opp in self._cache.values():
             closer = getattr(opp, "close", None)
@@ -309,6 +341,8 @@ class LeagueVecEnv(VecEnv):
                 closer()
         self._cache.clear()
         self._groups = []
+        self._fused = []
+        self._fusers.clear()
 
     def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
         idx = list(self._get_indices(indices))
@@ -418,7 +452,22 @@ class LeagueVecEnv(VecEnv):
         for opp, ks in by_obj.values():
             r = np.asarray(ks, np.int64)
             groups.append(_Group(opp, r, self._oflat[r]))
-        self._groups = groups
+        self._groups, self._fused = groups, []
+        if not self.fuse_opponents:
+            return
+        together: dict[Hashable, list[_Group]] = {}
+        for g in groups:
+            key = getattr(g.opponent, "fuse_key", None)
+            if key is not None and callable(getattr(g.opponent, "make_fuser", None)):
+                together.setdefault((type(g.opponent), key), []).append(g)
+        for key, gs in together.items():
+            if len(gs) < 2:
+                continue
+            if key not in self._fusers:
+                self._fusers[key] = gs[0].opponent.make_fuser()
+            self._fused.append(_Fused(self._fusers[key], gs))
+        fused = {id(g) for f in self._fused for g in f.groups}
+        self._groups = [g for g in groups if id(g) not in fused]
 
     def _evict(self) -> None:
         limit = self.max_cached_opponents

@@ -118,3 +118,27 @@ def test_bench_env_quick_measures_the_real_engine() -> None:
                 "warm_first_step_s", "first_compile_s", "batch_state_bytes_per_match"):
         assert data[key] > 0, key
     assert data["cores"] >= 1
+
+
+def test_the_command_makes_openmp_threads_wait_passively(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    monkeypatch.setenv("OMP_WAIT_POLICY", "unset")  # recorded, so the test's end restores the real value
+    monkeypatch.delenv("OMP_WAIT_POLICY")
+    result = runner.invoke(app, ["bench", "--help"])
+    assert result.exit_code == 0, result.output
+    assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")  # a user's own setting stays
+    runner.invoke(app, ["bench", "--help"])
+    assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
+
+
+def test_bench_opponents_measures_every_setup_in_one_run() -> None:
+    result = bench.run_opponents_bench("smoke", counts=(1, 2), repeats=1, threads=1)
+    setups = {(row["opponents"], row["fused"]): row for row in result["rows"]}
+    assert set(setups) == {(1, False), (1, True), (2, False), (2, True)}
+    assert setups[(2, True)]["fused_groups_at_end"] == 1 and setups[(2, False)]["fused_groups_at_end"] == 0
+    for row in result["rows"]:
+        parts = row["parts_ms"]
+        assert parts["total"] > 0 and min(parts["learner"], parts["opponents"], parts["engine"]) > 0
+    assert set(result["ratios"]) == {"2_vs_1_per_opponent", "2_vs_1_fused"}

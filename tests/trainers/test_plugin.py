@@ -107,6 +107,10 @@ def test_a_run_writes_every_file_with_real_rows(tmp_path):
     assert all(0.0 <= float(e["win_rate"]) <= 1.0 and float(e["learner_elo"]) > 0 for e in evals)
     assert len(league.snapshots()) == 4
     assert len(league.matches()) > 0
+    spent = summary["time"]  # where the wall time went: the parts add up to the whole
+    assert {"startup", "rollouts", "updates", "evaluation", "checkpoints", "snapshots"} <= set(spent)
+    assert all(v >= 0 for v in spent.values()) and spent["evaluation"] > 0 and spent["updates"] > 0
+    assert sum(v for k, v in spent.items() if k != "total") == pytest.approx(spent["total"], abs=0.05)
 
 
 def test_a_stop_request_saves_a_checkpoint_and_exits_cleanly(tmp_path):

@@ -32,6 +32,7 @@ import logging
 import os
 import time
 from collections import defaultdict, deque
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -262,6 +263,7 @@ class TransformerLstmPPOTrainer(Trainer):
         from .algo import TransformerLSTMPPO
 
         cfg: TrainConfig = self.config
+        self.t_begin = time.perf_counter()
         point = None
         if resume:
             steps, path, point = self._resume_point()
@@ -320,7 +322,7 @@ class TransformerLstmPPOTrainer(Trainer):
                    "device": self.device, "device_reason": self.device_reason,
                    "last_checkpoint": str(callback.last_checkpoint) if callback.last_checkpoint else None,
                    "learner_elo": self.league.rating(self.learner).rating,
-                   "last_eval": callback.last_eval}
+                   "last_eval": callback.last_eval, "time": callback.times()}
         self.hook.on_end(callback.progress())
         return summary
 
@@ -442,6 +444,7 @@ class _RunCallbackMixin:
         self.deadline: float | None = None   # run.max_minutes, set when training starts
         self.out_of_time = False
         self.learn_s = 0.0
+        self.spent: dict[str, float] = defaultdict(float)  # wall seconds by part (see times())
 
     @staticmethod
     def _count_rows(path: Path) -> int:
@@ -456,19 +459,25 @@ class _RunCallbackMixin:
         minutes = self.t.config.run.max_minutes
         self.deadline = time.perf_counter() + 60.0 * minutes if minutes > 0 else None
         self.out_of_time = False
+        self.spent["startup"] = time.perf_counter() - self.t.t_begin
 
     def _on_rollout_start(self) -> None:
-        if hasattr(self, "_train_t0"):
+        self._end_update()
+
+    def _end_update(self) -> None:
+        if getattr(self, "_train_t0", None) is not None:
             self.learn_s += time.perf_counter() - self._train_t0
+            self._train_t0 = None
 
     def _on_rollout_end(self) -> None:
-        self._train_t0 = time.perf_counter()
         self._flush_matches()
         progress = self.progress()
+        self._train_t0 = time.perf_counter()  # the update starts now
         if not self.t.hook.on_progress(progress):
             raise KeyboardInterrupt  # the hook asked to stop: stop like Ctrl-C (checkpoint, clean exit)
 
     def _on_step(self) -> bool:
+        t0 = time.perf_counter()
         infos = self.locals.get("infos", [])
         for info in infos:
             if "brawl" in info:
@@ -476,6 +485,7 @@ class _RunCallbackMixin:
         run = self.t.config.run
         n = self.num_timesteps
         step = self.training_env.num_envs
+        self.spent["episode_logs"] += time.perf_counter() - t0
         # the checkpoint last, so that it holds everything done at its step (a resume redoes nothing twice)
         if n % run.eval_every < step:
             self._evaluate(n - n % run.eval_every)
@@ -501,6 +511,26 @@ class _RunCallbackMixin:
             self._snapshot(n)
         if evaluate or snapshot:
             self._checkpoint(n)
+
+    @contextmanager
+    def _timing(self, part: str):
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.spent[part] += time.perf_counter() - t0
+
+    def times(self) -> dict[str, float]:
+        """Where the run's wall time went, in seconds: ``startup`` (config to the first step: env, model,
+        league), ``updates`` (PPO), ``evaluation``, ``checkpoints``, ``snapshots``, ``league_writes``
+        (training matches recorded after each rollout), ``episode_logs`` (per-episode CSV rows), and
+        ``rollouts`` (the rest of the time since the first step: acting and stepping the game)."""
+        total = time.perf_counter() - self.t.t_begin
+        out = {k: round(v, 3) for k, v in self.spent.items()}
+        out["updates"] = round(self.learn_s, 3)
+        out["rollouts"] = round(max(total - sum(self.spent.values()) - self.learn_s, 0.0), 3)
+        out["total"] = round(total, 3)
+        return out
 
     # per episode --------------------------------------------------------------------------------------------
     def _episode(self, info: dict) -> None:
@@ -543,7 +573,8 @@ class _RunCallbackMixin:
 
     def _flush_matches(self) -> None:
         if self.pending_matches:
-            self.t.league.record_matches(self.pending_matches)
+            with self._timing("league_writes"):
+                self.t.league.record_matches(self.pending_matches)
             self.pending_matches = []
 
     # cadences ---------------------------------------------------------------------------------------------
@@ -561,6 +592,10 @@ class _RunCallbackMixin:
                                                                "count": float(rms.count)}}
 
     def _checkpoint(self, steps: int) -> Path:
+        with self._timing("checkpoints"):
+            return self._write_checkpoint(steps)
+
+    def _write_checkpoint(self, steps: int) -> Path:
         from .checkpoint import checkpoint_bytes
 
         self._flush_matches()  # the league holds every game up to the checkpoint
@@ -576,17 +611,22 @@ class _RunCallbackMixin:
 
     def _snapshot(self, steps: int) -> None:
         self._flush_matches()
-        lg, name = self.t.league, f"{self.t.run_id}@{steps}"
-        taken = {p.name for p in lg.snapshots(run=self.t.run_id, active=None)}
-        k = 1
-        while name in taken:  # the step was snapshotted before a resume went back past it
-            k += 1
-            name = f"{self.t.run_id}@{steps}-{k}"
-        lg.register_snapshot(self.t.snapshot_bytes(), step=steps, run=self.t.run_id, name=name,
-                             initial=self.t.learner, suffix=".pt")
-        self.last_snapshot_step = steps
+        with self._timing("snapshots"):
+            lg, name = self.t.league, f"{self.t.run_id}@{steps}"
+            taken = {p.name for p in lg.snapshots(run=self.t.run_id, active=None)}
+            k = 1
+            while name in taken:  # the step was snapshotted before a resume went back past it
+                k += 1
+                name = f"{self.t.run_id}@{steps}-{k}"
+            lg.register_snapshot(self.t.snapshot_bytes(), step=steps, run=self.t.run_id, name=name,
+                                 initial=self.t.learner, suffix=".pt")
+            self.last_snapshot_step = steps
 
     def _evaluate(self, steps: int) -> None:
+        with self._timing("evaluation"):
+            self._run_evaluation(steps)
+
+    def _run_evaluation(self, steps: int) -> None:
         from trainers.evaluate import summarise
 
         t0 = time.perf_counter()
@@ -628,10 +668,13 @@ class _RunCallbackMixin:
             metrics[f"charts/win_rate_vs_{kind}"] = float(np.mean(results)) if results else None
         for bot, summary in (self.last_eval or {}).items():
             metrics[f"eval/win_rate_vs_{bot}"] = summary["win_rate"]
+        for part, seconds in self.times().items():
+            metrics[f"time/{part}_s"] = seconds
         return Progress(self.num_timesteps, self.t.config.run.total_steps, done / elapsed if elapsed > 0 else 0.0,
                         metrics)
 
     def finish(self, save: bool) -> None:
+        self._end_update()  # the last update ran after the last rollout
         self._flush_matches()
         n = int(self.t.model.num_timesteps)
         done = self.last_checkpoint is not None and self.last_checkpoint.name.endswith(f"_{n}_steps.zip")

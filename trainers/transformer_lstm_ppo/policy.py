@@ -300,26 +300,59 @@ class PolicyRunner:
 
     def act(self, obs: np.ndarray, rows) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
+        due = self._due(rows)
+        return self._hold(rows, due, self._decide(obs[due], rows[due]))
+
+    # -- acting in pieces: act = _due, _decide, _hold (a fused call runs several runners' _probs at once) --
+    @property
+    def fuse_key(self):
+        """Runners with equal keys can decide in one batched call (:mod:`.fused`): same architecture,
+        device and mode. None: this one acts alone (a policy in training mode, e.g. with dropout)."""
+        from .fused import fuse_key
+
+        return fuse_key(self.policy)
+
+    @staticmethod
+    def make_fuser():
+        """What acts for several runners of one ``fuse_key`` in one call (:class:`.fused.Fuser`)."""
+        from .fused import Fuser
+
+        return Fuser()
+
+    def _due(self, rows: np.ndarray) -> np.ndarray:
+        """Which of ``rows`` decide this frame (the first frame of their block), as a mask over ``rows``."""
         if rows.size:
             self._grow(int(rows.max()) + 1)
         if self.repeat == 1:
-            return self._decide(obs, rows)
-        due = self._left[rows] == 0
+            return np.ones(rows.size, bool)
+        return self._left[rows] == 0
+
+    def _hold(self, rows: np.ndarray, due: np.ndarray, decided: np.ndarray) -> np.ndarray:
+        """The keys of ``rows`` this frame, given the keys ``decided`` for ``rows[due]``."""
+        if self.repeat == 1:
+            return decided
         if due.any():
-            self._held[rows[due]] = self._decide(obs[due], rows[due])
+            self._held[rows[due]] = decided
             self._left[rows[due]] = self.repeat
         self._left[rows] -= 1
         return self._held[rows].copy()
 
-    @torch.no_grad()
     def _decide(self, obs: np.ndarray, rows: np.ndarray) -> np.ndarray:
         if rows.size == 0:
             return np.zeros((0, 10), np.int8)
+        return self._draw(self._probs(obs, rows), rows)
+
+    @torch.no_grad()
+    def _probs(self, obs: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Each key's press probability ``(m, 10)`` (float64) for ``rows``, advancing their state a frame."""
         policy = self.policy
         o = torch.as_tensor(obs, dtype=torch.float32, device=policy.device)
         everyone = rows.size == self.rows and (rows == np.arange(self.rows)).all()
         idx = None if everyone else torch.as_tensor(rows, device=policy.device)
-        p = policy.key_probs(o, self.state, idx).double().cpu().numpy()
+        return policy.key_probs(o, self.state, idx).double().cpu().numpy()
+
+    def _draw(self, p: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Keys from probabilities ``p`` for ``rows``: each row's own counter-based draws (see the class)."""
         if self.deterministic:
             return (p > 0.5).astype(np.int8)
         t = self._t[rows]
