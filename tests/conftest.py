@@ -18,6 +18,10 @@ from pathlib import Path
 
 import pytest
 
+# as the brawl-league command does (brawl_league/cli.py): OpenMP threads that sleep when idle instead of
+# spinning, set before torch loads; on a busy machine spinning made torch up to 100x slower
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 _MEASURE = r'''
 import json, re, resource, sys, traceback
 exec(compile(sys.argv[1], "<setup>", "exec"))
