@@ -644,7 +644,7 @@ def screenshots_cmd(
 
 @app.command("tournament")
 def tournament_cmd(
-    agents: Annotated[list[str] | None, typer.Argument(help="Agents: bot specs (BasedBot, FILE.py:CLASS, MODULE:CLASS), checkpoint files (.zip, .pt), league:latest / league:topN / league:NAME, or a directory of submissions.")] = None,
+    agents: Annotated[list[str] | None, typer.Argument(help="Agents: bot specs (BasedBot, FILE.py:CLASS, MODULE:CLASS), checkpoint files (.zip, .pt), a shipped agent (Champion), league:latest / league:topN / league:spacedN / league:NAME, or a directory of submissions.")] = None,
     games: Annotated[int | None, typer.Option("--games", min=1, help="Matches per pair, sides swapped in half (default 10).")] = None,
     frames: Annotated[int | None, typer.Option("--frames", min=1, help="Frame limit per match, 30 per second (default 2700).")] = None,
     stocks: Annotated[int | None, typer.Option("--stocks", min=1, max=99, help="Stocks per player (default 3).")] = None,
