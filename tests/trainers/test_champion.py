@@ -44,6 +44,21 @@ def test_champion_resolves_by_name_and_plays_basedbot():
     assert all(r["frames"] > 0 for r in results)
 
 
+def test_champion_beats_basedbot_in_most_of_50_seeded_games_under_tournament_rules():
+    """The bar the shipped file must clear (issue 13): at least 80 % wins against BasedBot in 50 seeded
+    matches under the tournament's default rules (2,700 frames, 3 stocks, no tie-break), sampling its keys
+    as a tournament does."""
+    from brawl_env.config import EnvConfig
+    from trainers.evaluate import play_games, summarise
+
+    rules = EnvConfig()
+    results = play_games(make_agent(parse_agent("Champion")), make_agent(parse_agent("BasedBot")), 50,
+                         seed=2026, max_frames=rules.max_frames, stocks=rules.stocks,
+                         damage_tiebreak=rules.damage_tiebreak)
+    assert len({(r["frames"], r["result"]) for r in results}) >= 25  # seeds vary the games
+    assert summarise(results)["win_rate"] >= 0.8
+
+
 def test_a_bot_name_wins_over_a_named_agent(monkeypatch):
     import league.registry as registry
 
