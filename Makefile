@@ -36,8 +36,10 @@ browser:
 	install="$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(BROWSER_PKGS)"; \
 	$$install || { $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update && $$install; }
 
-# pytest's exit code is passed through unchanged (5 = no tests collected also fails).
+# Lint first (the small rule set of pyproject.toml's [tool.ruff.lint]), then the tests; pytest's exit code
+# is passed through unchanged (5 = no tests collected also fails).
 test: venv browser
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 bench: venv

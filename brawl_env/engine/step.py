@@ -34,7 +34,6 @@ from .rules.movement import apply_controls, integrate
 from .rules.stage import SEG_LEN, move_platform, place_platform
 from .rules.stocks import check_blast_zone, check_match_end, place_at_spawn, tick_knockout
 from .rules.weapons import drop_and_pickup, reset_items, update_items
-from .state import State
 
 
 class StepOut(NamedTuple):

@@ -342,7 +342,7 @@ def test_platform_landing_and_carry():
     assert e.state.ev[0, r, L.EV_LANDED] == 1.0
     assert abs((s["y"] - P.HALF_H) - _plat_top(e)) < TOL
     for _ in range(20):
-        (x0, y0), (px0, py0) = (s["x"], s["y"]), _plat(e)
+        x0, (px0, py0) = s["x"], _plat(e)
         s = hold(e, r, [], 1)[0]
         px1, py1 = _plat(e)
         assert s["support"] == L.SUP_PLATFORM

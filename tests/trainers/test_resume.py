@@ -24,7 +24,7 @@ from test_plugin import TINY
 from typer.testing import CliRunner
 
 from league.registry import trainer_class
-from trainers.base import ProgressHook, RunLockedError, run_lock
+from trainers.base import RunLockedError, run_lock
 from trainers.evaluate import EVAL_BOTS
 
 CADENCES = ["run.checkpoint_every=256", "run.snapshot_every=128", "run.eval_every=256"]
