@@ -26,6 +26,7 @@ What it keeps from RecurrentPPO / SB3: hyper-parameters, schedules, ``learn``, c
 from __future__ import annotations
 
 import time
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -34,6 +35,20 @@ from stable_baselines3.common.utils import FloatSchedule, explained_variance, ob
 from torch.nn import functional as F
 
 from .policy import TransformerLstmPolicy
+
+
+class Segments(NamedTuple):
+    """A minibatch of a rollout cut into episode segments (``S`` segments, padded to length ``L``), as
+    :meth:`TransformerLstmPolicy.evaluate_segments` takes it."""
+
+    enc: torch.Tensor        # (S, W-1+L, in): encoder inputs, the W-1 before each segment first
+    episode: torch.Tensor    # (S, W-1+L): 0 where a frame belongs to the segment's episode, -1 elsewhere
+    obs: torch.Tensor        # (S, L, obs)
+    actions: torch.Tensor    # (S, L, keys)
+    h0: torch.Tensor         # (layers, S, hidden): LSTM state at each segment's start
+    c0: torch.Tensor
+    mask: torch.Tensor       # (S * L,): True at real (unpadded) steps
+    old: dict                # flat (S * L,) rollout values: values, log_probs, advantages, returns, teacher
 
 
 class _Rollout:
@@ -240,7 +255,7 @@ class TransformerLSTMPPO(RecurrentPPO):
         return True
 
     # -- updates -----------------------------------------------------------------------------------------------
-    def _segments(self, units: np.ndarray):
+    def _segments(self, units: np.ndarray) -> Segments:
         """Cut chunks into segments at episode starts; returns padded tensors for ``evaluate_segments``.
 
         ``units``: chunk numbers, ``env * chunks_per_env + chunk``. Each segment reads its encoder
@@ -303,8 +318,9 @@ class TransformerLSTMPPO(RecurrentPPO):
             h0[:, keep] = roll.h_at[ch, :, en].transpose(0, 1)
             c0[:, keep] = roll.c_at[ch, :, en].transpose(0, 1)
         flat["teacher"] = teacher
-        return (torch.as_tensor(enc, device=dev), torch.as_tensor(episode, device=dev), obs, actions, h0, c0,
-                torch.as_tensor(mask.reshape(-1), device=dev), flat)
+        return Segments(enc=torch.as_tensor(enc, device=dev), episode=torch.as_tensor(episode, device=dev),
+                        obs=obs, actions=actions, h0=h0, c0=c0, mask=torch.as_tensor(mask.reshape(-1), device=dev),
+                        old=flat)
 
     def train(self) -> None:
         self.policy.set_training_mode(True)
@@ -323,10 +339,11 @@ class TransformerLSTMPPO(RecurrentPPO):
             order = np.random.permutation(units_total)
             for start in range(0, units_total, units_per_batch):
                 units = np.sort(order[start:start + units_per_batch])
-                enc, episode, obs, actions, h0, c0, mask, old = self._segments(units)
+                seg = self._segments(units)
+                mask, old = seg.mask, seg.old
                 with self._autocast():
                     log_prob, entropy, values, taught = self.policy.evaluate_segments(
-                        enc, episode, obs, actions, h0, c0, also=old["teacher"])
+                        seg.enc, seg.episode, seg.obs, seg.actions, seg.h0, seg.c0, also=old["teacher"])
                 log_prob, entropy, values = log_prob.float()[mask], entropy.float()[mask], values.float()[mask]
                 adv = old["advantages"][mask]
                 if self.normalize_advantage and adv.numel() > 1:
