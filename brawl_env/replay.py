@@ -32,7 +32,6 @@ import io
 import json
 import numbers
 import os
-import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -42,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .engine import layout as L
+from .files import atomic_write
 from .engine.version import GAME_VERSION, RULES_VERSION
 from .match import Lanes, MatchResult
 
@@ -121,16 +121,7 @@ class Replay:
         meta = np.frombuffer(json.dumps(self.meta(), separators=(",", ":")).encode(), np.uint8)
         np.savez_compressed(buf, meta=meta, keys=pack_keys(self.keys))
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-        try:
-            with open(tmp, "xb") as f:
-                f.write(buf.getvalue())
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(path, buf.getvalue())
         return path
 
 

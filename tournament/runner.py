@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from brawl_env.files import atomic_write
 from league.agents import AgentError, AgentSpec, parse_agents
 from league.folders import check_writable
 from league.folders import league_dir as default_league_dir
@@ -345,9 +346,7 @@ def run_tournament(
             "agents": [a.describe() for a in specs],
             "schedule": len(schedule),
         }
-        tmp = out / f".{PLAN}.tmp"
-        tmp.write_text(json.dumps(plan_doc, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, out / PLAN)
+        atomic_write(out / PLAN, (json.dumps(plan_doc, indent=2) + "\n").encode("utf-8"))
 
     from league.store import League
 

@@ -22,12 +22,11 @@ import csv
 import io
 import json
 import math
-import os
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from brawl_env.files import atomic_write
 from tournament.ratings import RatingTable
 
 ROW_KEYS = (
@@ -159,25 +158,6 @@ def print_head_to_head(table: RatingTable, console: Any = None) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------- files
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temp file in the same directory and ``os.replace``. The temp file
-    is created as ``open`` creates files (mode 0666 less the umask, as every other output and report
-    file), not with ``mkstemp``'s private 0600."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "xb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def _csv_text(rows: list[list[Any]]) -> bytes:
@@ -384,6 +364,6 @@ def write_outputs(table: RatingTable, out_dir: Path, meta: Mapping | None = None
     paths = []
     for name, data in outputs.items():
         path = out_dir / name
-        _write_atomic(path, data)
+        atomic_write(path, data)
         paths.append(path)
     return paths

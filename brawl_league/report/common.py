@@ -6,29 +6,16 @@ modules and the package do not import each other.
 
 from __future__ import annotations
 
-import os
 import struct
 from datetime import UTC, datetime
-from pathlib import Path
+
+from brawl_env.files import atomic_write  # noqa: F401 - the report's modules write through it
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 class ReportError(ValueError):
     """The directory cannot be reported on (missing, neither a run nor a tournament, bad tournament.json)."""
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write through a temporary file in the same folder and rename: a reader never sees half a file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def png_size(data: bytes) -> tuple[int, int] | None:

@@ -29,7 +29,6 @@ from __future__ import annotations
 import csv
 import json
 import logging
-import os
 import time
 from collections import defaultdict, deque
 from contextlib import contextmanager
@@ -38,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from brawl_env.files import atomic_write
 
 from ..base import Progress, ProgressHook, Trainer
 from .checkpoint import MAX_FILE_BYTES
@@ -67,16 +68,6 @@ def resolve_device(requested: str) -> tuple[str, str]:
 
 class RunFinishedError(ValueError):
     """``--resume`` of a run that already reached its ``run.total_steps``."""
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file, fsync and rename: never a half file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def checkpoints(run_dir: Path) -> list[tuple[int, Path]]:
