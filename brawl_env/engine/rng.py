@@ -54,11 +54,17 @@ def randint(rng, m, lo, hi):
     return lo + np.int64(uniform(rng, m) * (hi - lo + 1))
 
 
+def mix64_array(z: np.ndarray) -> np.ndarray:
+    """:func:`mix64` on a uint64 array, outside compiled code (numpy's uint64 arithmetic wraps, as the
+    kernel's does): the one other spelling of the finaliser, for callers that hash many counters at once."""
+    z = np.asarray(z, np.uint64)
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
 def _mix_py(z: int) -> int:
-    z &= MASK64
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
-    return z ^ (z >> 31)
+    return int(mix64_array(np.array([int(z) & MASK64], np.uint64))[0])
 
 
 def match_seed(base_seed: int, index: int) -> int:

@@ -29,6 +29,8 @@ from sb3_contrib.common.recurrent.policies import RecurrentActorCriticPolicy
 from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 from torch import nn
 
+from brawl_env.engine.rng import mix64_array
+
 from .encoder import StrategyEncoder
 
 
@@ -228,11 +230,9 @@ _U53 = 1.0 / (1 << 53)
 
 
 def _splitmix64(x: np.ndarray) -> np.ndarray:
-    """The splitmix64 finaliser on uint64 arrays (wrapping arithmetic): a counter-based hash."""
-    x = x + np.uint64(0x9E3779B97F4A7C15)
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
+    """One SplitMix64 step on uint64 arrays (add the golden gamma, then the engine's finaliser): a
+    counter-based hash."""
+    return mix64_array(x + np.uint64(0x9E3779B97F4A7C15))
 
 
 class PolicyRunner:
