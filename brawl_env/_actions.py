@@ -18,7 +18,7 @@ def check_keys(action, who: str) -> np.ndarray:
     a = np.asarray(action)
     if a.shape != (N_KEYS,):
         raise ValueError(f"{who}: an action is {N_KEYS} keys ({_KEYS_DOC}), shape ({N_KEYS},); got shape {a.shape}")
-    return _check_values(a, who)
+    return check_values(a, who)
 
 
 def check_batch_keys(actions, n: int) -> np.ndarray:
@@ -26,10 +26,12 @@ def check_batch_keys(actions, n: int) -> np.ndarray:
     a = np.asarray(actions)
     if a.shape != (n, 2, N_KEYS):
         raise ValueError(f"actions must have shape ({n}, 2, {N_KEYS}) (matches, players, keys {_KEYS_DOC}); got {a.shape}")
-    return _check_values(a, "actions")
+    return check_values(a, "actions")
 
 
-def _check_values(a: np.ndarray, who: str) -> np.ndarray:
+def check_values(a: np.ndarray, who: str) -> np.ndarray:
+    """Return ``a`` (keys of any shape) after checking every value is exactly 0 or 1 (bool, integer or
+    float; NaN fails); a ``TypeError`` or ``ValueError`` names ``who`` and the first bad value."""
     kind = a.dtype.kind
     if kind == "b":
         return a
@@ -38,5 +40,5 @@ def _check_values(a: np.ndarray, who: str) -> np.ndarray:
     bad = (a != 0) & (a != 1)  # NaN is caught here too: it equals neither
     if bad.any():
         idx = np.argwhere(bad)[0]
-        raise ValueError(f"{who}: every key must be 0 or 1; got {a[tuple(idx)]!r} at index {tuple(int(i) for i in idx)}")
+        raise ValueError(f"{who}: every key must be exactly 0 or 1; got {a[tuple(idx)]!r} at index {tuple(int(i) for i in idx)}")
     return a

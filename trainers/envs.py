@@ -53,6 +53,7 @@ import numpy as np
 from gymnasium.spaces import Box, MultiBinary
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices, VecEnvStepReturn
 
+from brawl_env._actions import check_values
 from brawl_env.batch import BatchEnv
 from brawl_env.bots.agent import Agent
 from brawl_env.config import check_seed
@@ -60,7 +61,7 @@ from brawl_env.engine import layout as L
 from brawl_env.engine.rng import match_seed
 from brawl_env.outcome import result_words
 
-__all__ = ["LeagueVecEnv", "OpponentSpec", "spec_key", "check_binary"]
+__all__ = ["LeagueVecEnv", "OpponentSpec", "spec_key"]
 
 log = logging.getLogger(__name__)
 
@@ -101,19 +102,6 @@ def _accepts_seeds(method) -> bool:
     except (TypeError, ValueError):
         return False
     return "seeds" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
-
-
-def check_binary(a: np.ndarray, who: str) -> None:
-    """Raise unless every value of ``a`` is exactly 0 or 1 (bool, integer or float; nothing is rounded)."""
-    kind = a.dtype.kind
-    if kind == "b":
-        return
-    if kind not in "iuf":
-        raise TypeError(f"{who}: keys must be bool, integer or float 0/1 values; got dtype {a.dtype}")
-    bad = (a != 0) & (a != 1)  # NaN equals neither
-    if bad.any():
-        idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise ValueError(f"{who}: every key must be exactly 0 or 1; got {a[idx]!r} at index {idx}")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -272,7 +260,7 @@ class LeagueVecEnv(VecEnv):
         a = np.asarray(actions)
         if a.shape != (self.num_envs, L.N_KEYS):
             raise ValueError(f"learner actions must have shape ({self.num_envs}, {L.N_KEYS}) (envs, keys); got {a.shape}")
-        check_binary(a, "learner actions")
+        check_values(a, "learner actions")
         self._actions = a
 
     def step_wait(self) -> VecEnvStepReturn:
@@ -331,7 +319,7 @@ class LeagueVecEnv(VecEnv):
             raise ValueError(f"opponent {g.opponent!r} returned keys of shape {out.shape}; expected "
                              f"({len(g.rows)}, {L.N_KEYS})")
         if not getattr(g.opponent, "trusted_keys", False):
-            check_binary(out, f"opponent {g.opponent!r}")
+            check_values(out, f"opponent {g.opponent!r}")
         keys2[g.flat] = out
 
     def close(self) -> None:
