@@ -14,6 +14,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+#: the default rules, in one place: 2,700 frames (90 s at 30 frames a second, the original's match and the
+#: tournament's rule) and 3 stocks
+MAX_FRAMES = 2700
+STOCKS = 3
+
 SEED_LIMIT = 2**64
 """Seeds are integers in ``[0, SEED_LIMIT)``: a match's generator is 64 bits, so a larger seed could only
 alias a smaller one (0, 2**64 and 2**128 would play the same match)."""
@@ -36,8 +41,8 @@ class EnvConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    max_frames: int = Field(2700, ge=1, le=10_000_000, description="Frame limit (30 per second); reaching it truncates the match.")
-    stocks: int = Field(3, ge=1, le=99, description="Stocks (lives) per player.")
+    max_frames: int = Field(MAX_FRAMES, ge=1, le=10_000_000, description="Frame limit (30 per second); reaching it truncates the match.")
+    stocks: int = Field(STOCKS, ge=1, le=99, description="Stocks (lives) per player.")
     damage_tiebreak: bool = Field(False, description="At the frame limit with equal stocks, less damage wins instead of a draw.")
     spawn: Literal["apart", "same_floor"] = Field(
         "apart", description="Where players start: 'apart' (one over each floor, the original) or 'same_floor' "

@@ -33,7 +33,7 @@ import numpy as np
 from .bots.agent import Faults, key_faults
 from .bots.base import Bot
 from .bots.guard import BotFault, GuardedBot
-from .config import check_seed, make_config
+from .config import MAX_FRAMES, STOCKS, check_seed, make_config
 from .engine import layout as L
 from .engine.core import Engine
 from .engine.rng import match_seed
@@ -158,7 +158,7 @@ class Lanes:
         was seated with) and ``watch(None, frame)`` once all have acted: a heartbeat for watchdogs.
     """
 
-    def __init__(self, match_seeds: Sequence[int], *, max_frames: int = 2700, stocks: int = 3,
+    def __init__(self, match_seeds: Sequence[int], *, max_frames: int = MAX_FRAMES, stocks: int = STOCKS,
                  damage_tiebreak: bool = False, seeds: Sequence[int | None] | None = None,
                  record_keys: bool = False, errors: str = "forfeit",
                  watch: Callable[[Any, int], None] | None = None):
@@ -348,7 +348,7 @@ class Lanes:
                            final_hash=state_hash(state, lane))
 
 
-def run_match(agent0, agent1, seed: int, max_frames: int = 2700, stocks: int = 3,
+def run_match(agent0, agent1, seed: int, max_frames: int = MAX_FRAMES, stocks: int = STOCKS,
               record_keys: bool = False) -> MatchResult:
     """Play one match from base seed ``seed`` (match seed ``match_seed(seed, 0)``); see :func:`as_agent`
     for what an agent may be. ``seed`` is in [0, 2**64)."""

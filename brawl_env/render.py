@@ -44,6 +44,7 @@ from .engine import layout as L
 from .engine import moves as MV
 from .engine import params as P
 from .engine.version import GAME_VERSION
+from .config import MAX_FRAMES, STOCKS
 from .outcome import ended_by, winner
 
 log = logging.getLogger(__name__)
@@ -162,7 +163,7 @@ class Renderer:
 
     def __init__(self, resolution: str | tuple[int, int] = "480p", mode: str = "rgb_array",
                  names: Sequence[str] = ("player_0", "player_1"), hitboxes: bool = False,
-                 max_frames: int = 2700, stocks: int = 3, headless: bool | None = None,
+                 max_frames: int = MAX_FRAMES, stocks: int = STOCKS, headless: bool | None = None,
                  moves: MV.MoveTable | None = None, caption: str | None = None):
         if mode not in RENDER_MODES:
             raise ValueError(f"unknown render mode {mode!r}; allowed: {list(RENDER_MODES)}")
@@ -1044,7 +1045,7 @@ class PlaySession:
     and key state, so the loop runs the same from a keyboard or from a script.
     """
 
-    def __init__(self, opponent, renderer: Renderer | None = None, seed: int = 0, max_frames: int = 2700,
+    def __init__(self, opponent, renderer: Renderer | None = None, seed: int = 0, max_frames: int = MAX_FRAMES,
                  stocks: int = 3, replay_dir: str | os.PathLike = "replays", human_name: str = "You",
                  on_saved: Callable[[Path], None] | None = None):
         from .match import as_agent
@@ -1236,7 +1237,7 @@ def screenshot_states(seed: int = 7, frames: int = 900) -> list:
     from .engine.rng import match_seed
     from .engine.state import State
 
-    engine = Engine(1, make_config(max_frames=2700))
+    engine = Engine(1, make_config(max_frames=MAX_FRAMES))
     engine.reset(np.array([match_seed(seed, 0)], np.uint64))
     rng = np.random.default_rng(seed)
     renderer_moves = MV.load()

@@ -13,6 +13,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from brawl_league import __version__
+from brawl_env.config import MAX_FRAMES
 
 
 def _styled(params):
@@ -271,7 +272,7 @@ def bots_ladder(
     ] = 0,
     frames: Annotated[
         int, typer.Option("--frames", min=1, help="Frame limit per match (30 per second).")
-    ] = 2700,
+    ] = MAX_FRAMES,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object to stdout and nothing else.")
     ] = False,
@@ -331,7 +332,7 @@ def match(
     seed: Annotated[
         int, typer.Option("--seed", min=0, max=2**64 - 1, help="Base seed; game k uses seed + k.")
     ] = 0,
-    frames: Annotated[int, typer.Option("--frames", min=1, help="Frame limit per match (30 per second).")] = 2700,
+    frames: Annotated[int, typer.Option("--frames", min=1, help="Frame limit per match (30 per second).")] = MAX_FRAMES,
     stocks: Annotated[int, typer.Option("--stocks", min=1, max=99, help="Stocks per player.")] = 3,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout and nothing else.")] = False,
     video: Annotated[
@@ -587,7 +588,7 @@ def play_cmd(
     seed: Annotated[
         int, typer.Option("--seed", min=0, max=2**64 - 1, help="Base seed; each restart adds one.")
     ] = 0,
-    frames: Annotated[int, typer.Option("--frames", min=1, help="Frame limit per match (30 per second).")] = 2700,
+    frames: Annotated[int, typer.Option("--frames", min=1, help="Frame limit per match (30 per second).")] = MAX_FRAMES,
     stocks: Annotated[int, typer.Option("--stocks", min=1, max=99, help="Stocks per player.")] = 3,
     replay_dir: Annotated[str, typer.Option("--replay-dir", help="Where each game's replay is saved.")] = "replays",
     hitboxes: Annotated[bool, typer.Option("--hitboxes", help="Draw hitboxes and hurtboxes.")] = False,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from brawl_env.config import MAX_FRAMES, STOCKS
+
 
 def _file_stem(k: int, seed: int, names) -> str:
     """``game000-seed5-BasedBot-vs-RandomBot``: names in slot order, reduced to safe characters."""
@@ -16,7 +18,7 @@ def _file_stem(k: int, seed: int, names) -> str:
     return f"game{k:03d}-seed{seed}-{safe[0]}-vs-{safe[1]}"
 
 
-def play_series(a: str, b: str, games: int = 1, seed: int = 0, frames: int = 2700, stocks: int = 3,
+def play_series(a: str, b: str, games: int = 1, seed: int = 0, frames: int = MAX_FRAMES, stocks: int = STOCKS,
                 progress: bool = False, video: str | None = None, video_dir: str | None = None,
                 replay_dir: str | None = None, resolution: str = "480p", hitboxes: bool = False,
                 league_dir: str | None = None) -> dict[str, Any]:

@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from brawl_env.config import MAX_FRAMES
 from brawl_env.files import atomic_write
 from league.agents import AgentError, AgentSpec, parse_agents
 from league.folders import check_writable
@@ -315,7 +316,7 @@ def run_tournament(
         if not agents:
             raise AgentError("no agents given")
         games = 10 if games is None else games
-        frames = 2700 if frames is None else frames
+        frames = MAX_FRAMES if frames is None else frames
         stocks = 3 if stocks is None else stocks
         seed = 0 if seed is None else seed
         if isinstance(agents[0], AgentSpec):

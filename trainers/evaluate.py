@@ -16,11 +16,12 @@ from typing import Any
 import numpy as np
 
 from brawl_env.bots import bot_agent
+from brawl_env.config import MAX_FRAMES, STOCKS
 from brawl_env.engine.rng import match_seed
 from brawl_env.match import Lanes
 
 
-def play_games(learner, opponent, games: int, seed: int = 0, max_frames: int = 2700, stocks: int = 3,
+def play_games(learner, opponent, games: int, seed: int = 0, max_frames: int = MAX_FRAMES, stocks: int = STOCKS,
                damage_tiebreak: bool = False, seeds: list[int] | None = None) -> list[dict]:
     """Play ``games`` matches; returns one dict per game from the learner's side. Game ``k`` starts
     from ``match_seed(seed, k)``, or from ``seeds[k]`` when given."""
@@ -50,7 +51,7 @@ EVAL_BOTS = ("ConstantBot", "RandomBot", "ClockworkBot", "BasedBot", "SpacerBot"
 
 
 def play_bots(learner, bots: tuple[str, ...] | list[str] = EVAL_BOTS, games: int = 10, seed: int = 0,
-              max_frames: int = 2700, stocks: int = 3, damage_tiebreak: bool = False) -> dict[str, list[dict]]:
+              max_frames: int = MAX_FRAMES, stocks: int = STOCKS, damage_tiebreak: bool = False) -> dict[str, list[dict]]:
     """``games`` seeded matches against each bot, all in one batch; ``{bot: games from play_games}``.
 
     Game ``k`` against every bot starts from the same seed, so bots are compared on the same starts.

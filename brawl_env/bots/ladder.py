@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..config import MAX_FRAMES
 from ..match import run_match
 from .registry import load_bot
 
@@ -36,7 +37,7 @@ def _play_pair(a: str, b: str, games: int, seed: int, frames: int, stocks: int,
         yield rec
 
 
-def run_ladder(names: Sequence[str], games: int = 50, seed: int = 0, frames: int = 2700,
+def run_ladder(names: Sequence[str], games: int = 50, seed: int = 0, frames: int = MAX_FRAMES,
                progress: Callable[[str, str, int], None] | None = None, stocks: int = 3,
                make: Callable[[str], Any] | None = None) -> dict[str, Any]:
     """Play every pair of ``names`` ``games`` seeded matches; see the module docstring.

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from brawl_env.config import MAX_FRAMES
 from brawl_env.files import atomic_write
 
 from ..base import Progress, ProgressHook, Trainer
@@ -363,7 +364,7 @@ def evaluate_policy(policy, bot: str, games: int, cfg: TrainConfig, seed_offset:
     env = cfg.env
     learner = PolicyRunner(policy, games, deterministic=False, name="learner", repeat=cfg.model.action_repeat)
     return play_games(learner, make_agent(parse_agent(bot, check=False), seed=cfg.seed), games,
-                      seed=cfg.seed + seed_offset, max_frames=env.get("max_frames", 2700),
+                      seed=cfg.seed + seed_offset, max_frames=env.get("max_frames", MAX_FRAMES),
                       stocks=env.get("stocks", 3), damage_tiebreak=env.get("damage_tiebreak", False))
 
 
