@@ -41,6 +41,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .run_folder import CHECKPOINTS, checkpoint_steps
+
 
 log = logging.getLogger(__name__)
 
@@ -220,16 +222,15 @@ def _bot(spec: str) -> AgentSpec:
 
 def checkpoint_name(path: Path) -> str:
     """``<run>@<steps>`` for ``runs/<run>/checkpoints/rl_model_<steps>_steps.zip``, else the file's stem."""
-    m = re.fullmatch(r"rl_model_(\d+)_steps", path.stem)
-    if m and path.parent.name == "checkpoints" and path.parent.parent.name:
-        return f"{path.parent.parent.name}@{m.group(1)}"
+    steps = checkpoint_steps(path)
+    if steps is not None and path.parent.name == CHECKPOINTS and path.parent.parent.name:
+        return f"{path.parent.parent.name}@{steps}"
     return path.stem
 
 
 def checkpoint_step(path: Path) -> int | None:
     """The step in a run checkpoint's name (``rl_model_<steps>_steps.zip``), or None."""
-    m = re.fullmatch(r"rl_model_(\d+)_steps", path.stem)
-    return int(m.group(1)) if m else None
+    return checkpoint_steps(path)
 
 
 def _trainer_of(path: Path, raw: str) -> str:

@@ -19,13 +19,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from league import run_folder as RF
+from league.run_folder import checkpoints
+
 log = logging.getLogger(__name__)
 
 FPS = 30  # frames per second of the game (docs/env.md); time_alive_s is already in seconds
 WINDOW = 100  # episodes behind each "latest" training figure (the criteria table, smoothed curves cap)
-CHECKPOINT_PREFIX = "rl_model_"
-RUN_FILES = ("config.toml", "monitor.csv", "evaluation_results.csv", "behavior_metrics.csv",
-             "reward_breakdown.csv")
+RUN_FILES = RF.FILES
 
 
 @dataclass
@@ -155,22 +156,12 @@ class RunData:
         return max(seen, default=0)
 
 
-def checkpoints(run_dir: Path) -> list[tuple[int, Path]]:
-    """``(steps, path)`` of every complete checkpoint, oldest first (temp files of atomic writes skipped)."""
-    out = []
-    for p in (Path(run_dir) / "checkpoints").glob(f"{CHECKPOINT_PREFIX}*_steps.zip"):
-        digits = p.name[len(CHECKPOINT_PREFIX):-len("_steps.zip")]
-        if digits.isdigit():
-            out.append((int(digits), p))
-    return sorted(out)
-
-
 def load_run(run_dir: Path) -> RunData:
     run_dir = Path(run_dir)
     notes: list[str] = []
     config: dict[str, Any] = {}
     config_text = ""
-    cfg_path = run_dir / "config.toml"
+    cfg_path = run_dir / RF.CONFIG
     if cfg_path.exists():
         config_text = cfg_path.read_text(errors="replace")
         try:
@@ -183,12 +174,12 @@ def load_run(run_dir: Path) -> RunData:
     for name, table in tables.items():
         if not table.exists:
             extra = " (run.debug_logging is off, or the run has not finished an episode)" \
-                if name in ("behavior_metrics.csv", "reward_breakdown.csv") else ""
+                if name in (RF.BEHAVIOR, RF.REWARDS) else ""
             notes.append(f"no {name} yet{extra}")
         elif table.dropped:
             notes.append(f"{name}: {table.dropped} incomplete row(s) skipped (the run may still be writing)")
-    return RunData(run_dir, config, config_text, tables["monitor.csv"], tables["behavior_metrics.csv"],
-                   tables["reward_breakdown.csv"], tables["evaluation_results.csv"], checkpoints(run_dir),
+    return RunData(run_dir, config, config_text, tables[RF.MONITOR], tables[RF.BEHAVIOR],
+                   tables[RF.REWARDS], tables[RF.EVALUATIONS], checkpoints(run_dir),
                    load_league(run_dir), notes)
 
 

@@ -40,6 +40,8 @@ import numpy as np
 
 from brawl_env.config import MAX_FRAMES
 from brawl_env.files import atomic_write
+from league import run_folder as RF
+from league.run_folder import checkpoints
 
 from ..base import Progress, ProgressHook, Trainer
 from .checkpoint import MAX_FILE_BYTES
@@ -47,7 +49,6 @@ from .config import TrainConfig, build_config, to_toml
 
 log = logging.getLogger(__name__)
 
-CHECKPOINT_PREFIX = "rl_model_"
 
 
 def resolve_device(requested: str) -> tuple[str, str]:
@@ -69,17 +70,6 @@ def resolve_device(requested: str) -> tuple[str, str]:
 
 class RunFinishedError(ValueError):
     """``--resume`` of a run that already reached its ``run.total_steps``."""
-
-
-def checkpoints(run_dir: Path) -> list[tuple[int, Path]]:
-    """``(steps, path)`` of every checkpoint in a run, oldest first."""
-    out = []
-    for p in (Path(run_dir) / "checkpoints").glob(f"{CHECKPOINT_PREFIX}*_steps.zip"):
-        try:
-            out.append((int(p.name[len(CHECKPOINT_PREFIX):-len("_steps.zip")]), p))
-        except ValueError:
-            continue
-    return sorted(out)
 
 
 @dataclass(frozen=True)
@@ -259,8 +249,8 @@ class TransformerLstmPPOTrainer(Trainer):
         point = None
         if resume:
             steps, path, point = self._resume_point()
-        (self.run_dir / "checkpoints").mkdir(exist_ok=True)
-        atomic_write(self.run_dir / "config.toml", to_toml(cfg).encode())  # resumed settings too
+        (self.run_dir / RF.CHECKPOINTS).mkdir(exist_ok=True)
+        atomic_write(self.run_dir / RF.CONFIG, to_toml(cfg).encode())  # resumed settings too
         # a resumed run is seeded from (seed, step): reproducible, without replaying its first episodes
         seed = cfg.seed
         if point is not None:
@@ -416,13 +406,13 @@ class _RunCallbackMixin:
         cfg = trainer.config
         rd = trainer.run_dir
         self.debug = cfg.run.debug_logging
-        self.monitor = _CsvLog(rd / "monitor.csv", ["r", "l", "t"],
+        self.monitor = _CsvLog(rd / RF.MONITOR, ["r", "l", "t"],
                                preamble="#" + json.dumps({"t_start": time.time(), "env_id": "brawl_v0"}))
-        self.behavior = _CsvLog(rd / "behavior_metrics.csv", BEHAVIOR_COLUMNS) if self.debug else None
-        self.rewards = (_CsvLog(rd / "reward_breakdown.csv", ["episode", "step", "opponent", "total"]
+        self.behavior = _CsvLog(rd / RF.BEHAVIOR, BEHAVIOR_COLUMNS) if self.debug else None
+        self.rewards = (_CsvLog(rd / RF.REWARDS, ["episode", "step", "opponent", "total"]
                                 + list(trainer.league_env.reward_names)) if self.debug else None)
-        self.evals = _CsvLog(rd / "evaluation_results.csv", EVAL_COLUMNS)
-        self.episodes = state["episodes"] if state else self._count_rows(rd / "monitor.csv")
+        self.evals = _CsvLog(rd / RF.EVALUATIONS, EVAL_COLUMNS)
+        self.episodes = state["episodes"] if state else self._count_rows(rd / RF.MONITOR)
         self.t_offset = state["elapsed_s"] if state else 0.0   # monitor.csv's t continues across resumes
         self.last_eval_step = state["last_eval_step"] if state else 0
         self.last_snapshot_step = state.get("last_snapshot_step", 0) if state else 0
@@ -591,8 +581,7 @@ class _RunCallbackMixin:
         from .checkpoint import checkpoint_bytes
 
         self._flush_matches()  # the league holds every game up to the checkpoint
-        folder = self.t.run_dir / "checkpoints"
-        path = folder / f"{CHECKPOINT_PREFIX}{steps}_steps.zip"
+        path = RF.checkpoint_path(self.t.run_dir, steps)
         atomic_write(path, checkpoint_bytes(self.t.model, self.t.config.model, self._train_state()))
         self.last_checkpoint = path
         keep = self.t.config.run.keep_checkpoints
