@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from ._actions import _check_values
+from ._actions import check_values
 from .engine.layout import N_KEYS
 
 INSTALL_HINT = "pip install 'brawl-league[test]'  (or: pip install supersuit stable-baselines3)"
@@ -90,7 +90,7 @@ def adapter_class() -> type:
             if a.shape != (self.num_envs, N_KEYS):
                 raise ValueError(f"SB3 actions: expected shape ({self.num_envs}, {N_KEYS}) (envs, keys); "
                                  f"got {a.shape}")
-            _check_values(a, "SB3 actions (env, key)")  # raises on anything but exact 0/1
+            check_values(a, "SB3 actions (env, key)")  # raises on anything but exact 0/1
             self.venv.step_async(a.astype(self.action_space.dtype, copy=False))
 
         def get_attr(self, attr_name: str, indices=None) -> list:
