@@ -153,3 +153,14 @@ def test_a_deliberate_circle_fails(tree):
     _append(tree / "brawl_env" / "match.py", "def _replay():\n    from . import replay\n")
     found = circles(imports(tree))
     assert any({"brawl_env.match", "brawl_env.replay"} <= set(part) for part in found), found
+
+
+def test_every_module_imports():
+    """A name imported from a module that no longer has it (a rename that missed a caller) fails here,
+    whether or not another test reaches the importing module."""
+    import importlib
+
+    for name in modules(ROOT):
+        if name.rsplit(".", 1)[-1] == "__main__":  # an entry point runs when imported
+            continue
+        importlib.import_module(name)
