@@ -13,7 +13,10 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from brawl_league import __version__
-from brawl_env.config import MAX_FRAMES
+
+# brawl_env.config.MAX_FRAMES, spelled here because importing brawl_env loads the engine and this module
+# must stay light (tests/brawl_league/test_cli.py checks both: the value and the light import)
+MAX_FRAMES = 2700
 
 
 def _styled(params):

@@ -142,3 +142,10 @@ def test_bench_opponents_measures_every_setup_in_one_run() -> None:
         parts = row["parts_ms"]
         assert parts["total"] > 0 and min(parts["learner"], parts["opponents"], parts["engine"]) > 0
     assert set(result["ratios"]) == {"2_vs_1_per_opponent", "2_vs_1_fused"}
+
+
+def test_the_clis_frame_limit_default_is_the_games():
+    import brawl_env.config
+    import brawl_league.cli
+
+    assert brawl_league.cli.MAX_FRAMES == brawl_env.config.MAX_FRAMES
