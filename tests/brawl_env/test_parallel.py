@@ -11,23 +11,47 @@ import brawl_env
 from brawl_env.engine import layout as L
 
 
+def _frames_to_end(env, seed: int = 0) -> tuple[int, dict]:
+    """Step a parallel env with no keys pressed until its agents are gone; (frames, last truncations)."""
+    env.reset(seed=seed)
+    frames, trunc = 0, {}
+    while env.agents:
+        _, _, _, trunc, _ = env.step({a: np.zeros(L.N_KEYS, np.int8) for a in env.agents})
+        frames += 1
+    return frames, trunc
+
+
 def test_parallel_api():
+    # pettingzoo's checker raises AssertionError on a broken env (test_the_conformance_checks_can_fail)
     parallel_api_test(brawl_env.parallel_env(max_frames=300), num_cycles=1000)
+    assert _frames_to_end(brawl_env.parallel_env(max_frames=300))[0] == 300
 
 
 def test_aec_api():
     api_test(brawl_env.env(max_frames=300), num_cycles=500)
+    env = brawl_env.env(max_frames=300)
+    env.reset(seed=0)
+    moves = 0
+    for agent in env.agent_iter():
+        done = env.terminations[agent] or env.truncations[agent]
+        env.step(None if done else np.zeros(L.N_KEYS, np.int8))
+        moves += not done
+    assert moves == 2 * 300 and env.agents == []  # both players act once a frame, for every frame
 
 
 def test_seed():
     seed_test(lambda: brawl_env.env(max_frames=400), num_cycles=500)
     parallel_seed_test(lambda: brawl_env.parallel_env(max_frames=400), num_cycles=500)
+    first = [brawl_env.parallel_env().reset(seed=s)[0]["player_0"] for s in (5, 5, 6)]
+    assert np.array_equal(first[0], first[1]) and not np.array_equal(first[0], first[2])
 
 
 def test_max_cycles_equivalent_is_max_frames():
     shim = SimpleNamespace(parallel_env=lambda max_cycles: brawl_env.parallel_env(max_frames=max_cycles),
                            env=lambda max_cycles: brawl_env.env(max_frames=max_cycles))
     max_cycles_test(shim)
+    frames, trunc = _frames_to_end(brawl_env.parallel_env(max_frames=7))
+    assert frames == 7 and all(trunc.values())
 
 
 class _FreshSpaces(brawl_env.raw_env):

@@ -73,7 +73,13 @@ def test_import_and_unrendered_env_keep_pygame_out() -> None:
 
 
 def test_pettingzoo_render_test(dummy_display) -> None:
+    # render_test raises on a broken renderer (test_render_test_fails_on_a_broken_renderer)
     render_test(lambda render_mode=None: brawl_env.env(render_mode=render_mode, max_frames=200))
+    env = brawl_env.env(render_mode="rgb_array", max_frames=200)
+    env.reset(seed=0)
+    frame = env.render()
+    assert frame.ndim == 3 and frame.shape[2] == 3 and frame.dtype == np.uint8 and frame.any()
+    env.close()
 
 
 class _FlatRender(brawl_env.raw_env):

@@ -250,7 +250,9 @@ def test_bench_env_table_fits_80_columns() -> None:
             "numba": "0.68.1", "date": "2026-12-07"}
     console = Console(width=80, record=True, color_system=None)
     console.print(bench.render_table({**figures, **info, "seconds": 2.0, "repeats": 5, "quick": False}))
-    _fits(console.export_text())
+    text = console.export_text()
+    _fits(text)  # asserts every line within 80 columns and nothing cut short
+    assert text.count("1,234,567") == len(bench.FIGURES)  # every figure shown whole
 
 
 def test_tournament_prints_ratings_and_head_to_head_in_80_columns(tmp_path) -> None:
