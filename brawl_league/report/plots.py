@@ -132,6 +132,16 @@ def plot_reward_terms(run: RunData) -> Figure | str:
     return fig
 
 
+def _rate_axes(ax, ylabel: str, title: str) -> None:
+    """A rate (0 to 1) against env steps: limits, labels, grid and a small legend."""
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlabel("env steps")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize=8)
+
+
 def plot_win_rate_by_opponent(run: RunData) -> Figure | str:
     table = run.behavior
     if not len(table):
@@ -149,12 +159,7 @@ def plot_win_rate_by_opponent(run: RunData) -> Figure | str:
         w = smoothing_window(len(ys))
         sx, sy = last_per_x(xs, trailing_mean(ys, w))
         ax.plot(sx, sy, label=_label(f"{category} ({len(ys)} games, mean of last {w})"), **_marker(len(sx)))
-    ax.set_ylim(-0.03, 1.03)
-    ax.set_xlabel("env steps")
-    ax.set_ylabel("win rate (training episodes)")
-    ax.set_title("Win rate by opponent")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="best", fontsize=8)
+    _rate_axes(ax, "win rate (training episodes)", "Win rate by opponent")
     return fig
 
 
@@ -172,12 +177,7 @@ def plot_eval_win_rate(run: RunData) -> Figure | str:
     for name, xs, wins in lines:
         ax.plot(xs, wins, linewidth=2.5 if name == "BasedBot" else 1.3, label=_label(name), **_marker(len(wins)))
     ax.axhline(0.70, color="#c0392b", linestyle=":", label="target 70 % (BasedBot)")
-    ax.set_ylim(-0.03, 1.03)
-    ax.set_xlabel("env steps")
-    ax.set_ylabel("win rate over the evaluation games")
-    ax.set_title("Evaluation win rate per bot (tournament rules)")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="best", fontsize=8)
+    _rate_axes(ax, "win rate over the evaluation games", "Evaluation win rate per bot (tournament rules)")
     return fig
 
 
