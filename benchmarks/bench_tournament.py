@@ -54,6 +54,7 @@ def _machine() -> dict:
 
 def bench_bots(games: int, frames: int, workers: int, runs: int) -> dict:
     from brawl_env.bots.registry import BUILTIN
+    from tournament.config import TournamentConfig
     from tournament.runner import run_tournament
 
     bots = [*BUILTIN, EIGHTH_BOT]
@@ -70,15 +71,10 @@ def bench_bots(games: int, frames: int, workers: int, runs: int) -> dict:
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as tmp:
             start = time.perf_counter()
-            res = run_tournament(
-                bots,
-                games=games,
-                frames=frames,
-                workers=workers,
-                out=Path(tmp) / "t",
-                bootstrap=0,
-                write_files=False,
+            config = TournamentConfig(
+                games=games, frames=frames, workers=workers, out=Path(tmp) / "t", bootstrap=0, write_files=False
             )
+            res = run_tournament(bots, config)
             wall = time.perf_counter() - start
         played = sum(r["frames"] or 0 for r in res.results)
         out["runs"].append(
@@ -102,7 +98,9 @@ def bench_bots(games: int, frames: int, workers: int, runs: int) -> dict:
 def bench_nets(agents: int, games: int, frames: int, runs: int, pairs: int | None) -> dict:
     import torch
 
+    from brawl_env.config import STOCKS
     from league.agents import parse_agents
+    from tournament.config import BatchSettings
     from tournament.lanes import run_batch
     from tournament.schedule import make_schedule
 
@@ -116,10 +114,10 @@ def bench_nets(agents: int, games: int, frames: int, runs: int, pairs: int | Non
         sched = make_schedule(list(parsed), games, seed=0)
         if pairs is not None:
             sched = sched[: pairs * games]
-        settings = {"frames": frames, "stocks": 3, "record_keys": True}
+        settings = BatchSettings(frames=frames, stocks=STOCKS)
         out["matches"] = len(sched)
         # warm-up: build the networks once (cached per process) and touch every code path
-        run_batch(parsed, sched[:2], {**settings, "frames": 5}, lambda r: None)
+        run_batch(parsed, sched[:2], BatchSettings(frames=5, stocks=STOCKS), lambda r: None)
         for _ in range(runs):
             results: list[dict] = []
             start = time.perf_counter()
@@ -164,20 +162,22 @@ def _full_size_snapshot(path: Path, seed: int) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from brawl_env.config import MAX_FRAMES
+
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="what", required=True)
     b = sub.add_parser("bots", help="8 bots, every pair --games matches, on --workers processes")
     b.add_argument("--games", type=int, default=20)
-    b.add_argument("--frames", type=int, default=2700)
+    b.add_argument("--frames", type=int, default=MAX_FRAMES)
     b.add_argument("--workers", type=int, default=2)
     b.add_argument("--runs", type=int, default=3)
     b.add_argument("--json", action="store_true")
     n = sub.add_parser("nets", help="full-size networks: lock step against one match at a time")
     n.add_argument("--agents", type=int, default=8)
     n.add_argument("--games", type=int, default=10)
-    n.add_argument("--frames", type=int, default=2700)
+    n.add_argument("--frames", type=int, default=MAX_FRAMES)
     n.add_argument("--pairs", type=int, default=None, help="only the first N pairs of the schedule")
     n.add_argument("--runs", type=int, default=3)
     n.add_argument("--json", action="store_true")

@@ -650,27 +650,28 @@ def screenshots_cmd(
 def tournament_cmd(
     agents: Annotated[list[str] | None, typer.Argument(help="Agents: bot specs (BasedBot, FILE.py:CLASS, MODULE:CLASS), checkpoint files (.zip, .pt), a shipped agent (Champion), league:latest / league:topN / league:spacedN / league:NAME, or a directory of submissions.")] = None,
     games: Annotated[int | None, typer.Option("--games", min=1, help="Matches per pair, sides swapped in half (default 10).")] = None,
-    frames: Annotated[int | None, typer.Option("--frames", min=1, help="Frame limit per match, 30 per second (default 2700).")] = None,
+    frames: Annotated[int | None, typer.Option("--frames", min=1, help=f"Frame limit per match, 30 per second (default {MAX_FRAMES}).")] = None,
     stocks: Annotated[int | None, typer.Option("--stocks", min=1, max=99, help="Stocks per player (default 3).")] = None,
     workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes or Ray tasks at once (default: CPU cores, at most one per batch).")] = None,
     seed: Annotated[int | None, typer.Option("--seed", min=0, max=2**64 - 1, help="Tournament seed; every match's seed derives from it (default 0).")] = None,
-    backend: Annotated[str, typer.Option("--backend", help="local (worker processes) or ray.")] = "local",
+    backend: Annotated[str | None, typer.Option("--backend", help="local (worker processes) or ray (default local).")] = None,
     address: Annotated[str | None, typer.Option("--address", help="Ray cluster address (default: start a local Ray).")] = None,
     league: Annotated[str | None, typer.Option("--league", help="League to record matches in and to take league: snapshots from (default OUT/league_db).")] = None,
     out: Annotated[str | None, typer.Option("--out", help="Output folder (default tournaments/<time>).")] = None,
-    videos: Annotated[str, typer.Option("--videos", help="none, best (the closest match of the top two) or all.")] = "none",
+    videos: Annotated[str | None, typer.Option("--videos", help="none, best (the closest match of the top two) or all (default none).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Play only the matches OUT's matches.jsonl lacks.")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print the table as one JSON object on stdout and nothing else.")] = False,
     batch_size: Annotated[int | None, typer.Option("--batch-size", min=1, help="Matches stepped together per batch (default: automatic).")] = None,
-    bootstrap: Annotated[int, typer.Option("--bootstrap", min=0, help="Bootstrap resamples for the 95 % intervals.")] = 1000,
+    bootstrap: Annotated[int | None, typer.Option("--bootstrap", min=0, help="Bootstrap resamples for the 95 % intervals (default 1000).")] = None,
     deterministic: Annotated[bool, typer.Option("--deterministic", help="Networks press keys with probability > 1/2 instead of sampling.")] = False,
 ) -> None:
     """Round-robin tournament: every pair plays K seeded matches; Bradley-Terry ratings, tables, plots, replays."""
     from tournament.cli import tournament_command
 
-    tournament_command(agents, games=games, frames=frames, stocks=stocks, workers=workers, seed=seed,
-                       backend=backend, address=address, league=league, out=out, videos=videos, resume=resume,
-                       json_out=json_out, batch_size=batch_size, bootstrap=bootstrap, deterministic=deterministic)
+    options = dict(games=games, frames=frames, stocks=stocks, workers=workers, seed=seed, backend=backend,
+                   address=address, league=league, out=out, videos=videos, resume=resume, batch_size=batch_size,
+                   bootstrap=bootstrap, deterministic=deterministic)  # the TournamentConfig keys; None: not given
+    tournament_command(agents, options, json_out=json_out)
 
 
 @app.command("train")

@@ -6,6 +6,7 @@
 - ``schedule``: every pair K seeded matches, sides swapped in half; batches.
 - ``lanes``: a batch of matches in lock step, every call to untrusted code guarded.
 - ``backends``: local worker processes (with a watchdog) or Ray tasks.
+- ``config``: ``TournamentConfig``, the settings of a tournament (a frozen pydantic model).
 - ``runner``: ``run_tournament``: plan, play, record, resume, tabulate, report.
 - ``ratings``, ``tables``: the rating table and its files.
 - ``cli``: the body of ``brawl-league tournament``.

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from league.agents import AgentSpec
+from .config import BatchSettings
 from .lanes import HB_AGENT, HB_BEAT, HB_LANE, HB_SIZE, run_batch, run_batch_collect, set_threads
 from .schedule import Entry
 
@@ -131,7 +132,7 @@ class _Worker:
     The heartbeat is a temporary file unlinked at once and handed to the child as an open descriptor, so
     nothing is left on disk however the tournament ends (a SIGKILL included)."""
 
-    def __init__(self, agents: dict[str, AgentSpec], settings: dict):
+    def __init__(self, agents: dict[str, AgentSpec], settings: BatchSettings):
         import mmap
         import socket
         import subprocess
@@ -199,7 +200,7 @@ class _Worker:
 def run_local(
     agents: dict[str, AgentSpec],
     batches: Sequence[list[Entry]],
-    settings: dict,
+    settings: BatchSettings,
     workers: int,
     on_results: Callable[[list[dict]], None],
     stall_limit: float = 30.0,
@@ -323,7 +324,7 @@ def ray_wall_limit(batch: Sequence[Entry], frames: int) -> float:
 def run_ray(
     agents: dict[str, AgentSpec],
     batches: Sequence[list[Entry]],
-    settings: dict,
+    settings: BatchSettings,
     workers: int,
     on_results: Callable[[list[dict]], None],
     address: str | None = None,
@@ -344,7 +345,6 @@ def run_ray(
         task = ray.remote(num_cpus=1, max_retries=0)(run_batch_collect)
         queue: deque[list[Entry]] = deque(batches)
         running: dict[Any, tuple[list[Entry], float]] = {}
-        frames = int(settings["frames"])
         while queue or running:
             while queue and len(running) < max(1, workers):
                 batch = queue.popleft()
@@ -364,7 +364,7 @@ def run_ray(
                 on_results(results)
             now = time.monotonic()
             for ref, (batch, since) in list(running.items()):
-                limit = ray_wall_limit(batch, frames)
+                limit = ray_wall_limit(batch, settings.frames)
                 if now - since > limit:
                     ray.cancel(ref, force=True)
                     running.pop(ref)

@@ -10,26 +10,12 @@ from typing import Any
 import typer
 
 
-def tournament_command(
-    agents: list[str] | None,
-    *,
-    games: int | None,
-    frames: int | None,
-    stocks: int | None,
-    workers: int | None,
-    seed: int | None,
-    backend: str,
-    address: str | None,
-    league: str | None,
-    out: str | None,
-    videos: str,
-    resume: bool,
-    json_out: bool,
-    batch_size: int | None,
-    bootstrap: int,
-    deterministic: bool,
-) -> None:
-    """Run a tournament with a progress bar; print the table (or JSON); exit 2 on a user error."""
+def tournament_command(agents: list[str] | None, options: dict[str, Any], *, json_out: bool) -> None:
+    """Run a tournament with a progress bar; print the table (or JSON); exit 2 on a user error.
+
+    ``options``: the command's options by their ``TournamentConfig`` key; None means not given, so the
+    config's default (or, on ``--resume``, the plan's setting) applies. A bad value is one line naming the
+    key and the allowed values (``tournament.config.make_tournament_config``)."""
     from rich.console import Console
     from rich.markup import escape
     from rich.progress import (
@@ -45,6 +31,7 @@ def tournament_command(
 
     from league.agents import AgentError
     from .backends import TournamentError
+    from .config import make_tournament_config
     from .runner import run_tournament
     from .tables import print_head_to_head, print_table
 
@@ -83,26 +70,11 @@ def tournament_command(
 
     command = "brawl-league " + " ".join(shlex.quote(x) for x in sys.argv[1:])
     try:
+        config = make_tournament_config(
+            **{key: value for key, value in options.items() if value is not None}, command=command
+        )
         with bar:
-            result = run_tournament(
-                agents or None,
-                games=games,
-                frames=frames,
-                stocks=stocks,
-                seed=seed,
-                workers=workers,
-                backend=backend,
-                address=address,
-                league=league,
-                out=out,
-                videos=videos,
-                resume=resume,
-                batch_size=batch_size,
-                bootstrap=bootstrap,
-                deterministic=deterministic,
-                progress=progress,
-                command=command,
-            )
+            result = run_tournament(agents or None, config, progress=progress)
     except (AgentError, ValueError, FileNotFoundError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
@@ -110,6 +82,7 @@ def tournament_command(
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
+        out = options.get("out")
         where = f" --out {shlex.quote(str(out))}" if out else " --out DIR (the tournament's folder)"
         typer.echo(
             f"interrupted after {last.get('done', 0)} of {last.get('total', '?')} matches (all recorded); "

@@ -44,6 +44,7 @@ from brawl_env.match import Lanes, MatchResult, fault_reason
 from brawl_env.replay import pack_keys
 from league.agents import AgentSpec, bot_class_for, make_agent
 
+from .config import BatchSettings
 from .schedule import Entry
 
 #: heartbeat slots: [beats, agent index acting (-1: none), lane (-1: all its lanes or none), frame]
@@ -181,12 +182,12 @@ def _bot_cls(agent: AgentSpec) -> type[Bot]:
     return _CLASSES[key]
 
 
-def make_player(agent: AgentSpec, lanes: np.ndarray, guard: _Guard, hb, index: int, settings: dict):
+def make_player(agent: AgentSpec, lanes: np.ndarray, guard: _Guard, hb, index: int, settings: BatchSettings):
     """The agent of the one protocol that plays ``agent`` in ``lanes``."""
     if agent.kind == "nn":
-        return _network(agent, settings.get("deterministic", False))
+        return _network(agent, settings.deterministic)
     cls = _bot_cls(agent)
-    if settings.get("vectorise", True) and vectorised_mode(cls):
+    if vectorised_mode(cls):
         return FrameAgent(cls(), name=agent.name)
     return LaneBots(
         cls,
@@ -194,8 +195,8 @@ def make_player(agent: AgentSpec, lanes: np.ndarray, guard: _Guard, hb, index: i
         guard,
         hb,
         index,
-        time_budget=settings.get("time_budget"),
-        hang_limit=settings.get("hang_limit"),
+        time_budget=settings.time_budget,
+        hang_limit=settings.hang_limit,
     )
 
 
@@ -207,16 +208,15 @@ def make_player(agent: AgentSpec, lanes: np.ndarray, guard: _Guard, hb, index: i
 def run_batch(
     agents: dict[str, AgentSpec],
     entries: Sequence[Entry],
-    settings: dict,
+    settings: BatchSettings,
     emit: Callable[[dict], None],
     hb=None,
 ) -> None:
-    """Play ``entries`` in lock step; ``emit(result)`` is called as each match ends.
+    """Play ``entries`` in lock step under ``settings``; ``emit(result)`` is called as each match ends.
 
-    ``settings``: ``frames``, ``stocks``, optional ``record_keys`` (default True), ``deterministic``,
-    ``time_budget``, ``hang_limit``, ``vectorise``. ``hb`` is a heartbeat array (see ``HB_*``) a watchdog
-    may read from another process. A result is a dict (see :func:`_result`); its ``keys`` is the packed
-    ``(frames, 2)`` uint16 key record (:func:`brawl_env.replay.pack_keys`) when recording.
+    ``hb`` is a heartbeat array (see ``HB_*``) a watchdog may read from another process. A result is a
+    dict (see :func:`_result`); its ``keys`` is the packed ``(frames, 2)`` uint16 key record
+    (:func:`brawl_env.replay.pack_keys`): every match is recorded, since its replay is its record.
     """
     hb = hb if hb is not None else np.zeros(HB_SIZE, np.int64)
     entries = list(entries)
@@ -229,8 +229,7 @@ def run_batch(
             hb[HB_BEAT] += 1
 
     runner = Lanes([match_seed(e.seed, 0) for e in entries], seeds=[e.seed for e in entries],
-                   max_frames=int(settings["frames"]), stocks=int(settings["stocks"]),
-                   record_keys=settings.get("record_keys", True), watch=watch)
+                   max_frames=settings.frames, stocks=settings.stocks, record_keys=True, watch=watch)
     order = list(agents)
     guard = _Guard()
     guard.install()
@@ -275,7 +274,9 @@ def _result(entry: Entry, res: MatchResult) -> dict:
     }
 
 
-def run_batch_collect(agents: dict[str, AgentSpec], entries: Sequence[Entry], settings: dict) -> list[dict]:
+def run_batch_collect(
+    agents: dict[str, AgentSpec], entries: Sequence[Entry], settings: BatchSettings
+) -> list[dict]:
     """:func:`run_batch` returning every result at the end (the Ray task body)."""
     out: list[dict] = []
     set_threads(agents, settings)
@@ -283,14 +284,14 @@ def run_batch_collect(agents: dict[str, AgentSpec], entries: Sequence[Entry], se
     return out
 
 
-def set_threads(agents: dict[str, AgentSpec], settings: dict) -> None:
-    """A worker's untimed set-up: give torch ``settings["torch_threads"]`` threads when a network plays
+def set_threads(agents: dict[str, AgentSpec], settings: BatchSettings) -> None:
+    """A worker's untimed set-up: give torch ``settings.torch_threads`` threads when a network plays
     (workers share the cores), and compile the built-in bots' code before any bot's call is timed."""
     if any(a.kind == "bot" for a in agents.values()):
         from brawl_env.bots import warm_up
 
         warm_up()
-    threads = settings.get("torch_threads")
+    threads = settings.torch_threads
     if threads and any(a.kind == "nn" for a in agents.values()):
         import torch
 

@@ -1,8 +1,11 @@
 """Running a tournament end to end: plan, play, record every match as it ends, resume, tabulate, report.
 
-``run_tournament(["BasedBot", "SpacerBot", "runs/x/checkpoints/rl_model_50000_steps.zip"], games=10)``
+``run_tournament(["BasedBot", "SpacerBot", "runs/x/rl_model_50000_steps.zip"], TournamentConfig(games=10))``
 plays the round robin (``tournament.schedule``) on local worker processes or Ray
-(``tournament.backends``), each batch in lock step (``tournament.lanes``), and writes into ``out``:
+(``tournament.backends``), each batch in lock step (``tournament.lanes``), and writes into ``out``. The
+settings are one :class:`tournament.config.TournamentConfig`; the run goes in named steps: plan (or load
+the plan to resume), catch the league up with the journal, batch the unplayed matches, play them, rate,
+write.
 
 ```
 plan.json          the agents (spec, kind, file hash), K, frames, stocks, seed: what --resume continues
@@ -39,13 +42,13 @@ from typing import Any
 
 import numpy as np
 
-from brawl_env.config import MAX_FRAMES
 from brawl_env.files import atomic_write
 from league.agents import AgentError, AgentSpec, parse_agents
 from league.folders import check_writable
 from league.folders import league_dir as default_league_dir
 
 from .backends import Stop, default_workers, run_local, run_ray, torch_threads
+from .config import TournamentConfig
 from .schedule import Entry, make_schedule, plan_batches
 
 log = logging.getLogger(__name__)
@@ -55,8 +58,6 @@ MATCHES = "matches.jsonl"
 REPLAYS = "replays"
 VIDEOS = "videos"
 PLAN_FORMAT = 1
-VIDEO_CHOICES = ("none", "best", "all")
-BACKENDS = ("local", "ray")
 
 
 @dataclass
@@ -207,27 +208,85 @@ def _league_row(r: dict, players: dict[str, str]) -> dict:
 # ---------------------------------------------------------------------------------------------------
 
 
-def _check_setting(name: str, given, planned):
-    if given is not None and given != planned:
-        raise ValueError(f"--resume: this tournament was planned with {name}={planned!r}, not {given!r}")
-    return planned
+@dataclass
+class _Plan:
+    """What a run plays: its config (the plan's settings on resume), the agents, the league the matches
+    are recorded in, and the whole schedule (finished matches included)."""
+
+    out: Path
+    config: TournamentConfig
+    specs: list[AgentSpec]
+    league_dir: Path
+    schedule: list[Entry]
+
+    @property
+    def names(self) -> list[str]:
+        return [a.name for a in self.specs]
 
 
-def _load_plan(out: Path, agent_specs, league_dir, games, frames, stocks, seed) -> dict:
+def _make_plan(agents: Sequence[str] | Sequence[AgentSpec] | None, config: TournamentConfig) -> _Plan:
+    """Step 1: a new plan (written to ``plan.json``) or the one being resumed. Every check that can fail
+    on the user's input runs before anything is written."""
+    out = config.out if config.out is not None else default_out_dir()
+    check_writable(out, "--out")  # before anything is made: one line, not half a tournament
+    if config.resume:
+        config, specs, league_dir = _load_plan(out, agents, config)
+    else:
+        specs, league_dir = _new_agents(out, agents, config)
+    check_writable(league_dir, "--league", files=("league.db",))  # the matches are recorded there
+    schedule = make_schedule([a.name for a in specs], config.games, config.seed)
+    plan = _Plan(out, config, specs, league_dir, schedule)
+    out.mkdir(parents=True, exist_ok=True)
+    if not config.resume:
+        _write_plan(plan)
+    return plan
+
+
+def _new_agents(out: Path, agents, config: TournamentConfig) -> tuple[list[AgentSpec], Path]:
+    """A new tournament's agents and league; ``out`` must not hold one already (that is --resume's)."""
+    if (out / PLAN).exists() or (out / MATCHES).exists():
+        raise ValueError(
+            f"{out} already holds a tournament: resume it with --resume, or choose another --out"
+        )
+    if not agents:
+        raise AgentError("no agents given")
+    specs = list(agents) if isinstance(agents[0], AgentSpec) else parse_agents(list(agents), config.league)
+    return specs, config.league if config.league is not None else default_league_dir(out)
+
+
+def _write_plan(plan: _Plan) -> None:
+    """``plan.json``: the planned settings (``tournament.config.PLANNED``), the league (an explicit one by
+    its absolute path, the default one by None), the agents and the schedule's length."""
+    league = plan.config.league
+    doc = {
+        "format": PLAN_FORMAT,
+        "created": _now(),
+        **plan.config.planned(),
+        "league": str(league.resolve()) if league is not None else None,
+        "agents": [a.describe() for a in plan.specs],
+        "schedule": len(plan.schedule),
+    }
+    atomic_write(plan.out / PLAN, (json.dumps(doc, indent=2) + "\n").encode("utf-8"))
+
+
+def _load_plan(
+    out: Path, agent_specs, config: TournamentConfig
+) -> tuple[TournamentConfig, list[AgentSpec], Path]:
+    """The resumed tournament: ``config`` with the plan's settings, the plan's agents (the given ones, if
+    any, must be the same), and its league. Agents' files must be unchanged."""
     path = out / PLAN
     if not path.exists():
         raise ValueError(f"--resume: no tournament to resume in {out} (no {PLAN})")
     plan = json.loads(path.read_text(encoding="utf-8"))
     if plan.get("format") != PLAN_FORMAT:
         raise ValueError(f"{path}: unknown plan format {plan.get('format')!r}")
-    for key, given in (("games", games), ("frames", frames), ("stocks", stocks), ("seed", seed)):
-        _check_setting(key, given, plan[key])
+    config = config.resumed(plan)
     planned = [AgentSpec(**a) for a in plan["agents"]]
     if agent_specs:
         given = (
             agent_specs
             if isinstance(agent_specs[0], AgentSpec)
-            else parse_agents(list(agent_specs), league_dir or plan.get("league"), check=False)
+            else parse_agents(list(agent_specs), config.league or plan.get("league"), check=False)
         )
         if [(a.name, a.spec, a.sha256) for a in given] != [(a.name, a.spec, a.sha256) for a in planned]:
             raise ValueError(
@@ -242,8 +301,11 @@ def _load_plan(out: Path, agent_specs, league_dir, games, frames, stocks, seed) 
                 raise AgentError(f"--resume: agent {a.name!r}: {a.path} is gone")
             if a.sha256 and sha256_file(a.path) != a.sha256:
                 raise AgentError(f"--resume: agent {a.name!r}: {a.path} changed since the tournament started")
-    plan["agents"] = planned
-    return plan
+    if config.league is not None:
+        league_dir = config.league
+    else:
+        league_dir = Path(plan["league"]) if plan.get("league") else default_league_dir(out)
+    return config, planned, league_dir
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -253,218 +315,176 @@ def _load_plan(out: Path, agent_specs, league_dir, games, frames, stocks, seed) 
 
 def run_tournament(
     agents: Sequence[str] | Sequence[AgentSpec] | None,
+    config: TournamentConfig | None = None,
     *,
-    games: int | None = None,
-    frames: int | None = None,
-    stocks: int | None = None,
-    seed: int | None = None,
-    workers: int | None = None,
-    backend: str = "local",
-    address: str | None = None,
-    league: str | os.PathLike | None = None,
-    out: str | os.PathLike | None = None,
-    videos: str = "none",
-    resume: bool = False,
-    batch_size: int | None = None,
-    bootstrap: int = 1000,
-    deterministic: bool = False,
-    time_budget: float | None = None,
-    hang_limit: float | None = None,
-    stall_limit: float = 30.0,
     progress: Callable[[int, int, dict | None], None] | None = None,
-    max_matches: int | None = None,
-    write_files: bool = True,
-    command: str | None = None,
 ) -> TournamentResult:
     """Play a round robin (see the module docstring); returns the table and what was written.
 
     :param agents: agent specs (``league.agents``) or parsed :class:`AgentSpec` s; may be None with
-        ``resume`` (the plan's agents are used).
-    :param games: matches per pair (default 10); ``frames`` per match (default 2700), ``stocks`` (3),
-        ``seed`` (0). On resume they default to the plan's and must equal it when given.
-    :param workers: processes or Ray tasks at once (default: CPU cores, at most one per batch).
-    :param batch_size: matches per lock-step batch (default: see ``tournament.schedule``).
-    :param deterministic: networks press a key when its probability is above 1/2 (default: sample).
-    :param time_budget: per-frame CPU budget of every guarded bot (default: each bot's ``time_budget``).
-    :param hang_limit: wall seconds before a bot's call is interrupted (default: max(10 x budget, 0.5)).
-    :param stall_limit: seconds without any progress after which a local worker is killed.
+        ``config.resume`` (the plan's agents are used).
+    :param config: the settings (:class:`tournament.config.TournamentConfig`; None: every default). On
+        resume, games, frames, stocks and seed come from the plan and must equal it where set.
     :param progress: ``progress(done, total, result_or_None)`` after each recorded match.
-    :param max_matches: stop after recording this many new matches (to test resuming; ``complete`` False).
     """
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; allowed: {list(BACKENDS)}")
-    if videos not in VIDEO_CHOICES:
-        raise ValueError(f"--videos must be one of {list(VIDEO_CHOICES)}; got {videos!r}")
-    if workers is not None and workers < 1:
-        raise ValueError(f"workers must be >= 1; got {workers}")
-    out = Path(out) if out is not None else default_out_dir()
+    config = TournamentConfig() if config is None else config
     started = time.perf_counter()
-    check_writable(out, "--out")  # before anything is made: one line, not half a tournament
-    if resume:
-        plan = _load_plan(out, agents, league, games, frames, stocks, seed)
-        specs: list[AgentSpec] = plan["agents"]
-        games, frames, stocks, seed = plan["games"], plan["frames"], plan["stocks"], plan["seed"]
-        if league is not None:
-            league_dir = Path(league)
-        else:  # the plan names an explicit league by its absolute path, the default one by None
-            league_dir = Path(plan["league"]) if plan.get("league") else default_league_dir(out)
-    else:
-        if (out / PLAN).exists() or (out / MATCHES).exists():
-            raise ValueError(
-                f"{out} already holds a tournament: resume it with --resume, or choose another --out"
-            )
-        if not agents:
-            raise AgentError("no agents given")
-        games = 10 if games is None else games
-        frames = MAX_FRAMES if frames is None else frames
-        stocks = 3 if stocks is None else stocks
-        seed = 0 if seed is None else seed
-        if isinstance(agents[0], AgentSpec):
-            specs = list(agents)
-        else:
-            specs = parse_agents(list(agents), league)
-        league_dir = Path(league) if league is not None else default_league_dir(out)
-    for key, value in (("games", games), ("frames", frames), ("stocks", stocks)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{key} must be an int >= 1; got {value!r}")
-    from brawl_env.config import check_seed
-
-    seed = check_seed(seed, "the tournament seed")
-    check_writable(league_dir, "--league", files=("league.db",))  # the matches are recorded there
-    names = [a.name for a in specs]
-    schedule = make_schedule(names, games, seed)
-
-    out.mkdir(parents=True, exist_ok=True)
-    if not resume:
-        plan_doc = {
-            "format": PLAN_FORMAT,
-            "created": _now(),
-            "games": games,
-            "frames": frames,
-            "stocks": stocks,
-            "seed": seed,
-            "league": str(Path(league).resolve()) if league is not None else None,
-            "agents": [a.describe() for a in specs],
-            "schedule": len(schedule),
-        }
-        atomic_write(out / PLAN, (json.dumps(plan_doc, indent=2) + "\n").encode("utf-8"))
-
+    plan = _make_plan(agents, config)
     from league.store import League
 
-    lg = League.open(league_dir, create=True)
-    journal = None
+    lg = League.open(plan.league_dir, create=True)
     try:
-        players = _league_players(lg, specs)
-        done = {}
-        for row in read_matches(out / MATCHES):
-            done.setdefault(int(row["index"]), row)
-        # lines the league lacks (a crash between the two writes) are recorded now
-        recorded = {m["replay_path"] for m in lg.matches() if m["source"] == "tournament"}
-        missing = [r for r in done.values() if r["league_key"] not in recorded]
-        if missing:
-            lg.record_matches([_league_row(r, players) for r in missing])
-        todo = [e for e in schedule if e.index not in done]
-        total = len(schedule)
-        has_nn = any(a.kind == "nn" for a in specs)
-        if workers is None:
-            workers = default_workers(len(plan_batches(todo, os.cpu_count() or 1, has_nn, batch_size)))
-        batches = plan_batches(todo, workers, has_nn, batch_size)
-        workers = max(1, min(workers, len(batches))) if batches else workers
-        settings = {
-            "frames": frames,
-            "stocks": stocks,
-            "record_keys": True,
-            "deterministic": deterministic,
-            "time_budget": time_budget,
-            "hang_limit": hang_limit,
-            "torch_threads": torch_threads(workers),
-        }
-        agents_by_name = {a.name: a for a in specs}
-        journal = _Journal(out / MATCHES)
-        replay_dir = out / REPLAYS
-        played = 0
-        if progress is not None:
-            progress(len(done), total, None)
-
-        def on_results(results: list[dict]) -> None:
-            nonlocal played
-            rows = []
-            for r in results:
-                if r["index"] in done:  # pragma: no cover - a duplicate from a re-run batch
-                    continue
-                rows.append(_finish_row(r, schedule, replay_dir, out))
-                if max_matches is not None and played + len(rows) >= max_matches:
-                    break
-            if not rows:
-                return
-            journal.write(rows)
-            lg.record_matches([_league_row(r, players) for r in rows])
-            for r in rows:
-                done[r["index"]] = r
-                played += 1
-                if progress is not None:
-                    progress(len(done), total, r)
-            if max_matches is not None and played >= max_matches:
-                raise Stop()
-
-        backend_info: dict[str, Any] = {}
-        complete = True
-        try:
-            if batches:
-                if backend == "local":
-                    run_local(agents_by_name, batches, settings, workers, on_results, stall_limit=stall_limit)
-                else:
-                    backend_info = run_ray(
-                        agents_by_name, batches, settings, workers, on_results, address=address
-                    )
-        except Stop:
-            complete = False
-        results = [done[e.index] for e in schedule if e.index in done]
-        if not complete or len(results) < total:
+        players = _league_players(lg, plan.specs)
+        done = _recorded_so_far(plan.out, lg, players)
+        batches, workers = _batches(plan, [e for e in plan.schedule if e.index not in done])
+        played, complete, backend_info = _play(plan, batches, workers, done, lg, players, progress)
+        results = [done[e.index] for e in plan.schedule if e.index in done]
+        if not complete or len(results) < len(plan.schedule):
             return TournamentResult(
-                out=out, table=None, meta={}, results=results, played=played, complete=False
+                out=plan.out, table=None, meta={}, results=results, played=played, complete=False
             )
-
-        table = build_table(results, names, bootstrap=bootstrap, seed=seed)
-        forfeits = _forfeit_counts(results)
-        meta = {
-            "name": f"tournament {out.name}",
-            "seed": seed,
-            "games_per_pair": games,
-            "frames": frames,
-            "stocks": stocks,
-            "backend": backend,
-            "workers": workers,
-            "address": address,
-            **backend_info,
-            "agents": {a.name: a.describe() | {"league_player": players[a.name]} for a in specs},
-            "matches": len(results),
-            "distinct_games": int(sum(sum(row) for row in table.head_to_head["distinct"]) // 2),
-            "played_this_run": played,
-            "resumed": bool(resume),
-            "forfeits": forfeits,
-            "aborted": sum(r["ended_by"] == "aborted" for r in results),
-            "created": _now(),
-            "seconds": round(time.perf_counter() - started, 3),
-            "command": command if command is not None else " ".join(shlex.quote(x) for x in sys.argv),
-            "league": str(league_dir),
-            "matches_file": MATCHES,
-            "replays": REPLAYS,
-        }
-        files: list[Path] = []
-        if videos != "none":
-            meta["videos"] = [str(p.relative_to(out)) for p in make_videos(results, table, out, videos)]
-        if write_files:
-            from .tables import write_outputs
-
-            files = write_outputs(table, out, meta)
+        table = build_table(results, plan.names, bootstrap=plan.config.bootstrap, seed=plan.config.seed)
+        seconds = time.perf_counter() - started
+        meta = _meta(plan, results, table, players, workers, played, backend_info, seconds)
+        files = _write_outputs(plan, results, table, meta)
         return TournamentResult(
-            out=out, table=table, meta=meta, results=results, played=played, complete=True, files=files
+            out=plan.out, table=table, meta=meta, results=results, played=played, complete=True, files=files
         )
     finally:
-        if journal is not None:
-            journal.close()
         lg.close()
+
+
+def _recorded_so_far(out: Path, lg, players: dict[str, str]) -> dict[int, dict]:
+    """Step 2: the finished matches ``matches.jsonl`` holds, by schedule index (none in a new tournament).
+    Lines the league lacks (a crash between the two writes) are recorded in it now."""
+    done: dict[int, dict] = {}
+    for row in read_matches(out / MATCHES):
+        done.setdefault(int(row["index"]), row)
+    recorded = {m["replay_path"] for m in lg.matches() if m["source"] == "tournament"}
+    missing = [r for r in done.values() if r["league_key"] not in recorded]
+    if missing:
+        lg.record_matches([_league_row(r, players) for r in missing])
+    return done
+
+
+def _batches(plan: _Plan, todo: list[Entry]) -> tuple[list[list[Entry]], int]:
+    """Step 3: the unplayed matches in batches (``tournament.schedule.plan_batches``), and the workers."""
+    config = plan.config
+    has_nn = any(a.kind == "nn" for a in plan.specs)
+    workers = config.workers
+    if workers is None:
+        workers = default_workers(len(plan_batches(todo, os.cpu_count() or 1, has_nn, config.batch_size)))
+    batches = plan_batches(todo, workers, has_nn, config.batch_size)
+    return batches, (max(1, min(workers, len(batches))) if batches else workers)
+
+
+def _play(
+    plan: _Plan,
+    batches: list[list[Entry]],
+    workers: int,
+    done: dict[int, dict],
+    lg,
+    players: dict[str, str],
+    progress: Callable[[int, int, dict | None], None] | None,
+) -> tuple[int, bool, dict[str, Any]]:
+    """Step 4: play the batches on the backend; each finished match is saved as it ends (replay, then its
+    journal line, then its league row) and added to ``done``. Returns the matches played, whether the
+    run went to the end (not stopped by ``max_matches``) and the backend's facts."""
+    config, schedule, out = plan.config, plan.schedule, plan.out
+    max_matches = config.max_matches
+    total = len(schedule)
+    journal = _Journal(out / MATCHES)
+    replay_dir = out / REPLAYS
+    played = 0
+    if progress is not None:
+        progress(len(done), total, None)
+
+    def on_results(results: list[dict]) -> None:
+        nonlocal played
+        rows = []
+        for r in results:
+            if r["index"] in done:  # pragma: no cover - a duplicate from a re-run batch
+                continue
+            rows.append(_finish_row(r, schedule, replay_dir, out))
+            if max_matches is not None and played + len(rows) >= max_matches:
+                break
+        if not rows:
+            return
+        journal.write(rows)
+        lg.record_matches([_league_row(r, players) for r in rows])
+        for r in rows:
+            done[r["index"]] = r
+            played += 1
+            if progress is not None:
+                progress(len(done), total, r)
+        if max_matches is not None and played >= max_matches:
+            raise Stop()
+
+    agents = {a.name: a for a in plan.specs}
+    settings = config.batch_settings(torch_threads(workers))
+    backend_info: dict[str, Any] = {}
+    try:
+        if batches:
+            if config.backend == "local":
+                run_local(agents, batches, settings, workers, on_results, stall_limit=config.stall_limit)
+            else:
+                backend_info = run_ray(agents, batches, settings, workers, on_results, address=config.address)
+    except Stop:
+        return played, False, backend_info
+    finally:
+        journal.close()
+    return played, True, backend_info
+
+
+def _meta(
+    plan: _Plan,
+    results: list[dict],
+    table,
+    players: dict[str, str],
+    workers: int,
+    played: int,
+    backend_info: dict[str, Any],
+    seconds: float,
+) -> dict[str, Any]:
+    """Step 5, once the results are rated (:func:`build_table`): the facts of the run that
+    ``tournament.json`` carries beside the table."""
+    config = plan.config
+    return {
+        "name": f"tournament {plan.out.name}",
+        "seed": config.seed,
+        "games_per_pair": config.games,
+        "frames": config.frames,
+        "stocks": config.stocks,
+        "backend": config.backend,
+        "workers": workers,
+        "address": config.address,
+        **backend_info,
+        "agents": {a.name: a.describe() | {"league_player": players[a.name]} for a in plan.specs},
+        "matches": len(results),
+        "distinct_games": int(sum(sum(row) for row in table.head_to_head["distinct"]) // 2),
+        "played_this_run": played,
+        "resumed": config.resume,
+        "forfeits": _forfeit_counts(results),
+        "aborted": sum(r["ended_by"] == "aborted" for r in results),
+        "created": _now(),
+        "seconds": round(seconds, 3),
+        "command": config.command if config.command is not None else shlex.join(sys.argv),
+        "league": str(plan.league_dir),
+        "matches_file": MATCHES,
+        "replays": REPLAYS,
+    }
+
+
+def _write_outputs(plan: _Plan, results: list[dict], table, meta: dict[str, Any]) -> list[Path]:
+    """Step 6: the videos asked for (their paths go into ``meta``), then the table files."""
+    out, config = plan.out, plan.config
+    if config.videos != "none":
+        meta["videos"] = [str(p.relative_to(out)) for p in make_videos(results, table, out, config.videos)]
+    if not config.write_files:
+        return []
+    from .tables import write_outputs
+
+    return write_outputs(table, out, meta)
 
 
 def _finish_row(r: dict, schedule: list[Entry], replay_dir: Path, out: Path) -> dict:

@@ -79,11 +79,12 @@ def test_another_trainers_checkpoint_plays_a_match_and_a_tournament(installed):
         import json, sys
         from league.registry import available, checkpoint_trainer
         from brawl_league.matches import play_series
+        from tournament.config import TournamentConfig
         from tournament.runner import run_tournament
 
         series = play_series({str(walker)!r}, "ConstantBot", games=2, frames=600)
-        res = run_tournament([{str(walker)!r}, "ConstantBot"], games=2, frames=600, workers=1, bootstrap=10,
-                             out={str(tmp_path / "t")!r})
+        res = run_tournament([{str(walker)!r}, "ConstantBot"],
+                             TournamentConfig(games=2, frames=600, workers=1, bootstrap=10, out={str(tmp_path / "t")!r}))
         print(json.dumps({{
             "trainers": list(available()), "claims": checkpoint_trainer({str(walker)!r}),
             "series": [g["result_a"] for g in series["games"]],

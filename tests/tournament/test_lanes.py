@@ -11,6 +11,7 @@ from brawl_env.match import run_match
 from brawl_env.replay import Replay, simulate, unpack_keys
 from league.agents import parse_agents
 from brawl_env.bots import FrameAgent
+from tournament.config import BatchSettings
 from tournament.lanes import LaneBots, make_player, run_batch
 from tournament.schedule import make_schedule
 
@@ -30,7 +31,7 @@ def _play(agent_specs, games, frames, seed=5, stocks=3, **settings):
     agents = {a.name: a for a in parse_agents(agent_specs)}
     sched = make_schedule(list(agents), games, seed)
     results = []
-    run_batch(agents, sched, {"frames": frames, "stocks": stocks, **settings}, results.append)
+    run_batch(agents, sched, BatchSettings(frames=frames, stocks=stocks, **settings), results.append)
     return agents, sched, {r["index"]: r for r in results}
 
 
@@ -53,7 +54,8 @@ def test_batched_matches_equal_run_match_alone():
 def test_vectorised_and_per_lane_players_are_chosen_as_documented():
     agents = {a.name: a for a in parse_agents(["BasedBot", "ConstantBot", "RandomBot", "SpacerBot"])}
     lanes = np.arange(3)
-    kinds = {n: type(make_player(a, lanes, None, np.zeros(4, np.int64), 0, {})) for n, a in agents.items()}
+    settings = BatchSettings(frames=60, stocks=3)
+    kinds = {n: type(make_player(a, lanes, None, np.zeros(4, np.int64), 0, settings)) for n, a in agents.items()}
     assert kinds == {
         "BasedBot": FrameAgent,
         "ConstantBot": FrameAgent,
@@ -135,7 +137,7 @@ def test_network_lanes_batched_equal_alone(tmp_path, deterministic):
     net = save_snapshot(tmp_path / "net.pt", seed=1)
     agents = {a.name: a for a in parse_agents([str(net), "BasedBot", "RandomBot"])}
     sched = [e for e in make_schedule(list(agents), 3, 9) if "net" in (e.a, e.b)]
-    settings = {"frames": 240, "stocks": 3, "deterministic": deterministic}
+    settings = BatchSettings(frames=240, stocks=3, deterministic=deterministic)
     together: list[dict] = []
     run_batch(agents, sched, settings, together.append)
     together_by = {r["index"]: r for r in together}
@@ -154,7 +156,7 @@ def test_network_with_action_repeat_holds_its_keys_for_each_block(tmp_path):
     net = save_snapshot(tmp_path / "net.pt", seed=2, action_repeat=3)
     agents = {a.name: a for a in parse_agents([str(net), "RandomBot"])}
     sched = make_schedule(list(agents), 2, 1)
-    settings = {"frames": 120, "stocks": 3}
+    settings = BatchSettings(frames=120, stocks=3)
     together: list[dict] = []
     run_batch(agents, sched, settings, together.append)
     changes_inside_blocks = changes_at_block_starts = 0

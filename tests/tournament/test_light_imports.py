@@ -22,17 +22,19 @@ def _loaded_after(body: str) -> list[str]:
 
 def test_a_tournament_of_two_bots_loads_no_trainer(tmp_path):
     body = f"""
+        from tournament.config import BatchSettings, TournamentConfig
         from tournament.runner import run_tournament
         from tournament.lanes import run_batch_collect
         from tournament.schedule import make_schedule
         from league.agents import parse_agents
 
-        res = run_tournament(["BasedBot", "ConstantBot"], games=2, frames=120, workers=1, bootstrap=10,
-                             out={str(tmp_path / "out")!r})
+        res = run_tournament(["BasedBot", "ConstantBot"], TournamentConfig(games=2, frames=120, workers=1,
+                             bootstrap=10, out={str(tmp_path / "out")!r}))
         assert len(res.table.rows) == 2
         # a worker's batch, in this process: what `python -m tournament.worker` runs
         agents = {{a.name: a for a in parse_agents(["BasedBot", "RandomBot"])}}
-        results = run_batch_collect(agents, make_schedule(list(agents), 2, 0), {{"frames": 60, "stocks": 3}})
+        results = run_batch_collect(agents, make_schedule(list(agents), 2, 0),
+                                    BatchSettings(frames=60, stocks=3))
         assert len(results) == 2
     """
     assert _loaded_after(body) == []

@@ -9,6 +9,7 @@ import pytest
 from tourney_helpers import ROGUE_BOTS, save_snapshot, write_bots
 
 from league.store import League
+from tournament.config import TournamentConfig
 from tournament.runner import MATCHES, read_matches, run_tournament
 
 BOTS = ["BasedBot", "ConstantBot", "RandomBot", "ClockworkBot"]
@@ -28,7 +29,7 @@ def test_bad_bots_forfeit_with_reasons_and_the_tournament_completes(tmp_path):
     path = write_bots(tmp_path)
     specs = [f"{path}:Raiser", f"{path}:BadKeys", f"{path}:Hanger", f"{path}:Sleeper", "BasedBot"]
     res = run_tournament(
-        specs, games=2, frames=300, out=tmp_path / "t", workers=1, hang_limit=0.15, bootstrap=50
+        specs, TournamentConfig(games=2, frames=300, out=tmp_path / "t", workers=1, hang_limit=0.15, bootstrap=50)
     )
     assert res.complete and len(res.results) == 10 * 2
     first = {"Hanger": 3, "Sleeper": 4, "BadKeys": 5, "Raiser": 7}  # the frame each one faults on
@@ -71,13 +72,8 @@ def test_hangs_the_timer_cannot_stop_and_dying_workers(tmp_path):
     path = write_bots(tmp_path, ROGUE_BOTS, "rogue.py")
     res = run_tournament(
         [f"{path}:Blocker", f"{path}:Exiter", "ConstantBot"],
-        games=1,
-        frames=200,
-        out=tmp_path / "t",
-        workers=1,
-        batch_size=3,
-        stall_limit=2.0,
-        bootstrap=0,
+        TournamentConfig(games=1, frames=200, out=tmp_path / "t", workers=1, batch_size=3, stall_limit=2.0,
+                         bootstrap=0),
     )
     assert res.complete
     by_pair = {(r["a"], r["b"]): r for r in res.results}
@@ -93,11 +89,11 @@ def test_hangs_the_timer_cannot_stop_and_dying_workers(tmp_path):
 def test_killed_and_resumed_plays_exactly_the_missing_matches(tmp_path, monkeypatch):
     """Also the reproducibility check: the same seed gives the same results, however the work was cut."""
     kw = dict(games=4, frames=300, seed=3, workers=1, batch_size=4, bootstrap=200)
-    whole = run_tournament(BOTS, out=tmp_path / "whole", write_files=False, **kw)
+    whole = run_tournament(BOTS, TournamentConfig(out=tmp_path / "whole", write_files=False, **kw))
     assert whole.complete and whole.played == 24
 
     out = tmp_path / "cut"
-    part = run_tournament(BOTS, out=out, max_matches=7, **kw)
+    part = run_tournament(BOTS, TournamentConfig(out=out, max_matches=7, **kw))
     assert not part.complete and part.played == 7 and part.table is None
     assert len(read_matches(out / MATCHES)) == 7 and len(_tournament_matches(out / "league_db")) == 7
 
@@ -113,14 +109,14 @@ def test_killed_and_resumed_plays_exactly_the_missing_matches(tmp_path, monkeypa
 
     monkeypatch.setattr(League, "record_matches", failing)
     with pytest.raises(KeyboardInterrupt):
-        run_tournament(None, out=out, resume=True, **kw)
+        run_tournament(None, TournamentConfig(out=out, resume=True, **kw))
     monkeypatch.setattr(League, "record_matches", original)
     in_journal = len(read_matches(out / MATCHES))
     assert in_journal > len(_tournament_matches(out / "league_db"))
     with open(out / MATCHES, "a") as f:  # and a torn last line
         f.write('{"index": 23, "a": "Cl')
 
-    done = run_tournament(None, out=out, resume=True, **kw)
+    done = run_tournament(None, TournamentConfig(out=out, resume=True, **kw))
     assert done.complete and done.played == 24 - in_journal
     lines = read_matches(out / MATCHES)
     assert sorted(r["index"] for r in lines) == list(range(24))  # each exactly once
@@ -135,16 +131,16 @@ def test_killed_and_resumed_plays_exactly_the_missing_matches(tmp_path, monkeypa
 
 
 def test_out_dir_is_not_reused_without_resume_and_resume_checks_the_plan(tmp_path):
-    run_tournament(BOTS[:2], games=1, frames=30, out=tmp_path / "t", bootstrap=0, write_files=False)
+    run_tournament(BOTS[:2], TournamentConfig(games=1, frames=30, out=tmp_path / "t", bootstrap=0, write_files=False))
     with pytest.raises(ValueError, match="already holds a tournament"):
-        run_tournament(BOTS[:2], games=1, frames=30, out=tmp_path / "t")
+        run_tournament(BOTS[:2], TournamentConfig(games=1, frames=30, out=tmp_path / "t"))
     with pytest.raises(ValueError, match="planned with games=1"):
-        run_tournament(None, games=2, out=tmp_path / "t", resume=True)
+        run_tournament(None, TournamentConfig(games=2, out=tmp_path / "t", resume=True))
     with pytest.raises(ValueError, match="agents differ"):
-        run_tournament(["BasedBot", "RandomBot"], out=tmp_path / "t", resume=True)
+        run_tournament(["BasedBot", "RandomBot"], TournamentConfig(out=tmp_path / "t", resume=True))
     with pytest.raises(ValueError, match="no tournament to resume"):
-        run_tournament(None, out=tmp_path / "nothing", resume=True)
-    again = run_tournament(None, out=tmp_path / "t", resume=True, bootstrap=0, write_files=False)
+        run_tournament(None, TournamentConfig(out=tmp_path / "nothing", resume=True))
+    again = run_tournament(None, TournamentConfig(out=tmp_path / "t", resume=True, bootstrap=0, write_files=False))
     assert again.complete and again.played == 0
 
 
@@ -153,13 +149,8 @@ def test_networks_and_bots_with_replays_and_best_video(tmp_path):
     nets = [str(save_snapshot(tmp_path / f"net{i}.pt", seed=i)) for i in range(2)]
     res = run_tournament(
         [*nets, "BasedBot"],
-        games=1,
-        frames=60,
-        out=tmp_path / "t",
-        workers=1,
-        bootstrap=0,
-        videos="best",
-        write_files=False,
+        TournamentConfig(games=1, frames=60, out=tmp_path / "t", workers=1, bootstrap=0, videos="best",
+                         write_files=False),
     )
     assert res.complete and {r["ended_by"] for r in res.results} <= {"stocks", "time"}
     agents = res.meta["agents"]
@@ -177,10 +168,10 @@ def test_ray_backend_gives_the_local_table(tmp_path):
     ray = pytest.importorskip("ray", reason="ray is not installed (pip install 'brawl-league[ray]')")
     kw = dict(games=2, frames=240, seed=4, workers=2, bootstrap=100, write_files=False)
     bots = ["BasedBot", "ConstantBot", "ClockworkBot"]
-    local = run_tournament(bots, out=tmp_path / "local", backend="local", **kw)
+    local = run_tournament(bots, TournamentConfig(out=tmp_path / "local", backend="local", **kw))
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
-        remote = run_tournament(bots, out=tmp_path / "ray", backend="ray", **kw)
+        remote = run_tournament(bots, TournamentConfig(out=tmp_path / "ray", backend="ray", **kw))
     finally:
         ray.shutdown()
     assert remote.complete and remote.meta["backend"] == "ray"
@@ -196,8 +187,8 @@ def test_two_deterministic_bots_report_their_distinct_games(tmp_path):
     from tournament.runner import game_signature
 
     out = tmp_path / "t"
-    res = run_tournament(["BasedBot", "EdgeGuardBot"], games=20, frames=900, out=out, workers=1,
-                         bootstrap=300)
+    res = run_tournament(["BasedBot", "EdgeGuardBot"],
+                         TournamentConfig(games=20, frames=900, out=out, workers=1, bootstrap=300))
     signatures = {game_signature(r) for r in res.results}
     doc = json.loads((out / "tournament.json").read_text())
     h2h = doc["head_to_head"]
@@ -226,14 +217,15 @@ def test_a_sigkilled_tournament_leaves_no_temporary_folder(tmp_path):
     private_tmp.mkdir()
     code = f"""
 import os, signal
+from tournament.config import TournamentConfig
 from tournament.runner import run_tournament
 
 def progress(done, total, result):
     if result is not None:  # the first match is recorded: die without any clean-up
         os.kill(os.getpid(), signal.SIGKILL)
 
-run_tournament(["BasedBot", "ConstantBot"], games=4, frames=60, out={str(tmp_path / 't')!r}, workers=1,
-               progress=progress)
+run_tournament(["BasedBot", "ConstantBot"], TournamentConfig(games=4, frames=60, out={str(tmp_path / 't')!r},
+               workers=1), progress=progress)
 """
     proc = subprocess.run([sys.executable, "-c", code], env={**os.environ, "TMPDIR": str(private_tmp)},
                           capture_output=True, text=True, timeout=300)
@@ -252,7 +244,7 @@ def test_every_output_file_has_the_same_mode(tmp_path):
     old = os.umask(0o022)
     try:
         out = tmp_path / "t"
-        run_tournament(["BasedBot", "ConstantBot"], games=2, frames=60, out=out, workers=1, bootstrap=20)
+        run_tournament(["BasedBot", "ConstantBot"], TournamentConfig(games=2, frames=60, out=out, workers=1, bootstrap=20))
         build_report(out)
     finally:
         os.umask(old)

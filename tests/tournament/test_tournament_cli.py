@@ -69,13 +69,16 @@ def test_errors_exit_2_with_a_message(tmp_path):
     for args, message in (
         (["NoSuchBot", "BasedBot"], "unknown bot 'NoSuchBot'"),
         (["BasedBot"], "at least two agents"),
-        (["BasedBot", "ConstantBot", "--backend", "slurm"], "unknown backend"),
-        (["BasedBot", "ConstantBot", "--videos", "some"], "--videos must be one of"),
+        (["BasedBot", "ConstantBot", "--backend", "slurm"], "backend: Input should be 'local' or 'ray'"),
+        (["BasedBot", "ConstantBot", "--videos", "some"], "videos: Input should be 'none', 'best' or 'all'"),
     ):
         result = runner.invoke(app, ["tournament", *args, "--out", str(tmp_path / "x")], env=WIDE)
         assert result.exit_code == 2, (args, result.output)
         assert message in result.output
         assert result.stdout == ""
+        if "Input should be" in message:  # a bad value: one line, before anything is made
+            assert _lines(result.output) == 1 and result.output.startswith("error: bad tournament config")
+            assert not (tmp_path / "x").exists()
 
 
 def test_malicious_checkpoint_stops_the_tournament_before_any_match(tmp_path):
@@ -126,3 +129,20 @@ def test_a_read_only_league_is_refused_before_the_out_folder_is_made(shared_tmp,
     assert result.exit_code == 2, result.output
     assert "--league: cannot write" in result.output and _lines(result.output) == 1
     assert not out.exists()  # was: a half-made --out folder (plan.json, no league)
+
+
+def test_the_options_defaults_are_the_configs():
+    """Every setting option defaults to None (not given), so the config's default applies, and on --resume
+    the plan's; the help states the config's default."""
+    import typer.main
+
+    from tournament.config import TournamentConfig
+
+    command = typer.main.get_command(app).commands["tournament"]
+    params = {p.name: p for p in command.params}
+    for key in ("games", "frames", "stocks", "seed", "workers", "backend", "address", "league", "out",
+                "videos", "batch_size", "bootstrap"):
+        assert params[key].default is None, key
+    defaults = TournamentConfig()
+    for key in ("games", "frames", "stocks", "seed", "backend", "videos", "bootstrap"):
+        assert f"(default {getattr(defaults, key)})" in params[key].help, key
