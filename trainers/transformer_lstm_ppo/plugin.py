@@ -1,6 +1,7 @@
 """The ``transformer-lstm-ppo`` trainer plugin: config in, a run directory out.
 
-A run directory holds, written as the run goes (so a crash loses at most the last few episodes):
+A run directory holds, written as the run goes by the SB3 callback ``run_callback.RunCallback`` (so a crash
+loses at most the last few episodes):
 
 - ``config.toml``: the resolved config, written first;
 - ``league/``: the run's league (players, matches, Elo, snapshots);
