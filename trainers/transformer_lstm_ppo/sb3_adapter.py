@@ -11,7 +11,7 @@ it relies on and the release that has it, so an SB3 upgrade that renames one bre
 ``stable_baselines3.common.utils.FloatSchedule``, which RecurrentPPO itself uses for its schedules since
 then (``get_schedule_fn``, the older spelling, warns as deprecated), and which our checkpoints' pickled
 ``data`` member names: ``RecurrentPPO.load`` of one of our checkpoints needs 2.7 or later too. Everything
-else used here is older (SB3 1.x). Tested with 2.9.2.
+else used here is older (SB3 0.6 to 1.4, as each function says). Tested with 2.9.2.
 
 The SB3 methods :class:`~.algo.TransformerLSTMPPO` overrides are SB3's extension points for algorithm
 subclasses, listed in :data:`OVERRIDDEN_HOOKS` so the test can check they still exist and are still
@@ -29,20 +29,21 @@ SB3_FLOOR = "2.7"
 """The oldest stable-baselines3 and sb3-contrib release the trainer works with (module docstring)."""
 
 OVERRIDDEN_HOOKS = ("_setup_model", "collect_rollouts", "train", "_excluded_save_params")
-"""RecurrentPPO methods :class:`~.algo.TransformerLSTMPPO` overrides (all present since SB3 1.0)."""
+"""RecurrentPPO methods :class:`~.algo.TransformerLSTMPPO` overrides (SB3 0.9 or older; RecurrentPPO itself
+since sb3-contrib 1.5)."""
 
 POLICY_MEMBER = "policy.pth"
 """The policy's ``state_dict`` inside an SB3 save zip (``BaseAlgorithm.save``: one ``<name>.pth`` per entry
-of ``_get_torch_save_params``; ``policy`` since SB3 1.0)."""
+of ``_get_torch_save_params``; ``policy`` since SB3 0.9)."""
 
 OPTIMIZER_MEMBER = "policy.optimizer.pth"
-"""The optimizer's ``state_dict`` inside an SB3 save zip (``policy.optimizer``, since SB3 1.0)."""
+"""The optimizer's ``state_dict`` inside an SB3 save zip (``policy.optimizer``, since SB3 0.9)."""
 
 
 def setup_schedules(algo: Any) -> None:
     """What RecurrentPPO's own ``_setup_model`` does for schedules, for an override that builds its own
     policy and buffer: ``algo.lr_schedule`` from ``learning_rate`` (``BaseAlgorithm._setup_lr_schedule``,
-    SB3 1.0) and ``clip_range`` / ``clip_range_vf`` as ``FloatSchedule`` (SB3 2.7; a float or a schedule
+    SB3 0.6) and ``clip_range`` / ``clip_range_vf`` as ``FloatSchedule`` (SB3 2.7; a float or a schedule
     in, a picklable callable of the progress remaining out)."""
     from stable_baselines3.common.utils import FloatSchedule
 
@@ -53,7 +54,7 @@ def setup_schedules(algo: Any) -> None:
 
 
 def prepare_learn(algo: Any, total_timesteps: int, callback: Any = None) -> Any:
-    """What ``learn`` does before its first rollout (``BaseAlgorithm._setup_learn``, SB3 1.0: resets the
+    """What ``learn`` does before its first rollout (``BaseAlgorithm._setup_learn``, SB3 0.6: resets the
     env into ``_last_obs``, sets the logger, wraps ``callback``); returns the callback to pass to
     ``collect_rollouts``. For tests and benchmarks that drive rollouts by hand."""
     _, callback = algo._setup_learn(total_timesteps, callback, reset_num_timesteps=True, progress_bar=False)
@@ -62,7 +63,7 @@ def prepare_learn(algo: Any, total_timesteps: int, callback: Any = None) -> Any:
 
 def last_step(algo: Any) -> tuple[np.ndarray, np.ndarray]:
     """The observation the next rollout step acts on and which envs start an episode with it
-    (``_last_obs`` and ``_last_episode_starts``, SB3 1.0; set by ``_setup_learn`` and kept across rollouts)."""
+    (``_last_obs``, SB3 0.6, and ``_last_episode_starts``, SB3 1.1; set by ``_setup_learn`` and kept across rollouts)."""
     if algo._last_obs is None:
         raise RuntimeError("no observation yet: learn() (or prepare_learn) resets the env first")
     return np.asarray(algo._last_obs), np.asarray(algo._last_episode_starts, dtype=bool)
@@ -70,34 +71,34 @@ def last_step(algo: Any) -> tuple[np.ndarray, np.ndarray]:
 
 def set_last_step(algo: Any, obs: np.ndarray, episode_starts: np.ndarray) -> None:
     """After a step: the new observation and the envs whose episode just ended (their next frame starts
-    one), where SB3 keeps them for the next rollout (``_last_obs``, ``_last_episode_starts``, SB3 1.0)."""
+    one), where SB3 keeps them for the next rollout (``_last_obs``, SB3 0.6; ``_last_episode_starts``, SB3 1.1)."""
     algo._last_obs = obs
     algo._last_episode_starts = episode_starts
 
 
 def record_episodes(algo: Any, infos: list[dict], dones: np.ndarray) -> None:
     """Finished episodes' ``info["episode"]`` into ``algo.ep_info_buffer``, which SB3's logger averages
-    into ``rollout/ep_rew_mean`` (``BaseAlgorithm._update_info_buffer(infos, dones)``, SB3 1.0)."""
+    into ``rollout/ep_rew_mean`` (``BaseAlgorithm._update_info_buffer(infos, dones)``, SB3 1.4)."""
     algo._update_info_buffer(infos, dones)
 
 
 def update_learning_rate(algo: Any) -> None:
     """Set the optimizer's learning rate from the schedule at the current progress, and log it
-    (``BaseAlgorithm._update_learning_rate``, SB3 1.0)."""
+    (``BaseAlgorithm._update_learning_rate``, SB3 0.6)."""
     algo._update_learning_rate(algo.policy.optimizer)
 
 
 def progress_remaining(algo: Any) -> float:
     """1 at the start of ``learn``, 0 at its end: what schedules are called with
-    (``_current_progress_remaining``, SB3 1.0; updated by ``learn`` after each rollout)."""
+    (``_current_progress_remaining``, SB3 0.7; updated by ``learn`` after each rollout)."""
     return float(algo._current_progress_remaining)
 
 
 def update_count(algo: Any) -> int:
-    """Epochs of updates done over the run, as SB3 logs ``train/n_updates`` (``_n_updates``, SB3 1.0)."""
+    """Epochs of updates done over the run, as SB3 logs ``train/n_updates`` (``_n_updates``, SB3 0.6)."""
     return int(algo._n_updates)
 
 
 def set_update_count(algo: Any, n: int) -> None:
-    """Set ``_n_updates`` (SB3 1.0): one more after each epoch, or a resumed run's count."""
+    """Set ``_n_updates`` (SB3 0.6): one more after each epoch, or a resumed run's count."""
     algo._n_updates = int(n)
