@@ -472,6 +472,7 @@ def run_opponents_bench(preset: str = "smoke", counts: tuple[int, ...] = (1, 4),
     from trainers.envs import LeagueVecEnv, OpponentSpec
     from trainers.transformer_lstm_ppo.algo import TransformerLSTMPPO
     from trainers.transformer_lstm_ppo.policy import PolicyRunner, build_policy, policy_kwargs
+    from trainers.transformer_lstm_ppo.sb3_adapter import prepare_learn
 
     if threads:
         torch.set_num_threads(int(threads))
@@ -513,7 +514,7 @@ def run_opponents_bench(preset: str = "smoke", counts: tuple[int, ...] = (1, 4),
                                        batch_size=p.batch_size, n_epochs=p.n_epochs,
                                        policy_kwargs=policy_kwargs(cfg.model))
             callback = _Quiet()
-            _, callback = model._setup_learn(10**12, callback, reset_num_timesteps=True, progress_bar=False)
+            callback = prepare_learn(model, 10**12, callback)
             acc = dict.fromkeys(("learner", "opponents", "engine"), 0.0)
             model.policy.rollout_step = timed(model.policy.rollout_step, acc, "learner")
             env._act_opponents = timed(env._act_opponents, acc, "opponents")

@@ -1,6 +1,7 @@
 """``brawl-league train``: pick a trainer plugin, resolve its config, run it with a live display.
 
-Kept apart from ``cli.py`` so that the command's imports (torch, SB3) load only when it runs.
+Kept apart from ``cli.py`` so that the command's imports (torch, SB3, the trainer plugins) load only when
+it runs: ``cli.py`` imports this module inside the command.
 """
 
 from __future__ import annotations
@@ -10,72 +11,77 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from trainers.base import ProgressHook
+
 
 def run_name(preset: str, seed: int) -> str:
     """``<preset>-s<seed>-<UTC time>``: a run's directory name says what and when."""
     return f"{preset}-s{seed}-{datetime.now(timezone.utc).strftime('%Y%m%d-%H%M%S')}"
 
 
-class RichProgressHook:
-    """A live rich panel: steps, steps/s, ETA, episode return, win rate by opponent kind, Elo, checkpoint."""
+class RichProgressHook(ProgressHook):
+    """A live rich panel: steps, steps/s, ETA, episode return, win rate by opponent kind, Elo, checkpoint.
 
-    def __new__(cls, console, device_line: str):
-        from trainers.base import ProgressHook
+    :param console: the rich console the command prints to.
+    :param device_line: what the run's first line says about the device.
+    """
 
-        class _Hook(ProgressHook):
-            def _on_start(self, run_dir, config):
-                from rich.live import Live
+    def __init__(self, console: Console, device_line: str):
+        super().__init__()
+        self.console, self.device_line = console, device_line
+        self.checkpoint: str | None = None
+        self.live: Live | None = None
+        self.t0 = time.perf_counter()
 
-                self.console.print(f"[bold]run[/bold] {run_dir}  ({config.preset} preset, seed {config.seed}); "
-                                   f"{self.device_line}")
-                self.live = Live(self._table(None), console=self.console, refresh_per_second=2, transient=False)
-                self.live.start()
-                self.t0 = time.perf_counter()
+    def _on_start(self, run_dir, config):
+        self.console.print(f"[bold]run[/bold] {run_dir}  ({config.preset} preset, seed {config.seed}); "
+                           f"{self.device_line}")
+        self.live = Live(self._table(None), console=self.console, refresh_per_second=2, transient=False)
+        self.live.start()
+        self.t0 = time.perf_counter()
 
-            def _on_progress(self, progress):
-                self.live.update(self._table(progress))
-                return True
+    def _on_progress(self, progress):
+        self.live.update(self._table(progress))
+        return True
 
-            def _on_checkpoint(self, path, steps):
-                self.checkpoint = f"{path.name}"
+    def _on_checkpoint(self, path, steps):
+        self.checkpoint = f"{path.name}"
 
-            def _on_end(self, progress):
-                if getattr(self, "live", None) is not None:
-                    self.live.update(self._table(progress))
-                    self.live.stop()
+    def _on_end(self, progress):
+        if self.live is not None:
+            self.live.update(self._table(progress))
+            self.live.stop()
 
-            def _table(self, p):
-                from rich.table import Table
-
-                table = Table(show_header=False, box=None, title="training", title_justify="left")
-                table.add_column(style="bold")
-                table.add_column()
-                if p is None:
-                    table.add_row("steps", "starting ...")
-                    return table
-                eta = (p.total_steps - p.steps) / p.steps_per_s if p.steps_per_s > 0 else float("nan")
-                table.add_row("steps", f"{p.steps:,} / {p.total_steps:,}")
-                table.add_row("steps/s", f"{p.steps_per_s:,.0f}")
-                table.add_row("ETA", time.strftime("%H:%M:%S", time.gmtime(eta)) if eta == eta else "-")
-                m = p.metrics
-                ret = m.get("charts/episodic_return")
-                table.add_row("episode return (last 100)", "-" if ret is None else f"{ret:.2f}")
-                for key, value in sorted(m.items()):
-                    if key.startswith("charts/win_rate_vs_") and value is not None:
-                        table.add_row(f"win rate vs {key.rsplit('_', 1)[-1]}", f"{100 * value:.0f} %")
-                evals = [(k[len("eval/win_rate_vs_"):], v) for k, v in m.items()
-                         if k.startswith("eval/win_rate_vs_") and v is not None]
-                if evals:  # one line per bot, in the evaluation's order (weakest first)
-                    for bot, value in evals:
-                        table.add_row(f"eval win rate vs {bot}", f"{100 * value:.0f} %")
-                table.add_row("learner Elo", f"{m.get('league/learner_elo', 0):.0f}")
-                table.add_row("learner share of time", f"{100 * m.get('charts/learner_share', 0):.0f} %")
-                table.add_row("last checkpoint", self.checkpoint or "-")
-                return table
-
-        hook = _Hook()
-        hook.console, hook.device_line, hook.checkpoint = console, device_line, None
-        return hook
+    def _table(self, p):
+        table = Table(show_header=False, box=None, title="training", title_justify="left")
+        table.add_column(style="bold")
+        table.add_column()
+        if p is None:
+            table.add_row("steps", "starting ...")
+            return table
+        eta = (p.total_steps - p.steps) / p.steps_per_s if p.steps_per_s > 0 else float("nan")
+        table.add_row("steps", f"{p.steps:,} / {p.total_steps:,}")
+        table.add_row("steps/s", f"{p.steps_per_s:,.0f}")
+        table.add_row("ETA", time.strftime("%H:%M:%S", time.gmtime(eta)) if eta == eta else "-")
+        m = p.metrics
+        ret = m.get("charts/episodic_return")
+        table.add_row("episode return (last 100)", "-" if ret is None else f"{ret:.2f}")
+        for key, value in sorted(m.items()):
+            if key.startswith("charts/win_rate_vs_") and value is not None:
+                table.add_row(f"win rate vs {key.rsplit('_', 1)[-1]}", f"{100 * value:.0f} %")
+        evals = [(k[len("eval/win_rate_vs_"):], v) for k, v in m.items()
+                 if k.startswith("eval/win_rate_vs_") and v is not None]
+        if evals:  # one line per bot, in the evaluation's order (weakest first)
+            for bot, value in evals:
+                table.add_row(f"eval win rate vs {bot}", f"{100 * value:.0f} %")
+        table.add_row("learner Elo", f"{m.get('league/learner_elo', 0):.0f}")
+        table.add_row("learner share of time", f"{100 * m.get('charts/learner_share', 0):.0f} %")
+        table.add_row("last checkpoint", self.checkpoint or "-")
+        return table
 
 
 def train(trainer: str, preset: str | None, config_file: str | None, overrides: list[str], device: str | None,
@@ -146,6 +152,9 @@ def _remove_new_run(folder: Path, keep_folder: bool) -> None:
 
 
 def _league_config(config):
-    from league.config import make_league_config
+    """The run's league settings: the trainer config's ``league`` section (a ``LeagueConfig`` as the default
+    trainer types it, or the keys another plugin keeps as a table)."""
+    from league.config import LeagueConfig, make_league_config
 
-    return make_league_config(**getattr(config, "league", {}))
+    section = getattr(config, "league", {})
+    return section if isinstance(section, LeagueConfig) else make_league_config(**section)

@@ -77,13 +77,12 @@ class _Nop(BaseCallback):
 def _model(n_steps=24, matches=2, max_frames=40, batch_size=None, **kw):
     from brawl_env.interop import sb3_vec_env
     from trainers.transformer_lstm_ppo.algo import TransformerLSTMPPO
+    from trainers.transformer_lstm_ppo.sb3_adapter import prepare_learn
 
     env = sb3_vec_env(num_matches=matches, seed=0, rewards="guide", max_frames=max_frames)
     model = TransformerLSTMPPO(env=env, n_steps=n_steps, batch_size=batch_size or n_steps * 2, n_epochs=1, seed=0,
                                policy_kwargs=SMALL, device="cpu", **kw)
-    model._setup_learn(10_000, None)
-    cb = _Nop()
-    cb.init_callback(model)
+    cb = prepare_learn(model, 10_000, _Nop())
     return model, cb
 
 
@@ -155,3 +154,52 @@ def test_state_resets_at_episode_starts():
         _, v_reset, _ = policy.rollout_step(obs, state, deterministic=True)
     assert v_reset[1].item() == pytest.approx(v_fresh[1].item(), abs=1e-6)
     assert v_reset[0].item() != pytest.approx(v_fresh[0].item(), abs=1e-6)
+
+
+def _small_policy():
+    from trainers.transformer_lstm_ppo.config import ModelConfig
+    from trainers.transformer_lstm_ppo.policy import build_policy
+
+    torch.manual_seed(0)
+    policy = build_policy(ModelConfig(frame_dim=32, d_model=32, heads=4, layers=2, window=16, ffn=64, lstm=32))
+    with torch.no_grad():  # large heads, so log-probs and values depend strongly on the inputs
+        policy.action_net.weight.normal_(0, 2.0)
+        policy.value_net.weight.normal_(0, 2.0)
+    policy.set_training_mode(False)
+    return policy
+
+
+def _obs(policy, n, t, seed=0):
+    low, high = policy.observation_space.low, policy.observation_space.high
+    x = np.random.default_rng(seed).normal(0.0, 0.5, (t, n) + low.shape)
+    return torch.as_tensor(np.clip(x, low, high), dtype=torch.float32)
+
+
+def test_forward_is_the_rollout_path_with_resets_at_episode_starts():
+    policy = _small_policy()
+    obs = _obs(policy, 3, 6)
+    ref, state, none = policy.new_state(3), None, torch.zeros(3)
+    with torch.no_grad():
+        for t in range(6):
+            a2, v2, lp2, state = policy.forward(obs[t], state, none)
+            _, v, lp = policy.rollout_step(obs[t], ref, actions=a2)  # the same keys' log-probs
+            assert torch.allclose(lp, lp2, atol=1e-5) and torch.allclose(v, v2, atol=1e-5)
+        _, carried, _, _ = policy.forward(obs[0], state, none)
+        _, fresh, _, _ = policy.forward(obs[0], None, none)
+        starts = torch.tensor([1.0, 0.0, 1.0])
+        _, reset, _, _ = policy.forward(obs[0], state, starts)
+    assert not torch.allclose(carried, fresh, atol=1e-3)  # the state carries history
+    assert torch.allclose(reset[[0, 2]], fresh[[0, 2]], atol=1e-5)  # episode starts forget it
+
+
+def test_predict_takes_one_observation_or_a_batch_and_stock_paths_refuse():
+    policy = _small_policy()
+    obs = _obs(policy, 3, 1)[0].numpy()
+    keys, state = policy.predict(obs[0])
+    assert keys.shape == (10,) and state["h"].shape[1] == 1
+    keys, state = policy.predict(obs, episode_start=np.ones(3, bool), deterministic=True)
+    assert keys.shape == (3, 10) and set(np.unique(keys)) <= {0.0, 1.0}
+    h = torch.zeros(1, 3, 32)
+    for stock in (policy.predict_values, policy.get_distribution):
+        with pytest.raises(NotImplementedError, match="predict"):
+            stock(torch.as_tensor(obs), (h, h), torch.zeros(3))

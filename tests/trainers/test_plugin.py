@@ -57,6 +57,48 @@ def test_config_errors_name_the_key():
     assert build_config("smoke", None, ["ppo.learning_rate=1e-3"]).ppo.learning_rate == 1e-3
 
 
+def test_env_and_league_are_typed_sections_and_overrides_reach_them():
+    from brawl_env.config import EnvConfig
+    from league.config import LeagueConfig
+    from trainers.transformer_lstm_ppo.config import TrainConfig
+
+    c = build_config("smoke", None, ["env.max_frames=600", 'league.mix={ "BasedBot" = 3, "self_play" = 1 }'])
+    assert isinstance(c.env, EnvConfig) and isinstance(c.league, LeagueConfig)
+    assert c.env.max_frames == 600 and c.env.damage_tiebreak and c.env.rewards["win"] == 20.0  # preset kept
+    assert c.league.mix == {"BasedBot": 0.75, "self_play": 0.25} and c.league.strategy == "uniform"
+    assert build_config("test50k").env.rewards == "guide"
+    assert TrainConfig.model_fields["env"].default_factory().rewards == "guide"  # no [env] section at all
+
+
+@pytest.mark.parametrize("override, says", [
+    ("env.stock=3", r"unknown key 'env.stock'; allowed: \['damage_tiebreak', 'max_frames', .*did you mean 'stocks'"),
+    ("league.mixx={ a = 1 }", r"unknown key 'league.mixx'; allowed: \['anchor', .*did you mean 'mix'"),
+    ('league.strategy="pfsb"', r"league.strategy: Input should be 'uniform', 'recent' or 'pfsp'"),
+    ('env.spawn="far"', r"env.spawn: Input should be 'apart' or 'same_floor'"),
+    ('env.rewards="gide"', r"env.rewards: .*unknown reward preset 'gide'; presets: \['guide', 'sparse'\]"),
+    ("league.mix={ BasedBot = -1 }", r"league.mix: .*weight of 'BasedBot' must be finite and >= 0"),
+])
+def test_bad_env_and_league_keys_and_values_are_named(override, says):
+    with pytest.raises(ValueError, match=says):
+        build_config("smoke", None, [override])
+
+
+def test_a_config_toml_written_by_older_code_still_loads(tmp_path):
+    """Before the sections were typed, config.toml held only the [env] and [league] keys a preset gave."""
+    c = build_config("test50k")
+    text = to_toml(c)
+    head, _, rest = text.partition("[env]")
+    _, _, tail = rest.partition("[run]")
+    old = (head + '[env]\nrewards = "guide"\nmax_frames = 2700\n\n[league]\n'
+           'mix = { "self_play" = 0.8, "BasedBot" = 0.15, "ConstantBot" = 0.05 }\nstrategy = "uniform"\n\n[run]' + tail)
+    f = tmp_path / "config.toml"
+    f.write_text(old)
+    assert build_config(None, str(f)) == c
+    f.write_text(head + "[env]\n\n[league]\n\n[run]" + tail)  # empty sections: the defaults
+    bare = build_config(None, str(f))
+    assert bare.env.rewards == "sparse" and bare.league.mix == {"self_play": 0.8, "BasedBot": 0.15, "ConstantBot": 0.05}
+
+
 def test_registry_lists_the_default_trainer_lazily():
     assert "transformer-lstm-ppo" in available()
     with pytest.raises(ValueError, match="unknown trainer"):

@@ -201,19 +201,19 @@ def test_a_checkpoint_without_training_state_is_refused_for_resume(tmp_path):
 
 
 def test_an_evaluation_cut_short_is_redone_on_resume(tmp_path, monkeypatch):
-    from trainers.transformer_lstm_ppo import plugin
+    from trainers.transformer_lstm_ppo.run_callback import RunCallback
 
-    real = plugin._RunCallbackMixin._evaluate
+    real = RunCallback._evaluate
 
     def interrupted(self, steps):
         raise KeyboardInterrupt  # Ctrl-C in the middle of the evaluation at step 256
 
-    monkeypatch.setattr(plugin._RunCallbackMixin, "_evaluate", interrupted)
+    monkeypatch.setattr(RunCallback, "_evaluate", interrupted)
     run = tmp_path / "run"
     summary = _trainer(run, 256)[0].train()  # the run's last step: its final evaluation is cut short
     assert summary["interrupted"] and summary["steps"] == 256
     assert _rows(run / "evaluation_results.csv") == []
-    monkeypatch.setattr(plugin._RunCallbackMixin, "_evaluate", real)
+    monkeypatch.setattr(RunCallback, "_evaluate", real)
     _trainer(run, 256, resume=True)[0].train(resume=True)  # not "finished" while that evaluation is missing
     assert [int(r["step"]) for r in _rows(run / "evaluation_results.csv")] == [256] * len(EVAL_BOTS)
     with pytest.raises(ValueError, match="is finished"):

@@ -21,6 +21,10 @@ What it keeps from RecurrentPPO / SB3: hyper-parameters, schedules, ``learn``, c
   ``teacher_drive_steps`` the teacher's keys are also the ones played (behaviour cloning on the
   teacher's own games): those updates fit the value and the imitation loss only, since the policy
   gradient needs the learner's own actions.
+
+The SB3 state the replaced methods read and write (the last observation, the update counter, the
+schedules' progress ...) is reached only through :mod:`.sb3_adapter`, which also says which SB3 release
+each piece needs.
 """
 
 from __future__ import annotations
@@ -31,9 +35,10 @@ from typing import NamedTuple
 import numpy as np
 import torch
 from sb3_contrib import RecurrentPPO
-from stable_baselines3.common.utils import FloatSchedule, explained_variance, obs_as_tensor
+from stable_baselines3.common.utils import explained_variance, obs_as_tensor
 from torch.nn import functional as F
 
+from . import sb3_adapter as sb3
 from .policy import TransformerLstmPolicy
 
 
@@ -119,7 +124,7 @@ class TransformerLSTMPPO(RecurrentPPO):
         super().__init__(policy, env, **kwargs)
 
     def _setup_model(self) -> None:
-        self._setup_lr_schedule()
+        sb3.setup_schedules(self)
         self.set_random_seed(self.seed)
         self.policy = self.policy_class(self.observation_space, self.action_space, self.lr_schedule,
                                         use_sde=False, **self.policy_kwargs).to(self.device)
@@ -128,10 +133,6 @@ class TransformerLSTMPPO(RecurrentPPO):
         self.rollout_buffer = _Rollout(self.n_steps, self.n_envs, int(np.prod(self.observation_space.shape)),
                                        int(np.prod(self.action_space.shape)), enc.in_dim, enc.window, chunk)
         self._state = self.policy.new_state(self.n_envs)
-        self._last_lstm_states = None
-        self.clip_range = FloatSchedule(self.clip_range)
-        if self.clip_range_vf is not None:
-            self.clip_range_vf = FloatSchedule(self.clip_range_vf)
         if self.n_steps % chunk or self.batch_size % chunk:
             raise ValueError(f"batch_size ({self.batch_size}) and n_steps ({self.n_steps}) must divide one another: "
                              "a minibatch is made of whole chunks of an env's rollout")
@@ -178,7 +179,6 @@ class TransformerLSTMPPO(RecurrentPPO):
 
     # -- rollouts ----------------------------------------------------------------------------------------------
     def collect_rollouts(self, env, callback, rollout_buffer: _Rollout, n_rollout_steps: int) -> bool:
-        assert self._last_obs is not None, "No previous observation was provided"
         self.policy.set_training_mode(False)
         fx = self.policy.features_extractor
         roll = rollout_buffer
@@ -193,8 +193,8 @@ class TransformerLSTMPPO(RecurrentPPO):
         enc_in = roll.enc_in
         roll.driven = self.teacher_drives()
         for step in range(n_rollout_steps):
-            starts = np.asarray(self._last_episode_starts, dtype=bool)
-            taught = self._teacher_keys(np.asarray(self._last_obs), starts)
+            last_obs, starts = sb3.last_step(self)
+            taught = self._teacher_keys(last_obs, starts)
             if taught is not None:
                 roll.teacher[step] = taught
             with torch.no_grad(), self._autocast():
@@ -202,7 +202,7 @@ class TransformerLSTMPPO(RecurrentPPO):
                 if step % roll.chunk == 0:  # a chunk starts: remember the LSTM state (after resets)
                     roll.h_at[step // roll.chunk] = state["h"].float()
                     roll.c_at[step // roll.chunk] = state["c"].float()
-                obs_t = obs_as_tensor(self._last_obs, self.device)
+                obs_t = obs_as_tensor(last_obs, self.device)
                 played = (torch.as_tensor(taught, dtype=torch.float32, device=self.device)
                           if roll.driven and taught is not None else None)
                 actions, values, log_probs = self.policy.rollout_step(obs_t, state, actions=played)
@@ -213,7 +213,7 @@ class TransformerLSTMPPO(RecurrentPPO):
             callback.update_locals(locals())
             if not callback.on_step():
                 return False
-            self._update_info_buffer(infos, dones)
+            sb3.record_episodes(self, infos, dones)
             rewards = np.asarray(rewards, np.float32).copy()
             trunc = [i for i, info in enumerate(infos) if dones[i] and info.get("TimeLimit.truncated")
                      and info.get("terminal_observation") is not None] if self.bootstrap_truncation else []
@@ -223,14 +223,13 @@ class TransformerLSTMPPO(RecurrentPPO):
                 with torch.no_grad(), self._autocast():
                     tv = self.policy.peek_value(term_obs, state, torch.as_tensor(trunc, device=self.device))
                 rewards[trunc] += self.gamma * tv.float().cpu().numpy()
-            roll.obs[step] = self._last_obs
+            roll.obs[step] = last_obs
             roll.actions[step] = actions_np
             roll.rewards[step] = rewards
             roll.starts[step] = starts
             roll.values[step] = values.float().cpu().numpy()
             roll.log_probs[step] = log_probs.float().cpu().numpy()
-            self._last_obs = new_obs
-            self._last_episode_starts = dones
+            sb3.set_last_step(self, new_obs, dones)
         with torch.no_grad(), self._autocast():
             # value of the next observation, continuing each env's state (reset where it starts anew)
             peek_state = {"h": state["h"].clone(), "c": state["c"].clone(), "cache": state["cache"]}
@@ -324,9 +323,10 @@ class TransformerLSTMPPO(RecurrentPPO):
 
     def train(self) -> None:
         self.policy.set_training_mode(True)
-        self._update_learning_rate(self.policy.optimizer)
-        clip_range = self.clip_range(self._current_progress_remaining)
-        clip_range_vf = self.clip_range_vf(self._current_progress_remaining) if self.clip_range_vf else None
+        sb3.update_learning_rate(self)
+        progress = sb3.progress_remaining(self)
+        clip_range = self.clip_range(progress)
+        clip_range_vf = self.clip_range_vf(progress) if self.clip_range_vf else None
         roll = self.rollout_buffer
         units_total = self.n_envs * (self.n_steps // roll.chunk)
         units_per_batch = self.batch_size // roll.chunk
@@ -379,7 +379,7 @@ class TransformerLSTMPPO(RecurrentPPO):
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(self.policy.parameters(), self.max_grad_norm)
                 self.policy.optimizer.step()
-            self._n_updates += 1
+            sb3.set_update_count(self, sb3.update_count(self) + 1)
             if not continue_training:
                 break
         ev = explained_variance(roll.values.ravel(), roll.returns.ravel())
@@ -394,4 +394,4 @@ class TransformerLSTMPPO(RecurrentPPO):
             self.logger.record("losses/imitation", float(np.mean(imitation_losses)))
             self.logger.record("losses/teacher_weight", teach_w)
         self.logger.record("charts/update_seconds", time.perf_counter() - t_start)
-        self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
+        self.logger.record("train/n_updates", sb3.update_count(self), exclude="tensorboard")

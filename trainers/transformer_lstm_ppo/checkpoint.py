@@ -40,10 +40,9 @@ from typing import Any
 
 from ..safe_files import CheckpointError, is_torch_archive, load_weights, open_zip, read_json, read_member
 from .config import ModelConfig
+from .sb3_adapter import OPTIMIZER_MEMBER, POLICY_MEMBER
 
 MODEL_CARD = "brawl_model.json"
-POLICY_MEMBER = "policy.pth"
-OPTIMIZER_MEMBER = "policy.optimizer.pth"
 TRAIN_STATE = "brawl_train_state.json"
 FORMAT = 1
 TRAINER = "transformer-lstm-ppo"

@@ -15,6 +15,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from brawl_env.config import EnvConfig
+from league.config import LeagueConfig
+
 PRESETS = ("standard", "smoke", "test50k", "full10m", "seed-guide")
 
 
@@ -122,6 +125,12 @@ class RunConfig(_Frozen):
             bot_class(name)  # BotSpecError (a ValueError) names the spec and the closest known bots
         return tuple(v)
 
+    def missed(self, steps: int, last_eval_step: int, last_snapshot_step: int) -> tuple[bool, bool]:
+        """(evaluation, snapshot): whether one was due at ``steps`` and is missing (a stop cut it short),
+        so a resumed run makes it before going on."""
+        return (bool(steps) and steps % self.eval_every == 0 and last_eval_step < steps,
+                bool(steps) and steps % self.snapshot_every == 0 and last_snapshot_step < steps)
+
 
 class TrainConfig(_Frozen):
     """A whole run: ``[train]`` plus the ``[model]``, ``[ppo]``, ``[env]``, ``[league]`` and ``[run]`` sections."""
@@ -134,9 +143,11 @@ class TrainConfig(_Frozen):
     bf16: bool = Field(True, description="bf16 autocast on CUDA.")
     model: ModelConfig = ModelConfig()
     ppo: PPOConfig = PPOConfig()
-    env: dict[str, Any] = Field(default_factory=lambda: {"rewards": "guide"},
-                                description="Match config (brawl_env.EnvConfig keys).")
-    league: dict[str, Any] = Field(default_factory=dict, description="League config (league.config.LeagueConfig keys).")
+    env: EnvConfig = Field(default_factory=lambda: EnvConfig(rewards="guide"),
+                           description="The training matches (brawl_env's EnvConfig; the guide's rewards when the "
+                           "section is absent).")
+    league: LeagueConfig = Field(default_factory=LeagueConfig,
+                                 description="Ratings and opponent sampling (league.config.LeagueConfig).")
     run: RunConfig = RunConfig()
 
     @field_validator("device")
@@ -144,22 +155,6 @@ class TrainConfig(_Frozen):
     def _device(cls, v: str) -> str:
         if v not in ("auto", "cuda", "mps", "cpu") and not v.startswith("cuda:"):
             raise ValueError(f"device must be auto, cuda, cuda:N, mps or cpu; got {v!r}")
-        return v
-
-    @field_validator("env")
-    @classmethod
-    def _env(cls, v: dict) -> dict:
-        from brawl_env.config import make_config
-
-        make_config(**v)
-        return v
-
-    @field_validator("league")
-    @classmethod
-    def _league(cls, v: dict) -> dict:
-        from league.config import make_league_config
-
-        make_league_config(**v)
         return v
 
     @model_validator(mode="after")
@@ -174,6 +169,11 @@ class TrainConfig(_Frozen):
     def hyper_parameters(self) -> dict:
         """Everything but the run section and the preset name (what test50k and full10m must share)."""
         return self.model_dump(exclude={"run", "preset"})
+
+
+SECTIONS: dict[str, type[BaseModel]] = {"model": ModelConfig, "ppo": PPOConfig, "env": EnvConfig,
+                                        "league": LeagueConfig, "run": RunConfig}
+"""Each TOML section's model (the ``[train]`` keys are :class:`TrainConfig`'s own)."""
 
 
 def preset_text(name: str) -> str:
@@ -237,7 +237,7 @@ def build_config(preset: str | None = None, config_file: str | None = None, over
             loc = ".".join(str(x) for x in e["loc"])
             if e["type"] == "extra_forbidden":
                 section = e["loc"][0] if len(e["loc"]) > 1 else None
-                model = {"model": ModelConfig, "ppo": PPOConfig, "run": RunConfig}.get(section, TrainConfig)
+                model = SECTIONS.get(section, TrainConfig)
                 from brawl_env.names import did_you_mean
 
                 hint = did_you_mean(str(e["loc"][-1]), list(model.model_fields))

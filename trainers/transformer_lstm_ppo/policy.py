@@ -127,7 +127,8 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
 
     def _heads(self, out: torch.Tensor, feats: torch.Tensor):
         latent = torch.cat([out, feats], dim=-1)
-        dist = self._get_action_dist_from_latent(latent)
+        # Bernoulli keys (MultiBinary): SB3's public distribution call on the action head's logits
+        dist = self.action_dist.proba_distribution(action_logits=self.action_net(latent))
         return dist, self.value_net(latent).flatten()
 
     # -- rollouts and inference ----------------------------------------------------------------------------
@@ -196,9 +197,44 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
         other = None if also is None else dist.log_prob(also.reshape(s * length, -1))
         return dist.log_prob(flat_actions), dist.entropy(), values, other
 
-    # -- SB3's own entry points (predict() for users) ------------------------------------------------------
-    def forward(self, obs, lstm_states, episode_starts, deterministic: bool = False):  # pragma: no cover
-        raise NotImplementedError("use TransformerLSTMPPO's rollouts, or a PolicyRunner, to act")
+    # -- SB3's own entry points ---------------------------------------------------------------------------
+    # The recurrent state is this policy's own (:meth:`new_state`: the LSTM's (h, c) and the encoder's
+    # window of the opponent's last frames), not sb3-contrib's (h, c) pair, which cannot hold the window.
+    # ``forward`` and ``predict`` (what ``model.predict`` calls) therefore take and return that state and
+    # act through :meth:`rollout_step`, the path rollouts use; the stock methods that take an (h, c) pair
+    # would read one frame with no history, so they refuse, saying what to use.
+    def forward(self, obs: torch.Tensor, state: dict | None, episode_starts, deterministic: bool = False):
+        """One frame for every row: ``(actions, values, log_probs, state)``, as sb3-contrib's recurrent
+        ``forward``, with this policy's state (None: fresh). Rows whose ``episode_starts`` is set are reset
+        first; ``state`` is updated in place and returned."""
+        if state is None:
+            state = self.new_state(obs.shape[0])
+        starts = torch.as_tensor(episode_starts, device=self.device).reshape(-1).bool()
+        self.reset_state(state, torch.nonzero(starts).flatten())
+        actions, values, log_probs = self.rollout_step(obs, state, deterministic=deterministic)
+        return actions, values, log_probs, state
+
+    def predict(self, observation: np.ndarray, state: dict | None = None, episode_start: np.ndarray | None = None,
+                deterministic: bool = False) -> tuple[np.ndarray, dict]:
+        """SB3's ``predict`` for users of ``RecurrentPPO.load``: keys for one observation ``(obs,)`` or a
+        batch ``(n, obs)``; pass the returned state back in, with ``episode_start`` set where a match
+        starts (the policy's own draws, not a :class:`PolicyRunner`'s seeded ones)."""
+        self.set_training_mode(False)
+        obs, vectorized = self.obs_to_tensor(observation)
+        if episode_start is None:
+            episode_start = np.zeros(obs.shape[0], bool)
+        with torch.no_grad():
+            actions, _, _, state = self.forward(obs, state, episode_start, deterministic)
+        actions = actions.float().cpu().numpy().reshape((-1, *self.action_space.shape))
+        return (actions if vectorized else actions[0]), state
+
+    def _stock_path(self, *args, **kwargs):
+        raise NotImplementedError(
+            "TransformerLstmPolicy carries the encoder's frame window beside the LSTM state, which "
+            "sb3-contrib's (h, c) methods cannot hold: act with predict() / forward() (this policy's "
+            "state), rollout_step() or a PolicyRunner; train with evaluate_segments()")
+
+    get_distribution = predict_values = evaluate_actions = _predict = _stock_path
 
 
 def policy_kwargs(model) -> dict[str, Any]:
