@@ -673,6 +673,21 @@ def tournament_cmd(
                        json_out=json_out, batch_size=batch_size, bootstrap=bootstrap, deterministic=deterministic)
 
 
+def backend_overrides(backend: str | None, address: str | None, shards: int | None) -> list[str]:
+    """``--backend``, ``--address`` and ``--shards`` as the ``--set`` overrides they stand for (the config
+    checks the values and names the allowed ones)."""
+    import json
+
+    out = []
+    if backend is not None:
+        out.append(f"run.backend={json.dumps(backend)}")
+    if address is not None:
+        out.append(f"run.address={json.dumps(address)}")
+    if shards is not None:
+        out.append(f"run.shards={int(shards)}")
+    return out
+
+
 @app.command("train")
 def train_cmd(
     trainer: Annotated[str, typer.Option("--trainer", help="Trainer plugin (see --list).")] = "transformer-lstm-ppo",
@@ -686,6 +701,9 @@ def train_cmd(
     runs_dir: Annotated[str, typer.Option("--runs-dir", help="Where new run directories go.")] = "runs",
     name: Annotated[str | None, typer.Option("--name", help="Run directory name (default <preset>-s<seed>-<time>).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the run's summary as JSON at the end.")] = False,
+    backend: Annotated[str | None, typer.Option("--backend", help="local (matches in this process) or ray (matches in Ray actors; sets run.backend).")] = None,
+    address: Annotated[str | None, typer.Option("--address", help="Ray cluster address for --backend ray (default: a local Ray instance).")] = None,
+    shards: Annotated[int | None, typer.Option("--shards", help="Ray actors the matches are split among (sets run.shards; default 2).")] = None,
 ) -> None:
     """Train an agent against league opponents; writes checkpoints, CSV logs and the league into a run directory."""
     import json
@@ -700,10 +718,13 @@ def train_cmd(
         return
     from brawl_league.train_command import train
 
+    from trainers.ray_backend import RayBackendError
+
     console = Console(stderr=json_out)
+    overrides = list(set_ or []) + backend_overrides(backend, address, shards)
     try:
-        summary = train(trainer, preset, config, set_ or [], device, seed, resume, runs_dir, name, console)
-    except (ValueError, FileNotFoundError, FileExistsError) as err:
+        summary = train(trainer, preset, config, overrides, device, seed, resume, runs_dir, name, console)
+    except (ValueError, FileNotFoundError, FileExistsError, RayBackendError) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
     if json_out:
