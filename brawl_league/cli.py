@@ -163,6 +163,9 @@ def bench_train(
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a config field (repeatable).")] = None,
     device: Annotated[str | None, typer.Option("--device", help="auto | cuda | mps | cpu.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout and nothing else.")] = False,
+    backend: Annotated[str, typer.Option("--backend", help="local, or ray: the matches in Ray shards, measured once per --shards.")] = "local",
+    shards: Annotated[list[int] | None, typer.Option("--shards", min=1, help="Shard counts to measure with --backend ray (repeatable; default 1 and 2).")] = None,
+    address: Annotated[str | None, typer.Option("--address", help="Ray cluster address (default: a local Ray instance).")] = None,
 ) -> None:
     """Benchmark training: steady-state env-steps/s, the learner's share of wall time and peak memory."""
     import contextlib
@@ -171,14 +174,29 @@ def bench_train(
 
     from rich.console import Console
 
-    from brawl_league.bench import run_train_bench
+    from brawl_league.bench import run_shards_bench, run_train_bench
 
+    if backend not in ("local", "ray"):
+        typer.echo(f"error: --backend must be local or ray; got {backend!r}", err=True)
+        raise typer.Exit(2)
     with contextlib.redirect_stdout(sys.stderr), Console(stderr=True).status(f"benchmarking {preset}"):
-        result = run_train_bench(preset, seconds, set_ or [], device)
+        if backend == "ray":
+            result = run_shards_bench(preset, seconds, tuple(shards or (1, 2)), set_ or [], device, address)
+        else:
+            result = run_train_bench(preset, seconds, set_ or [], device)
     if json_out:
         sys.stdout.write(json.dumps(result) + "\n")
         return
     console = Console()
+    if backend == "ray":
+        first = result["runs"][0]
+        console.print(f"[bold]{preset}[/bold] on Ray shards ({first['cpu']}, {first['cores']} cores, Ray cluster of "
+                      f"{result['cluster_cpus']:g} CPUs), {first['date']}")
+        for r in result["runs"]:
+            console.print(f"  {r['shards']} shard(s)  {r['steps_per_s']:,.0f} env-steps/s training "
+                          f"(x{r['speedup']:.2f}), {r['rollout_steps_per_s']:,.0f} env-steps/s while collecting "
+                          f"rollouts, learner share {100 * r['learner_share']:.0f} %")
+        return
     console.print(f"[bold]{preset}[/bold] on {result['device']} ({result['cpu']}, {result['cores']} cores"
                   + (f", {result['gpu']}" if result["gpu"] else "") + f"), {result['date']}")
     console.print(f"  env-steps/s      {result['steps_per_s']:,.0f}  ({result['timed_steps']:,} steps in "

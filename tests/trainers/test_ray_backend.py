@@ -165,7 +165,7 @@ def test_a_stop_request_saves_a_checkpoint_and_stops_the_shards(ray_instance, tm
         def _on_progress(self, progress):
             return False
 
-    trainer, summary, run_dir, _ = _train(tmp_path, "stop", ["run.backend=ray", "run.shards=2"], StopAtOnce())
+    trainer, summary, run_dir, _ = _train(tmp_path, "stop", ["run.backend=ray", "run.shards=1"], StopAtOnce())
     assert summary["interrupted"] and summary["steps"] == 128
     assert (run_dir / "checkpoints" / "rl_model_128_steps.zip").exists()
     assert all(_dead(a) for a in trainer.league_env.actors)
@@ -185,6 +185,8 @@ def test_backend_errors_are_one_line_and_name_the_key(tmp_path):
     assert out.exit_code == 2 and "error: bad training config: run.backend: Input should be 'local' or 'ray'" in \
         out.output and "Traceback" not in out.output
     assert not any(tmp_path.iterdir())  # nothing made
+    out = CliRunner().invoke(app, ["bench", "train", "--backend", "rau"])
+    assert out.exit_code == 2 and "error: --backend must be local or ray; got 'rau'" in out.output
 
 
 def test_without_ray_the_error_says_how_to_install_it(monkeypatch):
