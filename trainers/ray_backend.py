@@ -297,14 +297,17 @@ class RayVecEnv(VecEnv):
         try:
             return ray.get(refs)
         except ray.exceptions.RayError:
+            first = None   # every shard's outcome is read (Ray logs errors nobody read), the first raised
             for k, ref in enumerate(refs):
                 try:
                     ray.get(ref)
                 except ray.exceptions.RayTaskError as err:
-                    raise RayBackendError(f"shard {k} failed while {what}:\n{err}") from None
+                    first = first or RayBackendError(f"shard {k} failed while {what}:\n{err}")
                 except ray.exceptions.RayError as err:
-                    raise RayBackendError(f"shard {k}'s Ray actor was lost while {what} "
-                                          f"({type(err).__name__}: {err})") from None
+                    first = first or RayBackendError(f"shard {k}'s Ray actor was lost while {what} "
+                                                     f"({type(err).__name__}: {err})")
+            if first is not None:
+                raise first from None
             raise
 
     def _draw(self, count: int) -> list[ShardPick]:

@@ -99,6 +99,10 @@ def test_each_shard_plays_the_matches_of_a_local_env_with_its_seed(ray_instance)
         assert ended >= 10  # matches of 40 frames, 4 frames a step: each ended episodes and started new ones
         assert env.get_attr("learner_slot") == [s for e in local for s in e.get_attr("learner_slot")]
         assert env.get_attr("opponent_spec", [4])[0].name == "BasedBot"
+        bad = np.zeros((5, 10), np.int64)
+        bad[4, 0] = 2  # a key value the env refuses: shard 1's error comes back naming it, with its traceback
+        with pytest.raises(RayBackendError, match=r"(?s)shard 1 failed while stepping:.*learner actions"):
+            env.step(bad)
     finally:
         env.close()
     assert all(_dead(a) for a in actors)   # no shard outlives its env
