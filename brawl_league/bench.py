@@ -417,9 +417,12 @@ def run_train_bench(preset: str = "smoke", seconds: float = 60.0, overrides: lis
     config = cls.load_config(preset, None, sets)
     marks: list[tuple[float, int, float]] = []
 
+    rollout_s: list[float] = []   # seconds spent collecting rollouts so far, at each mark
+
     class Timer(ProgressHook):
         def _on_progress(self, p):
             marks.append((time.perf_counter(), p.steps, p.metrics.get("charts/learner_share", 0.0)))
+            rollout_s.append(p.metrics.get("time/rollouts_s", 0.0))
             return len(marks) < 2 or marks[-1][0] - marks[1][0] < seconds
 
     with tempfile.TemporaryDirectory(prefix="brawl-bench-train-") as tmp:
@@ -437,6 +440,8 @@ def run_train_bench(preset: str = "smoke", seconds: float = 60.0, overrides: lis
     return {
         "preset": preset, "overrides": list(overrides), "device": summary["device"],
         "steps_per_s": (s2 - s1) / (t2 - t1), "timed_steps": s2 - s1, "timed_s": t2 - t1,
+        "rollout_steps_per_s": (s2 - s1) / max(rollout_s[-1] - rollout_s[1], 1e-9),
+        "backend": config.run.backend, "shards": config.run.shards if config.run.backend == "ray" else None,
         "frames_per_s": (s2 - s1) / (t2 - t1) * config.model.action_repeat,
         "learner_share": share, "peak_rss_mb": peak_mb, "peak_gpu_mb": gpu_mb,
         "model": config.model.model_dump(), "ppo": config.ppo.model_dump(),
@@ -445,6 +450,27 @@ def run_train_bench(preset: str = "smoke", seconds: float = 60.0, overrides: lis
         "python": platform.python_version(), "torch": torch.__version__,
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def run_shards_bench(preset: str = "smoke", seconds: float = 60.0, shards: tuple[int, ...] = (1, 2),
+                     overrides: list[str] = (), device: str | None = None,
+                     address: str | None = None) -> dict[str, Any]:
+    """``run_train_bench`` with the matches in Ray shards, once per shard count, in one process and one Ray
+    instance (started with one CPU per shard of the largest count unless ``address`` names a cluster), so
+    the counts are compared on the same machine in the same minutes."""
+    from trainers.ray_backend import ray_session
+
+    runs = []
+    with ray_session(address, num_cpus=max(shards)) as session:
+        for k in shards:
+            sets = list(overrides) + ["run.backend=ray", f"run.shards={int(k)}"]
+            runs.append(run_train_bench(preset, seconds, sets, device))
+        cluster_cpus = session.ray.cluster_resources().get("CPU")
+    base = runs[0]["steps_per_s"]
+    for r in runs:
+        r["speedup"] = r["steps_per_s"] / base if base > 0 else None
+    return {"preset": preset, "shards": list(shards), "address": address, "cluster_cpus": cluster_cpus,
+            "runs": runs}
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -163,6 +163,9 @@ def bench_train(
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a config field (repeatable).")] = None,
     device: Annotated[str | None, typer.Option("--device", help="auto | cuda | mps | cpu.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout and nothing else.")] = False,
+    backend: Annotated[str, typer.Option("--backend", help="local, or ray: the matches in Ray shards, measured once per --shards.")] = "local",
+    shards: Annotated[list[int] | None, typer.Option("--shards", min=1, help="Shard counts to measure with --backend ray (repeatable; default 1 and 2).")] = None,
+    address: Annotated[str | None, typer.Option("--address", help="Ray cluster address (default: a local Ray instance).")] = None,
 ) -> None:
     """Benchmark training: steady-state env-steps/s, the learner's share of wall time and peak memory."""
     import contextlib
@@ -171,14 +174,29 @@ def bench_train(
 
     from rich.console import Console
 
-    from brawl_league.bench import run_train_bench
+    from brawl_league.bench import run_shards_bench, run_train_bench
 
+    if backend not in ("local", "ray"):
+        typer.echo(f"error: --backend must be local or ray; got {backend!r}", err=True)
+        raise typer.Exit(2)
     with contextlib.redirect_stdout(sys.stderr), Console(stderr=True).status(f"benchmarking {preset}"):
-        result = run_train_bench(preset, seconds, set_ or [], device)
+        if backend == "ray":
+            result = run_shards_bench(preset, seconds, tuple(shards or (1, 2)), set_ or [], device, address)
+        else:
+            result = run_train_bench(preset, seconds, set_ or [], device)
     if json_out:
         sys.stdout.write(json.dumps(result) + "\n")
         return
     console = Console()
+    if backend == "ray":
+        first = result["runs"][0]
+        console.print(f"[bold]{preset}[/bold] on Ray shards ({first['cpu']}, {first['cores']} cores, Ray cluster of "
+                      f"{result['cluster_cpus']:g} CPUs), {first['date']}")
+        for r in result["runs"]:
+            console.print(f"  {r['shards']} shard(s)  {r['steps_per_s']:,.0f} env-steps/s training "
+                          f"(x{r['speedup']:.2f}), {r['rollout_steps_per_s']:,.0f} env-steps/s while collecting "
+                          f"rollouts, learner share {100 * r['learner_share']:.0f} %")
+        return
     console.print(f"[bold]{preset}[/bold] on {result['device']} ({result['cpu']}, {result['cores']} cores"
                   + (f", {result['gpu']}" if result["gpu"] else "") + f"), {result['date']}")
     console.print(f"  env-steps/s      {result['steps_per_s']:,.0f}  ({result['timed_steps']:,} steps in "
@@ -674,6 +692,21 @@ def tournament_cmd(
     tournament_command(agents, options, json_out=json_out)
 
 
+def backend_overrides(backend: str | None, address: str | None, shards: int | None) -> list[str]:
+    """``--backend``, ``--address`` and ``--shards`` as the ``--set`` overrides they stand for (the config
+    checks the values and names the allowed ones)."""
+    import json
+
+    out = []
+    if backend is not None:
+        out.append(f"run.backend={json.dumps(backend)}")
+    if address is not None:
+        out.append(f"run.address={json.dumps(address)}")
+    if shards is not None:
+        out.append(f"run.shards={int(shards)}")
+    return out
+
+
 @app.command("train")
 def train_cmd(
     trainer: Annotated[str, typer.Option("--trainer", help="Trainer plugin (see --list).")] = "transformer-lstm-ppo",
@@ -687,6 +720,9 @@ def train_cmd(
     runs_dir: Annotated[str, typer.Option("--runs-dir", help="Where new run directories go.")] = "runs",
     name: Annotated[str | None, typer.Option("--name", help="Run directory name (default <preset>-s<seed>-<time>).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the run's summary as JSON at the end.")] = False,
+    backend: Annotated[str | None, typer.Option("--backend", help="local (matches in this process) or ray (matches in Ray actors; sets run.backend).")] = None,
+    address: Annotated[str | None, typer.Option("--address", help="Ray cluster address for --backend ray (default: a local Ray instance).")] = None,
+    shards: Annotated[int | None, typer.Option("--shards", help="Ray actors the matches are split among (sets run.shards; default 2).")] = None,
 ) -> None:
     """Train an agent against league opponents; writes checkpoints, CSV logs and the league into a run directory."""
     import json
@@ -701,10 +737,13 @@ def train_cmd(
         return
     from brawl_league.train_command import train
 
+    from trainers.ray_backend import RayBackendError
+
     console = Console(stderr=json_out)
+    overrides = list(set_ or []) + backend_overrides(backend, address, shards)
     try:
-        summary = train(trainer, preset, config, set_ or [], device, seed, resume, runs_dir, name, console)
-    except (ValueError, FileNotFoundError, FileExistsError) as err:
+        summary = train(trainer, preset, config, overrides, device, seed, resume, runs_dir, name, console)
+    except (ValueError, FileNotFoundError, FileExistsError, RayBackendError) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
     if json_out:

@@ -115,6 +115,12 @@ class RunConfig(_Frozen):
                                "session in minutes: training stops at the first step past it, with a final "
                                "checkpoint, as if total_steps were reached (0 = no budget).")
     debug_logging: bool = Field(True, description="Write reward_breakdown.csv and behavior_metrics.csv.")
+    backend: Literal["local", "ray"] = Field("local", description="Where the matches run: local (in the "
+                                             "learner's process) or ray (run.shards Ray actors; docs/trainer.md).")
+    shards: int = Field(2, ge=1, description="Ray actors the matches are split among (run.backend = ray; at most "
+                        "ppo.n_envs, split as evenly as can be).")
+    address: str | None = Field(None, description="A Ray cluster's address (run.backend = ray; default: join "
+                                "an initialised Ray, else start a local instance).")
 
     @field_validator("eval_bots")
     @classmethod
@@ -156,6 +162,16 @@ class TrainConfig(_Frozen):
         if v not in ("auto", "cuda", "mps", "cpu") and not v.startswith("cuda:"):
             raise ValueError(f"device must be auto, cuda, cuda:N, mps or cpu; got {v!r}")
         return v
+
+    @model_validator(mode="after")
+    def _backend(self):
+        run = self.run
+        if run.backend == "ray" and run.shards > self.ppo.n_envs:
+            raise ValueError(f"run.shards ({run.shards}) must be at most ppo.n_envs ({self.ppo.n_envs}): "
+                             "every shard runs at least one match")
+        if run.backend != "ray" and run.address is not None:
+            raise ValueError("run.address is a Ray cluster's address: it needs run.backend = \"ray\"")
+        return self
 
     @model_validator(mode="after")
     def _cadences(self):

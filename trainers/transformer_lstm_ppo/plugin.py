@@ -131,19 +131,24 @@ class TransformerLstmPPOTrainer(Trainer):
     def _make_opponent(self, drawn: Drawn):
         """The opponent agent of a draw: bots, frozen agents of the mix and league snapshots through the one
         agent parser (``league.agents``), the mirror from the learner's own policy."""
-        from league.agents import make_agent, parse_agent, snapshot_spec
+        from league.agents import make_agent
 
         from .policy import PolicyRunner
 
-        if drawn.kind == "bot":
-            return make_agent(parse_agent(drawn.draw.spec, check=False), seed=self.config.seed)
-        if drawn.kind == "agent":  # a frozen network named in the mix (a checkpoint, Champion)
-            return make_agent(parse_agent(drawn.draw.spec, check=False), device=self.device, seed=self.config.seed)
         if drawn.kind == "mirror":
             return PolicyRunner(self.model.policy, self.config.ppo.n_envs, name="mirror", kind="mirror",
                                 repeat=self.config.model.action_repeat, seed=self.config.seed)
-        # the file's hash is checked by the league; its network is loaded by this plugin, never unpickled
-        return make_agent(snapshot_spec(self.league, drawn.draw.player), device=self.device)
+        return make_agent(self.opponent_spec(drawn), device=self.device, seed=self.config.seed)
+
+    def opponent_spec(self, drawn: Drawn):
+        """The agent spec of a bot, frozen agent (a checkpoint, Champion) or snapshot draw (the mirror has
+        none: it is the learner). A snapshot's file hash is checked by the league; its network is loaded
+        by this plugin, never unpickled."""
+        from league.agents import parse_agent, snapshot_spec
+
+        if drawn.kind in ("bot", "agent"):
+            return parse_agent(drawn.draw.spec, check=False)
+        return snapshot_spec(self.league, drawn.draw.player)
 
     def _choose(self, rng) -> Drawn:
         draw = self.sampler.sample()
@@ -162,7 +167,12 @@ class TransformerLstmPPOTrainer(Trainer):
         self.device, self.device_reason = resolve_device(self.config.device)  # before anything is written
         self.run_dir.mkdir(parents=True, exist_ok=True)
         with run_lock(self.run_dir):
-            return self._train(resume)
+            try:
+                return self._train(resume)
+            finally:
+                env = getattr(self, "league_env", None)
+                if env is not None and self.config.run.backend == "ray":
+                    env.close()  # the shards' Ray actors (and Ray, if the run started it): also on errors
 
     def _resume_point(self):
         """The newest checkpoint, loaded safely with its training state; refusals say what to do."""
@@ -224,9 +234,14 @@ class TransformerLstmPPOTrainer(Trainer):
                                        learner=self.learner, run=self.run_id, curriculum=lg.curriculum,
                                        pfsp_power=lg.pfsp_power, pfsp_floor=lg.pfsp_floor,
                                        pfsp_window=lg.pfsp_window)
-        self.env = LeagueVecEnv(cfg.ppo.n_envs, env_config=cfg.env, choose_opponent=self._choose,
-                                make_opponent=self._make_opponent, seed=seed,
-                                action_repeat=cfg.model.action_repeat)
+        if cfg.run.backend == "ray":  # the matches in Ray actors (ray_shards.py, trainers/ray_backend.py)
+            from .ray_shards import ray_env
+
+            self.env = ray_env(self, seed)
+        else:
+            self.env = LeagueVecEnv(cfg.ppo.n_envs, env_config=cfg.env, choose_opponent=self._choose,
+                                    make_opponent=self._make_opponent, seed=seed,
+                                    action_repeat=cfg.model.action_repeat)
         self.league_env = self.env
         if cfg.ppo.normalize_reward:
             from stable_baselines3.common.vec_env import VecNormalize
