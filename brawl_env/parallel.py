@@ -23,7 +23,8 @@ generated from `brawl_env.engine.obs` by `python -m brawl_env.docs`. For scripte
 ## Actions
 Ten keys, each 0 or 1, held this frame. The engine derives just-pressed, held and released from
 consecutive frames, as the original did. Actions may be bool, integer or float arrays whose values
-are exactly 0 or 1; anything else (another shape, NaN, 0.5, 2) raises an error naming the problem.
+are exactly 0 or 1; anything else (another shape, NaN, 0.5, 2) raises an error naming the problem,
+the agent and the key, before either agent's keys are used.
 
 ## Rewards
 By default (`rewards="sparse"`) +1 to the winner and -1 to the loser on the final frame, 0 otherwise.
@@ -43,6 +44,11 @@ point of view, to their values: `damage_dealt` / `damage_taken` (points), `hit_l
 `dodge`, `attack_started` (the move slot, 1-11), `jump`, `landed`, `respawned`, `won` / `lost` / `drawn`. On the final frame `infos[agent]` also holds `result` (`"win"`, `"loss"` or `"draw"`) and
 `stats` (damage dealt and taken, knockouts, stocks left, weapon pickups, attacks started, hits landed,
 frames alive, dodges, jumps).
+
+The door is thin: per step it checks both agents' keys in one vectorised pass, finds the frame's events
+once (for `events` and for the reward terms), skips event reward terms whose events did not fire (their
+shares are the same bits computing them gives) and copies the two observations (yours to keep). Its
+Python costs about one engine step; `brawl-league bench env` measures both (`docs/benchmarks.md`).
 
 ## Arguments
 - `max_frames` (int, 2700): frame limit; 2700 frames is the original's 90-second match.
@@ -73,7 +79,7 @@ from gymnasium.spaces import Box, MultiBinary
 from gymnasium.utils import EzPickle, seeding
 from pettingzoo import ParallelEnv
 
-from ._actions import check_keys
+from ._actions import check_agents_keys
 from .config import check_seed, make_config
 from .engine import layout as L
 from .engine.core import Engine
@@ -83,6 +89,8 @@ from .outcome import result_words
 from .rewards import RewardContext
 
 AGENTS = ("player_0", "player_1")
+# (agent, event index, event name) of each entry of one match's flattened (2, N_EV) events.
+_EVENT_SLOTS = tuple((i, k, name) for i in range(len(AGENTS)) for k, name in enumerate(L.EVENT_NAMES))
 
 
 class BrawlParallelEnv(ParallelEnv, EzPickle):
@@ -100,6 +108,12 @@ class BrawlParallelEnv(ParallelEnv, EzPickle):
         self.config = make_config(**cfg)
         self.engine = Engine(1, self.config)
         self.rewards = self.config.reward_manager()
+        # Views made once: the engine writes its arrays in place, so these serve every step.
+        st = self.engine.state
+        self._reward_context = RewardContext(st.pf, st.pi, st.ev, self.engine.keys)
+        self._keys = self.engine.keys[0]            # (2, 10): both agents' keys
+        self._events = st.ev[0].reshape(-1)         # (2 * N_EV,): agent 0's events, then agent 1's
+        self._obs = (st.obs[0, 0], st.obs[0, 1])
         self.possible_agents = list(AGENTS)
         self.agents: list[str] = []
         low, high = bounds()
@@ -144,6 +158,9 @@ class BrawlParallelEnv(ParallelEnv, EzPickle):
         return ({a: obs[i].copy() for i, a in enumerate(AGENTS)}, {a: {"events": {}} for a in AGENTS})
 
     def step(self, actions: dict):
+        # The per-step Python is kept to about the engine step's own cost (docs/benchmarks.md): one
+        # vectorised key check for both agents, events found with one nonzero() and used twice (infos and
+        # the reward terms' gate), reward terms skipped when none of their events fired.
         if not self.agents:
             raise RuntimeError("the match is over (or never started): call reset() before step()")
         if not isinstance(actions, dict):
@@ -152,29 +169,30 @@ class BrawlParallelEnv(ParallelEnv, EzPickle):
             unknown = sorted(set(actions) - set(AGENTS))
             missing = sorted(set(AGENTS) - set(actions))
             raise ValueError(f"actions must name exactly {list(AGENTS)}; unknown: {unknown}, missing: {missing}")
-        keys = self.engine.keys
-        keys[0, 0] = check_keys(actions["player_0"], "player_0")
-        keys[0, 1] = check_keys(actions["player_1"], "player_1")
+        self._keys[...] = check_agents_keys((actions["player_0"], actions["player_1"]), AGENTS)
         out = self.engine.step(auto_reset=False)
-        st = self.engine.state
-        reward, terms = self.rewards.compute(RewardContext(st.pf, st.pi, st.ev, keys))
-        obs = st.obs[0]
-        ev = st.ev[0]
-        observations = {AGENTS[0]: obs[0].copy(), AGENTS[1]: obs[1].copy()}
-        rewards = {AGENTS[0]: float(reward[0, 0]), AGENTS[1]: float(reward[0, 1])}
-        term, trunc = bool(out.terminated[0]), bool(out.truncated[0])
-        infos = {}
-        for i, a in enumerate(AGENTS):
-            nz = np.flatnonzero(ev[i])
-            infos[a] = {"events": {L.EVENT_NAMES[k]: float(ev[i, k]) for k in nz},
-                        "reward_terms": dict(zip(self.rewards.names, terms[0, i].tolist()))}
+        events: tuple[dict, dict] = ({}, {})
+        fired = []  # indices of the events that fired for either agent: the reward terms' gate
+        ev = self._events
+        for f in ev.nonzero()[0].tolist():  # most frames fire none
+            i, k, name = _EVENT_SLOTS[f]
+            events[i][name] = ev.item(f)
+            fired.append(k)
+        (r0, r1), (t0, t1) = self.rewards.compute_one(self._reward_context, fired)
+        names = self.rewards.names
+        observations = {"player_0": self._obs[0].copy(), "player_1": self._obs[1].copy()}
+        rewards = {"player_0": r0, "player_1": r1}
+        infos = {"player_0": {"events": events[0], "reward_terms": dict(zip(names, t0))},
+                 "player_1": {"events": events[1], "reward_terms": dict(zip(names, t1))}}
+        term, trunc = out.terminated.item(0), out.truncated.item(0)
         if term or trunc:
             words = result_words(out.result[0])
             for i, a in enumerate(AGENTS):
                 infos[a]["result"] = words[i]
                 infos[a]["stats"] = {name: float(out.final_stats[0, i, k]) for k, name in enumerate(L.STAT_NAMES)}
             self.agents = []
-        return (observations, rewards, {a: term for a in AGENTS}, {a: trunc for a in AGENTS}, infos)
+        return (observations, rewards, {"player_0": term, "player_1": term},
+                {"player_0": trunc, "player_1": trunc}, infos)
 
     def render(self):
         """The current frame: ``(H, W, 3)`` uint8 in ``rgb_array`` mode; in ``human`` mode a window shows

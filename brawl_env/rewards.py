@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -78,23 +78,35 @@ class TermInfo:
     kind: str
     doc: str
     default_weight: float
+    events: tuple[str, ...] = ()
 
 
 _REGISTRY: dict[str, TermInfo] = {}
 
 
-def reward_term(name: str, kind: str, doc: str = "", default_weight: float = 0.0):
+def reward_term(name: str, kind: str, doc: str = "", default_weight: float = 0.0, events: Sequence[str] = ()):
     """Register ``fn(ctx, **params) -> (n, 2) array`` as a reward term called ``name``.
 
     :param kind: ``"event"`` (value per event) or ``"per_second"`` (value ``dt`` per frame while true).
+    :param events: for an event term, the events (``layout.EVENT_NAMES``) that make it pay. Declaring
+        them is a promise, for any params and any other state: in a row where all of them are 0 the term
+        is exactly ``+0.0``. The manager then skips the term on frames where none of them fired (see the
+        module docstring); a term that declares none is computed every frame.
     """
     if kind not in ("event", "per_second"):
         raise ValueError(f"kind must be 'event' or 'per_second'; got {kind!r}")
+    events = tuple(events)
+    if events and kind != "event":
+        raise ValueError(f"reward term {name!r}: only event terms declare events; this one is {kind!r}")
+    unknown = sorted(set(events) - set(L.EVENT_NAMES))
+    if unknown:
+        raise ValueError(f"reward term {name!r}: unknown event(s) {unknown}; events are {list(L.EVENT_NAMES)}")
 
     def register(fn: TermFn) -> TermFn:
         if name in _REGISTRY and _REGISTRY[name].fn is not fn:
             raise ValueError(f"a reward term named {name!r} is already registered")
-        _REGISTRY[name] = TermInfo(name, fn, kind, doc or (fn.__doc__ or "").strip().splitlines()[0], default_weight)
+        _REGISTRY[name] = TermInfo(name, fn, kind, doc or (fn.__doc__ or "").strip().splitlines()[0], default_weight,
+                                   events)
         return fn
 
     return register
@@ -119,25 +131,76 @@ class RewardManager:
 
     :param terms: ``{name: RewTerm}``; terms with weight 0 are kept in the breakdown (as zeros) but
         not computed.
+
+    Cost at one match: most frames fire none of the events the event terms pay for, so an event term that
+    declares its events (``reward_term(..., events=(...))``) is skipped on a frame where the caller says
+    none of them fired (``compute(ctx, fired=...)``; the PettingZoo door does, from the events it reports
+    anyway). Its share is then the exact value computing it gives (``weight * 0.0``), so skipping changes
+    no bit; with the default ``sparse`` table most frames compute nothing at all.
     """
 
     def __init__(self, terms: Mapping[str, RewTerm], zero_sum: bool = False):
         self.names = tuple(terms)
         self.terms = tuple(terms[n] for n in self.names)
         self.zero_sum = bool(zero_sum)
+        # The plan, made once: (slot, term, gate) for every term with a weight, where gate is the set of
+        # event indices a registered event term declared (None: compute it every frame). The base row
+        # holds each share as it is when not computed: 0.0 for a zero weight, weight * 0.0 for a skipped
+        # event term (the sign of a zero included, so skipping changes no bit).
+        declared = {info.fn: info.events for info in _REGISTRY.values() if info.kind == "event" and info.events}
+        self._plan: list[tuple[int, RewTerm, frozenset[int] | None]] = []
+        base = np.zeros((2, len(self.terms)), np.float64)
+        for k, term in enumerate(self.terms):
+            if term.weight == 0.0:
+                continue
+            events = declared.get(term.fn)
+            gate = frozenset(L.EVENT_NAMES.index(e) for e in events) if events else None
+            self._plan.append((k, term, gate))
+            if gate is not None:
+                base[:, k] = term.weight * 0.0
+        self._base = base
+        # A frame is quiet when every term with a weight is gated and none of their events fired: its
+        # result is then always the same, worked out here once by the same arithmetic.
+        gates = [g for _, _, g in self._plan]
+        self._quiet_gate = frozenset().union(*gates) if None not in gates else None
+        self._quiet = self._finish(base[None].copy())
+        self._quiet_one = (tuple(self._quiet[0][0].tolist()), tuple(tuple(r) for r in self._quiet[1][0].tolist()))
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], zero_sum: bool = False) -> RewardManager:
         """Build from ``{name: weight}`` or ``{name: {"weight": w, **params}}`` (a TOML ``[rewards]`` table)."""
         return cls({name: _term_from_entry(name, entry) for name, entry in config.items()}, zero_sum=zero_sum)
 
-    def compute(self, ctx: RewardContext) -> tuple[np.ndarray, np.ndarray]:
-        """Rewards ``(n, 2)`` float32 and the breakdown ``(n, 2, terms)`` float32 for one frame."""
+    def compute(self, ctx: RewardContext, fired: Collection[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Rewards ``(n, 2)`` float32 and the breakdown ``(n, 2, terms)`` float32 for one frame.
+
+        :param fired: the indices (``layout.EVENT_NAMES``) of the events non-zero in any row this frame, if
+            the caller knows them: event terms that declared their events and saw none fire are skipped
+            (their shares are exactly what computing them gives). None computes every term.
+        """
         n = ctx.ev.shape[0]
-        parts = np.zeros((n, 2, len(self.terms)), np.float64)
-        for k, term in enumerate(self.terms):
-            if term.weight != 0.0:
+        if fired is not None and self._quiet_gate is not None and self._quiet_gate.isdisjoint(fired):
+            reward, parts = self._quiet
+            return np.repeat(reward, n, axis=0), np.repeat(parts, n, axis=0)
+        parts = np.empty((n, 2, len(self.terms)), np.float64)
+        parts[:] = self._base
+        for k, term, gate in self._plan:
+            if gate is None or fired is None or not gate.isdisjoint(fired):
                 parts[:, :, k] = term.weight * np.asarray(term.fn(ctx, **term.params), np.float64)
+        return self._finish(parts)
+
+    def compute_one(self, ctx: RewardContext, fired: Collection[int]) -> tuple[Sequence[float], Sequence[Sequence[float]]]:
+        """:meth:`compute` for one match (``n == 1``) as Python floats, the form the PettingZoo door hands
+        out: the two rewards and each player's shares. A quiet frame returns one shared pair of tuples
+        made at construction (no arrays, no conversion), so the door pays nothing for terms that did not fire.
+        """
+        if self._quiet_gate is not None and self._quiet_gate.isdisjoint(fired):
+            return self._quiet_one
+        reward, parts = self.compute(ctx, fired)
+        return reward[0].tolist(), parts[0].tolist()
+
+    def _finish(self, parts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The zero-sum transform, float32 shares and their sum: the same arithmetic for every path."""
         if self.zero_sum:
             parts = 0.5 * (parts - parts[:, ::-1, :])
         parts = parts.astype(np.float32)
@@ -170,28 +233,33 @@ def _term_from_entry(name: str, entry: Any) -> RewTerm:
 
 # --- built-in terms ------------------------------------------------------------------------------------
 
-@reward_term("win", "event", "+1 on the frame the match is won, -1 when lost, 0 on a draw", 50.0)
+@reward_term("win", "event", "+1 on the frame the match is won, -1 when lost, 0 on a draw", 50.0,
+             events=("won", "lost"))
 def win(ctx: RewardContext) -> np.ndarray:
     return ctx.event("won") - ctx.event("lost")
 
 
-@reward_term("damage_interaction", "event", "(damage dealt - damage taken) / 140 this frame", 1.0)
+@reward_term("damage_interaction", "event", "(damage dealt - damage taken) / 140 this frame", 1.0,
+             events=("damage_dealt", "damage_taken"))
 def damage_interaction(ctx: RewardContext) -> np.ndarray:
     return (ctx.event("damage_dealt") - ctx.event("damage_taken")) / 140.0
 
 
-@reward_term("knockout", "event", "+1 when the opponent is knocked out, -1 when you are", 8.0)
+@reward_term("knockout", "event", "+1 when the opponent is knocked out, -1 when you are", 8.0,
+             events=("knockout_dealt", "knocked_out"))
 def knockout(ctx: RewardContext) -> np.ndarray:
     return ctx.event("knockout_dealt") - ctx.event("knocked_out")
 
 
-@reward_term("combo", "event", "+1 per hit landed on a stunned opponent, -1 per such hit taken", 5.0)
+@reward_term("combo", "event", "+1 per hit landed on a stunned opponent, -1 per such hit taken", 5.0,
+             events=("combo_landed", "combo_taken"))
 def combo(ctx: RewardContext) -> np.ndarray:
     return ctx.event("combo_landed") - ctx.event("combo_taken")
 
 
 @reward_term("weapon_pickup", "event",
-             "a weapon taken from a spawner: `hammer` (1.0) or `spear` (0.5); dropped weapons pay nothing", 10.0)
+             "a weapon taken from a spawner: `hammer` (1.0) or `spear` (0.5); dropped weapons pay nothing", 10.0,
+             events=("weapon_pickup",))
 def weapon_pickup(ctx: RewardContext, hammer: float = 1.0, spear: float = 0.5) -> np.ndarray:
     weapon = ctx.event("weapon_pickup")
     from_spawner = ctx.event("pickup_source") == 1.0
@@ -199,7 +267,7 @@ def weapon_pickup(ctx: RewardContext, hammer: float = 1.0, spear: float = 0.5) -
     return np.where(from_spawner, value, 0.0)
 
 
-@reward_term("weapon_drop", "event", "1 on the frame a weapon is dropped", -15.0)
+@reward_term("weapon_drop", "event", "1 on the frame a weapon is dropped", -15.0, events=("weapon_drop",))
 def weapon_drop(ctx: RewardContext) -> np.ndarray:
     return ctx.event("weapon_drop")
 

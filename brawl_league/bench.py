@@ -6,6 +6,10 @@ Method (STYLE.md, "Benchmarks live apart from tests"): compile warm-up excluded 
 random key presses generated beforehand, a fixed wall time per measurement, the median over several
 repeats, and machine info recorded beside the numbers.
 
+How thin the PettingZoo door is: ``engine_steps_per_s_n1`` is the raw engine step the door calls (one
+match, keys copied in, nothing else), measured the same way and taking turns with the door, and
+``door_engine_ratio`` is the door's rate over it (1.0 would be a door that costs nothing).
+
 ``brawl_env`` is imported inside the measuring functions only, so importing this module compiles nothing.
 
 ``bench train`` runs the real trainer (league, env, opponents, updates) in a temporary directory, drops the
@@ -95,6 +99,8 @@ class Goal:
 
 FIGURES: tuple[Goal, ...] = (
     Goal("parallel_steps_per_s", "PettingZoo parallel env", "steps/s", 20_000),
+    Goal("engine_steps_per_s_n1", "engine step the door calls, one match", "steps/s"),
+    Goal("door_engine_ratio", "PettingZoo door / engine step rate", "x", 0.5),
     Goal("reset_ms", "parallel env reset", "ms", 1.0, higher_is_better=False),
     Goal("batch_match_steps_per_s_n1", "BatchEnv N=1", "match-steps/s"),
     Goal("batch_match_steps_per_s_n64", "BatchEnv N=64", "match-steps/s"),
@@ -213,45 +219,86 @@ def measure_first_compile(repeats: int) -> list[float]:
 # in-process figures
 
 
-def measure_parallel(seconds: float, repeats: int, seed: int = 0) -> list[float]:
-    """Steps per second of the PettingZoo parallel env (one match), resetting when the match ends.
+def _random_keys(seed: int) -> np.ndarray:
+    """Both players' key presses for ``PARALLEL_ACTION_FRAMES`` frames, drawn before any timing."""
+    return np.random.default_rng(seed).integers(0, 2, size=(PARALLEL_ACTION_FRAMES, 2, N_KEYS), dtype=np.uint8)
 
-    Resets inside the window count towards the wall time but not towards the steps.
-    """
+
+def _door_steps(seed: int) -> Callable[[], None]:
+    """CHUNK steps of the PettingZoo parallel env (one match) per call, resetting when the match ends."""
     import brawl_env
 
-    keys = np.random.default_rng(seed).integers(
-        0, 2, size=(PARALLEL_ACTION_FRAMES, 2, N_KEYS), dtype=np.uint8
-    )
+    keys = _random_keys(seed)
     env = brawl_env.parallel_env()
     env.reset(seed=seed)
-    # Warm-up: compile (or load from cache) everything a step and a reset touch.
-    for t in range(CHUNK):
-        if not env.agents:
-            env.reset()
-        env.step({AGENTS[0]: keys[t, 0], AGENTS[1]: keys[t, 1]})
-
-    samples = []
     t = 0
-    n_frames = keys.shape[0]
+
+    def chunk() -> None:
+        nonlocal t
+        for _ in range(CHUNK):
+            if not env.agents:
+                env.reset()
+            env.step({AGENTS[0]: keys[t, 0], AGENTS[1]: keys[t, 1]})
+            t = (t + 1) % PARALLEL_ACTION_FRAMES
+
+    return chunk
+
+
+def _engine_steps(seed: int) -> Callable[[], None]:
+    """CHUNK raw engine steps of one match per call: the engine object the PettingZoo door owns and the
+    call it makes (``Engine.step(auto_reset=False)``), with the keys copied in and a reset when the match
+    ends, as the door loop does; no key checks, rewards, infos or dicts."""
+    import brawl_env
+
+    keys = _random_keys(seed)
+    engine = brawl_env.parallel_env().engine
+    seeds = np.array([seed], dtype=np.uint64)
+    engine.reset(seeds)
+    held = engine.keys[0]
+    out = engine.out
+    t = 0
+
+    def chunk() -> None:
+        nonlocal t
+        for _ in range(CHUNK):
+            held[...] = keys[t]
+            engine.step(auto_reset=False)
+            if out.terminated[0] or out.truncated[0]:
+                seeds[0] += 1
+                engine.reset(seeds)
+            t = (t + 1) % PARALLEL_ACTION_FRAMES
+
+    return chunk
+
+
+def _window(chunk: Callable[[], None], seconds: float) -> float:
+    """Steps per second of ``chunk`` (CHUNK steps a call) over a window of ``seconds`` of wall time."""
+    steps = 0
+    start = time.perf_counter()
+    deadline = start + seconds
+    while True:
+        chunk()
+        steps += CHUNK
+        now = time.perf_counter()
+        if now >= deadline:
+            return steps / (now - start)
+
+
+def measure_parallel(seconds: float, repeats: int, seed: int = 0) -> tuple[list[float], list[float]]:
+    """Steps per second of the PettingZoo parallel env (one match) and of the raw engine step it calls.
+
+    The two take turns, one window each per repeat, so load on a shared machine hits both alike and the
+    ratio of a repeat's pair is fair (``door_engine_ratio`` is the median of those ratios). Resets inside
+    a window count towards the wall time but not towards the steps.
+    """
+    door, engine = _door_steps(seed), _engine_steps(seed)
+    door()  # warm-up: compile (or load from cache) everything a step and a reset touch
+    engine()
+    door_samples, engine_samples = [], []
     for _ in range(repeats):
-        env.reset(seed=seed)
-        steps = 0
-        start = time.perf_counter()
-        deadline = start + seconds
-        while True:
-            for _ in range(CHUNK):
-                if not env.agents:
-                    env.reset()
-                env.step({AGENTS[0]: keys[t, 0], AGENTS[1]: keys[t, 1]})
-                t = (t + 1) % n_frames
-            steps += CHUNK
-            now = time.perf_counter()
-            if now >= deadline:
-                break
-        samples.append(steps / (now - start))
-    env.close()
-    return samples
+        door_samples.append(_window(door, seconds))
+        engine_samples.append(_window(engine, seconds))
+    return door_samples, engine_samples
 
 
 def measure_reset(seconds: float, repeats: int) -> list[float]:
@@ -346,8 +393,10 @@ def run_env_bench(
     samples["warm_first_step_s"] = measure_warm_first_step(repeats)
     progress("import to first step in fresh processes (cold cache, compiles everything)")
     samples["first_compile_s"] = measure_first_compile(repeats)
-    progress("PettingZoo parallel env steps")
-    samples["parallel_steps_per_s"] = measure_parallel(seconds, repeats)
+    progress("PettingZoo parallel env steps, taking turns with the raw engine step")
+    samples["parallel_steps_per_s"], samples["engine_steps_per_s_n1"] = measure_parallel(seconds, repeats)
+    samples["door_engine_ratio"] = [d / e for d, e in zip(samples["parallel_steps_per_s"],
+                                                          samples["engine_steps_per_s_n1"], strict=True)]
     progress("PettingZoo parallel env resets")
     samples["reset_ms"] = measure_reset(seconds, repeats)
     nbytes = 0

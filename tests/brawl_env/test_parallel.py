@@ -10,6 +10,8 @@ from pettingzoo.utils.conversions import parallel_to_aec
 import brawl_env
 from brawl_env.engine import layout as L
 
+AGENTS = ("player_0", "player_1")
+
 
 def _frames_to_end(env, seed: int = 0) -> tuple[int, dict]:
     """Step a parallel env with no keys pressed until its agents are gone; (frames, last truncations)."""
@@ -177,6 +179,60 @@ def test_float_actions_of_exact_zero_one_are_accepted(env):
     a[L.K_RIGHT] = 1.0
     env.step({"player_0": a, "player_1": _idle()})
     assert env.engine.keys[0, 0].tolist() == a.astype(np.uint8).tolist()  # taken as the same keys, uncast
+
+
+def test_bad_keys_name_the_agent_and_the_key_and_change_nothing(env):
+    before = env.engine.keys.copy()
+    right = np.zeros(10, np.uint8)
+    right[L.K_RIGHT] = 1
+    bad = _idle()
+    bad[3] = 2
+    with pytest.raises(ValueError, match=r"^player_1: every key must be exactly 0 or 1; got np\.int8\(2\) at index \(3,\)$"):
+        env.step({"player_0": right, "player_1": bad})
+    with pytest.raises(ValueError, match=r"^player_0: an action is 10 keys .* got shape \(9,\)$"):
+        env.step({"player_0": np.zeros(9, np.int8), "player_1": bad})  # both bad: the first is named
+    with pytest.raises(TypeError, match=r"^player_1: actions must be bool, integer or float"):
+        env.step({"player_0": right, "player_1": np.ones(10, complex)})
+    assert np.array_equal(env.engine.keys, before)  # a refused step wrote no key
+    env.step({"player_0": right, "player_1": [0] * 10})  # mixed dtypes and a list, taken together
+    assert env.engine.keys[0].tolist() == [right.tolist(), [0] * 10]
+
+
+def _play_both_doors(cfg: dict, seed: int, frames: int):
+    """The PettingZoo door and BatchEnv(1) (the array door, no shortcuts) on one match with the same keys:
+    yields both doors' step results until the match ends."""
+    rng = np.random.default_rng(seed)
+    door = brawl_env.parallel_env(**cfg)
+    door.reset(options={"match_seed": seed})
+    batch = brawl_env.BatchEnv(1, **cfg)
+    batch.reset(match_seeds=[seed])
+    for _ in range(frames):
+        keys = (rng.random((2, 10)) < 0.3).astype(np.uint8)
+        yield door.step({"player_0": keys[0], "player_1": keys[1]}), batch.step(keys[None])
+        if not door.agents:
+            return
+
+
+@pytest.mark.parametrize("cfg", [{}, {"rewards": "guide"}, {"rewards": "guide", "zero_sum": True, "stocks": 1}])
+def test_the_door_reports_what_the_engine_arrays_say_bit_for_bit(cfg):
+    """The door's fast paths (events found once, reward terms skipped when their events did not fire)
+    hand out exactly BatchEnv's figures: every float compared by its bits, the sign of a zero included."""
+    names = brawl_env.BatchEnv(1, **cfg).reward_names
+    event_terms = {n: brawl_env.rewards.known_terms()[n].kind == "event" for n in names}
+    seen = {"events": 0, "event_rewards": 0}
+    for (obs, rew, term, trunc, infos), (b_obs, b_rew, b_term, b_trunc, b_info) in _play_both_doors(cfg, 7, 2700):
+        for i, a in enumerate(AGENTS):
+            ended = b_term[0] or b_trunc[0]  # BatchEnv has restarted the match: its last frame is kept aside
+            assert obs[a].tobytes() == (b_info["final_observation"] if ended else b_obs)[0, i].tobytes()
+            assert np.float32(rew[a]).tobytes() == b_rew[0, i].tobytes()
+            assert np.array(list(infos[a]["reward_terms"].values()), np.float32).tobytes() == b_info["reward_terms"][0, i].tobytes()
+            assert list(infos[a]["reward_terms"]) == list(names)
+            nz = np.flatnonzero(b_info["events"][0, i])
+            assert infos[a]["events"] == {L.EVENT_NAMES[k]: float(b_info["events"][0, i, k]) for k in nz}
+            assert (term[a], trunc[a]) == (bool(b_term[0]), bool(b_trunc[0]))
+            seen["events"] += len(nz)
+            seen["event_rewards"] += any(v for n, v in infos[a]["reward_terms"].items() if event_terms[n])
+    assert seen["events"] > 10 and (seen["event_rewards"] > 0 or cfg == {})  # the slow paths ran too
 
 
 def test_unknown_and_missing_agents_raise(env):

@@ -190,3 +190,91 @@ def test_user_terms_register_with_a_decorator():
     assert "test_always_one" in R.known_terms()
     with pytest.raises(ValueError, match="already registered"):
         R.reward_term("test_always_one", "event")(lambda ctx: 0)
+
+
+# --- the manager's shortcut: event terms skipped on frames where none of their events fired ------------
+
+def _random_context(rng, n=64, quiet=()):
+    """A frame of ``n`` made-up matches: every event random (small counts, weapons, sources, damage),
+    except the events in ``quiet``, which are 0 in every row."""
+    ev = rng.integers(0, 3, (n, 2, L.N_EV)).astype(np.float32) * (rng.random((n, 2, L.N_EV)) < 0.3)
+    ev[:, :, L.EVENT_NAMES.index("damage_dealt")] *= 7.25
+    for name in quiet:
+        ev[:, :, L.EVENT_NAMES.index(name)] = 0.0
+    pf = rng.normal(0.0, 5.0, (n, 2, L.N_PF))
+    pi = rng.integers(0, 6, (n, 2, L.N_PI)).astype(np.int32)
+    keys = rng.integers(0, 2, (n, 2, L.N_KEYS)).astype(np.uint8)
+    return R.RewardContext(pf=pf, pi=pi, ev=ev, keys=keys)
+
+
+def test_every_event_term_declares_the_events_that_make_it_pay():
+    rng = np.random.default_rng(0)
+    event_terms = {name: info for name, info in R.known_terms().items() if info.kind == "event"}
+    assert set(event_terms) >= {"win", "damage_interaction", "knockout", "combo", "weapon_pickup", "weapon_drop"}
+    for name, info in event_terms.items():
+        if name.startswith("test_"):
+            continue
+        assert info.events, f"{name} declares no events, so it would be computed every frame"
+        for _ in range(20):
+            value = np.asarray(info.fn(_random_context(rng, quiet=info.events)), np.float64)
+            # exactly +0.0 (not -0.0): a skipped share is weight * 0.0, and skipping must change no bit
+            assert not value.any() and not np.signbit(value).any(), name
+            assert np.asarray(info.fn(_random_context(rng))).any(), name  # and the events do make it pay
+
+
+@pytest.mark.parametrize("table, zero_sum", [(R.GUIDE, False), (R.GUIDE, True), (R.SPARSE, False),
+                                             ({"weapon_drop": -15.0, "knockout": 0.0, "win": 1.0}, True)])
+def test_skipping_quiet_event_terms_changes_no_bit(table, zero_sum):
+    rng = np.random.default_rng(1)
+    manager = R.RewardManager.from_config(table, zero_sum=zero_sum)
+    for n in (1, 1, 1, 8):
+        for quiet in ((), ("won", "lost"), tuple(L.EVENT_NAMES), ("damage_dealt", "damage_taken", "weapon_drop")):
+            ctx = _random_context(rng, n=n, quiet=quiet)
+            fired = np.flatnonzero(ctx.ev.reshape(-1, L.N_EV).any(axis=0)).tolist()
+            full_reward, full_parts = manager.compute(ctx)  # every term computed
+            reward, parts = manager.compute(ctx, fired)
+            assert reward.tobytes() == full_reward.tobytes() and parts.tobytes() == full_parts.tobytes()
+            assert parts.shape == (n, 2, len(table)) and reward.dtype == parts.dtype == np.float32
+            if n == 1:
+                r, p = manager.compute_one(ctx, fired)
+                assert np.array(r, np.float32).tobytes() == full_reward[0].tobytes()
+                assert np.array(p, np.float32).tobytes() == full_parts[0].tobytes()
+
+
+def test_a_declared_event_term_runs_only_on_frames_its_events_fire():
+    calls = []
+
+    @R.reward_term("test_counted_win", "event", "win, counted", events=("won", "lost"))
+    def counted(ctx):
+        calls.append(1)
+        return R.win(ctx)
+
+    manager = R.RewardManager.from_config({"test_counted_win": 3.0, "weapon_drop": -15.0})
+    rng = np.random.default_rng(3)
+    ctx = _random_context(rng, n=1, quiet=("won", "lost", "weapon_drop"))
+    fired = np.flatnonzero(ctx.ev[0].any(axis=0)).tolist()
+    assert manager.compute_one(ctx, fired) == ((0.0, 0.0), ((0.0, -0.0), (0.0, -0.0))) and calls == []
+    ctx.ev[0, 0, L.EVENT_NAMES.index("won")] = ctx.ev[0, 1, L.EVENT_NAMES.index("lost")] = 1.0
+    r, p = manager.compute_one(ctx, [*fired, L.EVENT_NAMES.index("won"), L.EVENT_NAMES.index("lost")])
+    assert calls == [1] and list(r) == [3.0, -3.0]
+
+
+def test_a_term_computed_every_frame_is_never_skipped():
+    calls = []
+
+    @R.reward_term("test_undeclared_event", "event", "pays 1 every frame, whatever fired")
+    def undeclared(ctx):
+        calls.append(1)
+        return np.ones(ctx.ev.shape[:2])
+
+    manager = R.RewardManager.from_config({"win": 1.0, "test_undeclared_event": 2.0})
+    ctx = _random_context(np.random.default_rng(2), n=1, quiet=tuple(L.EVENT_NAMES))
+    r, p = manager.compute_one(ctx, [])
+    assert calls == [1] and list(r) == [2.0, 2.0] and [list(x) for x in p] == [[0.0, 2.0], [0.0, 2.0]]
+
+
+def test_event_declarations_are_checked():
+    with pytest.raises(ValueError, match=r"unknown event\(s\) \['wonn'\]; events are \['damage_dealt'"):
+        R.reward_term("test_bad_event", "event", events=("wonn",))
+    with pytest.raises(ValueError, match="only event terms declare events"):
+        R.reward_term("test_bad_kind", "per_second", events=("won",))

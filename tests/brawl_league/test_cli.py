@@ -51,6 +51,8 @@ def _fake_result() -> dict:
         "warm_first_step_s": 0.6,
         "first_compile_s": 12.0,
         "parallel_steps_per_s": 45_000.0,
+        "engine_steps_per_s_n1": 150_000.0,
+        "door_engine_ratio": 0.3,
         "reset_ms": 2.0,
         "batch_match_steps_per_s_n1": 50_000.0,
         "batch_match_steps_per_s_n64": 900_000.0,
@@ -84,6 +86,11 @@ def test_bench_table_judges_goals() -> None:
     assert "met" in text
     goals = {g.key: g for g in bench.FIGURES}
     assert goals["parallel_steps_per_s"].met(30_000.0) is True
+    assert goals["door_engine_ratio"].met(0.3) is False and goals["door_engine_ratio"].met(0.5) is True
+    assert goals["engine_steps_per_s_n1"].met(1.0) is None
+    row = next(line for line in text.splitlines() if "door / engine" in line)
+    assert "0.3 x" in row and ">= 0.5" in row and "not met" in row  # the ratio, its goal, judged
+    assert "150,000 steps/s" in text
     assert goals["reset_ms"].met(1.5) is False
     assert goals["first_compile_s"].met(99.0) is None
 
@@ -114,9 +121,13 @@ def test_bench_env_quick_measures_the_real_engine() -> None:
     result = runner.invoke(app, ["bench", "env", "--quick", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    for key in ("parallel_steps_per_s", "reset_ms", "batch_match_steps_per_s_n1024", "import_s",
-                "warm_first_step_s", "first_compile_s", "batch_state_bytes_per_match"):
+    for key in ("parallel_steps_per_s", "engine_steps_per_s_n1", "door_engine_ratio", "reset_ms",
+                "batch_match_steps_per_s_n1024", "import_s", "warm_first_step_s", "first_compile_s",
+                "batch_state_bytes_per_match"):
         assert data[key] > 0, key
+    # one repeat: the ratio is that repeat's door rate over its engine rate (no timing asserted)
+    assert data["door_engine_ratio"] == pytest.approx(data["parallel_steps_per_s"] / data["engine_steps_per_s_n1"])
+    assert data["goals_met"]["door_engine_ratio"] == (data["door_engine_ratio"] >= 0.5)
     assert data["cores"] >= 1
 
 
