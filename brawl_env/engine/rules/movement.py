@@ -6,6 +6,10 @@ body and applies three named rules in order: ``_carry`` (a supported body rides 
 in ``_fast_fall``, and drop-through once, in ``_try_drop_through`` (the platform catch reads the timer it
 starts). Each player's frame reads only its own state and the platform, so the two players can be
 processed in either order with the same result.
+
+These named rules and the small shared pieces (``_take_off``, ``_fast_fall``, ``_try_drop_through``) were
+once written out inline, so they are ``helper``s: inlined where they are called, the compiled step is
+what it was (as separate calls the batch step ran about 8 % slower).
 """
 
 from __future__ import annotations
@@ -71,7 +75,7 @@ def _start_dodge(pf, pi, m, p, cooldown, ev, st):
     st[m, p, L.ST_DODGES] += 1.0
 
 
-@kernel
+@helper
 def _take_off(pi, m, p):
     """Players: leave the ground (jump, walk off a ledge, drop through): airborne, air options refreshed."""
     set_state(pi, m, p, L.S_IN_AIR, 0)
@@ -79,7 +83,7 @@ def _take_off(pi, m, p):
     refresh_air_options(pi, m, p)
 
 
-@kernel
+@helper
 def _fast_fall(pi, m, p, s):
     """Players: fast-fall, the one place that says what it is. Returns (pull, cap) for state ``s``.
 
@@ -92,7 +96,7 @@ def _fast_fall(pi, m, p, s):
     return 0.0, P.MAX_FALL_SPEED
 
 
-@kernel
+@helper
 def _try_drop_through(pi, m, p, sup):
     """Stage (ours): S pressed while standing on the platform drops through it; returns whether it did.
 
@@ -241,7 +245,7 @@ def _land(pf, pi, m, p, sup, ev):
     ev[m, p, L.EV_LANDED] = 1.0
 
 
-@kernel
+@helper
 def _carry(mf, m, sup, x1, y1, vy, pdx):
     """Stage: a supported body rides its surface. Returns (x1, y1, vy, sup) after the carry.
 
@@ -261,7 +265,7 @@ def _carry(mf, m, sup, x1, y1, vy, pdx):
     return x1, y1, vy, sup
 
 
-@kernel
+@helper
 def _landing(pf, pi, mf, m, p, s, sup, x0, y0, x1, y1, vx, vy, plat_top0, ev):
     """Stage and Players: the moved body meets the surfaces, and the result is written back.
 
@@ -296,7 +300,7 @@ def _landing(pf, pi, mf, m, p, s, sup, x0, y0, x1, y1, vx, vy, plat_top0, ev):
             _land(pf, pi, m, p, landed_on, ev)
 
 
-@kernel
+@helper
 def _gravity(pf, pi, m, p, s):
     """Players: an airborne body falls, up to its fall cap (``_fast_fall``); dodges and hovering phases
     are exempt. A stunned body keeps a faster spike it was hit with (no drag, no speed-up)."""
