@@ -79,7 +79,7 @@ def record_states(n: int = N_STATES) -> list:
     from brawl_env.engine.core import Engine
     from brawl_env.engine.rng import match_seed
     from brawl_env.engine.state import State
-    from brawl_env.render import _scripted_keys
+    from brawl_env.render.screenshots import _scripted_keys
 
     engine = Engine(1, make_config(max_frames=100_000))
     engine.reset(np.array([match_seed(5, 0)], np.uint64))

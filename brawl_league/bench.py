@@ -544,7 +544,8 @@ def run_opponents_bench(preset: str = "smoke", counts: tuple[int, ...] = (1, 4),
     from stable_baselines3.common.callbacks import BaseCallback
 
     from league.registry import DEFAULT, trainer_class
-    from trainers.envs import LeagueVecEnv, OpponentSpec
+    from trainers.envs import LeagueVecEnv
+    from trainers.opponents import OpponentSpec
     from trainers.transformer_lstm_ppo.algo import TransformerLSTMPPO
     from trainers.transformer_lstm_ppo.policy import PolicyRunner, build_policy, policy_kwargs
     from trainers.transformer_lstm_ppo.sb3_adapter import prepare_learn
@@ -616,7 +617,7 @@ def run_opponents_bench(preset: str = "smoke", counts: tuple[int, ...] = (1, 4),
     rows = []
     for s in setups:
         med = {key: _median([x[key] for x in s["samples"]]) for key in s["samples"][0]}
-        fused_groups = len(s["env"]._fused)
+        fused_groups = len(s["env"].opponent_pool.fused)
         rows.append(dict(opponents=s["k"], fused=s["fuse"], ms_per_step=med["total"], parts_ms=med,
                          samples_ms=[x["total"] for x in s["samples"]], fused_groups_at_end=fused_groups))
         s["env"].close()

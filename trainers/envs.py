@@ -6,19 +6,17 @@ One SB3 env is one match of a single :class:`brawl_env.BatchEnv`; every VecEnv s
 - puts the learner in a random slot (0 or 1, from the env's own seeded generator), so it learns both
   sides of the (unmirrored) stage;
 - asks ``choose_opponent(rng)`` for the opponent of that episode (an *opponent spec*), and takes the
-  opponent object for it from a cache keyed by the spec, calling ``make_opponent(spec)`` only the first
-  time a spec is seen: nothing is rebuilt or reloaded per episode (the original reloaded a snapshot from
-  disk, twice, every self-play episode);
+  opponent object for it from the env's :class:`trainers.opponents.OpponentPool`, which calls
+  ``make_opponent(spec)`` only the first time a spec's key is seen: nothing is rebuilt or reloaded per
+  episode;
 - tells that opponent object that a new episode starts in row ``k`` (``reset_rows``).
 
 Every frame the opponent is given the observation of *that* frame from its own slot,
 ``obs[k, 1 - slot]`` (the original fed its opponents the frozen reset-time observation, so scripted bots
 never reacted and snapshot opponents filled their history with one frame). Each distinct opponent
-object is called once per frame with all the rows it plays, except that opponent objects which can act
-together do so in one call per frame: an opponent with a non-None ``fuse_key`` and a ``make_fuser()``
-(the trainer's network opponents: snapshots and the mirror, whose weights stack into one batched
-forward) is grouped with the others of its type and key, and their fuser acts for all of them
-(``fuse_opponents=False`` restores one call per object, for comparisons).
+object is called once per frame with all the rows it plays, and network opponents that can act together
+do so in one batched call (``fuse_opponents=False`` restores one call per object, for comparisons);
+``trainers.opponents`` says how.
 
 An opponent object is an agent of the one agent protocol (:class:`brawl_env.bots.Agent`: rows in, keys
 out, a per-row reset with seeds), so neural-network opponents (snapshots, the learner's mirror) live in
@@ -41,12 +39,9 @@ wrapper), and ``infos[k]["brawl"]`` with the result, opponent, slot, statistics 
 
 from __future__ import annotations
 
-import inspect
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -61,70 +56,11 @@ from brawl_env.engine import layout as L
 from brawl_env.engine.rng import match_seed
 from brawl_env.outcome import result_words
 
-__all__ = ["LeagueVecEnv", "OpponentSpec", "spec_key"]
+from .opponents import OpponentPool
+
+__all__ = ["LeagueVecEnv"]
 
 log = logging.getLogger(__name__)
-
-
-# ---------------------------------------------------------------------------------------------------
-# opponents
-# ---------------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class OpponentSpec:
-    """A plain opponent spec: ``kind`` ("bot", "snapshot", "mirror" ...) and ``name`` for the logs;
-    ``key`` groups specs that share one opponent object (default ``(kind, name)``)."""
-
-    kind: str
-    name: str
-    key: Hashable = None
-
-    def __post_init__(self):
-        if self.key is None:
-            object.__setattr__(self, "key", (self.kind, self.name))
-
-
-def spec_key(spec: Any) -> Hashable:
-    """The cache key of an opponent spec: its ``.key`` when it has one, else the spec itself."""
-    key = getattr(spec, "key", None)
-    if key is None:
-        key = spec
-    try:
-        hash(key)
-    except TypeError:
-        raise TypeError(f"an opponent spec must be hashable or have a hashable .key; got {spec!r}") from None
-    return key
-
-
-def _accepts_seeds(method) -> bool:
-    try:
-        params = inspect.signature(method).parameters
-    except (TypeError, ValueError):
-        return False
-    return "seeds" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
-
-
-# ---------------------------------------------------------------------------------------------------
-# the VecEnv
-# ---------------------------------------------------------------------------------------------------
-
-class _Group:
-    """One opponent object and the rows it plays, with the precomputed indices it needs each step."""
-
-    __slots__ = ("opponent", "rows", "flat")
-
-    def __init__(self, opponent, rows: np.ndarray, flat: np.ndarray):
-        # flat: row * 2 + opponent slot, an index into the (2n, ...) views of the batch arrays
-        self.opponent, self.rows, self.flat = opponent, rows, flat
-
-
-class _Fused:
-    """Opponent objects that act together: their fuser's ``act`` takes (opponent, obs, rows) for each."""
-
-    __slots__ = ("fuser", "groups")
-
-    def __init__(self, fuser, groups: list[_Group]):
-        self.fuser, self.groups = fuser, groups
 
 
 class LeagueVecEnv(VecEnv):
@@ -133,7 +69,7 @@ class LeagueVecEnv(VecEnv):
     :param n_envs: number of matches (= SB3 envs).
     :param env_config: ``brawl_env.EnvConfig`` keys (``rewards="guide"``, ``max_frames`` ...).
     :param choose_opponent: ``rng -> spec``, called once per episode with the env's own generator.
-    :param make_opponent: ``spec -> Agent`` (``brawl_env.bots.Agent``), called once per distinct spec key (see :func:`spec_key`).
+    :param make_opponent: ``spec -> Agent`` (``brawl_env.bots.Agent``), called once per distinct spec key (see :func:`trainers.opponents.spec_key`).
     :param seed: seeds the first ``reset``; ``seed(s)`` then ``reset()`` replays everything from ``s``.
     :param action_repeat: frames per VecEnv step (the learner's keys are held that long); 1 = every frame.
     :param max_cached_opponents: keep at most this many opponent objects; beyond it the least recently
@@ -179,14 +115,9 @@ class LeagueVecEnv(VecEnv):
         self._slots = np.zeros(n, np.int64)
         self._lflat = 2 * self._rows            # row * 2 + learner slot
         self._oflat = 2 * self._rows + 1        # row * 2 + opponent slot
-        self._specs: list[Any] = [None] * n
-        self._row_keys: list[Hashable] = [None] * n
-        self._cache: OrderedDict[Hashable, Any] = OrderedDict()
-        self._seeds_kw: dict[int, bool] = {}
-        self._groups: list[_Group] = []
         self.fuse_opponents = bool(fuse_opponents)
-        self._fused: list[_Fused] = []
-        self._fusers: dict[Hashable, Any] = {}
+        #: the opponent objects and the rows each plays (``opponent_pool.fused``: the groups acting together)
+        self.opponent_pool = OpponentPool(n, make_opponent, max_cached_opponents, self.fuse_opponents)
         self._ep_return = np.zeros(n, np.float64)
         self._ep_len = np.zeros(n, np.int64)
         self._ep_terms = np.zeros((n, len(self.reward_names)), np.float64)
@@ -206,7 +137,7 @@ class LeagueVecEnv(VecEnv):
 
     @property
     def opponent_specs(self) -> list[Any]:
-        return list(self._specs)
+        return list(self.opponent_pool.specs)
 
     @property
     def episode_starts(self) -> np.ndarray:
@@ -220,7 +151,7 @@ class LeagueVecEnv(VecEnv):
     @property
     def opponents(self) -> dict[Hashable, Any]:
         """The cached opponent objects by spec key."""
-        return dict(self._cache)
+        return dict(self.opponent_pool.cache)
 
     # --- SB3 VecEnv API ---------------------------------------------------------------------------
     def seed(self, seed: int | None = None) -> list[int]:
@@ -245,8 +176,7 @@ class LeagueVecEnv(VecEnv):
         self._ep_return[:] = 0.0
         self._ep_len[:] = 0
         self._ep_terms[:] = 0.0
-        self._specs = [None] * self.num_envs
-        self._row_keys = [None] * self.num_envs
+        self.opponent_pool.clear_rows()
         self._new_episodes(self._rows)
         self._episode_starts = np.ones(self.num_envs, bool)
         self._started = True
@@ -303,41 +233,20 @@ class LeagueVecEnv(VecEnv):
         return full2.take(self._lflat, axis=0), step_rew, step_done, infos
 
     def _act_opponents(self, keys2: np.ndarray) -> None:
-        """Every opponent's keys for this frame into ``keys2`` ((2n, keys), row * 2 + slot)."""
-        obs = self._opp_obs
-        for g in self._groups:
-            self._put_keys(g, g.opponent.act(obs[g.rows], g.rows), keys2)
-        for f in self._fused:
-            outs = f.fuser.act([(g.opponent, obs[g.rows], g.rows) for g in f.groups])
-            for g, out in zip(f.groups, outs):
-                self._put_keys(g, out, keys2)
+        """Every opponent's keys for this frame into ``keys2`` ((2n, keys), row * 2 + slot).
 
-    @staticmethod
-    def _put_keys(g: _Group, out: Any, keys2: np.ndarray) -> None:
-        out = np.asarray(out)
-        if out.shape != (len(g.rows), L.N_KEYS):
-            raise ValueError(f"opponent {g.opponent!r} returned keys of shape {out.shape}; expected "
-                             f"({len(g.rows)}, {L.N_KEYS})")
-        if not getattr(g.opponent, "trusted_keys", False):
-            check_values(out, f"opponent {g.opponent!r}")
-        keys2[g.flat] = out
+        A method of its own so that the opponents benchmark can time it."""
+        self.opponent_pool.act(self._opp_obs, keys2)
 
     def close(self) -> None:
-        for opp in self._cache.values():
-            closer = getattr(opp, "close", None)
-            if callable(closer):
-                closer()
-        self._cache.clear()
-        self._groups = []
-        self._fused = []
-        self._fusers.clear()
+        self.opponent_pool.close()
 
     def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
         idx = list(self._get_indices(indices))
         if attr_name == "learner_slot":
             return [int(self._slots[i]) for i in idx]
         if attr_name == "opponent_spec":
-            return [self._specs[i] for i in idx]
+            return [self.opponent_pool.specs[i] for i in idx]
         if attr_name in ("render_mode", "observation_space", "action_space", "reward_names", "env_config"):
             value = getattr(self, attr_name)
             return [value for _ in idx]
@@ -374,7 +283,7 @@ class LeagueVecEnv(VecEnv):
         names = self.reward_names
         for k in ended.tolist():
             s = int(self._slots[k])
-            spec = self._specs[k]
+            spec = self.opponent_pool.specs[k]
             d = infos[k]
             d["terminal_observation"] = final_obs[k, s].copy()
             if truncated[k] and not terminated[k]:
@@ -404,74 +313,7 @@ class LeagueVecEnv(VecEnv):
         self._slots[rows] = rng.integers(0, 2, len(rows))
         self._lflat = 2 * self._rows + self._slots
         self._oflat = 2 * self._rows + 1 - self._slots
-        touched: dict[Hashable, list[int]] = {}
-        for k in rows.tolist():
-            spec = self.choose_opponent(rng)
-            key = spec_key(spec)
-            if key not in self._cache:
-                self._cache[key] = self.make_opponent(spec)
-            else:
-                self._cache.move_to_end(key)
-            self._specs[k] = spec
-            self._row_keys[k] = key
-            touched.setdefault(key, []).append(k)
-        seeds = rng.integers(0, 2**63, len(rows), dtype=np.int64)
-        seed_of = dict(zip(rows.tolist(), seeds.tolist()))
-        for key, ks in touched.items():
-            opp = self._cache[key]
-            r = np.asarray(ks, np.int64)
-            wants = self._seeds_kw.get(id(opp))
-            if wants is None:
-                wants = self._seeds_kw[id(opp)] = _accepts_seeds(opp.reset_rows)
-            if wants:
-                opp.reset_rows(r, seeds=np.asarray([seed_of[k] for k in ks], np.int64))
-            else:
-                opp.reset_rows(r)
-        self._evict()
-        self._regroup()
-
-    def _regroup(self) -> None:
-        # grouped by object, not by key: an object that serves several keys is still called once
-        by_obj: dict[int, tuple[Any, list[int]]] = {}
-        for k, key in enumerate(self._row_keys):
-            opp = self._cache[key]
-            by_obj.setdefault(id(opp), (opp, []))[1].append(k)
-        groups = []
-        for opp, ks in by_obj.values():
-            r = np.asarray(ks, np.int64)
-            groups.append(_Group(opp, r, self._oflat[r]))
-        self._groups, self._fused = groups, []
-        if not self.fuse_opponents:
-            return
-        together: dict[Hashable, list[_Group]] = {}
-        for g in groups:
-            key = getattr(g.opponent, "fuse_key", None)
-            if key is not None and callable(getattr(g.opponent, "make_fuser", None)):
-                together.setdefault((type(g.opponent), key), []).append(g)
-        for key, gs in together.items():
-            if len(gs) < 2:
-                continue
-            if key not in self._fusers:
-                self._fusers[key] = gs[0].opponent.make_fuser()
-            self._fused.append(_Fused(self._fusers[key], gs))
-        fused = {id(g) for f in self._fused for g in f.groups}
-        self._groups = [g for g in groups if id(g) not in fused]
-
-    def _evict(self) -> None:
-        limit = self.max_cached_opponents
-        if limit is None or len(self._cache) <= limit:
-            return
-        in_use = set(self._row_keys)
-        for key in list(self._cache):
-            if len(self._cache) <= limit:
-                break
-            if key in in_use:
-                continue
-            opp = self._cache.pop(key)
-            self._seeds_kw.pop(id(opp), None)
-            closer = getattr(opp, "close", None)
-            if callable(closer):
-                closer()
+        self.opponent_pool.start_episodes(rows, self.choose_opponent, rng, self._oflat)
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:

@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from brawl_env.engine import layout as L
-from trainers.envs import LeagueVecEnv, OpponentSpec
+from trainers.envs import LeagueVecEnv
+from trainers.opponents import OpponentSpec
 from trainers.transformer_lstm_ppo.config import build_config
 from trainers.transformer_lstm_ppo.fused import Fuser, fuse_key
 from trainers.transformer_lstm_ppo.policy import PolicyRunner, build_policy
@@ -125,7 +126,7 @@ def test_league_env_with_fused_opponents_replays_the_unfused_run(policies):
             o, r, d, _ = env.step(rng.integers(0, 2, (8, L.N_KEYS)).astype(np.float32))
             obs.append(o.copy())
             obs.append(r.copy())
-            fused_groups = max(fused_groups, len(env._fused))
+            fused_groups = max(fused_groups, len(env.opponent_pool.fused))
         env.close()
         return obs, fused_groups
 

@@ -9,7 +9,8 @@ import pytest
 from brawl_env import BatchEnv
 from brawl_env.bots import bot_agent
 from brawl_env.engine import layout as L
-from trainers.envs import LeagueVecEnv, OpponentSpec, spec_key
+from trainers.envs import LeagueVecEnv
+from trainers.opponents import OpponentSpec, spec_key
 
 SPECS = [OpponentSpec("bot", "ConstantBot"), OpponentSpec("bot", "BasedBot"), OpponentSpec("bot", "RandomBot")]
 
