@@ -104,29 +104,37 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--repeats", type=int, default=5, help="timed passes (default 5)")
     ap.add_argument("--seeds", type=int, default=2, help="seeds per opponent (default 2)")
     ap.add_argument("--bots", nargs="+", default=list(PILOTS), choices=PILOTS)
-    ap.add_argument("--clock", choices=list(CLOCKS), default="cpu",
-                    help="cpu: the thread's CPU time (default); wall: elapsed time, preemptions included")
+    ap.add_argument(
+        "--clock",
+        choices=list(CLOCKS),
+        default="cpu",
+        help="cpu: the thread's CPU time (default); wall: elapsed time, preemptions included",
+    )
     ap.add_argument("--json", action="store_true", help="print the result as JSON")
     args = ap.parse_args(argv)
 
     load_before = os.getloadavg()
     games = {name: record(name, args.seeds) for name in args.bots}
     clock = CLOCKS[args.clock]
-    for name in args.bots:   # warm-up: compiled helpers, caches
+    for name in args.bots:  # warm-up: compiled helpers, caches
         time_calls(name, games[name], clock)
-    per_match = {name: [] for name in args.bots}   # per pass: median over matches of the mean per call
-    per_call = {name: [] for name in args.bots}    # per pass: median over all calls
+    per_match = {name: [] for name in args.bots}  # per pass: median over matches of the mean per call
+    per_call = {name: [] for name in args.bots}  # per pass: median over all calls
     for _ in range(args.repeats):
         for name in args.bots:
             ns = time_calls(name, games[name], clock)
             per_match[name].append(statistics.median(float(g.mean()) for g in ns) / 1000)
             per_call[name].append(float(np.median(np.concatenate(ns))) / 1000)
     result = {
-        "bots": {name: {"median_us_per_act": round(statistics.median(per_match[name]), 2),
-                        "median_us_per_call": round(statistics.median(per_call[name]), 2),
-                        "passes_us_per_act": [round(m, 2) for m in per_match[name]],
-                        "calls_per_pass": int(sum(len(f) for _, f in games[name]))}
-                 for name in args.bots},
+        "bots": {
+            name: {
+                "median_us_per_act": round(statistics.median(per_match[name]), 2),
+                "median_us_per_call": round(statistics.median(per_call[name]), 2),
+                "passes_us_per_act": [round(m, 2) for m in per_match[name]],
+                "calls_per_pass": int(sum(len(f) for _, f in games[name])),
+            }
+            for name in args.bots
+        },
         "clock": args.clock,
         "matches_per_bot": (len(OPPONENTS) - 1) * args.seeds,
         "repeats": args.repeats,
@@ -138,8 +146,10 @@ def main(argv: list[str] | None = None) -> dict:
         print(json.dumps(result, indent=1))
     else:
         for name, r in result["bots"].items():
-            print(f"{name:14s} {r['median_us_per_act']:8.1f} us/act (median over matches)   "
-                  f"{r['median_us_per_call']:8.1f} us (median call)   {r['calls_per_pass']} calls a pass")
+            print(
+                f"{name:14s} {r['median_us_per_act']:8.1f} us/act (median over matches)   "
+                f"{r['median_us_per_call']:8.1f} us (median call)   {r['calls_per_pass']} calls a pass"
+            )
         print(f"load average {result['load_average_before']} -> {result['load_average_after']}")
     return result
 

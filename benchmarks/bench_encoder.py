@@ -33,8 +33,9 @@ class LiteralEncoder(nn.Module):
         super().__init__()
         self.embed = nn.Sequential(nn.Linear(IN_DIM, D), nn.LayerNorm(D), nn.ReLU())
         self.pos = nn.Parameter(torch.zeros(WINDOW, D))
-        layer = nn.TransformerEncoderLayer(D, HEADS, FFN, dropout=0.0, activation="gelu", batch_first=True,
-                                           norm_first=True)
+        layer = nn.TransformerEncoderLayer(
+            D, HEADS, FFN, dropout=0.0, activation="gelu", batch_first=True, norm_first=True
+        )
         self.layers = nn.TransformerEncoder(layer, LAYERS, enable_nested_tensor=False)
         self.pool = nn.Sequential(nn.Linear(D, 128), nn.Tanh(), nn.Linear(128, 1))
 
@@ -72,9 +73,14 @@ def main() -> dict:
     ours = StrategyEncoder(IN_DIM, D, HEADS, LAYERS, WINDOW, FFN).to(dev)
     literal = LiteralEncoder().to(dev)
     n, seq = args.envs, args.seq
-    out = {"device": str(dev), "envs": n, "seq": seq, "torch": torch.__version__,
-           "gpu": torch.cuda.get_device_name(0) if dev.type == "cuda" else None,
-           "threads": torch.get_num_threads()}
+    out = {
+        "device": str(dev),
+        "envs": n,
+        "seq": seq,
+        "torch": torch.__version__,
+        "gpu": torch.cuda.get_device_name(0) if dev.type == "cuda" else None,
+        "threads": torch.get_num_threads(),
+    }
 
     # rollout: one new frame per env per step
     cache = ours.new_cache(n, device=dev)

@@ -35,13 +35,22 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args()
     results = {}
-    for label, threads, policy in (("1 thread", 1, None), ("2 threads", 2, None),
-                                   ("2 threads, OMP_WAIT_POLICY=PASSIVE", 2, "PASSIVE")):
+    for label, threads, policy in (
+        ("1 thread", 1, None),
+        ("2 threads", 2, None),
+        ("2 threads, OMP_WAIT_POLICY=PASSIVE", 2, "PASSIVE"),
+    ):
         env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS")}
         if policy:
             env["OMP_WAIT_POLICY"] = policy
-        out = subprocess.run([sys.executable, "-c", CHILD, str(threads), str(args.seconds)], env=env,
-                             capture_output=True, text=True, check=True, timeout=600)
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD, str(threads), str(args.seconds)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=600,
+        )
         results[label] = round(float(out.stdout.strip().splitlines()[-1]), 1)
     results["loadavg"] = os.getloadavg()[0]
     print(json.dumps(results))

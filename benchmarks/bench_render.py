@@ -67,10 +67,16 @@ def machine_info() -> dict:
     import imageio_ffmpeg
     import pygame
 
-    return {"cores": os.cpu_count(), "cpu": _cpu_model(), "python": platform.python_version(),
-            "pygame": pygame.version.ver, "sdl": ".".join(map(str, pygame.get_sdl_version())),
-            "ffmpeg": imageio_ffmpeg.get_ffmpeg_version(), "numpy": np.__version__,
-            "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
+    return {
+        "cores": os.cpu_count(),
+        "cpu": _cpu_model(),
+        "python": platform.python_version(),
+        "pygame": pygame.version.ver,
+        "sdl": ".".join(map(str, pygame.get_sdl_version())),
+        "ffmpeg": imageio_ffmpeg.get_ffmpeg_version(),
+        "numpy": np.__version__,
+        "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+    }
 
 
 def record_states(n: int = N_STATES) -> list:
@@ -97,7 +103,7 @@ def _rate(fn, states: list, seconds: float) -> float:
     """Frames per second of ``fn(state)`` cycled over ``states`` for about ``seconds``."""
     frames, t0 = 0, time.perf_counter()
     while True:
-        for s in states[frames % len(states):][:50]:
+        for s in states[frames % len(states) :][:50]:
             fn(s)
         frames += 50
         elapsed = time.perf_counter() - t0
@@ -113,7 +119,9 @@ def bench_frames(states: list, seconds: float, repeats: int) -> dict:
         r = Renderer(resolution=res)
         for s in states:  # warm: fonts, cached text, scratch surfaces
             r.render(s)
-        out[f"rgb_array_fps_{res}"] = statistics.median(_rate(r.render, states, seconds) for _ in range(repeats))
+        out[f"rgb_array_fps_{res}"] = statistics.median(
+            _rate(r.render, states, seconds) for _ in range(repeats)
+        )
         out[f"draw_fps_{res}"] = statistics.median(_rate(r.draw, states, seconds) for _ in range(repeats))
         r.close()
     return out
@@ -122,8 +130,9 @@ def bench_frames(states: list, seconds: float, repeats: int) -> dict:
 def bench_first_frame(runs: int = 3) -> float:
     times = []
     for _ in range(runs):
-        proc = subprocess.run([sys.executable, "-c", _FIRST_FRAME], capture_output=True, text=True, timeout=900,
-                              check=False)
+        proc = subprocess.run(
+            [sys.executable, "-c", _FIRST_FRAME], capture_output=True, text=True, timeout=900, check=False
+        )
         if proc.returncode != 0:
             raise RuntimeError(proc.stderr)
         times.append(float(proc.stdout.strip().splitlines()[-1]))
@@ -166,11 +175,18 @@ def main(argv: list[str] | None = None) -> dict:
     figures["first_frame_s"] = bench_first_frame(1 if args.quick else 3)
     say("video encoding")
     figures["video_encode_fps"] = bench_video(states, 1 if args.quick else min(repeats, 3))
-    goals = {k: {"target": f"{op} {v:g}", "met": (figures[k] >= v if op == ">=" else figures[k] <= v)}
-             for k, (op, v) in GOALS.items()}
-    result = {"command": "python benchmarks/bench_render.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-              "figures": figures, "goals": goals, "machine": machine_info(),
-              "settings": {"seconds": seconds, "repeats": repeats, "states": len(states)}}
+    goals = {
+        k: {"target": f"{op} {v:g}", "met": (figures[k] >= v if op == ">=" else figures[k] <= v)}
+        for k, (op, v) in GOALS.items()
+    }
+    result = {
+        "command": "python benchmarks/bench_render.py "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
+        "figures": figures,
+        "goals": goals,
+        "machine": machine_info(),
+        "settings": {"seconds": seconds, "repeats": repeats, "states": len(states)},
+    }
     if args.json:
         print(json.dumps(result))
     else:
@@ -180,8 +196,10 @@ def main(argv: list[str] | None = None) -> dict:
             tail = f"   goal {goal['target']}: {'met' if goal['met'] else 'NOT met'}" if goal else ""
             print(f"{k:<{width}}  {v:>10.3f}{tail}")
         m = result["machine"]
-        print(f"machine: {m['cpu']}, {m['cores']} cores; python {m['python']}, pygame {m['pygame']} "
-              f"(SDL {m['sdl']}), ffmpeg {m['ffmpeg']}; {m['date']}")
+        print(
+            f"machine: {m['cpu']}, {m['cores']} cores; python {m['python']}, pygame {m['pygame']} "
+            f"(SDL {m['sdl']}), ffmpeg {m['ffmpeg']}; {m['date']}"
+        )
     return result
 
 

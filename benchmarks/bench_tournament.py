@@ -72,7 +72,12 @@ def bench_bots(games: int, frames: int, workers: int, runs: int) -> dict:
         with tempfile.TemporaryDirectory() as tmp:
             start = time.perf_counter()
             config = TournamentConfig(
-                games=games, frames=frames, workers=workers, out=Path(tmp) / "t", bootstrap=0, write_files=False
+                games=games,
+                frames=frames,
+                workers=workers,
+                out=Path(tmp) / "t",
+                bootstrap=0,
+                write_files=False,
             )
             res = run_tournament(bots, config)
             wall = time.perf_counter() - start
@@ -184,8 +189,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.what == "bots":
         result = bench_bots(args.games, args.frames, args.workers, args.runs)
-        summary = (f"{result['pairs']} pairs x {args.games} x {args.frames} frames: "
-                   f"median {result['median_seconds']} s")
+        summary = (
+            f"{result['pairs']} pairs x {args.games} x {args.frames} frames: "
+            f"median {result['median_seconds']} s"
+        )
     else:
         result = bench_nets(args.agents, args.games, args.frames, args.runs, args.pairs)
         summary = (

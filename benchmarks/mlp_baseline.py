@@ -28,9 +28,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch", type=int, default=1024)
     ap.add_argument("--lr", type=float, default=5e-4)
     ap.add_argument("--ent", type=float, default=0.01)
-    ap.add_argument("--p0", type=float, default=None, help="initial key press probability (default: SB3's 0.5)")
+    ap.add_argument(
+        "--p0", type=float, default=None, help="initial key press probability (default: SB3's 0.5)"
+    )
     ap.add_argument("--no-reward-scaling", action="store_true")
-    ap.add_argument("--rewards", default='{"damage_interaction": 10, "win": 20, "knockout": 8, "distance_to_opponent": -1}')
+    ap.add_argument(
+        "--rewards",
+        default='{"damage_interaction": 10, "win": 20, "knockout": 8, "distance_to_opponent": -1}',
+    )
     ap.add_argument("--opponent", default="ConstantBot")
     ap.add_argument("--games", type=int, default=50)
     args = ap.parse_args(argv)
@@ -45,12 +50,29 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(1)
     cfg = dict(max_frames=900, damage_tiebreak=True, rewards=json.loads(args.rewards))
-    env = LeagueVecEnv(32, env_config=cfg, choose_opponent=lambda rng: args.opponent,
-                       make_opponent=lambda spec: bot_agent(spec), seed=0, action_repeat=args.repeat)
+    env = LeagueVecEnv(
+        32,
+        env_config=cfg,
+        choose_opponent=lambda rng: args.opponent,
+        make_opponent=lambda spec: bot_agent(spec),
+        seed=0,
+        action_repeat=args.repeat,
+    )
     if not args.no_reward_scaling:
         env = VecNormalize(env, norm_obs=False, norm_reward=True, gamma=args.gamma)
-    model = PPO("MlpPolicy", env, n_steps=128, batch_size=args.batch, n_epochs=args.epochs, learning_rate=args.lr,
-                gamma=args.gamma, ent_coef=args.ent, seed=0, device="cpu", verbose=0)
+    model = PPO(
+        "MlpPolicy",
+        env,
+        n_steps=128,
+        batch_size=args.batch,
+        n_epochs=args.epochs,
+        learning_rate=args.lr,
+        gamma=args.gamma,
+        ent_coef=args.ent,
+        seed=0,
+        device="cpu",
+        verbose=0,
+    )
     if args.p0 is not None:
         with torch.no_grad():
             model.policy.action_net.weight.mul_(0.01)
@@ -74,8 +96,9 @@ def main(argv: list[str] | None = None) -> int:
 
     out = {"args": vars(args), "train_s": round(train_s, 1)}
     for bot in ("ConstantBot", "BasedBot"):
-        s = summarise(play_games(Runner(), bot_agent(bot), args.games, seed=7919, max_frames=900,
-                                 damage_tiebreak=True))
+        s = summarise(
+            play_games(Runner(), bot_agent(bot), args.games, seed=7919, max_frames=900, damage_tiebreak=True)
+        )
         out[bot] = {k: round(v, 3) if isinstance(v, float) else v for k, v in s.items()}
     print(json.dumps(out))
     return 0

@@ -26,7 +26,9 @@ def check_keys(action, who: str) -> np.ndarray:
     """
     a = np.asarray(action)
     if a.shape != (N_KEYS,):
-        raise ValueError(f"{who}: an action is {N_KEYS} keys ({_KEYS_DOC}), shape ({N_KEYS},); got shape {a.shape}")
+        raise ValueError(
+            f"{who}: an action is {N_KEYS} keys ({_KEYS_DOC}), shape ({N_KEYS},); got shape {a.shape}"
+        )
     return check_values(a, who)
 
 
@@ -51,7 +53,9 @@ def check_batch_keys(actions, n: int) -> np.ndarray:
     """Like :func:`check_keys` for a batch of shape (n, 2, 10)."""
     a = np.asarray(actions)
     if a.shape != (n, 2, N_KEYS):
-        raise ValueError(f"actions must have shape ({n}, 2, {N_KEYS}) (matches, players, keys {_KEYS_DOC}); got {a.shape}")
+        raise ValueError(
+            f"actions must have shape ({n}, 2, {N_KEYS}) (matches, players, keys {_KEYS_DOC}); got {a.shape}"
+        )
     return check_values(a, "actions")
 
 
@@ -65,7 +69,9 @@ def check_values(a: np.ndarray, who: str) -> np.ndarray:
         return a
     bad = (a != 0) & (a != 1)  # NaN is caught here too: it equals neither
     idx = np.argwhere(bad)[0]
-    raise ValueError(f"{who}: every key must be exactly 0 or 1; got {a[tuple(idx)]!r} at index {tuple(int(i) for i in idx)}")
+    raise ValueError(
+        f"{who}: every key must be exactly 0 or 1; got {a[tuple(idx)]!r} at index {tuple(int(i) for i in idx)}"
+    )
 
 
 def _all_zero_one(a: np.ndarray) -> bool:

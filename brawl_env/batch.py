@@ -84,8 +84,8 @@ class BatchEnv:
         self.config = make_config(**cfg)
         self.engine = Engine(self.n, self.config)
         low, high = bounds()
-        self.observation_space = Box(low, high, dtype=np.float32)   # one player's view
-        self.action_space = MultiBinary(L.N_KEYS)                  # one player's keys
+        self.observation_space = Box(low, high, dtype=np.float32)  # one player's view
+        self.action_space = MultiBinary(L.N_KEYS)  # one player's keys
         self.obs_dim = OBS_DIM
         self.rewards = self.config.reward_manager()
         self.reward_names = self.rewards.names
@@ -104,11 +104,15 @@ class BatchEnv:
                 ok = ok and not (ms.dtype.kind == "i" and (ms < 0).any())  # -1 must not wrap to 2**64 - 1
             else:  # Python ints may exceed int64 (match seeds are 64-bit): numpy would make them floats
                 seeds = list(match_seeds)
-                ok = len(seeds) == self.n and all(isinstance(x, (int, np.integer)) and not isinstance(x, bool)
-                                                  and 0 <= int(x) < 2**64 for x in seeds)
+                ok = len(seeds) == self.n and all(
+                    isinstance(x, (int, np.integer)) and not isinstance(x, bool) and 0 <= int(x) < 2**64
+                    for x in seeds
+                )
                 ms = np.array([int(x) for x in seeds], dtype=np.uint64) if ok else np.asarray(seeds)
             if not ok:
-                raise ValueError(f"match_seeds must be {self.n} integers in [0, 2**64); got {match_seeds!r:.80}")
+                raise ValueError(
+                    f"match_seeds must be {self.n} integers in [0, 2**64); got {match_seeds!r:.80}"
+                )
             self.engine.reset(ms.astype(np.uint64))
         else:
             if seed is None:
@@ -131,8 +135,13 @@ class BatchEnv:
         out = self.engine.step(auto_reset=True)
         st = self.engine.state
         reward, terms = self.rewards.compute(frame_context(st, out, self.engine.keys))
-        info = {"final_observation": out.final_obs, "final_stats": out.final_stats, "result": out.result,
-                "events": st.ev, "reward_terms": terms}
+        info = {
+            "final_observation": out.final_obs,
+            "final_stats": out.final_stats,
+            "result": out.result,
+            "events": st.ev,
+            "reward_terms": terms,
+        }
         return st.obs, reward, out.terminated, out.truncated, info
 
     def stats(self) -> dict[str, np.ndarray]:

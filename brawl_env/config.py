@@ -41,16 +41,29 @@ class EnvConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    max_frames: int = Field(MAX_FRAMES, ge=1, le=10_000_000, description="Frame limit (30 per second); reaching it truncates the match.")
+    max_frames: int = Field(
+        MAX_FRAMES,
+        ge=1,
+        le=10_000_000,
+        description="Frame limit (30 per second); reaching it truncates the match.",
+    )
     stocks: int = Field(STOCKS, ge=1, le=99, description="Stocks (lives) per player.")
-    damage_tiebreak: bool = Field(False, description="At the frame limit with equal stocks, less damage wins instead of a draw.")
+    damage_tiebreak: bool = Field(
+        False, description="At the frame limit with equal stocks, less damage wins instead of a draw."
+    )
     spawn: Literal["apart", "same_floor"] = Field(
-        "apart", description="Where players start: 'apart' (one over each floor, the original) or 'same_floor' "
-        "(both over the right floor: a training curriculum).")
+        "apart",
+        description="Where players start: 'apart' (one over each floor, the original) or 'same_floor' "
+        "(both over the right floor: a training curriculum).",
+    )
     rewards: str | dict[str, Any] = Field(
-        "sparse", description="Reward terms: a preset ('sparse': +1/-1 on win/loss; 'guide': the training "
-        "guide's shaping) or a table {term: weight} / {term: {weight: w, param: v}} (see brawl_env.rewards).")
-    zero_sum: bool = Field(False, description="Each agent's reward becomes (mine - theirs) / 2, term by term.")
+        "sparse",
+        description="Reward terms: a preset ('sparse': +1/-1 on win/loss; 'guide': the training "
+        "guide's shaping) or a table {term: weight} / {term: {weight: w, param: v}} (see brawl_env.rewards).",
+    )
+    zero_sum: bool = Field(
+        False, description="Each agent's reward becomes (mine - theirs) / 2, term by term."
+    )
 
     @field_validator("max_frames", "stocks", mode="before")
     @classmethod
@@ -89,13 +102,16 @@ def build_model(model: type[BaseModel], cfg: dict[str, Any], what: str):
         from .names import did_you_mean
 
         hints = " ".join(h for h in (did_you_mean(k, allowed) for k in unknown) if h)
-        raise ValueError(f"unknown {what} config key(s) {unknown}; allowed keys: {allowed}"
-                         + (f" ({hints})" if hints else ""))
+        raise ValueError(
+            f"unknown {what} config key(s) {unknown}; allowed keys: {allowed}"
+            + (f" ({hints})" if hints else "")
+        )
     try:
         return model(**cfg)
     except ValidationError as err:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'][:1]))}: {e['msg']} (got {e.get('input')!r})"
-                             for e in err.errors())
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'][:1]))}: {e['msg']} (got {e.get('input')!r})" for e in err.errors()
+        )
         raise ValueError(f"bad {what} config: {problems}") from None
 
 

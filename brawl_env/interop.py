@@ -52,8 +52,10 @@ def _require() -> None:
         import supersuit  # noqa: F401
     except ImportError as err:
         missing = getattr(err, "name", None) or "supersuit / stable-baselines3"
-        raise ImportError(f"brawl_env.interop needs supersuit and stable-baselines3, and {missing} is not "
-                          f"installed; install the test extra: {INSTALL_HINT}") from err
+        raise ImportError(
+            f"brawl_env.interop needs supersuit and stable-baselines3, and {missing} is not "
+            f"installed; install the test extra: {INSTALL_HINT}"
+        ) from err
 
 
 @functools.cache
@@ -88,8 +90,9 @@ def adapter_class() -> type:
         def step_async(self, actions) -> None:
             a = np.asarray(actions)
             if a.shape != (self.num_envs, N_KEYS):
-                raise ValueError(f"SB3 actions: expected shape ({self.num_envs}, {N_KEYS}) (envs, keys); "
-                                 f"got {a.shape}")
+                raise ValueError(
+                    f"SB3 actions: expected shape ({self.num_envs}, {N_KEYS}) (envs, keys); got {a.shape}"
+                )
             check_values(a, "SB3 actions (env, key)")  # raises on anything but exact 0/1
             self.venv.step_async(a.astype(self.action_space.dtype, copy=False))
 

@@ -66,13 +66,13 @@ class MatchResult:
     names: tuple[str, str]
     winner: int | None
     frames: int
-    ended_by: str                      # "stocks", "time", "forfeit", or "unfinished" (stopped before its end)
-    stats: tuple[dict, dict]           # per slot: the engine's match statistics
-    forfeit: dict[str, Any] | None = None   # {"slot": s, "name": ..., "reason": ...}
+    ended_by: str  # "stocks", "time", "forfeit", or "unfinished" (stopped before its end)
+    stats: tuple[dict, dict]  # per slot: the engine's match statistics
+    forfeit: dict[str, Any] | None = None  # {"slot": s, "name": ..., "reason": ...}
     keys: np.ndarray | None = field(default=None, repr=False)  # (frames, 2, 10) when recorded
-    match_seed: int = 0                # the exact 64-bit seed the engine was reset with
-    config: dict = field(default_factory=dict)   # max_frames, stocks, damage_tiebreak
-    final_hash: str = ""               # state_hash of the final state
+    match_seed: int = 0  # the exact 64-bit seed the engine was reset with
+    config: dict = field(default_factory=dict)  # max_frames, stocks, damage_tiebreak
+    final_hash: str = ""  # state_hash of the final state
 
     def result_for(self, slot: int) -> str:
         """``"win"``, ``"loss"`` or ``"draw"`` for ``slot``; ``"none"`` for an unfinished match."""
@@ -124,14 +124,18 @@ def as_agent(agent: Any) -> Any:
         return agent
     if hasattr(agent, "act") and hasattr(agent, "reset"):
         return SingleAgent(agent)
-    raise TypeError(f"an agent needs reset_rows(rows, seeds) and act(obs, rows), or reset(seed) and act(obs); "
-                    f"got {type(agent).__name__}")
+    raise TypeError(
+        f"an agent needs reset_rows(rows, seeds) and act(obs, rows), or reset(seed) and act(obs); "
+        f"got {type(agent).__name__}"
+    )
 
 
 def fault_reason(err: BaseException, what: str) -> str:
     """A forfeit's reason for an error raised by an agent's ``what`` (``"act"``, ``"reset"`` ...)."""
     text = str(err).strip().replace("\n", " ")
-    return f"{what} raised {type(err).__name__}: {text[:300]}" if text else f"{what} raised {type(err).__name__}"
+    return (
+        f"{what} raised {type(err).__name__}: {text[:300]}" if text else f"{what} raised {type(err).__name__}"
+    )
 
 
 @dataclass
@@ -158,10 +162,18 @@ class Lanes:
         was seated with) and ``watch(None, frame)`` once all have acted: a heartbeat for watchdogs.
     """
 
-    def __init__(self, match_seeds: Sequence[int], *, max_frames: int = MAX_FRAMES, stocks: int = STOCKS,
-                 damage_tiebreak: bool = False, seeds: Sequence[int | None] | None = None,
-                 record_keys: bool = False, errors: str = "forfeit",
-                 watch: Callable[[Any, int], None] | None = None):
+    def __init__(
+        self,
+        match_seeds: Sequence[int],
+        *,
+        max_frames: int = MAX_FRAMES,
+        stocks: int = STOCKS,
+        damage_tiebreak: bool = False,
+        seeds: Sequence[int | None] | None = None,
+        record_keys: bool = False,
+        errors: str = "forfeit",
+        watch: Callable[[Any, int], None] | None = None,
+    ):
         if errors not in ("forfeit", "raise"):
             raise ValueError(f"errors is 'forfeit' or 'raise'; got {errors!r}")
         self.n = n = len(match_seeds)
@@ -182,7 +194,7 @@ class Lanes:
         self._keys = np.zeros((n, 2, L.N_KEYS), np.uint8)
         self._seats: list[_Seat] = []
         self._taken = np.zeros((n, 2), bool)
-        self._frozen = np.zeros(n, bool)   # forfeited lanes: never stepped again
+        self._frozen = np.zeros(n, bool)  # forfeited lanes: never stepped again
 
     @property
     def config_dict(self) -> dict:
@@ -210,9 +222,14 @@ class Lanes:
             raise ValueError("every lane needs an agent in both slots before it starts")
         found: dict[int, tuple[int, str, str]] = {}
         for seat in self._seats:
-            seeds = ((self.match_seeds[seat.lanes] + seat.slots.astype(np.uint64)) & np.uint64(SEED63))
-            self._call(seat, found, np.arange(len(seat.lanes)), "reset",
-                       lambda s=seat, sd=seeds: s.agent.reset_rows(s.lanes, sd))
+            seeds = (self.match_seeds[seat.lanes] + seat.slots.astype(np.uint64)) & np.uint64(SEED63)
+            self._call(
+                seat,
+                found,
+                np.arange(len(seat.lanes)),
+                "reset",
+                lambda s=seat, sd=seeds: s.agent.reset_rows(s.lanes, sd),
+            )
         return self._forfeit(found)
 
     def step(self) -> list[int]:
@@ -225,7 +242,9 @@ class Lanes:
             if not len(idx):
                 continue
             lanes, slots = seat.lanes[idx], seat.slots[idx]
-            out = self._call(seat, found, idx, "act", lambda a=seat.agent, o=obs[lanes, slots], r=lanes: a.act(o, r))
+            out = self._call(
+                seat, found, idx, "act", lambda a=seat.agent, o=obs[lanes, slots], r=lanes: a.act(o, r)
+            )
             if out is not None:
                 keys[lanes, slots] = out
         if self.watch is not None:
@@ -245,7 +264,9 @@ class Lanes:
         for lane in np.flatnonzero((out.terminated | out.truncated) & self.live).tolist():
             self._finish(lane)
             ended.append(lane)
-        if self.frame >= self.config.max_frames and self.live.any():  # pragma: no cover - the engine ends them
+        if (
+            self.frame >= self.config.max_frames and self.live.any()
+        ):  # pragma: no cover - the engine ends them
             raise RuntimeError(f"matches still running after {self.config.max_frames} frames")
         return ended
 
@@ -342,19 +363,30 @@ class Lanes:
             won_by, how = None, "unfinished"
         frames = int(self.frames[lane])
         keys = self.trace[:frames, lane].copy() if self.trace is not None else None
-        return MatchResult(seed=self.seeds[lane], names=tuple(self.names[lane]), winner=won_by, frames=frames,
-                           ended_by=how, stats=stats, forfeit=forfeit, keys=keys,
-                           match_seed=int(self.match_seeds[lane]), config=self.config_dict,
-                           final_hash=state_hash(state, lane))
+        return MatchResult(
+            seed=self.seeds[lane],
+            names=tuple(self.names[lane]),
+            winner=won_by,
+            frames=frames,
+            ended_by=how,
+            stats=stats,
+            forfeit=forfeit,
+            keys=keys,
+            match_seed=int(self.match_seeds[lane]),
+            config=self.config_dict,
+            final_hash=state_hash(state, lane),
+        )
 
 
-def run_match(agent0, agent1, seed: int, max_frames: int = MAX_FRAMES, stocks: int = STOCKS,
-              record_keys: bool = False) -> MatchResult:
+def run_match(
+    agent0, agent1, seed: int, max_frames: int = MAX_FRAMES, stocks: int = STOCKS, record_keys: bool = False
+) -> MatchResult:
     """Play one match from base seed ``seed`` (match seed ``match_seed(seed, 0)``); see :func:`as_agent`
     for what an agent may be. ``seed`` is in [0, 2**64)."""
     seed = check_seed(seed)
-    lanes = Lanes([match_seed(seed, 0)], seeds=[seed], max_frames=max_frames, stocks=stocks,
-                  record_keys=record_keys)
+    lanes = Lanes(
+        [match_seed(seed, 0)], seeds=[seed], max_frames=max_frames, stocks=stocks, record_keys=record_keys
+    )
     lanes.seat(agent0, [0], 0)
     lanes.seat(agent1, [0], 1)
     return lanes.run()[0]

@@ -96,14 +96,20 @@ _EVENT_SLOTS = tuple((i, k, name) for i in range(len(AGENTS)) for k, name in enu
 class BrawlParallelEnv(ParallelEnv, EzPickle):
     """One match of Brawl behind PettingZoo's Parallel API (see the module docstring)."""
 
-    metadata = {"name": "brawl_v0", "render_modes": ["human", "rgb_array"], "render_fps": 30,
-                "is_parallelizable": True}
+    metadata = {
+        "name": "brawl_v0",
+        "render_modes": ["human", "rgb_array"],
+        "render_fps": 30,
+        "is_parallelizable": True,
+    }
 
     def __init__(self, render_mode: str | None = None, **cfg: Any):
         EzPickle.__init__(self, render_mode=render_mode, **cfg)
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"unknown render_mode {render_mode!r}; allowed: None, "
-                             + ", ".join(repr(m) for m in self.metadata["render_modes"]))
+            raise ValueError(
+                f"unknown render_mode {render_mode!r}; allowed: None, "
+                + ", ".join(repr(m) for m in self.metadata["render_modes"])
+            )
         self.render_mode = render_mode
         self.config = make_config(**cfg)
         self.engine = Engine(1, self.config)
@@ -111,8 +117,8 @@ class BrawlParallelEnv(ParallelEnv, EzPickle):
         # Views made once: the engine writes its arrays in place, so these serve every step.
         st = self.engine.state
         self._reward_context = RewardContext(st.pf, st.pi, st.ev, self.engine.keys)
-        self._keys = self.engine.keys[0]            # (2, 10): both agents' keys
-        self._events = st.ev[0].reshape(-1)         # (2 * N_EV,): agent 0's events, then agent 1's
+        self._keys = self.engine.keys[0]  # (2, 10): both agents' keys
+        self._events = st.ev[0].reshape(-1)  # (2 * N_EV,): agent 0's events, then agent 1's
         self._obs = (st.obs[0, 0], st.obs[0, 1])
         self.possible_agents = list(AGENTS)
         self.agents: list[str] = []
@@ -164,11 +170,15 @@ class BrawlParallelEnv(ParallelEnv, EzPickle):
         if not self.agents:
             raise RuntimeError("the match is over (or never started): call reset() before step()")
         if not isinstance(actions, dict):
-            raise TypeError(f"actions must be a dict {{agent: keys}} for {list(AGENTS)}; got {type(actions).__name__}")
+            raise TypeError(
+                f"actions must be a dict {{agent: keys}} for {list(AGENTS)}; got {type(actions).__name__}"
+            )
         if actions.keys() != self._observation_spaces.keys():
             unknown = sorted(set(actions) - set(AGENTS))
             missing = sorted(set(AGENTS) - set(actions))
-            raise ValueError(f"actions must name exactly {list(AGENTS)}; unknown: {unknown}, missing: {missing}")
+            raise ValueError(
+                f"actions must name exactly {list(AGENTS)}; unknown: {unknown}, missing: {missing}"
+            )
         self._keys[...] = check_agents_keys((actions["player_0"], actions["player_1"]), AGENTS)
         out = self.engine.step(auto_reset=False)
         events: tuple[dict, dict] = ({}, {})
@@ -182,17 +192,26 @@ class BrawlParallelEnv(ParallelEnv, EzPickle):
         names = self.rewards.names
         observations = {"player_0": self._obs[0].copy(), "player_1": self._obs[1].copy()}
         rewards = {"player_0": r0, "player_1": r1}
-        infos = {"player_0": {"events": events[0], "reward_terms": dict(zip(names, t0))},
-                 "player_1": {"events": events[1], "reward_terms": dict(zip(names, t1))}}
+        infos = {
+            "player_0": {"events": events[0], "reward_terms": dict(zip(names, t0))},
+            "player_1": {"events": events[1], "reward_terms": dict(zip(names, t1))},
+        }
         term, trunc = out.terminated.item(0), out.truncated.item(0)
         if term or trunc:
             words = result_words(out.result[0])
             for i, a in enumerate(AGENTS):
                 infos[a]["result"] = words[i]
-                infos[a]["stats"] = {name: float(out.final_stats[0, i, k]) for k, name in enumerate(L.STAT_NAMES)}
+                infos[a]["stats"] = {
+                    name: float(out.final_stats[0, i, k]) for k, name in enumerate(L.STAT_NAMES)
+                }
             self.agents = []
-        return (observations, rewards, {"player_0": term, "player_1": term},
-                {"player_0": trunc, "player_1": trunc}, infos)
+        return (
+            observations,
+            rewards,
+            {"player_0": term, "player_1": term},
+            {"player_0": trunc, "player_1": trunc},
+            infos,
+        )
 
     def render(self):
         """The current frame: ``(H, W, 3)`` uint8 in ``rgb_array`` mode; in ``human`` mode a window shows
@@ -207,10 +226,15 @@ class BrawlParallelEnv(ParallelEnv, EzPickle):
         if self._renderer is None:
             from .render import Renderer
 
-            self._renderer = Renderer(resolution=self.render_resolution, mode=self.render_mode,
-                                      names=self.possible_agents, hitboxes=self.render_hitboxes,
-                                      max_frames=self.config.max_frames, stocks=self.config.stocks,
-                                      moves=self.engine.moves)
+            self._renderer = Renderer(
+                resolution=self.render_resolution,
+                mode=self.render_mode,
+                names=self.possible_agents,
+                hitboxes=self.render_hitboxes,
+                max_frames=self.config.max_frames,
+                stocks=self.config.stocks,
+                moves=self.engine.moves,
+            )
         return self._renderer.render(self.engine.state, 0)
 
     def close(self) -> None:

@@ -110,9 +110,17 @@ class Replay:
 
     def meta(self) -> dict[str, Any]:
         """The JSON header written to the file."""
-        return {"format": REPLAY_FORMAT, "rules_version": self.rules_version, "game_version": self.game_version,
-                "config": dict(self.config), "match_seed": int(self.match_seed), "seed": self.seed,
-                "names": list(self.names), "frames": self.frames, "outcome": self.outcome}
+        return {
+            "format": REPLAY_FORMAT,
+            "rules_version": self.rules_version,
+            "game_version": self.game_version,
+            "config": dict(self.config),
+            "match_seed": int(self.match_seed),
+            "seed": self.seed,
+            "names": list(self.names),
+            "frames": self.frames,
+            "outcome": self.outcome,
+        }
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the replay atomically (temporary file, then rename); returns the path."""
@@ -127,7 +135,9 @@ class Replay:
 
 def _check_config(config: Any, where: str) -> dict[str, Any]:
     if not isinstance(config, dict) or set(config) != set(_CONFIG_KEYS):
-        raise ReplayFormatError(f"{where}: config must hold exactly {list(_CONFIG_KEYS)}; got {config!r:.200}")
+        raise ReplayFormatError(
+            f"{where}: config must hold exactly {list(_CONFIG_KEYS)}; got {config!r:.200}"
+        )
     from .config import make_config
 
     try:
@@ -147,26 +157,40 @@ def _check_outcome(outcome: Any, where: str) -> dict[str, Any] | None:
         return None
     keys = {"winner", "ended_by", "frames", "final_hash", "forfeit"}
     if not isinstance(outcome, dict) or set(outcome) != keys:
-        raise ReplayFormatError(f"{where}: outcome must be null or an object with exactly {sorted(keys)}; "
-                                f"got {outcome!r:.200}")
+        raise ReplayFormatError(
+            f"{where}: outcome must be null or an object with exactly {sorted(keys)}; got {outcome!r:.200}"
+        )
     if outcome["winner"] not in (None, 0, 1) or isinstance(outcome["winner"], bool):
-        raise ReplayFormatError(f"{where}: outcome.winner must be 0, 1 or null; got {outcome['winner']!r:.80}")
+        raise ReplayFormatError(
+            f"{where}: outcome.winner must be 0, 1 or null; got {outcome['winner']!r:.80}"
+        )
     if outcome["ended_by"] not in _ENDINGS:
-        raise ReplayFormatError(f"{where}: outcome.ended_by must be one of {list(_ENDINGS)}; "
-                                f"got {outcome['ended_by']!r:.80}")
+        raise ReplayFormatError(
+            f"{where}: outcome.ended_by must be one of {list(_ENDINGS)}; got {outcome['ended_by']!r:.80}"
+        )
     if not _is_int(outcome["frames"]) or outcome["frames"] < 0:
-        raise ReplayFormatError(f"{where}: outcome.frames must be an integer >= 0; got {outcome['frames']!r:.80}")
+        raise ReplayFormatError(
+            f"{where}: outcome.frames must be an integer >= 0; got {outcome['frames']!r:.80}"
+        )
     digest = outcome["final_hash"]
-    if digest is not None and not (isinstance(digest, str) and len(digest) <= 128
-                                   and all(c in "0123456789abcdef" for c in digest)):
-        raise ReplayFormatError(f"{where}: outcome.final_hash must be a hex string or null; got {digest!r:.80}")
+    if digest is not None and not (
+        isinstance(digest, str) and len(digest) <= 128 and all(c in "0123456789abcdef" for c in digest)
+    ):
+        raise ReplayFormatError(
+            f"{where}: outcome.final_hash must be a hex string or null; got {digest!r:.80}"
+        )
     forfeit = outcome["forfeit"]
     if forfeit is not None and not (
-            isinstance(forfeit, dict) and set(forfeit) == {"slot", "name", "reason"}
-            and forfeit["slot"] in (0, 1) and not isinstance(forfeit["slot"], bool)
-            and isinstance(forfeit["name"], str) and isinstance(forfeit["reason"], str)):
-        raise ReplayFormatError(f"{where}: outcome.forfeit must be null or {{slot: 0|1, name, reason}}; "
-                                f"got {forfeit!r:.200}")
+        isinstance(forfeit, dict)
+        and set(forfeit) == {"slot", "name", "reason"}
+        and forfeit["slot"] in (0, 1)
+        and not isinstance(forfeit["slot"], bool)
+        and isinstance(forfeit["name"], str)
+        and isinstance(forfeit["reason"], str)
+    ):
+        raise ReplayFormatError(
+            f"{where}: outcome.forfeit must be null or {{slot: 0|1, name, reason}}; got {forfeit!r:.200}"
+        )
     if outcome["ended_by"] == "forfeit" and forfeit is None:
         raise ReplayFormatError(f"{where}: outcome.ended_by is 'forfeit' but outcome.forfeit is null")
     return outcome
@@ -179,17 +203,22 @@ def _check_meta(meta: Any, where: str, check_version: bool) -> dict[str, Any]:
     if not isinstance(meta, dict):
         raise ReplayFormatError(f"{where}: the header is not a JSON object; got {type(meta).__name__}")
     if meta.get("format") != REPLAY_FORMAT or isinstance(meta.get("format"), bool):
-        raise ReplayFormatError(f"{where}: unknown replay format {meta.get('format')!r:.80}; this game reads "
-                                f"format {REPLAY_FORMAT}")
+        raise ReplayFormatError(
+            f"{where}: unknown replay format {meta.get('format')!r:.80}; this game reads "
+            f"format {REPLAY_FORMAT}"
+        )
     rules, game = meta.get("rules_version"), meta.get("game_version")
     if not _is_int(rules) or not isinstance(game, str) or len(game) > _NAME_CHARS:
-        raise ReplayFormatError(f"{where}: rules_version must be an integer and game_version a string; "
-                                f"got {rules!r:.80} and {game!r:.80}")
+        raise ReplayFormatError(
+            f"{where}: rules_version must be an integer and game_version a string; "
+            f"got {rules!r:.80} and {game!r:.80}"
+        )
     if check_version and rules != RULES_VERSION:
         raise ReplayVersionError(
             f"{where}: recorded with game version {game} (rules version {rules}), but this is game version "
             f"{GAME_VERSION} (rules version {RULES_VERSION}); its matches would not re-simulate the same. "
-            "Play it with the brawl-league release that recorded it.")
+            "Play it with the brawl-league release that recorded it."
+        )
     config = _check_config(meta.get("config"), where)
     for key, optional in (("match_seed", False), ("seed", True)):
         if key not in meta:
@@ -201,14 +230,20 @@ def _check_meta(meta: Any, where: str, check_version: bool) -> dict[str, Any]:
         except (TypeError, ValueError) as err:
             raise ReplayFormatError(f"{where}: {err}") from None
     names = meta.get("names")
-    if not (isinstance(names, list) and len(names) == 2
-            and all(isinstance(n, str) and 0 < len(n) <= _NAME_CHARS for n in names)):
-        raise ReplayFormatError(f"{where}: names must be two strings of 1-{_NAME_CHARS} characters; "
-                                f"got {names!r:.200}")
+    if not (
+        isinstance(names, list)
+        and len(names) == 2
+        and all(isinstance(n, str) and 0 < len(n) <= _NAME_CHARS for n in names)
+    ):
+        raise ReplayFormatError(
+            f"{where}: names must be two strings of 1-{_NAME_CHARS} characters; got {names!r:.200}"
+        )
     frames = meta.get("frames")
     if not _is_int(frames) or not 0 <= frames <= config["max_frames"]:
-        raise ReplayFormatError(f"{where}: frames must be an integer from 0 to the config's max_frames "
-                                f"({config['max_frames']}); got {frames!r:.80}")
+        raise ReplayFormatError(
+            f"{where}: frames must be an integer from 0 to the config's max_frames "
+            f"({config['max_frames']}); got {frames!r:.80}"
+        )
     outcome = _check_outcome(meta.get("outcome"), where)
     return {**meta, "config": config, "outcome": outcome}
 
@@ -217,8 +252,9 @@ def _npy_member(zf: zipfile.ZipFile, name: str, limit: int, where: str) -> np.nd
     """One ``.npy`` member, refused from its zip entry if it declares more than ``limit`` bytes."""
     info = zf.getinfo(name)
     if info.file_size > limit:
-        raise ReplayFormatError(f"{where}: {name} declares {info.file_size:,} bytes, more than the "
-                                f"{limit:,} its header allows")
+        raise ReplayFormatError(
+            f"{where}: {name} declares {info.file_size:,} bytes, more than the {limit:,} its header allows"
+        )
     with zf.open(info) as fh:
         data = fh.read(limit + 1)  # zip's reader stops at the declared size; +1 shows a lie
     if len(data) > limit:
@@ -235,7 +271,7 @@ def _npy_member(zf: zipfile.ZipFile, name: str, limit: int, where: str) -> np.nd
     if fortran or dtype.hasobject or len(shape) not in (1, 2):
         raise ReplayFormatError(f"{where}: {name} has an unexpected layout ({dtype}, {shape})")
     count = int(np.prod(shape, dtype=np.int64))
-    body = data[buf.tell():]
+    body = data[buf.tell() :]
     if len(body) != count * dtype.itemsize:
         raise ReplayFormatError(f"{where}: {name} declares {shape} {dtype} but holds {len(body):,} bytes")
     return np.frombuffer(body, dtype=dtype).reshape(shape)
@@ -261,8 +297,10 @@ def load(path: str | os.PathLike, check_version: bool = True) -> Replay:
     with zf:
         members = set(zf.namelist())
         if members != {"meta.npy", "keys.npy"}:
-            raise ReplayFormatError(f"{where}: not a replay file (members {sorted(members)!r:.200}, "
-                                    "expected meta.npy and keys.npy)")
+            raise ReplayFormatError(
+                f"{where}: not a replay file (members {sorted(members)!r:.200}, "
+                "expected meta.npy and keys.npy)"
+            )
         try:
             raw = _npy_member(zf, "meta.npy", MAX_META_BYTES, where)
             if raw.dtype != np.uint8 or raw.ndim != 1:
@@ -278,22 +316,41 @@ def load(path: str | os.PathLike, check_version: bool = True) -> Replay:
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as err:
             raise ReplayFormatError(f"{where}: damaged replay file ({type(err).__name__}: {err})") from None
     if packed.shape != (frames, 2) or packed.dtype != np.dtype("<u2") or (packed >> L.N_KEYS).any():
-        raise ReplayFormatError(f"{where}: keys must be ({frames}, 2) uint16 of 10 bits, as the header's frames "
-                                f"say; got {packed.shape} {packed.dtype}")
-    return Replay(keys=unpack_keys(packed), match_seed=int(meta["match_seed"]), config=meta["config"],
-                  names=tuple(meta["names"]), seed=meta["seed"], outcome=meta["outcome"],
-                  rules_version=meta["rules_version"], game_version=meta["game_version"])
+        raise ReplayFormatError(
+            f"{where}: keys must be ({frames}, 2) uint16 of 10 bits, as the header's frames "
+            f"say; got {packed.shape} {packed.dtype}"
+        )
+    return Replay(
+        keys=unpack_keys(packed),
+        match_seed=int(meta["match_seed"]),
+        config=meta["config"],
+        names=tuple(meta["names"]),
+        seed=meta["seed"],
+        outcome=meta["outcome"],
+        rules_version=meta["rules_version"],
+        game_version=meta["game_version"],
+    )
 
 
 def from_match(result: MatchResult) -> Replay:
     """The replay of a match played by :func:`brawl_env.match.run_match` with ``record_keys=True``."""
     if result.keys is None:
         raise ValueError("this match was played without recording keys: run_match(..., record_keys=True)")
-    outcome = {"winner": result.winner, "ended_by": result.ended_by, "frames": result.frames,
-               "final_hash": result.final_hash, "forfeit": result.forfeit}
-    return Replay(keys=np.asarray(result.keys, np.uint8), match_seed=int(result.match_seed),
-                  config=_check_config(dict(result.config), "match result"), names=tuple(result.names),
-                  seed=int(result.seed), outcome=outcome)
+    outcome = {
+        "winner": result.winner,
+        "ended_by": result.ended_by,
+        "frames": result.frames,
+        "final_hash": result.final_hash,
+        "forfeit": result.forfeit,
+    }
+    return Replay(
+        keys=np.asarray(result.keys, np.uint8),
+        match_seed=int(result.match_seed),
+        config=_check_config(dict(result.config), "match result"),
+        names=tuple(result.names),
+        seed=int(result.seed),
+        outcome=outcome,
+    )
 
 
 # --- re-simulation --------------------------------------------------------------------------------------
@@ -302,7 +359,7 @@ class Simulation:
     """What a re-simulation reached; ``matches_recording`` is None when the replay recorded no outcome."""
 
     winner: int | None
-    ended_by: str          # "stocks", "time", "forfeit" (as recorded) or "unfinished"
+    ended_by: str  # "stocks", "time", "forfeit" (as recorded) or "unfinished"
     frames: int
     final_hash: str
     stats: tuple[dict, dict]
@@ -348,8 +405,10 @@ def _played(replay: Replay) -> Iterator[Lanes]:
     lanes.start()
     for t in range(replay.frames):
         if not lanes.live[0]:
-            raise ReplayError(f"the match ended after {t} frames but the replay holds {replay.frames}: "
-                              "it was recorded with different rules or corrupted")
+            raise ReplayError(
+                f"the match ended after {t} frames but the replay holds {replay.frames}: "
+                "it was recorded with different rules or corrupted"
+            )
         lanes.step()
         yield lanes
 
@@ -375,14 +434,29 @@ def simulate(replay: Replay, on_frame: Callable[[Engine], None] | None = None) -
         winner, ended_by = 1 - int(recorded["forfeit"]["slot"]), "forfeit"
     matches = None
     if recorded.get("final_hash"):
-        matches = (res.final_hash == recorded["final_hash"] and winner == recorded.get("winner")
-                   and ended_by == recorded.get("ended_by") and replay.frames == recorded.get("frames"))
-    return Simulation(winner=winner, ended_by=ended_by, frames=replay.frames, final_hash=res.final_hash,
-                      stats=res.stats, matches_recording=matches)
+        matches = (
+            res.final_hash == recorded["final_hash"]
+            and winner == recorded.get("winner")
+            and ended_by == recorded.get("ended_by")
+            and replay.frames == recorded.get("frames")
+        )
+    return Simulation(
+        winner=winner,
+        ended_by=ended_by,
+        frames=replay.frames,
+        final_hash=res.final_hash,
+        stats=res.stats,
+        matches_recording=matches,
+    )
 
 
 def with_outcome(replay: Replay, sim: Simulation) -> Replay:
     """The replay with ``sim``'s outcome recorded (for replays made from bare keys, such as human play)."""
-    outcome = {"winner": sim.winner, "ended_by": sim.ended_by, "frames": sim.frames, "final_hash": sim.final_hash,
-               "forfeit": (replay.outcome or {}).get("forfeit")}
+    outcome = {
+        "winner": sim.winner,
+        "ended_by": sim.ended_by,
+        "frames": sim.frames,
+        "final_hash": sim.final_hash,
+        "forfeit": (replay.outcome or {}).get("forfeit"),
+    }
     return replace(replay, outcome=outcome)

@@ -43,9 +43,9 @@ class RewardContext:
     ``keys``: the keys both players held this frame.
     """
 
-    pf: np.ndarray    # (n, 2, N_PF)
-    pi: np.ndarray    # (n, 2, N_PI)
-    ev: np.ndarray    # (n, 2, N_EV)
+    pf: np.ndarray  # (n, 2, N_PF)
+    pi: np.ndarray  # (n, 2, N_PI)
+    ev: np.ndarray  # (n, 2, N_EV)
     keys: np.ndarray  # (n, 2, 10)
 
     def event(self, name: str) -> np.ndarray:
@@ -100,13 +100,16 @@ def reward_term(name: str, kind: str, doc: str = "", default_weight: float = 0.0
         raise ValueError(f"reward term {name!r}: only event terms declare events; this one is {kind!r}")
     unknown = sorted(set(events) - set(L.EVENT_NAMES))
     if unknown:
-        raise ValueError(f"reward term {name!r}: unknown event(s) {unknown}; events are {list(L.EVENT_NAMES)}")
+        raise ValueError(
+            f"reward term {name!r}: unknown event(s) {unknown}; events are {list(L.EVENT_NAMES)}"
+        )
 
     def register(fn: TermFn) -> TermFn:
         if name in _REGISTRY and _REGISTRY[name].fn is not fn:
             raise ValueError(f"a reward term named {name!r} is already registered")
-        _REGISTRY[name] = TermInfo(name, fn, kind, doc or (fn.__doc__ or "").strip().splitlines()[0], default_weight,
-                                   events)
+        _REGISTRY[name] = TermInfo(
+            name, fn, kind, doc or (fn.__doc__ or "").strip().splitlines()[0], default_weight, events
+        )
         return fn
 
     return register
@@ -147,7 +150,9 @@ class RewardManager:
         # event indices a registered event term declared (None: compute it every frame). The base row
         # holds each share as it is when not computed: 0.0 for a zero weight, weight * 0.0 for a skipped
         # event term (the sign of a zero included, so skipping changes no bit).
-        declared = {info.fn: info.events for info in _REGISTRY.values() if info.kind == "event" and info.events}
+        declared = {
+            info.fn: info.events for info in _REGISTRY.values() if info.kind == "event" and info.events
+        }
         self._plan: list[tuple[int, RewTerm, frozenset[int] | None]] = []
         base = np.zeros((2, len(self.terms)), np.float64)
         for k, term in enumerate(self.terms):
@@ -164,14 +169,19 @@ class RewardManager:
         gates = [g for _, _, g in self._plan]
         self._quiet_gate = frozenset().union(*gates) if None not in gates else None
         self._quiet = self._finish(base[None].copy())
-        self._quiet_one = (tuple(self._quiet[0][0].tolist()), tuple(tuple(r) for r in self._quiet[1][0].tolist()))
+        self._quiet_one = (
+            tuple(self._quiet[0][0].tolist()),
+            tuple(tuple(r) for r in self._quiet[1][0].tolist()),
+        )
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], zero_sum: bool = False) -> RewardManager:
         """Build from ``{name: weight}`` or ``{name: {"weight": w, **params}}`` (a TOML ``[rewards]`` table)."""
         return cls({name: _term_from_entry(name, entry) for name, entry in config.items()}, zero_sum=zero_sum)
 
-    def compute(self, ctx: RewardContext, fired: Collection[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def compute(
+        self, ctx: RewardContext, fired: Collection[int] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Rewards ``(n, 2)`` float32 and the breakdown ``(n, 2, terms)`` float32 for one frame.
 
         :param fired: the indices (``layout.EVENT_NAMES``) of the events non-zero in any row this frame, if
@@ -189,7 +199,9 @@ class RewardManager:
                 parts[:, :, k] = term.weight * np.asarray(term.fn(ctx, **term.params), np.float64)
         return self._finish(parts)
 
-    def compute_one(self, ctx: RewardContext, fired: Collection[int]) -> tuple[Sequence[float], Sequence[Sequence[float]]]:
+    def compute_one(
+        self, ctx: RewardContext, fired: Collection[int]
+    ) -> tuple[Sequence[float], Sequence[Sequence[float]]]:
         """:meth:`compute` for one match (``n == 1``) as Python floats, the form the PettingZoo door hands
         out: the two rewards and each player's shares. A quiet frame returns one shared pair of tuples
         made at construction (no arrays, no conversion), so the door pays nothing for terms that did not fire.
@@ -212,11 +224,14 @@ def _term_from_entry(name: str, entry: Any) -> RewTerm:
         from .names import did_you_mean
 
         hint = did_you_mean(name, list(_REGISTRY))
-        raise ValueError(f"unknown reward term {name!r}; known terms: {sorted(_REGISTRY)}"
-                         + (f" ({hint})" if hint else ""))
+        raise ValueError(
+            f"unknown reward term {name!r}; known terms: {sorted(_REGISTRY)}" + (f" ({hint})" if hint else "")
+        )
     info = _REGISTRY[name]
     if isinstance(entry, bool) or not isinstance(entry, (int, float, Mapping)):
-        raise ValueError(f"reward term {name!r}: give a weight (number) or a table with 'weight'; got {entry!r}")
+        raise ValueError(
+            f"reward term {name!r}: give a weight (number) or a table with 'weight'; got {entry!r}"
+        )
     if isinstance(entry, Mapping):
         params = dict(entry)
         weight = params.pop("weight", info.default_weight)
@@ -233,33 +248,58 @@ def _term_from_entry(name: str, entry: Any) -> RewTerm:
 
 # --- built-in terms ------------------------------------------------------------------------------------
 
-@reward_term("win", "event", "+1 on the frame the match is won, -1 when lost, 0 on a draw", 50.0,
-             events=("won", "lost"))
+
+@reward_term(
+    "win",
+    "event",
+    "+1 on the frame the match is won, -1 when lost, 0 on a draw",
+    50.0,
+    events=("won", "lost"),
+)
 def win(ctx: RewardContext) -> np.ndarray:
     return ctx.event("won") - ctx.event("lost")
 
 
-@reward_term("damage_interaction", "event", "(damage dealt - damage taken) / 140 this frame", 1.0,
-             events=("damage_dealt", "damage_taken"))
+@reward_term(
+    "damage_interaction",
+    "event",
+    "(damage dealt - damage taken) / 140 this frame",
+    1.0,
+    events=("damage_dealt", "damage_taken"),
+)
 def damage_interaction(ctx: RewardContext) -> np.ndarray:
     return (ctx.event("damage_dealt") - ctx.event("damage_taken")) / 140.0
 
 
-@reward_term("knockout", "event", "+1 when the opponent is knocked out, -1 when you are", 8.0,
-             events=("knockout_dealt", "knocked_out"))
+@reward_term(
+    "knockout",
+    "event",
+    "+1 when the opponent is knocked out, -1 when you are",
+    8.0,
+    events=("knockout_dealt", "knocked_out"),
+)
 def knockout(ctx: RewardContext) -> np.ndarray:
     return ctx.event("knockout_dealt") - ctx.event("knocked_out")
 
 
-@reward_term("combo", "event", "+1 per hit landed on a stunned opponent, -1 per such hit taken", 5.0,
-             events=("combo_landed", "combo_taken"))
+@reward_term(
+    "combo",
+    "event",
+    "+1 per hit landed on a stunned opponent, -1 per such hit taken",
+    5.0,
+    events=("combo_landed", "combo_taken"),
+)
 def combo(ctx: RewardContext) -> np.ndarray:
     return ctx.event("combo_landed") - ctx.event("combo_taken")
 
 
-@reward_term("weapon_pickup", "event",
-             "a weapon taken from a spawner: `hammer` (1.0) or `spear` (0.5); dropped weapons pay nothing", 10.0,
-             events=("weapon_pickup",))
+@reward_term(
+    "weapon_pickup",
+    "event",
+    "a weapon taken from a spawner: `hammer` (1.0) or `spear` (0.5); dropped weapons pay nothing",
+    10.0,
+    events=("weapon_pickup",),
+)
 def weapon_pickup(ctx: RewardContext, hammer: float = 1.0, spear: float = 0.5) -> np.ndarray:
     weapon = ctx.event("weapon_pickup")
     from_spawner = ctx.event("pickup_source") == 1.0
@@ -272,7 +312,9 @@ def weapon_drop(ctx: RewardContext) -> np.ndarray:
     return ctx.event("weapon_drop")
 
 
-@reward_term("danger_zone", "per_second", "dt while your centre is below `height` (near the bottom blast line)", -0.5)
+@reward_term(
+    "danger_zone", "per_second", "dt while your centre is below `height` (near the bottom blast line)", -0.5
+)
 def danger_zone(ctx: RewardContext, height: float = -4.2) -> np.ndarray:
     alive = ctx.pi[:, :, L.STATE] != L.S_KO
     return DT * ((ctx.pf[:, :, L.PY] < height) & alive)
@@ -288,13 +330,19 @@ def more_than_3_keys(ctx: RewardContext) -> np.ndarray:
     return DT * (ctx.keys.sum(axis=2) > 3)
 
 
-@reward_term("distance_to_opponent", "per_second", "dt x the distance to the opponent in units (weight < 0 pulls together)")
+@reward_term(
+    "distance_to_opponent",
+    "per_second",
+    "dt x the distance to the opponent in units (weight < 0 pulls together)",
+)
 def distance_to_opponent(ctx: RewardContext) -> np.ndarray:
     d = np.hypot(ctx.pf[:, 0, L.PX] - ctx.pf[:, 1, L.PX], ctx.pf[:, 0, L.PY] - ctx.pf[:, 1, L.PY])
     return DT * np.stack([d, d], axis=1)
 
 
-@reward_term("stage_centre", "per_second", "dt x your horizontal distance from the stage centre (weight < 0 pulls in)")
+@reward_term(
+    "stage_centre", "per_second", "dt x your horizontal distance from the stage centre (weight < 0 pulls in)"
+)
 def stage_centre(ctx: RewardContext) -> np.ndarray:
     return DT * np.abs(ctx.pf[:, :, L.PX])
 
@@ -303,8 +351,15 @@ SPARSE = {"win": 1.0}
 """The default: +1 / -1 / 0 on win / loss / draw."""
 
 GUIDE = {
-    "damage_interaction": 1.0, "danger_zone": -0.5, "attack_state": -0.04, "more_than_3_keys": -0.01,
-    "win": 50.0, "knockout": 8.0, "combo": 5.0, "weapon_pickup": 10.0, "weapon_drop": -15.0,
+    "damage_interaction": 1.0,
+    "danger_zone": -0.5,
+    "attack_state": -0.04,
+    "more_than_3_keys": -0.01,
+    "win": 50.0,
+    "knockout": 8.0,
+    "combo": 5.0,
+    "weapon_pickup": 10.0,
+    "weapon_drop": -15.0,
 }
 """The training guide's reward shaping, with its weights, per event or per second as documented."""
 

@@ -19,7 +19,13 @@ import numpy as np
 
 from .engine.layout import MOVE_NAMES, S_DODGE, S_KO, S_STUN, STATE_NAMES, WEAPON_NAMES
 from .engine.obs import (
-    ME_BASE, OPP_BASE, PLAYER_FIELDS, PLAYER_OFFSETS, WORLD_FIELDS, WORLD_OFFSETS, Field,
+    ME_BASE,
+    OPP_BASE,
+    PLAYER_FIELDS,
+    PLAYER_OFFSETS,
+    WORLD_FIELDS,
+    WORLD_OFFSETS,
+    Field,
 )
 
 _PLAYER = {f.name: f for f in PLAYER_FIELDS}
@@ -28,7 +34,7 @@ _WORLD = {f.name: f for f in WORLD_FIELDS}
 
 def _decode(obs: np.ndarray, at: int, f: Field):
     if f.kind == "onehot":
-        return np.argmax(obs[..., at:at + f.size], axis=-1)
+        return np.argmax(obs[..., at : at + f.size], axis=-1)
     v = obs[..., at]
     if f.kind == "flag":
         return v > 0.5
@@ -109,8 +115,19 @@ class _Block:
         return _names(WEAPON_NAMES, self.weapon)
 
 
-_HELPERS = ["attacking", "is_attacking", "in_air", "facing_me", "facing_opponent", "knocked_out", "stunned",
-            "dodging", "state_name", "move_name", "weapon_name"]
+_HELPERS = [
+    "attacking",
+    "is_attacking",
+    "in_air",
+    "facing_me",
+    "facing_opponent",
+    "knocked_out",
+    "stunned",
+    "dodging",
+    "state_name",
+    "move_name",
+    "weapon_name",
+]
 
 
 class ObsView:

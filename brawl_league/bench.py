@@ -221,7 +221,9 @@ def measure_first_compile(repeats: int) -> list[float]:
 
 def _random_keys(seed: int) -> np.ndarray:
     """Both players' key presses for ``PARALLEL_ACTION_FRAMES`` frames, drawn before any timing."""
-    return np.random.default_rng(seed).integers(0, 2, size=(PARALLEL_ACTION_FRAMES, 2, N_KEYS), dtype=np.uint8)
+    return np.random.default_rng(seed).integers(
+        0, 2, size=(PARALLEL_ACTION_FRAMES, 2, N_KEYS), dtype=np.uint8
+    )
 
 
 def _door_steps(seed: int) -> Callable[[], None]:
@@ -395,8 +397,9 @@ def run_env_bench(
     samples["first_compile_s"] = measure_first_compile(repeats)
     progress("PettingZoo parallel env steps, taking turns with the raw engine step")
     samples["parallel_steps_per_s"], samples["engine_steps_per_s_n1"] = measure_parallel(seconds, repeats)
-    samples["door_engine_ratio"] = [d / e for d, e in zip(samples["parallel_steps_per_s"],
-                                                          samples["engine_steps_per_s_n1"], strict=True)]
+    samples["door_engine_ratio"] = [
+        d / e for d, e in zip(samples["parallel_steps_per_s"], samples["engine_steps_per_s_n1"], strict=True)
+    ]
     progress("PettingZoo parallel env resets")
     samples["reset_ms"] = measure_reset(seconds, repeats)
     nbytes = 0
@@ -427,7 +430,9 @@ def render_table(result: dict[str, Any]) -> Any:
     from rich.table import Table
 
     table = Table(
-        box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
         title=(
             f"brawl-league bench env  ({result['cpu']}, {result['cores']} cores, "
             f"python {result['python']}, numba {result['numba']}, {result['date']}; "
@@ -451,22 +456,31 @@ def render_table(result: dict[str, Any]) -> Any:
 # training speed
 
 
-def run_train_bench(preset: str = "smoke", seconds: float = 60.0, overrides: list[str] = (),
-                    device: str | None = None, trainer: str | None = None) -> dict[str, Any]:
+def run_train_bench(
+    preset: str = "smoke",
+    seconds: float = 60.0,
+    overrides: list[str] = (),
+    device: str | None = None,
+    trainer: str | None = None,
+) -> dict[str, Any]:
     """Steady-state training speed of a preset of ``trainer`` (default: the default trainer plugin)."""
     from league.registry import DEFAULT, trainer_class
     from league.store import League
     from trainers.base import ProgressHook
 
     cls = trainer_class(trainer or DEFAULT)
-    sets = list(overrides) + ["run.total_steps=1000000000", "run.eval_every=1000000000",
-                              "run.checkpoint_every=1000000000", "run.debug_logging=false"]
+    sets = list(overrides) + [
+        "run.total_steps=1000000000",
+        "run.eval_every=1000000000",
+        "run.checkpoint_every=1000000000",
+        "run.debug_logging=false",
+    ]
     if device:
         sets.append(f"device={device}")
     config = cls.load_config(preset, None, sets)
     marks: list[tuple[float, int, float]] = []
 
-    rollout_s: list[float] = []   # seconds spent collecting rollouts so far, at each mark
+    rollout_s: list[float] = []  # seconds spent collecting rollouts so far, at each mark
 
     class Timer(ProgressHook):
         def _on_progress(self, p):
@@ -487,23 +501,39 @@ def run_train_bench(preset: str = "smoke", seconds: float = 60.0, overrides: lis
 
     gpu_mb = torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else None
     return {
-        "preset": preset, "overrides": list(overrides), "device": summary["device"],
-        "steps_per_s": (s2 - s1) / (t2 - t1), "timed_steps": s2 - s1, "timed_s": t2 - t1,
+        "preset": preset,
+        "overrides": list(overrides),
+        "device": summary["device"],
+        "steps_per_s": (s2 - s1) / (t2 - t1),
+        "timed_steps": s2 - s1,
+        "timed_s": t2 - t1,
         "rollout_steps_per_s": (s2 - s1) / max(rollout_s[-1] - rollout_s[1], 1e-9),
-        "backend": config.run.backend, "shards": config.run.shards if config.run.backend == "ray" else None,
+        "backend": config.run.backend,
+        "shards": config.run.shards if config.run.backend == "ray" else None,
         "frames_per_s": (s2 - s1) / (t2 - t1) * config.model.action_repeat,
-        "learner_share": share, "peak_rss_mb": peak_mb, "peak_gpu_mb": gpu_mb,
-        "model": config.model.model_dump(), "ppo": config.ppo.model_dump(),
-        "cores": os.cpu_count(), "cpu": cpu_model(), "torch_threads": torch.get_num_threads(),
+        "learner_share": share,
+        "peak_rss_mb": peak_mb,
+        "peak_gpu_mb": gpu_mb,
+        "model": config.model.model_dump(),
+        "ppo": config.ppo.model_dump(),
+        "cores": os.cpu_count(),
+        "cpu": cpu_model(),
+        "torch_threads": torch.get_num_threads(),
         "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-        "python": platform.python_version(), "torch": torch.__version__,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
 
 
-def run_shards_bench(preset: str = "smoke", seconds: float = 60.0, shards: tuple[int, ...] = (1, 2),
-                     overrides: list[str] = (), device: str | None = None,
-                     address: str | None = None) -> dict[str, Any]:
+def run_shards_bench(
+    preset: str = "smoke",
+    seconds: float = 60.0,
+    shards: tuple[int, ...] = (1, 2),
+    overrides: list[str] = (),
+    device: str | None = None,
+    address: str | None = None,
+) -> dict[str, Any]:
     """``run_train_bench`` with the matches in Ray shards, once per shard count, in one process and one Ray
     instance (started with one CPU per shard of the largest count unless ``address`` names a cluster), so
     the counts are compared on the same machine in the same minutes."""
@@ -518,17 +548,27 @@ def run_shards_bench(preset: str = "smoke", seconds: float = 60.0, shards: tuple
     base = runs[0]["steps_per_s"]
     for r in runs:
         r["speedup"] = r["steps_per_s"] / base if base > 0 else None
-    return {"preset": preset, "shards": list(shards), "address": address, "cluster_cpus": cluster_cpus,
-            "runs": runs}
+    return {
+        "preset": preset,
+        "shards": list(shards),
+        "address": address,
+        "cluster_cpus": cluster_cpus,
+        "runs": runs,
+    }
 
 
 # ---------------------------------------------------------------------------------------------------------
 # rollout cost with several network opponents in play
 
 
-def run_opponents_bench(preset: str = "smoke", counts: tuple[int, ...] = (1, 4), repeats: int = 7,
-                        threads: int | None = None, seed: int = 0,
-                        progress: Callable[[str], None] = _noop) -> dict:
+def run_opponents_bench(
+    preset: str = "smoke",
+    counts: tuple[int, ...] = (1, 4),
+    repeats: int = 7,
+    threads: int | None = None,
+    seed: int = 0,
+    progress: Callable[[str], None] = _noop,
+) -> dict:
     """Rollout cost per vector step of ``preset`` with ``counts`` distinct snapshot opponents in play, one
     forward per opponent (the old path, ``fuse_opponents=False``) against one fused forward for all.
 
@@ -570,6 +610,7 @@ def run_opponents_bench(preset: str = "smoke", counts: tuple[int, ...] = (1, 4),
                 return fn(*args, **kwargs)
             finally:
                 acc[key] += time.perf_counter() - t0
+
         return wrapper
 
     setups = []
@@ -583,12 +624,25 @@ def run_opponents_bench(preset: str = "smoke", counts: tuple[int, ...] = (1, 4),
                 made[i] = PolicyRunner(snapshots[i], name=spec.name, repeat=cfg.model.action_repeat)
                 return made[i]
 
-            env = LeagueVecEnv(p.n_envs, env_config=cfg.env, seed=seed, action_repeat=cfg.model.action_repeat,
-                               choose_opponent=lambda rng, specs=specs: specs[int(rng.integers(len(specs)))],
-                               make_opponent=make, fuse_opponents=fuse)
-            model = TransformerLSTMPPO(env=env, bf16=cfg.bf16, seed=seed, device="cpu", n_steps=p.n_steps,
-                                       batch_size=p.batch_size, n_epochs=p.n_epochs,
-                                       policy_kwargs=policy_kwargs(cfg.model))
+            env = LeagueVecEnv(
+                p.n_envs,
+                env_config=cfg.env,
+                seed=seed,
+                action_repeat=cfg.model.action_repeat,
+                choose_opponent=lambda rng, specs=specs: specs[int(rng.integers(len(specs)))],
+                make_opponent=make,
+                fuse_opponents=fuse,
+            )
+            model = TransformerLSTMPPO(
+                env=env,
+                bf16=cfg.bf16,
+                seed=seed,
+                device="cpu",
+                n_steps=p.n_steps,
+                batch_size=p.batch_size,
+                n_epochs=p.n_epochs,
+                policy_kwargs=policy_kwargs(cfg.model),
+            )
             callback = _Quiet()
             callback = prepare_learn(model, 10**12, callback)
             acc = dict.fromkeys(("learner", "opponents", "engine"), 0.0)
@@ -618,17 +672,35 @@ def run_opponents_bench(preset: str = "smoke", counts: tuple[int, ...] = (1, 4),
     for s in setups:
         med = {key: _median([x[key] for x in s["samples"]]) for key in s["samples"][0]}
         fused_groups = len(s["env"].opponent_pool.fused)
-        rows.append(dict(opponents=s["k"], fused=s["fuse"], ms_per_step=med["total"], parts_ms=med,
-                         samples_ms=[x["total"] for x in s["samples"]], fused_groups_at_end=fused_groups))
+        rows.append(
+            dict(
+                opponents=s["k"],
+                fused=s["fuse"],
+                ms_per_step=med["total"],
+                parts_ms=med,
+                samples_ms=[x["total"] for x in s["samples"]],
+                fused_groups_at_end=fused_groups,
+            )
+        )
         s["env"].close()
     by = {(row["opponents"], row["fused"]): row["ms_per_step"] for row in rows}
     lo, hi = min(counts), max(counts)
-    ratios = {f"{hi}_vs_{lo}_{'fused' if f else 'per_opponent'}": by[(hi, f)] / by[(lo, f)]
-              for f in (False, True)}
+    ratios = {
+        f"{hi}_vs_{lo}_{'fused' if f else 'per_opponent'}": by[(hi, f)] / by[(lo, f)] for f in (False, True)
+    }
     return {
-        "preset": preset, "n_envs": p.n_envs, "n_steps": p.n_steps, "action_repeat": cfg.model.action_repeat,
-        "repeats": repeats, "rows": rows, "ratios": ratios, "torch_threads": torch.get_num_threads(),
-        "cores": os.cpu_count(), "cpu": cpu_model(), "loadavg": os.getloadavg(),
-        "python": platform.python_version(), "torch": torch.__version__,
+        "preset": preset,
+        "n_envs": p.n_envs,
+        "n_steps": p.n_steps,
+        "action_repeat": cfg.model.action_repeat,
+        "repeats": repeats,
+        "rows": rows,
+        "ratios": ratios,
+        "torch_threads": torch.get_num_threads(),
+        "cores": os.cpu_count(),
+        "cpu": cpu_model(),
+        "loadavg": os.getloadavg(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }

@@ -69,8 +69,9 @@ bench_app = typer.Typer(
     cls=_Group,
 )
 app.add_typer(bench_app, name="bench")
-bots_app = typer.Typer(help="Scripted bots: list the built-in and installed ones.", no_args_is_help=True,
-                       cls=_Group)
+bots_app = typer.Typer(
+    help="Scripted bots: list the built-in and installed ones.", no_args_is_help=True, cls=_Group
+)
 app.add_typer(bots_app, name="bots")
 
 
@@ -159,13 +160,33 @@ def bench_env(
 @bench_app.command("train")
 def bench_train(
     preset: Annotated[str, typer.Option("--preset", help="Preset to measure.")] = "smoke",
-    seconds: Annotated[float, typer.Option("--seconds", min=1.0, help="Timed wall time after the warm-up.")] = 60.0,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a config field (repeatable).")] = None,
+    seconds: Annotated[
+        float, typer.Option("--seconds", min=1.0, help="Timed wall time after the warm-up.")
+    ] = 60.0,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Override a config field (repeatable).")
+    ] = None,
     device: Annotated[str | None, typer.Option("--device", help="auto | cuda | mps | cpu.")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout and nothing else.")] = False,
-    backend: Annotated[str, typer.Option("--backend", help="local, or ray: the matches in Ray shards, measured once per --shards.")] = "local",
-    shards: Annotated[list[int] | None, typer.Option("--shards", min=1, help="Shard counts to measure with --backend ray (repeatable; default 1 and 2).")] = None,
-    address: Annotated[str | None, typer.Option("--address", help="Ray cluster address (default: a local Ray instance).")] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object to stdout and nothing else.")
+    ] = False,
+    backend: Annotated[
+        str,
+        typer.Option(
+            "--backend", help="local, or ray: the matches in Ray shards, measured once per --shards."
+        ),
+    ] = "local",
+    shards: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--shards",
+            min=1,
+            help="Shard counts to measure with --backend ray (repeatable; default 1 and 2).",
+        ),
+    ] = None,
+    address: Annotated[
+        str | None, typer.Option("--address", help="Ray cluster address (default: a local Ray instance).")
+    ] = None,
 ) -> None:
     """Benchmark training: steady-state env-steps/s, the learner's share of wall time and peak memory."""
     import contextlib
@@ -190,32 +211,53 @@ def bench_train(
     console = Console()
     if backend == "ray":
         first = result["runs"][0]
-        console.print(f"[bold]{preset}[/bold] on Ray shards ({first['cpu']}, {first['cores']} cores, Ray cluster of "
-                      f"{result['cluster_cpus']:g} CPUs), {first['date']}")
+        console.print(
+            f"[bold]{preset}[/bold] on Ray shards ({first['cpu']}, {first['cores']} cores, Ray cluster of "
+            f"{result['cluster_cpus']:g} CPUs), {first['date']}"
+        )
         for r in result["runs"]:
-            console.print(f"  {r['shards']} shard(s)  {r['steps_per_s']:,.0f} env-steps/s training "
-                          f"(x{r['speedup']:.2f}), {r['rollout_steps_per_s']:,.0f} env-steps/s while collecting "
-                          f"rollouts, learner share {100 * r['learner_share']:.0f} %")
+            console.print(
+                f"  {r['shards']} shard(s)  {r['steps_per_s']:,.0f} env-steps/s training "
+                f"(x{r['speedup']:.2f}), {r['rollout_steps_per_s']:,.0f} env-steps/s while collecting "
+                f"rollouts, learner share {100 * r['learner_share']:.0f} %"
+            )
         return
-    console.print(f"[bold]{preset}[/bold] on {result['device']} ({result['cpu']}, {result['cores']} cores"
-                  + (f", {result['gpu']}" if result["gpu"] else "") + f"), {result['date']}")
-    console.print(f"  env-steps/s      {result['steps_per_s']:,.0f}  ({result['timed_steps']:,} steps in "
-                  f"{result['timed_s']:.1f} s)")
+    console.print(
+        f"[bold]{preset}[/bold] on {result['device']} ({result['cpu']}, {result['cores']} cores"
+        + (f", {result['gpu']}" if result["gpu"] else "")
+        + f"), {result['date']}"
+    )
+    console.print(
+        f"  env-steps/s      {result['steps_per_s']:,.0f}  ({result['timed_steps']:,} steps in "
+        f"{result['timed_s']:.1f} s)"
+    )
     if result["frames_per_s"] != result["steps_per_s"]:
-        console.print(f"  game frames/s    {result['frames_per_s']:,.0f}  (action repeat "
-                      f"{result['model']['action_repeat']}: one step = that many frames)")
+        console.print(
+            f"  game frames/s    {result['frames_per_s']:,.0f}  (action repeat "
+            f"{result['model']['action_repeat']}: one step = that many frames)"
+        )
     console.print(f"  learner share    {100 * result['learner_share']:.0f} % of wall time in PPO updates")
-    console.print(f"  peak memory      {result['peak_rss_mb']:,.0f} MB RSS"
-                  + (f", {result['peak_gpu_mb']:,.0f} MB GPU" if result["peak_gpu_mb"] else ""))
+    console.print(
+        f"  peak memory      {result['peak_rss_mb']:,.0f} MB RSS"
+        + (f", {result['peak_gpu_mb']:,.0f} MB GPU" if result["peak_gpu_mb"] else "")
+    )
 
 
 @bench_app.command("opponents")
 def bench_opponents(
-    preset: Annotated[str, typer.Option("--preset", help="Preset whose model, envs and rollout length are used.")] = "smoke",
-    counts: Annotated[list[int] | None, typer.Option("--count", help="Distinct snapshot opponents (repeatable).")] = None,
+    preset: Annotated[
+        str, typer.Option("--preset", help="Preset whose model, envs and rollout length are used.")
+    ] = "smoke",
+    counts: Annotated[
+        list[int] | None, typer.Option("--count", help="Distinct snapshot opponents (repeatable).")
+    ] = None,
     repeats: Annotated[int, typer.Option("--repeats", min=1, help="Timed rollouts per setup (median).")] = 7,
-    threads: Annotated[int | None, typer.Option("--threads", min=1, help="torch threads (default: torch's).")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout and nothing else.")] = False,
+    threads: Annotated[
+        int | None, typer.Option("--threads", min=1, help="torch threads (default: torch's).")
+    ] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object to stdout and nothing else.")
+    ] = False,
 ) -> None:
     """Benchmark rollouts against several snapshot opponents: one forward each vs one fused forward."""
     import contextlib
@@ -229,21 +271,31 @@ def bench_opponents(
 
     err = Console(stderr=True)
     with contextlib.redirect_stdout(sys.stderr), err.status("benchmarking opponents") as status:
-        result = run_opponents_bench(preset, tuple(counts or (1, 4)), repeats, threads,
-                                     progress=lambda msg: status.update(f"benchmarking opponents: {msg}"))
+        result = run_opponents_bench(
+            preset,
+            tuple(counts or (1, 4)),
+            repeats,
+            threads,
+            progress=lambda msg: status.update(f"benchmarking opponents: {msg}"),
+        )
     if json_out:
         sys.stdout.write(json.dumps(result) + "\n")
         return
     console = Console()
-    console.print(f"[bold]{preset}[/bold]: {result['n_envs']} envs, rollouts of {result['n_steps']} steps, "
-                  f"{result['cpu']}, {result['cores']} cores, {result['torch_threads']} torch threads, "
-                  f"load {result['loadavg'][0]:.1f}, {result['date']}")
+    console.print(
+        f"[bold]{preset}[/bold]: {result['n_envs']} envs, rollouts of {result['n_steps']} steps, "
+        f"{result['cpu']}, {result['cores']} cores, {result['torch_threads']} torch threads, "
+        f"load {result['loadavg'][0]:.1f}, {result['date']}"
+    )
     table = Table("opponents", "path", "ms / vector step", "learner", "opponents", "engine", "glue")
     for row in result["rows"]:
         parts = row["parts_ms"]
-        table.add_row(str(row["opponents"]), "fused" if row["fused"] else "one forward each",
-                      f"{row['ms_per_step']:.2f}",
-                      *(f"{parts[k]:.2f}" for k in ("learner", "opponents", "engine", "glue")))
+        table.add_row(
+            str(row["opponents"]),
+            "fused" if row["fused"] else "one forward each",
+            f"{row['ms_per_step']:.2f}",
+            *(f"{parts[k]:.2f}" for k in ("learner", "opponents", "engine", "glue")),
+        )
     console.print(table)
     for name, ratio in result["ratios"].items():
         console.print(f"  {name}: {ratio:.2f}x")
@@ -284,12 +336,15 @@ def bots_list(
 def bots_ladder(
     names: Annotated[
         list[str] | None,
-        typer.Argument(help="Agents to rank, as every command names them: bot names, FILE.py:CLASS, MODULE:CLASS, "
-                            "checkpoint files, league:NAME with --league (default: every built-in bot)."),
+        typer.Argument(
+            help="Agents to rank, as every command names them: bot names, FILE.py:CLASS, MODULE:CLASS, "
+            "checkpoint files, league:NAME with --league (default: every built-in bot)."
+        ),
     ] = None,
     games: Annotated[int, typer.Option("--games", min=1, help="Matches per pair (sides swap).")] = 50,
     seed: Annotated[
-        int, typer.Option("--seed", min=0, max=2**64 - 1, help="Base seed; game k of every pair uses seed + k.")
+        int,
+        typer.Option("--seed", min=0, max=2**64 - 1, help="Base seed; game k of every pair uses seed + k."),
     ] = 0,
     frames: Annotated[
         int, typer.Option("--frames", min=1, help="Frame limit per match (30 per second).")
@@ -300,7 +355,9 @@ def bots_ladder(
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Print the table as Markdown (for the docs).")
     ] = False,
-    league: Annotated[str | None, typer.Option("--league", help="League directory for league: agents.")] = None,
+    league: Annotated[
+        str | None, typer.Option("--league", help="League directory for league: agents.")
+    ] = None,
 ) -> None:
     """Play every pair of bots seeded matches and print a table of win rates (row bot against column bot)."""
     import json
@@ -313,16 +370,24 @@ def bots_ladder(
     from league.agents import parse_agents
 
     try:  # named as everywhere (file bots by class, checkpoints as run@steps), built once
-        players = {p.spec.name: p for p in map(Player, parse_agents(list(dict.fromkeys(names or lad.default_bots())),
-                                                                     league))}
+        players = {
+            p.spec.name: p
+            for p in map(Player, parse_agents(list(dict.fromkeys(names or lad.default_bots())), league))
+        }
     except ValueError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
     bots = list(players)
     total = games * len(bots) * (len(bots) - 1) // 2
     err = Console(stderr=True)
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                   console=err, transient=True)
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
     try:
         with bar:
             task = bar.add_task("ladder", total=total)
@@ -330,8 +395,14 @@ def bots_ladder(
             def progress(a: str, b: str, done: int) -> None:
                 bar.update(task, advance=1, description=f"{a} vs {b}")
 
-            result = lad.run_ladder(bots, games=games, seed=seed, frames=frames, progress=progress,
-                                    make=lambda name: players[name].agent())
+            result = lad.run_ladder(
+                bots,
+                games=games,
+                seed=seed,
+                frames=frames,
+                progress=progress,
+                make=lambda name: players[name].agent(),
+            )
     except ValueError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
@@ -347,15 +418,26 @@ def bots_ladder(
 
 @app.command("match")
 def match(
-    a: Annotated[str, typer.Argument(help="First agent: a bot spec (BasedBot, FILE.py:CLASS, MODULE:CLASS), a checkpoint file of any installed trainer, or league:NAME / league:latest (with --league).")],
+    a: Annotated[
+        str,
+        typer.Argument(
+            help="First agent: a bot spec (BasedBot, FILE.py:CLASS, MODULE:CLASS), a checkpoint file of any installed trainer, or league:NAME / league:latest (with --league)."
+        ),
+    ],
     b: Annotated[str, typer.Argument(help="Second agent, same forms.")],
-    games: Annotated[int, typer.Option("--games", min=1, help="Matches to play; A and B swap sides every game.")] = 1,
+    games: Annotated[
+        int, typer.Option("--games", min=1, help="Matches to play; A and B swap sides every game.")
+    ] = 1,
     seed: Annotated[
         int, typer.Option("--seed", min=0, max=2**64 - 1, help="Base seed; game k uses seed + k.")
     ] = 0,
-    frames: Annotated[int, typer.Option("--frames", min=1, help="Frame limit per match (30 per second).")] = MAX_FRAMES,
+    frames: Annotated[
+        int, typer.Option("--frames", min=1, help="Frame limit per match (30 per second).")
+    ] = MAX_FRAMES,
     stocks: Annotated[int, typer.Option("--stocks", min=1, max=99, help="Stocks per player.")] = 3,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout and nothing else.")] = False,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object to stdout and nothing else.")
+    ] = False,
     video: Annotated[
         str | None, typer.Option("--video", help="Write the game as an mp4 (H.264, 30 fps); one game only.")
     ] = None,
@@ -365,17 +447,35 @@ def match(
     replay_dir: Annotated[
         str | None, typer.Option("--replay-dir", help="Save one .replay file per game into this directory.")
     ] = None,
-    resolution: Annotated[str, typer.Option("--resolution", help="Video size: 480p, 720p or 1080p.")] = "480p",
-    hitboxes: Annotated[bool, typer.Option("--hitboxes", help="Draw hitboxes and hurtboxes in videos.")] = False,
-    league: Annotated[str | None, typer.Option("--league", help="League directory for league: agents.")] = None,
+    resolution: Annotated[
+        str, typer.Option("--resolution", help="Video size: 480p, 720p or 1080p.")
+    ] = "480p",
+    hitboxes: Annotated[
+        bool, typer.Option("--hitboxes", help="Draw hitboxes and hurtboxes in videos.")
+    ] = False,
+    league: Annotated[
+        str | None, typer.Option("--league", help="League directory for league: agents.")
+    ] = None,
 ) -> None:
     """Play seeded matches between two agents and print the results and a stats table."""
     from brawl_league.matches import play_series, render_series
 
     try:
-        series = play_series(a, b, games=games, seed=seed, frames=frames, stocks=stocks, progress=not json_out,
-                             video=video, video_dir=video_dir, replay_dir=replay_dir, resolution=resolution,
-                             hitboxes=hitboxes, league_dir=league)
+        series = play_series(
+            a,
+            b,
+            games=games,
+            seed=seed,
+            frames=frames,
+            stocks=stocks,
+            progress=not json_out,
+            video=video,
+            video_dir=video_dir,
+            replay_dir=replay_dir,
+            resolution=resolution,
+            hitboxes=hitboxes,
+            league_dir=league,
+        )
     except ValueError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
@@ -390,8 +490,11 @@ def match(
 
 
 # ---------------------------------------------------------------------------------------------- league
-league_app = typer.Typer(help="The league: players, ratings and match history of a league directory.",
-                         no_args_is_help=True, cls=_Group)
+league_app = typer.Typer(
+    help="The league: players, ratings and match history of a league directory.",
+    no_args_is_help=True,
+    cls=_Group,
+)
 app.add_typer(league_app, name="league")
 
 
@@ -410,9 +513,12 @@ def _open_league(directory: str):
 
 @league_app.command("status")
 def league_status(
-    league: Annotated[str | None, typer.Option("--league", help="League directory (holding league.db).")] = None,
-    old_directory: Annotated[str | None, typer.Argument(hidden=True, metavar="[DIR]",
-                                                        help="Older form of --league.")] = None,
+    league: Annotated[
+        str | None, typer.Option("--league", help="League directory (holding league.db).")
+    ] = None,
+    old_directory: Annotated[
+        str | None, typer.Argument(hidden=True, metavar="[DIR]", help="Older form of --league.")
+    ] = None,
 ) -> None:
     """Every player with its kind, Elo, games, W/D/L and when it last played, strongest first; then each
     learner's curriculum: its candidate opponents with recent games, score and pfsp weight."""
@@ -422,25 +528,40 @@ def league_status(
     from brawl_league.league_status import curriculum_tables
 
     if league is not None and old_directory is not None and league != old_directory:
-        typer.echo(f"error: two leagues given ({old_directory} and --league {league}); give --league DIR", err=True)
+        typer.echo(
+            f"error: two leagues given ({old_directory} and --league {league}); give --league DIR", err=True
+        )
         raise typer.Exit(2)
     directory = league or old_directory or "."
     with _open_league(directory) as lg:
         ratings = lg.ratings()
         cfg = lg.config
         curricula = curriculum_tables(lg, directory)
-    table = _table(title=f"league {escape(directory)} (K {cfg.k:g}, {escape(cfg.anchor)} fixed at "
-                         f"{cfg.anchor_rating:g})")
-    for col, justify in (("player", "left"), ("kind", "left"), ("Elo", "right"), ("games", "right"),
-                         ("W/D/L", "right"), ("last played", "left")):
+    table = _table(
+        title=f"league {escape(directory)} (K {cfg.k:g}, {escape(cfg.anchor)} fixed at {cfg.anchor_rating:g})"
+    )
+    for col, justify in (
+        ("player", "left"),
+        ("kind", "left"),
+        ("Elo", "right"),
+        ("games", "right"),
+        ("W/D/L", "right"),
+        ("last played", "left"),
+    ):
         table.add_column(col, justify=justify, **({"overflow": "fold"} if col in ("player", "kind") else {}))
     for r in ratings:
         p = r.player
         kind = p.kind if p.active else f"{p.kind} (retired)"
         if p.name == cfg.anchor:
             kind += " (anchor)"
-        table.add_row(escape(p.name), kind, f"{r.rating:.0f}", str(r.games), f"{r.wins}/{r.draws}/{r.losses}",
-                      (r.last_played or "never")[:16].replace("T", " "))
+        table.add_row(
+            escape(p.name),
+            kind,
+            f"{r.rating:.0f}",
+            str(r.games),
+            f"{r.wins}/{r.draws}/{r.losses}",
+            (r.last_played or "never")[:16].replace("T", " "),
+        )
     Console().print(table)
     for curriculum in curricula:
         Console(width=min(Console().width, 80)).print(curriculum)
@@ -466,29 +587,50 @@ def league_history(
         except LeagueError as err:
             typer.echo(f"error: {err}", err=True)
             raise typer.Exit(2) from None
-    table = _table(title=f"{escape(player)}: Elo {rating.rating:.0f} after {rating.games} games "
-                         f"({rating.wins}/{rating.draws}/{rating.losses})")
+    table = _table(
+        title=f"{escape(player)}: Elo {rating.rating:.0f} after {rating.games} games "
+        f"({rating.wins}/{rating.draws}/{rating.losses})"
+    )
     for col in ("match", "source", "opponent", "result", "stocks", "damage", "KOs", "Elo", "change"):
-        table.add_column(col, justify="left" if col in ("source", "opponent", "result") else "right",
-                         overflow="fold" if col == "opponent" else "ellipsis")
+        table.add_column(
+            col,
+            justify="left" if col in ("source", "opponent", "result") else "right",
+            overflow="fold" if col == "opponent" else "ellipsis",
+        )
 
     def pair(values, fmt="{}") -> str:
         return "" if values[0] is None else f"{fmt.format(values[0])}-{fmt.format(values[1])}"
 
     for h in rows:
-        table.add_row(str(h["match"]), h["source"], escape(h["opponent"]), h["result"], pair(h["stocks"]),
-                      pair(h["damage"], "{:.0f}"), pair(h["kos"]), f"{h['rating_after']:.0f}",
-                      f"{h['rating_after'] - h['rating_before']:+.1f}")
+        table.add_row(
+            str(h["match"]),
+            h["source"],
+            escape(h["opponent"]),
+            h["result"],
+            pair(h["stocks"]),
+            pair(h["damage"], "{:.0f}"),
+            pair(h["kos"]),
+            f"{h['rating_after']:.0f}",
+            f"{h['rating_after'] - h['rating_before']:+.1f}",
+        )
     Console().print(table)
 
 
 @league_app.command("export")
 def league_export(
     directory: Annotated[str, typer.Option("--league", help="League directory.")] = ".",
-    json_out: Annotated[bool, typer.Option("--json", help="JSON: the rating scale, every rating and every match.")] = False,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="JSON: the rating scale, every rating and every match.")
+    ] = False,
     csv_out: Annotated[bool, typer.Option("--csv", help="CSV: one table (see --table).")] = False,
-    out: Annotated[str | None, typer.Option("--out", help="Write to this file instead of stdout (its .json or .csv "
-                                            "suffix picks the format when neither flag is given).")] = None,
+    out: Annotated[
+        str | None,
+        typer.Option(
+            "--out",
+            help="Write to this file instead of stdout (its .json or .csv "
+            "suffix picks the format when neither flag is given).",
+        ),
+    ] = None,
     table: Annotated[str, typer.Option("--table", help="What --csv writes: ratings or matches.")] = "ratings",
 ) -> None:
     """Export ratings (with games and W/D/L) and matches as JSON or CSV, on stdout or into --out FILE."""
@@ -499,8 +641,10 @@ def league_export(
     if not json_out and not csv_out and out is not None:
         json_out, csv_out = Path(out).suffix.lower() == ".json", Path(out).suffix.lower() == ".csv"
     if json_out == csv_out:
-        typer.echo("error: give --json or --csv (one of them), and --out FILE to write a file instead of stdout",
-                   err=True)
+        typer.echo(
+            "error: give --json or --csv (one of them), and --out FILE to write a file instead of stdout",
+            err=True,
+        )
         raise typer.Exit(2)
     if table not in ("ratings", "matches"):
         typer.echo(f"error: --table is 'ratings' or 'matches'; got {table!r}", err=True)
@@ -520,7 +664,9 @@ def league_export(
         writer.writerows(rows)
         what = f"{len(rows)} {table} rows"
     else:
-        json.dump({"scale": scale, "ratings": ratings, "matches": matches}, text, indent=None if out is None else 1)
+        json.dump(
+            {"scale": scale, "ratings": ratings, "matches": matches}, text, indent=None if out is None else 1
+        )
         text.write("\n")
         what = f"{len(ratings)} ratings and {len(matches)} matches"
     if out is None:
@@ -539,9 +685,15 @@ def league_export(
 def replay_cmd(
     path: Annotated[str, typer.Argument(help="A .replay file (from match --replay-dir or play).")],
     video: Annotated[str | None, typer.Option("--video", help="Also render it to this mp4 file.")] = None,
-    resolution: Annotated[str, typer.Option("--resolution", help="Video size: 480p, 720p or 1080p.")] = "480p",
-    hitboxes: Annotated[bool, typer.Option("--hitboxes", help="Draw hitboxes and hurtboxes in the video.")] = False,
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout and nothing else.")] = False,
+    resolution: Annotated[
+        str, typer.Option("--resolution", help="Video size: 480p, 720p or 1080p.")
+    ] = "480p",
+    hitboxes: Annotated[
+        bool, typer.Option("--hitboxes", help="Draw hitboxes and hurtboxes in the video.")
+    ] = False,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object to stdout and nothing else.")
+    ] = False,
 ) -> None:
     """Re-simulate a recorded match and print its result (optionally render it to mp4).
 
@@ -569,10 +721,21 @@ def replay_cmd(
     except (rp.ReplayError, ValueError, FileNotFoundError) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
-    out = {"replay": path, "game_version": rec.game_version, "names": list(rec.names), "seed": rec.seed,
-           "match_seed": rec.match_seed, "frames": sim.frames, "winner": sim.winner, "ended_by": sim.ended_by,
-           "results": [sim.result_for(0), sim.result_for(1)], "stats": list(sim.stats),
-           "final_hash": sim.final_hash, "matches_recording": sim.matches_recording, "video": video}
+    out = {
+        "replay": path,
+        "game_version": rec.game_version,
+        "names": list(rec.names),
+        "seed": rec.seed,
+        "match_seed": rec.match_seed,
+        "frames": sim.frames,
+        "winner": sim.winner,
+        "ended_by": sim.ended_by,
+        "results": [sim.result_for(0), sim.result_for(1)],
+        "stats": list(sim.stats),
+        "final_hash": sim.final_hash,
+        "matches_recording": sim.matches_recording,
+        "video": video,
+    }
     if json_out:
         typer.echo(json.dumps(out))
     else:
@@ -584,12 +747,16 @@ def replay_cmd(
         winner = "draw" if sim.winner is None else f"{escape(rec.names[sim.winner])} wins"
         if sim.ended_by in ("forfeit", "unfinished"):
             winner = f"{winner} ({sim.ended_by})" if sim.winner is not None else sim.ended_by
-        con.print(f"[bold]{n0}[/bold] vs [bold]{n1}[/bold] ({escape(rec.game_version)}, seed {rec.seed}): "
-                  f"{winner} after {sim.frames} frames ({sim.frames / 30:.1f} s), ended by {sim.ended_by}")
+        con.print(
+            f"[bold]{n0}[/bold] vs [bold]{n1}[/bold] ({escape(rec.game_version)}, seed {rec.seed}): "
+            f"{winner} after {sim.frames} frames ({sim.frames / 30:.1f} s), ended by {sim.ended_by}"
+        )
         for p, name in enumerate((n0, n1)):
             st = sim.stats[p]
-            con.print(f"  {name}: stocks {st['stocks_left']:.0f}, damage dealt {st['damage_dealt']:.0f}, "
-                      f"taken {st['damage_taken']:.0f}, KOs {st['knockouts_dealt']:.0f}")
+            con.print(
+                f"  {name}: stocks {st['stocks_left']:.0f}, damage dealt {st['damage_dealt']:.0f}, "
+                f"taken {st['damage_taken']:.0f}, KOs {st['knockouts_dealt']:.0f}"
+            )
         if sim.matches_recording is None:
             con.print("no recorded outcome to compare with")
         elif sim.matches_recording:
@@ -604,16 +771,30 @@ def replay_cmd(
 
 @app.command("play")
 def play_cmd(
-    vs: Annotated[str, typer.Option("--vs", help="Opponent: a bot spec (BasedBot, FILE.py:CLASS, MODULE:CLASS), a checkpoint file, or league:NAME (with --league).")],
-    resolution: Annotated[str, typer.Option("--resolution", help="Window size: 480p, 720p or 1080p.")] = "480p",
+    vs: Annotated[
+        str,
+        typer.Option(
+            "--vs",
+            help="Opponent: a bot spec (BasedBot, FILE.py:CLASS, MODULE:CLASS), a checkpoint file, or league:NAME (with --league).",
+        ),
+    ],
+    resolution: Annotated[
+        str, typer.Option("--resolution", help="Window size: 480p, 720p or 1080p.")
+    ] = "480p",
     seed: Annotated[
         int, typer.Option("--seed", min=0, max=2**64 - 1, help="Base seed; each restart adds one.")
     ] = 0,
-    frames: Annotated[int, typer.Option("--frames", min=1, help="Frame limit per match (30 per second).")] = MAX_FRAMES,
+    frames: Annotated[
+        int, typer.Option("--frames", min=1, help="Frame limit per match (30 per second).")
+    ] = MAX_FRAMES,
     stocks: Annotated[int, typer.Option("--stocks", min=1, max=99, help="Stocks per player.")] = 3,
-    replay_dir: Annotated[str, typer.Option("--replay-dir", help="Where each game's replay is saved.")] = "replays",
+    replay_dir: Annotated[
+        str, typer.Option("--replay-dir", help="Where each game's replay is saved.")
+    ] = "replays",
     hitboxes: Annotated[bool, typer.Option("--hitboxes", help="Draw hitboxes and hurtboxes.")] = False,
-    league: Annotated[str | None, typer.Option("--league", help="League directory for league: opponents.")] = None,
+    league: Annotated[
+        str | None, typer.Option("--league", help="League directory for league: opponents.")
+    ] = None,
 ) -> None:
     """Play against a bot or a trained agent in a window (keyboard: W A S D, Space, H, L, J, K, G).
 
@@ -634,15 +815,31 @@ def play_cmd(
         resolution_size(resolution)
         invisible = os.environ.get("SDL_VIDEODRIVER", "") in ("dummy", "offscreen")  # asked for by name
         if not invisible and not display_available():
-            raise RuntimeError("no display to open a window on (DISPLAY/WAYLAND_DISPLAY unset); to watch a game "
-                               f"without a screen, record it: brawl-league match {vs} BasedBot --video match.mp4")
-        renderer = Renderer(resolution=resolution, mode="human", names=("You", spec.name), hitboxes=hitboxes,
-                            max_frames=frames, stocks=stocks, headless=invisible)
+            raise RuntimeError(
+                "no display to open a window on (DISPLAY/WAYLAND_DISPLAY unset); to watch a game "
+                f"without a screen, record it: brawl-league match {vs} BasedBot --video match.mp4"
+            )
+        renderer = Renderer(
+            resolution=resolution,
+            mode="human",
+            names=("You", spec.name),
+            hitboxes=hitboxes,
+            max_frames=frames,
+            stocks=stocks,
+            headless=invisible,
+        )
     except (ValueError, RuntimeError) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
-    session = PlaySession(opponent, renderer=renderer, seed=seed, max_frames=frames, stocks=stocks,
-                          replay_dir=replay_dir, on_saved=lambda p: typer.echo(f"replay saved: {p}"))
+    session = PlaySession(
+        opponent,
+        renderer=renderer,
+        seed=seed,
+        max_frames=frames,
+        stocks=stocks,
+        replay_dir=replay_dir,
+        on_saved=lambda p: typer.echo(f"replay saved: {p}"),
+    )
     try:
         session.run()
     finally:
@@ -651,10 +848,15 @@ def play_cmd(
 
 @app.command("screenshots")
 def screenshots_cmd(
-    out: Annotated[str, typer.Option("--out", help="Directory for the PNG files (created; the docs' own are made "
-                                     "with --out docs).")] = "screenshots",
+    out: Annotated[
+        str,
+        typer.Option(
+            "--out", help="Directory for the PNG files (created; the docs' own are made with --out docs)."
+        ),
+    ] = "screenshots",
     seed: Annotated[
-        int, typer.Option("--seed", min=0, max=2**64 - 1, help="Seed of the scripted match they are taken from.")
+        int,
+        typer.Option("--seed", min=0, max=2**64 - 1, help="Seed of the scripted match they are taken from."),
     ] = 7,
 ) -> None:
     """Write the documentation's screenshots (480p, 720p, hitbox overlay, knockout) as PNG files."""
@@ -666,29 +868,100 @@ def screenshots_cmd(
 
 @app.command("tournament")
 def tournament_cmd(
-    agents: Annotated[list[str] | None, typer.Argument(help="Agents: bot specs (BasedBot, FILE.py:CLASS, MODULE:CLASS), checkpoint files (.zip, .pt), a shipped agent (Champion), league:latest / league:topN / league:spacedN / league:NAME, or a directory of submissions.")] = None,
-    games: Annotated[int | None, typer.Option("--games", min=1, help="Matches per pair, sides swapped in half (default 10).")] = None,
-    frames: Annotated[int | None, typer.Option("--frames", min=1, help=f"Frame limit per match, 30 per second (default {MAX_FRAMES}).")] = None,
-    stocks: Annotated[int | None, typer.Option("--stocks", min=1, max=99, help="Stocks per player (default 3).")] = None,
-    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes or Ray tasks at once (default: CPU cores, at most one per batch).")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", min=0, max=2**64 - 1, help="Tournament seed; every match's seed derives from it (default 0).")] = None,
-    backend: Annotated[str | None, typer.Option("--backend", help="local (worker processes) or ray (default local).")] = None,
-    address: Annotated[str | None, typer.Option("--address", help="Ray cluster address (default: start a local Ray).")] = None,
-    league: Annotated[str | None, typer.Option("--league", help="League to record matches in and to take league: snapshots from (default OUT/league_db).")] = None,
-    out: Annotated[str | None, typer.Option("--out", help="Output folder (default tournaments/<time>).")] = None,
-    videos: Annotated[str | None, typer.Option("--videos", help="none, best (the closest match of the top two) or all (default none).")] = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Play only the matches OUT's matches.jsonl lacks.")] = False,
-    json_out: Annotated[bool, typer.Option("--json", help="Print the table as one JSON object on stdout and nothing else.")] = False,
-    batch_size: Annotated[int | None, typer.Option("--batch-size", min=1, help="Matches stepped together per batch (default: automatic).")] = None,
-    bootstrap: Annotated[int | None, typer.Option("--bootstrap", min=0, help="Bootstrap resamples for the 95 % intervals (default 1000).")] = None,
-    deterministic: Annotated[bool, typer.Option("--deterministic", help="Networks press keys with probability > 1/2 instead of sampling.")] = False,
+    agents: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Agents: bot specs (BasedBot, FILE.py:CLASS, MODULE:CLASS), checkpoint files (.zip, .pt), a shipped agent (Champion), league:latest / league:topN / league:spacedN / league:NAME, or a directory of submissions."
+        ),
+    ] = None,
+    games: Annotated[
+        int | None,
+        typer.Option("--games", min=1, help="Matches per pair, sides swapped in half (default 10)."),
+    ] = None,
+    frames: Annotated[
+        int | None,
+        typer.Option("--frames", min=1, help=f"Frame limit per match, 30 per second (default {MAX_FRAMES})."),
+    ] = None,
+    stocks: Annotated[
+        int | None, typer.Option("--stocks", min=1, max=99, help="Stocks per player (default 3).")
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Worker processes or Ray tasks at once (default: CPU cores, at most one per batch).",
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed",
+            min=0,
+            max=2**64 - 1,
+            help="Tournament seed; every match's seed derives from it (default 0).",
+        ),
+    ] = None,
+    backend: Annotated[
+        str | None, typer.Option("--backend", help="local (worker processes) or ray (default local).")
+    ] = None,
+    address: Annotated[
+        str | None, typer.Option("--address", help="Ray cluster address (default: start a local Ray).")
+    ] = None,
+    league: Annotated[
+        str | None,
+        typer.Option(
+            "--league",
+            help="League to record matches in and to take league: snapshots from (default OUT/league_db).",
+        ),
+    ] = None,
+    out: Annotated[
+        str | None, typer.Option("--out", help="Output folder (default tournaments/<time>).")
+    ] = None,
+    videos: Annotated[
+        str | None,
+        typer.Option("--videos", help="none, best (the closest match of the top two) or all (default none)."),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Play only the matches OUT's matches.jsonl lacks.")
+    ] = False,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print the table as one JSON object on stdout and nothing else.")
+    ] = False,
+    batch_size: Annotated[
+        int | None,
+        typer.Option("--batch-size", min=1, help="Matches stepped together per batch (default: automatic)."),
+    ] = None,
+    bootstrap: Annotated[
+        int | None,
+        typer.Option("--bootstrap", min=0, help="Bootstrap resamples for the 95 % intervals (default 1000)."),
+    ] = None,
+    deterministic: Annotated[
+        bool,
+        typer.Option(
+            "--deterministic", help="Networks press keys with probability > 1/2 instead of sampling."
+        ),
+    ] = False,
 ) -> None:
     """Round-robin tournament: every pair plays K seeded matches; Bradley-Terry ratings, tables, plots, replays."""
     from tournament.cli import tournament_command
 
-    options = dict(games=games, frames=frames, stocks=stocks, workers=workers, seed=seed, backend=backend,
-                   address=address, league=league, out=out, videos=videos, resume=resume, batch_size=batch_size,
-                   bootstrap=bootstrap, deterministic=deterministic)  # the TournamentConfig keys; None: not given
+    options = dict(
+        games=games,
+        frames=frames,
+        stocks=stocks,
+        workers=workers,
+        seed=seed,
+        backend=backend,
+        address=address,
+        league=league,
+        out=out,
+        videos=videos,
+        resume=resume,
+        batch_size=batch_size,
+        bootstrap=bootstrap,
+        deterministic=deterministic,
+    )  # the TournamentConfig keys; None: not given
     tournament_command(agents, options, json_out=json_out)
 
 
@@ -709,20 +982,59 @@ def backend_overrides(backend: str | None, address: str | None, shards: int | No
 
 @app.command("train")
 def train_cmd(
-    trainer: Annotated[str, typer.Option("--trainer", help="Trainer plugin (see --list).")] = "transformer-lstm-ppo",
+    trainer: Annotated[
+        str, typer.Option("--trainer", help="Trainer plugin (see --list).")
+    ] = "transformer-lstm-ppo",
     list_trainers: Annotated[bool, typer.Option("--list", help="List the trainer plugins and exit.")] = False,
-    preset: Annotated[str | None, typer.Option("--preset", help="standard | smoke | test50k | full10m | seed-guide (default standard: 15 min on a CPU).")] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            "--preset",
+            help="standard | smoke | test50k | full10m | seed-guide (default standard: 15 min on a CPU).",
+        ),
+    ] = None,
     config: Annotated[str | None, typer.Option("--config", help="A TOML file over the preset.")] = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a field: --set ppo.learning_rate=1e-4 (repeatable).")] = None,
-    device: Annotated[str | None, typer.Option("--device", help="auto | cuda | mps | cpu (auto says what it chose and why).")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", min=0, max=2**64 - 1, help="Seed of the learner, the envs and the opponent sampler.")] = None,
-    resume: Annotated[str | None, typer.Option("--resume", help="Continue a run directory from its last checkpoint.")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a field: --set ppo.learning_rate=1e-4 (repeatable)."),
+    ] = None,
+    device: Annotated[
+        str | None,
+        typer.Option("--device", help="auto | cuda | mps | cpu (auto says what it chose and why)."),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed", min=0, max=2**64 - 1, help="Seed of the learner, the envs and the opponent sampler."
+        ),
+    ] = None,
+    resume: Annotated[
+        str | None, typer.Option("--resume", help="Continue a run directory from its last checkpoint.")
+    ] = None,
     runs_dir: Annotated[str, typer.Option("--runs-dir", help="Where new run directories go.")] = "runs",
-    name: Annotated[str | None, typer.Option("--name", help="Run directory name (default <preset>-s<seed>-<time>).")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print the run's summary as JSON at the end.")] = False,
-    backend: Annotated[str | None, typer.Option("--backend", help="local (matches in this process) or ray (matches in Ray actors; sets run.backend).")] = None,
-    address: Annotated[str | None, typer.Option("--address", help="Ray cluster address for --backend ray (default: a local Ray instance).")] = None,
-    shards: Annotated[int | None, typer.Option("--shards", help="Ray actors the matches are split among (sets run.shards; default 2).")] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Run directory name (default <preset>-s<seed>-<time>).")
+    ] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print the run's summary as JSON at the end.")
+    ] = False,
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            "--backend",
+            help="local (matches in this process) or ray (matches in Ray actors; sets run.backend).",
+        ),
+    ] = None,
+    address: Annotated[
+        str | None,
+        typer.Option(
+            "--address", help="Ray cluster address for --backend ray (default: a local Ray instance)."
+        ),
+    ] = None,
+    shards: Annotated[
+        int | None,
+        typer.Option("--shards", help="Ray actors the matches are split among (sets run.shards; default 2)."),
+    ] = None,
 ) -> None:
     """Train an agent against league opponents; writes checkpoints, CSV logs and the league into a run directory."""
     import json
@@ -750,20 +1062,31 @@ def train_cmd(
         typer.echo(json.dumps(summary, default=str))
     else:
         state = "interrupted (checkpoint saved)" if summary["interrupted"] else "done"
-        console.print(f"{state}: {summary['steps']:,} steps; last checkpoint {summary['last_checkpoint']}; "
-                      f"learner Elo {summary['learner_elo']:.0f}")
+        console.print(
+            f"{state}: {summary['steps']:,} steps; last checkpoint {summary['last_checkpoint']}; "
+            f"learner Elo {summary['learner_elo']:.0f}"
+        )
         spent = summary.get("time")
         if spent and spent.get("total"):  # where the wall time went (the live steps/s counts all of it)
             by_size = sorted(spent.items(), key=lambda kv: -kv[1])
-            parts = ", ".join(f"{k.replace('_', ' ')} {v:.1f} s" for k, v in by_size if k != "total" and v >= 0.05)
-            console.print(f"wall time {spent['total']:.1f} s: {parts}; "
-                          f"{summary['steps'] / spent['total']:,.0f} steps/s overall")
+            parts = ", ".join(
+                f"{k.replace('_', ' ')} {v:.1f} s" for k, v in by_size if k != "total" and v >= 0.05
+            )
+            console.print(
+                f"wall time {spent['total']:.1f} s: {parts}; "
+                f"{summary['steps'] / spent['total']:,.0f} steps/s overall"
+            )
 
 
 @app.command("report")
 def report_cmd(
-    directory: Annotated[str, typer.Argument(help="A training run directory or a tournament output directory.")],
-    out: Annotated[str | None, typer.Option("--out", help="Where index.html and the plots go (default DIRECTORY/report).")] = None,
+    directory: Annotated[
+        str, typer.Argument(help="A training run directory or a tournament output directory.")
+    ],
+    out: Annotated[
+        str | None,
+        typer.Option("--out", help="Where index.html and the plots go (default DIRECTORY/report)."),
+    ] = None,
 ) -> None:
     """Write an HTML report (index.html and PNG plots) of a training run, finished or not, or of a tournament."""
     from brawl_league.report import ReportError, build_report

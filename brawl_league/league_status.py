@@ -43,21 +43,33 @@ def curriculum_tables(league, directory: str | Path) -> list:
     for player in league.players(kind="external"):
         if not player.name.startswith(LEARNER_PREFIX):
             continue
-        run = player.name[len(LEARNER_PREFIX):]
+        run = player.name[len(LEARNER_PREFIX) :]
         given = {key: settings.get(key) for key in SAMPLING_KEYS}  # None: the league config's value
         sampler = OpponentSampler(league, learner=player, run=run, **given)
-        uses = ("draws by these weights" if sampler.curriculum == "pfsp"
-                else "draws by fixed mix shares; pfsp weights shown")
-        table = Table(title=f"curriculum of {escape(player.name)} (curriculum {sampler.curriculum}: {uses}; "
-                            f"last {sampler.pfsp_window} games, weight (1-P)^{sampler.pfsp_power:g}, floor "
-                            f"{sampler.pfsp_floor:g})", title_justify="left")
+        uses = (
+            "draws by these weights"
+            if sampler.curriculum == "pfsp"
+            else "draws by fixed mix shares; pfsp weights shown"
+        )
+        table = Table(
+            title=f"curriculum of {escape(player.name)} (curriculum {sampler.curriculum}: {uses}; "
+            f"last {sampler.pfsp_window} games, weight (1-P)^{sampler.pfsp_power:g}, floor "
+            f"{sampler.pfsp_floor:g})",
+            title_justify="left",
+        )
         table.add_column("opponent", max_width=30, overflow="fold")
         table.add_column("kind")
         for col in ("games", "score", "P(win)", "weight"):
             table.add_column(col, justify="right")
         for c in sampler.curriculum_weights():
             score = f"{c.score / c.games:.2f}" if c.games else "-"
-            table.add_row(escape(c.opponent.name), c.opponent.kind, str(c.games), score, f"{c.win_prob:.2f}",
-                          f"{100 * c.weight:.1f} %")
+            table.add_row(
+                escape(c.opponent.name),
+                c.opponent.kind,
+                str(c.games),
+                score,
+                f"{c.win_prob:.2f}",
+                f"{100 * c.weight:.1f} %",
+            )
         tables.append(table)
     return tables

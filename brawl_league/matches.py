@@ -18,10 +18,21 @@ def _file_stem(k: int, seed: int, names) -> str:
     return f"game{k:03d}-seed{seed}-{safe[0]}-vs-{safe[1]}"
 
 
-def play_series(a: str, b: str, games: int = 1, seed: int = 0, frames: int = MAX_FRAMES, stocks: int = STOCKS,
-                progress: bool = False, video: str | None = None, video_dir: str | None = None,
-                replay_dir: str | None = None, resolution: str = "480p", hitboxes: bool = False,
-                league_dir: str | None = None) -> dict[str, Any]:
+def play_series(
+    a: str,
+    b: str,
+    games: int = 1,
+    seed: int = 0,
+    frames: int = MAX_FRAMES,
+    stocks: int = STOCKS,
+    progress: bool = False,
+    video: str | None = None,
+    video_dir: str | None = None,
+    replay_dir: str | None = None,
+    resolution: str = "480p",
+    hitboxes: bool = False,
+    league_dir: str | None = None,
+) -> dict[str, Any]:
     """Play ``games`` matches of A against B (A is player_0 in even games, player_1 in odd ones).
 
     Game k is played from base seed ``seed + k``. Returns a JSON-ready dict: every game, and A's
@@ -47,8 +58,9 @@ def play_series(a: str, b: str, games: int = 1, seed: int = 0, frames: int = MAX
     if progress and games > 1:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-        bar = Progress(TextColumn("matches"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                       transient=True)
+        bar = Progress(
+            TextColumn("matches"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True
+        )
         bar.start()
         task = bar.add_task("matches", total=games)
     try:
@@ -56,23 +68,42 @@ def play_series(a: str, b: str, games: int = 1, seed: int = 0, frames: int = MAX
             a_slot = k % 2
             agents = [players[1].agent(), players[1].agent()]
             agents[a_slot] = players[0].agent()
-            res = run_match(agents[0], agents[1], seed=seed + k, max_frames=frames, stocks=stocks,
-                            record_keys=record)
+            res = run_match(
+                agents[0], agents[1], seed=seed + k, max_frames=frames, stocks=stocks, record_keys=record
+            )
             files = _record_game(res, k, video, video_dir, replay_dir, resolution, hitboxes) if record else {}
             outcome = res.result_for(a_slot)
             summary[{"win": "wins", "draw": "draws", "loss": "losses"}[outcome]] += 1
             if res.forfeit is not None:
                 summary["forfeits_a" if res.forfeit["slot"] == a_slot else "forfeits_b"] += 1
-            rows.append({"game": k, "seed": seed + k, "a_slot": a_slot, "result_a": outcome, "frames": res.frames,
-                         "ended_by": res.ended_by, "forfeit": res.forfeit,
-                         "stats_a": res.stats[a_slot], "stats_b": res.stats[1 - a_slot], **files})
+            rows.append(
+                {
+                    "game": k,
+                    "seed": seed + k,
+                    "a_slot": a_slot,
+                    "result_a": outcome,
+                    "frames": res.frames,
+                    "ended_by": res.ended_by,
+                    "forfeit": res.forfeit,
+                    "stats_a": res.stats[a_slot],
+                    "stats_b": res.stats[1 - a_slot],
+                    **files,
+                }
+            )
             if bar is not None:
                 bar.advance(task)
     finally:
         if bar is not None:
             bar.stop()
-    return {"a": a, "b": b, "names": [p.spec.name for p in players], "games": rows, "summary": summary,
-            "frames": frames, "stocks": stocks}
+    return {
+        "a": a,
+        "b": b,
+        "names": [p.spec.name for p in players],
+        "games": rows,
+        "summary": summary,
+        "frames": frames,
+        "stocks": stocks,
+    }
 
 
 class Player:
@@ -93,8 +124,15 @@ class Player:
         return self._network
 
 
-def _record_game(res, k: int, video: str | None, video_dir: str | None, replay_dir: str | None,
-                 resolution: str, hitboxes: bool) -> dict[str, str]:
+def _record_game(
+    res,
+    k: int,
+    video: str | None,
+    video_dir: str | None,
+    replay_dir: str | None,
+    resolution: str,
+    hitboxes: bool,
+) -> dict[str, str]:
     """Save a played game's replay and/or render its video; returns the paths written."""
     from pathlib import Path
 
@@ -123,24 +161,40 @@ def render_series(series: dict[str, Any], console) -> None:
     from rich.table import Table
 
     a, b = (escape(n) for n in series.get("names") or (series["a"], series["b"]))
-    table = Table(title=f"{a} (A) vs {b} (B)", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
-                  collapse_padding=True)
+    table = Table(
+        title=f"{a} (A) vs {b} (B)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
     for col in ("game", "seed", "A as", "A", "frames", "ended by", "damage A-B", "KOs A-B", "stocks A-B"):
         table.add_column(col, justify="left" if col in ("A", "ended by", "A as") else "right", no_wrap=True)
     for g in series["games"]:
         sa, sb = g["stats_a"], g["stats_b"]
-        table.add_row(str(g["game"]), str(g["seed"]), f"p{g['a_slot']}", g["result_a"], str(g["frames"]),
-                      g["ended_by"], f"{sa['damage_dealt']:.0f}-{sb['damage_dealt']:.0f}",
-                      f"{sa['knockouts_dealt']:.0f}-{sb['knockouts_dealt']:.0f}",
-                      f"{sa['stocks_left']:.0f}-{sb['stocks_left']:.0f}")
+        table.add_row(
+            str(g["game"]),
+            str(g["seed"]),
+            f"p{g['a_slot']}",
+            g["result_a"],
+            str(g["frames"]),
+            g["ended_by"],
+            f"{sa['damage_dealt']:.0f}-{sb['damage_dealt']:.0f}",
+            f"{sa['knockouts_dealt']:.0f}-{sb['knockouts_dealt']:.0f}",
+            f"{sa['stocks_left']:.0f}-{sb['stocks_left']:.0f}",
+        )
     console.print(table)
     for g in series["games"]:
         if g["forfeit"]:
-            console.print(f"game {g['game']}: " + escape(f"forfeit: {g['forfeit']['name']} ({g['forfeit']['reason']})"))
+            console.print(
+                f"game {g['game']}: " + escape(f"forfeit: {g['forfeit']['name']} ({g['forfeit']['reason']})")
+            )
         for kind in ("replay", "video"):
             if g.get(kind):
                 console.print(f"game {g['game']} {kind}: {escape(g[kind])}")
     s = series["summary"]
     n = len(series["games"])
-    console.print(f"[bold]{a}[/bold] vs [bold]{b}[/bold]: {s['wins']} won, {s['draws']} drawn, {s['losses']} lost "
-                  f"of {n} ({100.0 * (s['wins'] + 0.5 * s['draws']) / n:.0f} % score)")
+    console.print(
+        f"[bold]{a}[/bold] vs [bold]{b}[/bold]: {s['wins']} won, {s['draws']} drawn, {s['losses']} lost "
+        f"of {n} ({100.0 * (s['wins'] + 0.5 * s['draws']) / n:.0f} % score)"
+    )

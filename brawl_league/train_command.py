@@ -38,8 +38,9 @@ class RichProgressHook(ProgressHook):
         self.t0 = time.perf_counter()
 
     def _on_start(self, run_dir, config):
-        self.console.print(f"[bold]run[/bold] {run_dir}  ({config.preset} preset, seed {config.seed}); "
-                           f"{self.device_line}")
+        self.console.print(
+            f"[bold]run[/bold] {run_dir}  ({config.preset} preset, seed {config.seed}); {self.device_line}"
+        )
         self.live = Live(self._table(None), console=self.console, refresh_per_second=2, transient=False)
         self.live.start()
         self.t0 = time.perf_counter()
@@ -73,8 +74,11 @@ class RichProgressHook(ProgressHook):
         for key, value in sorted(m.items()):
             if key.startswith("charts/win_rate_vs_") and value is not None:
                 table.add_row(f"win rate vs {key.rsplit('_', 1)[-1]}", f"{100 * value:.0f} %")
-        evals = [(k[len("eval/win_rate_vs_"):], v) for k, v in m.items()
-                 if k.startswith("eval/win_rate_vs_") and v is not None]
+        evals = [
+            (k[len("eval/win_rate_vs_") :], v)
+            for k, v in m.items()
+            if k.startswith("eval/win_rate_vs_") and v is not None
+        ]
         if evals:  # one line per bot, in the evaluation's order (weakest first)
             for bot, value in evals:
                 table.add_row(f"eval win rate vs {bot}", f"{100 * value:.0f} %")
@@ -84,8 +88,18 @@ class RichProgressHook(ProgressHook):
         return table
 
 
-def train(trainer: str, preset: str | None, config_file: str | None, overrides: list[str], device: str | None,
-          seed: int | None, resume: str | None, runs_dir: str, name: str | None, console) -> dict[str, Any]:
+def train(
+    trainer: str,
+    preset: str | None,
+    config_file: str | None,
+    overrides: list[str],
+    device: str | None,
+    seed: int | None,
+    resume: str | None,
+    runs_dir: str,
+    name: str | None,
+    console,
+) -> dict[str, Any]:
     """Resolve everything, then run the trainer; returns its summary.
 
     Nothing is created before the config, the device and the folder have been checked; a new run that
@@ -111,7 +125,9 @@ def train(trainer: str, preset: str | None, config_file: str | None, overrides: 
         config = cls.load_config(preset, config_file, overrides)
         run_dir = Path(runs_dir) / (name or run_name(config.preset, config.seed))
         if run_dir.exists() and any(run_dir.iterdir()):
-            raise FileExistsError(f"{run_dir} exists and is not empty: use --resume {run_dir} or another --name")
+            raise FileExistsError(
+                f"{run_dir} exists and is not empty: use --resume {run_dir} or another --name"
+            )
         check_writable(run_dir, "--runs-dir")
     device_line, device_say = "device: the trainer's choice", None
     if hasattr(cls, "resolve_device"):  # a plugin that picks a torch device says which, and why

@@ -145,8 +145,9 @@ def parse_agent(raw: str, league_dir: str | Path | None = None, check: bool = Tr
     """The one agent a spec names (a directory or ``league:topN`` naming several is an error)."""
     found = parse_spec(raw, league_dir)
     if len(found) != 1:
-        raise AgentError(f"agent {raw!r} names {len(found)} agents ({', '.join(a.name for a in found)}); "
-                         "give one")
+        raise AgentError(
+            f"agent {raw!r} names {len(found)} agents ({', '.join(a.name for a in found)}); give one"
+        )
     if check:
         check_agent(found[0])
     return found[0]
@@ -183,11 +184,20 @@ def _named(raw: str) -> AgentSpec | None:
         return None
     trainer, path = found
     if not path.is_file():
-        raise AgentError(f"agent {raw!r}: trainer {trainer!r} ships it as {path}, but the file is missing "
-                         "(reinstall the package)")
+        raise AgentError(
+            f"agent {raw!r}: trainer {trainer!r} ships it as {path}, but the file is missing "
+            "(reinstall the package)"
+        )
     path = path.resolve()
-    return AgentSpec(name=raw, kind="nn", spec=str(path), source="named", path=str(path),
-                     sha256=sha256_file(path), trainer=trainer)
+    return AgentSpec(
+        name=raw,
+        kind="nn",
+        spec=str(path),
+        source="named",
+        path=str(path),
+        sha256=sha256_file(path),
+        trainer=trainer,
+    )
 
 
 def _is_bot_name(raw: str) -> bool:
@@ -239,8 +249,10 @@ def _trainer_of(path: Path, raw: str) -> str:
 
     trainer = checkpoint_trainer(path)
     if trainer is None:
-        raise AgentError(f"agent {raw!r}: {path} is neither a bot (FILE.py:CLASS) nor a checkpoint of an "
-                         f"installed trainer (trainers: {', '.join(available()) or 'none'})")
+        raise AgentError(
+            f"agent {raw!r}: {path} is neither a bot (FILE.py:CLASS) nor a checkpoint of an "
+            f"installed trainer (trainers: {', '.join(available()) or 'none'})"
+        )
     return trainer
 
 
@@ -340,8 +352,9 @@ def _league_agents(raw: str, league_dir) -> list[AgentSpec]:
                 raise AgentError(f"agent {raw!r}: topN needs N >= 1")
             chosen = [r.player for r in sorted(ratings, key=lambda r: (-r.rating, r.player.id))[:n]]
         elif _LEAGUE_SPACED.fullmatch(what):
-            chosen = spaced_by_step([r.player for r in ratings], int(_LEAGUE_SPACED.fullmatch(what).group(1)),
-                                    raw)
+            chosen = spaced_by_step(
+                [r.player for r in ratings], int(_LEAGUE_SPACED.fullmatch(what).group(1)), raw
+            )
         else:
             from brawl_env.names import did_you_mean, resolve_name
 
@@ -447,8 +460,15 @@ def make_agent(agent: AgentSpec, *, deterministic: bool = False, device: str = "
     from .registry import load_checkpoint_agent
 
     trainer = agent.trainer or _trainer_of(Path(agent.path), agent.spec)
-    return load_checkpoint_agent(trainer, read_bytes(agent), name=agent.name, where=f"agent {agent.name!r} "
-                                 f"({agent.path})", deterministic=deterministic, device=device, path=agent.path)
+    return load_checkpoint_agent(
+        trainer,
+        read_bytes(agent),
+        name=agent.name,
+        where=f"agent {agent.name!r} ({agent.path})",
+        deterministic=deterministic,
+        device=device,
+        path=agent.path,
+    )
 
 
 def read_bytes(agent: AgentSpec) -> bytes:
@@ -471,8 +491,10 @@ def _read_file(agent: AgentSpec, path: str) -> bytes:
         limit = max_checkpoint_bytes(agent.trainer or _trainer_of(Path(path), agent.spec))
     try:
         if limit is not None and (size := Path(path).stat().st_size) > limit:
-            raise AgentError(f"agent {agent.name!r} ({path}): {size:,} bytes, larger than any checkpoint "
-                             f"can be ({limit:,}); not read")
+            raise AgentError(
+                f"agent {agent.name!r} ({path}): {size:,} bytes, larger than any checkpoint "
+                f"can be ({limit:,}); not read"
+            )
         return Path(path).read_bytes()
     except OSError as err:
         raise AgentError(f"agent {agent.name!r}: cannot read {path}: {err}") from None

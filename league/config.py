@@ -95,15 +95,23 @@ class LeagueConfig(BaseModel):
         "snapshots alike, weighted towards the opponents the learner still loses to; mix weights are priors).",
     )
     pfsp_power: float = Field(
-        2.0, gt=0, le=10, allow_inf_nan=False,
+        2.0,
+        gt=0,
+        le=10,
+        allow_inf_nan=False,
         description="pfsp's hard weighting (1 - p) ** power, p = the learner's recent score against the opponent.",
     )
     pfsp_floor: float = Field(
-        0.05, ge=0, le=1, allow_inf_nan=False,
+        0.05,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
         description="Least weight a mastered opponent keeps under pfsp (relative to an unbeaten one), against forgetting.",
     )
     pfsp_window: int = Field(
-        200, ge=1, description="pfsp's win rates count the learner's newest games against each opponent, this many.",
+        200,
+        ge=1,
+        description="pfsp's win rates count the learner's newest games against each opponent, this many.",
     )
     pool_cap: int | None = Field(
         100, ge=1, description="Most active snapshots per run in the self-play pool; None for no cap."

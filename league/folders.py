@@ -42,8 +42,9 @@ def check_writable(path: str | os.PathLike, what: str, files: tuple[str, ...] = 
     mine = os.access in os.supports_effective_ids
     for name in files:
         if (path / name).exists() and not os.access(path / name, os.W_OK, effective_ids=mine):
-            raise NotWritableError(f"{what}: cannot write {path / name}: it is read-only or not ours "
-                                   "(permission denied)")
+            raise NotWritableError(
+                f"{what}: cannot write {path / name}: it is read-only or not ours (permission denied)"
+            )
     probe = path
     while not probe.exists():
         if probe.parent == probe:
@@ -53,5 +54,6 @@ def check_writable(path: str | os.PathLike, what: str, files: tuple[str, ...] = 
         raise NotWritableError(f"{what}: cannot create {path}: {probe} is not a folder")
     if not os.access(probe, os.W_OK | os.X_OK, effective_ids=mine):
         where = "it" if probe == path else f"its parent {probe}"
-        raise NotWritableError(f"{what}: cannot write into {path}: {where} is read-only or not ours "
-                               "(permission denied)")
+        raise NotWritableError(
+            f"{what}: cannot write into {path}: {where} is read-only or not ours (permission denied)"
+        )

@@ -46,12 +46,18 @@ def trainer_class(name: str) -> Any:
     """The trainer class registered as ``name``."""
     table = available()
     if name not in table:
-        hint = "" if table else " (none is registered: install the package, e.g. pip install -e ., so its " \
-                                "entry points are found)"
+        hint = (
+            ""
+            if table
+            else " (none is registered: install the package, e.g. pip install -e ., so its "
+            "entry points are found)"
+        )
         from brawl_env.names import did_you_mean
 
         close = did_you_mean(name, list(table))
-        raise ValueError(f"unknown trainer {name!r}; {close + ' ' if close else ''}trainers: {sorted(table)}{hint}")
+        raise ValueError(
+            f"unknown trainer {name!r}; {close + ' ' if close else ''}trainers: {sorted(table)}{hint}"
+        )
     module, _, attr = table[name][0].partition(":")
     return getattr(importlib.import_module(module), attr)
 
@@ -88,11 +94,21 @@ def max_checkpoint_bytes(trainer: str) -> int | None:
     return None if limit is None else int(limit)
 
 
-def load_checkpoint_agent(trainer: str, data: bytes, *, name: str, where: str, deterministic: bool = False,
-                          device: str = "cpu", path: str | None = None) -> Any:
+def load_checkpoint_agent(
+    trainer: str,
+    data: bytes,
+    *,
+    name: str,
+    where: str,
+    deterministic: bool = False,
+    device: str = "cpu",
+    path: str | None = None,
+) -> Any:
     """An agent (``brawl_env.bots.Agent``) from a checkpoint's bytes, through ``trainer``'s plugin."""
     cls = trainer_class(trainer)
     loader = getattr(cls, "load_agent", None)
     if loader is None:
-        raise ValueError(f"{where}: trainer {trainer!r} cannot load its checkpoints as agents (no load_agent)")
+        raise ValueError(
+            f"{where}: trainer {trainer!r} cannot load its checkpoints as agents (no load_agent)"
+        )
     return loader(data, name=name, where=where, deterministic=deterministic, device=device, path=path)

@@ -97,8 +97,16 @@ def _mix_player(league: League, category: str) -> tuple[Player, str]:
         except ValueError:
             kind = "agent"
         # a player not in the league yet: no games, no id (never written)
-        return Player(id=-1, kind="bot" if kind == "bot" else "external", name=category, spec=category,
-                      file_hash=None, step=None, parent_run=None, created_at=""), kind
+        return Player(
+            id=-1,
+            kind="bot" if kind == "bot" else "external",
+            name=category,
+            spec=category,
+            file_hash=None,
+            step=None,
+            parent_run=None,
+            created_at="",
+        ), kind
     try:
         return league.add_bot(category), "bot"
     except ValueError as bot_err:  # not a bot spec (BotSpecError), or a player that is not a bot
@@ -158,14 +166,16 @@ class OpponentSampler:
         self.pfsp_floor = float(cfg.pfsp_floor if pfsp_floor is None else pfsp_floor)
         self.pfsp_window = int(cfg.pfsp_window if pfsp_window is None else pfsp_window)
         if not (self.pfsp_power > 0 and 0 <= self.pfsp_floor <= 1 and self.pfsp_window >= 1):
-            raise ValueError("pfsp_power must be > 0, pfsp_floor in [0, 1] and pfsp_window >= 1; got "
-                             f"{self.pfsp_power}, {self.pfsp_floor}, {self.pfsp_window}")
+            raise ValueError(
+                "pfsp_power must be > 0, pfsp_floor in [0, 1] and pfsp_window >= 1; got "
+                f"{self.pfsp_power}, {self.pfsp_floor}, {self.pfsp_window}"
+            )
         self.learner = league.player(learner) if learner is not None else None
         self.run = run
         self.seed = seed
         self._rng = random.Random(seed)
-        self._bots: dict[str, Player] = {}   # every category but self_play: its league player
-        self._kinds: dict[str, str] = {}      # ... and its opponent kind, "bot" or "agent"
+        self._bots: dict[str, Player] = {}  # every category but self_play: its league player
+        self._kinds: dict[str, str] = {}  # ... and its opponent kind, "bot" or "agent"
         for category in self.mix:
             if category == SELF_PLAY:
                 continue
@@ -234,7 +244,7 @@ class OpponentSampler:
         token = self.league.state_token()
         if self._pfsp_cache is not None and self._pfsp_cache[0] == token:
             return self._pfsp_cache[1]
-        entries: list[tuple[Opponent, float, object]] = []   # (opponent, prior, rating or None)
+        entries: list[tuple[Opponent, float, object]] = []  # (opponent, prior, rating or None)
         for category in self._categories:
             prior = self.mix[category]
             if category != SELF_PLAY:
@@ -259,7 +269,9 @@ class OpponentSampler:
         if not total > 0:  # every prior zero cannot happen (the mix is positive); floor 0 and all beaten can
             weights = [1.0] * len(weights)
             total = float(len(weights))
-        result = [Candidate(o, g, s, p, w / total) for (o, g, s, p, _), w in zip(candidates, weights, strict=True)]
+        result = [
+            Candidate(o, g, s, p, w / total) for (o, g, s, p, _), w in zip(candidates, weights, strict=True)
+        ]
         cumulative, acc = [], 0.0
         for c in result:
             acc += c.weight

@@ -129,8 +129,9 @@ class League:
     """A league directory opened for reading and writing (or only reading: ``read_only``). Use
     :meth:`open`; close it (or use ``with``)."""
 
-    def __init__(self, directory: Path, conn: sqlite3.Connection, config: LeagueConfig,
-                 read_only: bool = False) -> None:
+    def __init__(
+        self, directory: Path, conn: sqlite3.Connection, config: LeagueConfig, read_only: bool = False
+    ) -> None:
         self.dir = directory
         self.read_only = read_only
         self.db_path = directory / DB_NAME
@@ -178,15 +179,21 @@ class League:
         elif db.is_dir():
             raise LeagueCorruptError(f"league database {db} is a directory, not a file")
 
-        conn = _connect_read_only(db, timeout) if read_only else sqlite3.connect(db, timeout=timeout,
-                                                                                 isolation_level=None)
+        conn = (
+            _connect_read_only(db, timeout)
+            if read_only
+            else sqlite3.connect(db, timeout=timeout, isolation_level=None)
+        )
         try:
             with _db_errors(db):
                 if not read_only:
                     mode = _set_wal(conn, timeout)
                     if str(mode).lower() != "wal":
-                        log.warning("league %s: journal mode is %s, not wal (the filesystem may not "
-                                    "support it)", db, mode)
+                        log.warning(
+                            "league %s: journal mode is %s, not wal (the filesystem may not support it)",
+                            db,
+                            mode,
+                        )
                     conn.execute("PRAGMA synchronous=FULL")
                 conn.execute("PRAGMA foreign_keys=ON")
                 version = schema.current_version(conn)
@@ -240,8 +247,11 @@ class League:
                 conn.executemany("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", rows)
                 stored = {key: json.loads(value) for key, value in conn.execute(query, RATING_FIELDS)}
         if explicit:
-            differ = {key: (given[key], stored[key]) for key in RATING_FIELDS
-                      if key in stored and given[key] != stored[key]}
+            differ = {
+                key: (given[key], stored[key])
+                for key in RATING_FIELDS
+                if key in stored and given[key] != stored[key]
+            }
             if differ:
                 detail = "; ".join(f"{key}: config {g!r}, league {s!r}" for key, (g, s) in differ.items())
                 raise ValueError(
@@ -687,16 +697,22 @@ class League:
         pid = self.player(ref).id
         if last is not None and (isinstance(last, bool) or not isinstance(last, int) or last < 1):
             raise ValueError(f"last is a number of games >= 1; got {last!r}")
-        score_sql = "CASE WHEN result = 'draw' THEN 0.5 WHEN (result = 'win') = (player_a = ?1) THEN 1.0 ELSE 0.0 END"
+        score_sql = (
+            "CASE WHEN result = 'draw' THEN 0.5 WHEN (result = 'win') = (player_a = ?1) THEN 1.0 ELSE 0.0 END"
+        )
         opp_sql = "CASE WHEN player_a = ?1 THEN player_b ELSE player_a END"
         if last is None:
-            sql = (f"SELECT {opp_sql} AS opp, COUNT(*), SUM({score_sql}) FROM matches "
-                   "WHERE player_a = ?1 OR player_b = ?1 GROUP BY opp")
+            sql = (
+                f"SELECT {opp_sql} AS opp, COUNT(*), SUM({score_sql}) FROM matches "
+                "WHERE player_a = ?1 OR player_b = ?1 GROUP BY opp"
+            )
             params: tuple = (pid,)
         else:
-            sql = (f"SELECT opp, COUNT(*), SUM(score) FROM (SELECT {opp_sql} AS opp, {score_sql} AS score, "
-                   f"ROW_NUMBER() OVER (PARTITION BY {opp_sql} ORDER BY id DESC) AS k FROM matches "
-                   "WHERE player_a = ?1 OR player_b = ?1) WHERE k <= ?2 GROUP BY opp")
+            sql = (
+                f"SELECT opp, COUNT(*), SUM(score) FROM (SELECT {opp_sql} AS opp, {score_sql} AS score, "
+                f"ROW_NUMBER() OVER (PARTITION BY {opp_sql} ORDER BY id DESC) AS k FROM matches "
+                "WHERE player_a = ?1 OR player_b = ?1) WHERE k <= ?2 GROUP BY opp"
+            )
             params = (pid, last)
         out: dict[int, tuple[int, float]] = {}
         for opp, games, score in self._read(sql, params):
@@ -781,8 +797,10 @@ class League:
         drift = {name: live[name] - replayed[name] for name in live if live[name] != replayed.get(name)}
         if drift:
             worst = max(drift, key=lambda name: abs(drift[name]))
-            problems.append(f"league {self.db_path}: {len(drift)} live rating(s) differ from a replay of the "
-                            f"matches (largest: {worst}, by {drift[worst]:+.3g} Elo)")
+            problems.append(
+                f"league {self.db_path}: {len(drift)} live rating(s) differ from a replay of the "
+                f"matches (largest: {worst}, by {drift[worst]:+.3g} Elo)"
+            )
         for player in self.snapshots(active=None):
             try:
                 snapshots.verify(self.dir / player.spec, player.file_hash, label=repr(player.name))

@@ -22,7 +22,7 @@ import pytest
 # spinning, set before torch loads; on a busy machine spinning made torch up to 100x slower
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-_MEASURE = r'''
+_MEASURE = r"""
 import json, re, resource, sys, traceback
 exec(compile(sys.argv[1], "<setup>", "exec"))
 def _kib(field):
@@ -39,7 +39,7 @@ for code in sys.argv[2:]:
     except BaseException as err:  # noqa: BLE001 - reported to the test
         error = {"type": type(err).__name__, "message": str(err), "traceback": traceback.format_exc()[-2000:]}
     print(json.dumps({"peak_mb": (_kib("VmHWM") - base) / 1024, "error": error}))
-'''
+"""
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def measure_peak():
         args = [sys.executable, "-c", _MEASURE, textwrap.dedent(setup), *(textwrap.dedent(c) for c in codes)]
         proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
         assert proc.returncode == 0, proc.stderr[-3000:]
-        found = [json.loads(line) for line in proc.stdout.strip().splitlines()[-len(codes):]]
+        found = [json.loads(line) for line in proc.stdout.strip().splitlines()[-len(codes) :]]
         return found[0] if len(codes) == 1 else found
 
     return run
@@ -93,13 +93,41 @@ def zip_with_zeros():
             payload, crc = _deflated(head, zeros)
             size, raw, offset = len(head) + zeros, name.encode(), out.tell()
             assert size < 2**32, "no zip64 here"
-            out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(payload), size,
-                                  len(raw), 0) + raw + payload)
-            central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc,
-                                       len(payload), size, len(raw), 0, 0, 0, 0, 0, offset) + raw)
+            out.write(
+                struct.pack(
+                    "<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(payload), size, len(raw), 0
+                )
+                + raw
+                + payload
+            )
+            central.append(
+                struct.pack(
+                    "<IHHHHHHIIIHHHHHII",
+                    0x02014B50,
+                    20,
+                    20,
+                    0,
+                    8,
+                    0,
+                    0x21,
+                    crc,
+                    len(payload),
+                    size,
+                    len(raw),
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    offset,
+                )
+                + raw
+            )
         directory, start = b"".join(central), out.tell()
-        out.write(directory + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central),
-                                          len(directory), start, 0))
+        out.write(
+            directory
+            + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central), len(directory), start, 0)
+        )
         Path(path).write_bytes(out.getvalue())
         return Path(path)
 
@@ -120,8 +148,11 @@ def read_only():
         for folder in folders:
             for path in [folder, *Path(folder).rglob("*")]:
                 mode = path.stat().st_mode
-                path.chmod(mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) | stat.S_IROTH
-                           | (stat.S_IXOTH if path.is_dir() else 0))
+                path.chmod(
+                    mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+                    | stat.S_IROTH
+                    | (stat.S_IXOTH if path.is_dir() else 0)
+                )
         root = os.geteuid() == 0
         opened = []
         if root:

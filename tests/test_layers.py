@@ -126,8 +126,9 @@ def test_the_walk_sees_lazy_imports_and_relative_ones():
 def tree(tmp_path):
     """A copy of the five packages to break on purpose."""
     for package in LAYERS:
-        shutil.copytree(ROOT / package, tmp_path / package,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "data"))
+        shutil.copytree(
+            ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "data")
+        )
     return tmp_path
 
 

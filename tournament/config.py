@@ -48,7 +48,8 @@ class TournamentConfig(_Frozen):
         0, ge=0, lt=SEED_LIMIT, description="Tournament seed; every match's seed derives from it (64 bits)."
     )
     workers: int | None = Field(
-        None, ge=1,
+        None,
+        ge=1,
         description="Worker processes or Ray tasks at once (None: CPU cores, at most one per batch).",
     )
     backend: Literal["local", "ray"] = Field("local", description="local (worker processes) or ray.")
@@ -71,15 +72,21 @@ class TournamentConfig(_Frozen):
         False, description="Networks press a key when its probability is above 1/2 instead of sampling."
     )
     time_budget: float | None = Field(
-        None, gt=0, allow_inf_nan=False,
+        None,
+        gt=0,
+        allow_inf_nan=False,
         description="Per-frame CPU seconds of every guarded bot (None: each bot's own time_budget).",
     )
     hang_limit: float | None = Field(
-        None, gt=0, allow_inf_nan=False,
+        None,
+        gt=0,
+        allow_inf_nan=False,
         description="Wall seconds before a bot's call is interrupted (None: max(10 x budget, 0.5)).",
     )
     stall_limit: float = Field(
-        30.0, gt=0, allow_inf_nan=False,
+        30.0,
+        gt=0,
+        allow_inf_nan=False,
         description="Seconds without any progress after which a local worker is killed and replaced.",
     )
     max_matches: int | None = Field(

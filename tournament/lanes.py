@@ -228,8 +228,14 @@ def run_batch(
         if index is not None:
             hb[HB_BEAT] += 1
 
-    runner = Lanes([match_seed(e.seed, 0) for e in entries], seeds=[e.seed for e in entries],
-                   max_frames=settings.frames, stocks=settings.stocks, record_keys=True, watch=watch)
+    runner = Lanes(
+        [match_seed(e.seed, 0) for e in entries],
+        seeds=[e.seed for e in entries],
+        max_frames=settings.frames,
+        stocks=settings.stocks,
+        record_keys=True,
+        watch=watch,
+    )
     order = list(agents)
     guard = _Guard()
     guard.install()
@@ -240,7 +246,9 @@ def run_batch(
             slots = np.array([entries[i].names.index(name) for i in lanes], np.int64)
             index = order.index(name)
             watch(index, 0)
-            seats.append((make_player(agents[name], lanes, guard, hb, index, settings), lanes, slots, name, index))
+            seats.append(
+                (make_player(agents[name], lanes, guard, hb, index, settings), lanes, slots, name, index)
+            )
         # batched players act first; the guarded ones after, with the timer running only around them
         seats.sort(key=lambda seat: isinstance(seat[0], LaneBots))
         for player, lanes, slots, name, index in seats:

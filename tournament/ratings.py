@@ -472,8 +472,11 @@ def _warnings(results: _Results, prior: float, anchor: str | None, forfeits: Map
     if unknown:
         out.append(f"forfeits name players not in the tournament: {unknown}")
     if results.repeated:
-        same = [(results.names[i], results.names[j], int(g), int(d)) for i, j, g, d in
-                zip(results.pair_i, results.pair_j, results.games, results.distinct) if d < g]
+        same = [
+            (results.names[i], results.names[j], int(g), int(d))
+            for i, j, g, d in zip(results.pair_i, results.pair_j, results.games, results.distinct)
+            if d < g
+        ]
         listing = "; ".join(f"{a} vs {b}: {d} distinct of {g}" for a, b, g, d in same[:6])
         more = f"; and {len(same) - 6} more" if len(same) > 6 else ""
         out.append(
@@ -613,8 +616,14 @@ def rating_table(
     else:
         if results.repeated:  # each pair weighs as many games as it had distinct ones
             scale = results.distinct / results.games
-            hess = _hessian(theta[None, :], results.pair_i, results.pair_j, (results.games * scale)[None, :],
-                            (results.points_i * scale)[None, :], prior)[0]
+            hess = _hessian(
+                theta[None, :],
+                results.pair_i,
+                results.pair_j,
+                (results.games * scale)[None, :],
+                (results.points_i * scale)[None, :],
+                prior,
+            )[0]
         cov = np.linalg.inv(hess)
         if prior == 0.0:
             cov[0, :] = 0.0  # player 0 was pinned; differences are still right

@@ -533,8 +533,16 @@ def game_signature(r: dict) -> tuple:
     players' stocks left and damage dealt (A's first). Equal signatures: the same game played again."""
     stats = r.get("stats") or [{}, {}]
     mine, theirs = stats[r["a_slot"]], stats[1 - r["a_slot"]]
-    return (r["a_slot"], r.get("frames"), r["result_a"], r["ended_by"], mine.get("stocks_left"),
-            theirs.get("stocks_left"), mine.get("damage_dealt"), theirs.get("damage_dealt"))
+    return (
+        r["a_slot"],
+        r.get("frames"),
+        r["result_a"],
+        r["ended_by"],
+        mine.get("stocks_left"),
+        theirs.get("stocks_left"),
+        mine.get("damage_dealt"),
+        theirs.get("damage_dealt"),
+    )
 
 
 def build_table(results: Sequence[dict], names: Sequence[str], bootstrap: int = 1000, seed: int = 0):

@@ -139,8 +139,15 @@ def print_head_to_head(table: RatingTable, console: Any = None) -> bool:
     players = h2h["players"]
     if len(players) < 2:
         return False
-    out = Table(title="head to head: row's score %", caption="columns: players by rank", caption_justify="left",
-                title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    out = Table(
+        title="head to head: row's score %",
+        caption="columns: players by rank",
+        caption_justify="left",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
     out.add_column("#", justify="right", no_wrap=True)
     out.add_column("player", no_wrap=True, max_width=16, overflow="ellipsis")
     for k in range(len(players)):
@@ -220,8 +227,11 @@ def ratings_markdown(table: RatingTable, title: str | None = None) -> str:
     players = table.head_to_head["players"]
     if players:
         lines += ["", "## Head to head", ""]
-        lines += ["Row player's score against the column player (games in brackets, and how many of them "
-                  "were distinct where games repeated).", ""]
+        lines += [
+            "Row player's score against the column player (games in brackets, and how many of them "
+            "were distinct where games repeated).",
+            "",
+        ]
         lines.append("| | " + " | ".join(_md_cell(p) for p in players) + " |")
         lines.append("|:---|" + "|".join(["---:"] * len(players)) + "|")
         h2h = table.head_to_head

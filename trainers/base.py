@@ -45,8 +45,10 @@ def run_lock(run_dir: Path) -> Iterator[None]:
         fh.seek(0)
         holder = fh.read().strip() or "another process"
         fh.close()
-        raise RunLockedError(f"{run_dir} is being trained by {holder}; wait for it to finish (or stop it) "
-                             "before training this run again") from None
+        raise RunLockedError(
+            f"{run_dir} is being trained by {holder}; wait for it to finish (or stop it) "
+            "before training this run again"
+        ) from None
     try:
         fh.seek(0)
         fh.truncate()
@@ -147,8 +149,16 @@ class Trainer:
         return False
 
     @classmethod
-    def load_agent(cls, data: bytes, *, name: str, where: str, deterministic: bool = False, device: str = "cpu",
-                   path: str | None = None) -> Any:
+    def load_agent(
+        cls,
+        data: bytes,
+        *,
+        name: str,
+        where: str,
+        deterministic: bool = False,
+        device: str = "cpu",
+        path: str | None = None,
+    ) -> Any:
         """A checkpoint's bytes as an agent of the one agent protocol (``brawl_env.bots.Agent``: rows in,
         keys out, a per-row reset with seeds), never running code from the file; errors name ``where``.
         ``deterministic``: press a key when its probability is above 1/2 instead of sampling."""

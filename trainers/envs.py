@@ -96,8 +96,14 @@ class LeagueVecEnv(VecEnv):
         fuse_opponents: bool = True,
     ):
         seed = check_seed(seed)
-        if isinstance(action_repeat, bool) or not isinstance(action_repeat, (int, np.integer)) or action_repeat < 1:
-            raise ValueError(f"action_repeat must be an integer >= 1 (frames per decision); got {action_repeat!r}")
+        if (
+            isinstance(action_repeat, bool)
+            or not isinstance(action_repeat, (int, np.integer))
+            or action_repeat < 1
+        ):
+            raise ValueError(
+                f"action_repeat must be an integer >= 1 (frames per decision); got {action_repeat!r}"
+            )
         self.action_repeat = int(action_repeat)
         self.batch = BatchEnv(n_envs, seed=int(seed), **dict(env_config or {}))
         n = self.batch.n
@@ -113,8 +119,8 @@ class LeagueVecEnv(VecEnv):
         self._rows = np.arange(n)
         self._keys = np.zeros((n, 2, L.N_KEYS), np.uint8)
         self._slots = np.zeros(n, np.int64)
-        self._lflat = 2 * self._rows            # row * 2 + learner slot
-        self._oflat = 2 * self._rows + 1        # row * 2 + opponent slot
+        self._lflat = 2 * self._rows  # row * 2 + learner slot
+        self._oflat = 2 * self._rows + 1  # row * 2 + opponent slot
         self.fuse_opponents = bool(fuse_opponents)
         #: the opponent objects and the rows each plays (``opponent_pool.fused``: the groups acting together)
         self.opponent_pool = OpponentPool(n, make_opponent, max_cached_opponents, self.fuse_opponents)
@@ -189,7 +195,9 @@ class LeagueVecEnv(VecEnv):
     def step_async(self, actions: np.ndarray) -> None:
         a = np.asarray(actions)
         if a.shape != (self.num_envs, L.N_KEYS):
-            raise ValueError(f"learner actions must have shape ({self.num_envs}, {L.N_KEYS}) (envs, keys); got {a.shape}")
+            raise ValueError(
+                f"learner actions must have shape ({self.num_envs}, {L.N_KEYS}) (envs, keys); got {a.shape}"
+            )
         check_values(a, "learner actions")
         self._actions = a
 
@@ -203,7 +211,7 @@ class LeagueVecEnv(VecEnv):
         held = np.array(self._actions, dtype=np.uint8, copy=True)
         self._actions = None
         step_rew = np.zeros(n, np.float32)
-        step_done = np.zeros(n, bool)          # the episode this step's decision was made in has ended
+        step_done = np.zeros(n, bool)  # the episode this step's decision was made in has ended
         infos: list[dict] = [{} for _ in range(n)]
         for _ in range(self.action_repeat):
             keys2[self._lflat] = held
@@ -220,12 +228,16 @@ class LeagueVecEnv(VecEnv):
             if dones.any():
                 ended = np.flatnonzero(dones)
                 first = ended[~step_done[ended]]
-                if first.size < ended.size:  # a new episode ended inside the same block: too short to learn from
-                    raise RuntimeError(f"an episode ended within {self.action_repeat} frames of its start; "
-                                       "use a smaller action_repeat or a longer max_frames")
+                if (
+                    first.size < ended.size
+                ):  # a new episode ended inside the same block: too short to learn from
+                    raise RuntimeError(
+                        f"an episode ended within {self.action_repeat} frames of its start; "
+                        "use a smaller action_repeat or a longer max_frames"
+                    )
                 self._finish_episodes(ended, info, terminated, truncated, infos)
                 self._new_episodes(ended)
-                held[ended] = 0               # the rest of the block: the new episode, no decision yet
+                held[ended] = 0  # the rest of the block: the new episode, no decision yet
                 step_done[ended] = True
             full2 = full.reshape(2 * n, -1)
             self._opp_obs = full2.take(self._oflat, axis=0)
@@ -250,17 +262,25 @@ class LeagueVecEnv(VecEnv):
         if attr_name in ("render_mode", "observation_space", "action_space", "reward_names", "env_config"):
             value = getattr(self, attr_name)
             return [value for _ in idx]
-        raise AttributeError(f"LeagueVecEnv has no per-env attribute {attr_name!r} (its matches share one "
-                             "BatchEnv; per-env attributes: learner_slot, opponent_spec, render_mode, "
-                             "observation_space, action_space, reward_names, env_config)")
+        raise AttributeError(
+            f"LeagueVecEnv has no per-env attribute {attr_name!r} (its matches share one "
+            "BatchEnv; per-env attributes: learner_slot, opponent_spec, render_mode, "
+            "observation_space, action_space, reward_names, env_config)"
+        )
 
     def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
-        raise NotImplementedError("LeagueVecEnv's matches share one BatchEnv and have no per-env attributes to "
-                                  "set; configure the env through its constructor")
+        raise NotImplementedError(
+            "LeagueVecEnv's matches share one BatchEnv and have no per-env attributes to "
+            "set; configure the env through its constructor"
+        )
 
-    def env_method(self, method_name: str, *method_args, indices: VecEnvIndices = None, **method_kwargs) -> list[Any]:
-        raise NotImplementedError("LeagueVecEnv's matches share one BatchEnv and have no per-env methods; call "
-                                  "methods on the LeagueVecEnv (or its .batch) directly")
+    def env_method(
+        self, method_name: str, *method_args, indices: VecEnvIndices = None, **method_kwargs
+    ) -> list[Any]:
+        raise NotImplementedError(
+            "LeagueVecEnv's matches share one BatchEnv and have no per-env methods; call "
+            "methods on the LeagueVecEnv (or its .batch) directly"
+        )
 
     def env_is_wrapped(self, wrapper_class: type, indices: VecEnvIndices = None) -> list[bool]:
         # No gymnasium wrappers exist per match. The env emits Monitor's episode infos itself, so it
@@ -274,8 +294,9 @@ class LeagueVecEnv(VecEnv):
         return [None for _ in range(self.num_envs)]
 
     # --- episodes ---------------------------------------------------------------------------------
-    def _finish_episodes(self, ended: np.ndarray, info: dict, terminated: np.ndarray, truncated: np.ndarray,
-                         infos: list[dict]) -> None:
+    def _finish_episodes(
+        self, ended: np.ndarray, info: dict, terminated: np.ndarray, truncated: np.ndarray, infos: list[dict]
+    ) -> None:
         final_obs = info["final_observation"]
         final_stats = info["final_stats"]
         result = info["result"]

@@ -21,28 +21,52 @@ from brawl_env.engine.rng import match_seed
 from brawl_env.match import Lanes
 
 
-def play_games(learner, opponent, games: int, seed: int = 0, max_frames: int = MAX_FRAMES, stocks: int = STOCKS,
-               damage_tiebreak: bool = False, seeds: list[int] | None = None) -> list[dict]:
+def play_games(
+    learner,
+    opponent,
+    games: int,
+    seed: int = 0,
+    max_frames: int = MAX_FRAMES,
+    stocks: int = STOCKS,
+    damage_tiebreak: bool = False,
+    seeds: list[int] | None = None,
+) -> list[dict]:
     """Play ``games`` matches; returns one dict per game from the learner's side. Game ``k`` starts
     from ``match_seed(seed, k)``, or from ``seeds[k]`` when given."""
     if seeds is None:
         seeds = [match_seed(seed, k) for k in range(games)]
-    lanes = Lanes(seeds, seeds=[seed] * games, max_frames=max_frames, stocks=stocks,
-                  damage_tiebreak=damage_tiebreak, errors="raise")
+    lanes = Lanes(
+        seeds,
+        seeds=[seed] * games,
+        max_frames=max_frames,
+        stocks=stocks,
+        damage_tiebreak=damage_tiebreak,
+        errors="raise",
+    )
     rows = np.arange(games)
     slot = rows % 2
     lanes.seat(learner, rows, slot)
     if isinstance(opponent, (list, tuple)):  # opponent i plays games [i * m, (i + 1) * m), m = games // len
         m = games // len(opponent)
         for i, opp in enumerate(opponent):
-            lanes.seat(opp, rows[i * m:(i + 1) * m], 1 - slot[i * m:(i + 1) * m])
+            lanes.seat(opp, rows[i * m : (i + 1) * m], 1 - slot[i * m : (i + 1) * m])
     else:
         lanes.seat(opponent, rows, 1 - slot)
     out = []
     for k, res in enumerate(lanes.run()):
         s = int(slot[k])
-        out.append({"game": k, "seed": int(seed), "slot": s, "result": res.result_for(s), "frames": res.frames,
-                    "truncated": res.ended_by == "time", "stats": res.stats[s], "opponent_stats": res.stats[1 - s]})
+        out.append(
+            {
+                "game": k,
+                "seed": int(seed),
+                "slot": s,
+                "result": res.result_for(s),
+                "frames": res.frames,
+                "truncated": res.ended_by == "time",
+                "stats": res.stats[s],
+                "opponent_stats": res.stats[1 - s],
+            }
+        )
     return out
 
 
@@ -50,8 +74,15 @@ EVAL_BOTS = ("ConstantBot", "RandomBot", "ClockworkBot", "BasedBot", "SpacerBot"
 """Every built-in bot, weakest first: what a training run is evaluated against."""
 
 
-def play_bots(learner, bots: tuple[str, ...] | list[str] = EVAL_BOTS, games: int = 10, seed: int = 0,
-              max_frames: int = MAX_FRAMES, stocks: int = STOCKS, damage_tiebreak: bool = False) -> dict[str, list[dict]]:
+def play_bots(
+    learner,
+    bots: tuple[str, ...] | list[str] = EVAL_BOTS,
+    games: int = 10,
+    seed: int = 0,
+    max_frames: int = MAX_FRAMES,
+    stocks: int = STOCKS,
+    damage_tiebreak: bool = False,
+) -> dict[str, list[dict]]:
     """``games`` seeded matches against each bot, all in one batch; ``{bot: games from play_games}``.
 
     Game ``k`` against every bot starts from the same seed, so bots are compared on the same starts.
@@ -60,8 +91,16 @@ def play_bots(learner, bots: tuple[str, ...] | list[str] = EVAL_BOTS, games: int
     bots = list(bots)
     opponents = [bot_agent(b, seed=seed) for b in bots]
     n = len(bots) * games
-    results = play_games(learner, opponents, n, seed=seed, max_frames=max_frames, stocks=stocks,
-                         damage_tiebreak=damage_tiebreak, seeds=[match_seed(seed, k % games) for k in range(n)])
+    results = play_games(
+        learner,
+        opponents,
+        n,
+        seed=seed,
+        max_frames=max_frames,
+        stocks=stocks,
+        damage_tiebreak=damage_tiebreak,
+        seeds=[match_seed(seed, k % games) for k in range(n)],
+    )
     out: dict[str, list[dict]] = {b: [] for b in bots}
     for r in results:
         i = r["game"] // games

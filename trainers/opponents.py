@@ -101,8 +101,9 @@ class OpponentPool:
     that act together (read by tests and the opponents benchmark).
     """
 
-    def __init__(self, n: int, make_opponent: Callable[[Any], Agent], max_cached: int | None = None,
-                 fuse: bool = True):
+    def __init__(
+        self, n: int, make_opponent: Callable[[Any], Agent], max_cached: int | None = None, fuse: bool = True
+    ):
         self.n = int(n)
         self.make_opponent = make_opponent
         self.max_cached = max_cached
@@ -120,8 +121,13 @@ class OpponentPool:
         self.specs = [None] * self.n
         self.row_keys = [None] * self.n
 
-    def start_episodes(self, rows: np.ndarray, choose: Callable[[np.random.Generator], Any],
-                       rng: np.random.Generator, flat: np.ndarray) -> None:
+    def start_episodes(
+        self,
+        rows: np.ndarray,
+        choose: Callable[[np.random.Generator], Any],
+        rng: np.random.Generator,
+        flat: np.ndarray,
+    ) -> None:
         """``rows`` start new episodes: each gets an opponent from ``choose(rng)`` (its object built on
         first use), then one seed per row is drawn from ``rng`` and each object resets its rows; finally
         the cache is trimmed and the per-frame groups rebuilt. ``flat[k]`` is row ``k``'s opponent index
@@ -220,8 +226,10 @@ class OpponentPool:
 def _put_keys(g: _Group, out: Any, keys2: np.ndarray) -> None:
     out = np.asarray(out)
     if out.shape != (len(g.rows), L.N_KEYS):
-        raise ValueError(f"opponent {g.opponent!r} returned keys of shape {out.shape}; expected "
-                         f"({len(g.rows)}, {L.N_KEYS})")
+        raise ValueError(
+            f"opponent {g.opponent!r} returned keys of shape {out.shape}; expected "
+            f"({len(g.rows)}, {L.N_KEYS})"
+        )
     if not getattr(g.opponent, "trusted_keys", False):
         check_values(out, f"opponent {g.opponent!r}")
     keys2[g.flat] = out

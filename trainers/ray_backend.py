@@ -51,13 +51,22 @@ from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices,
 
 from brawl_env.config import check_seed
 
-__all__ = ["RAY_MISSING", "RayBackendError", "OpponentBuilder", "RayVecEnv", "ShardPick", "ray_session",
-           "shard_sizes", "shard_seeds"]
+__all__ = [
+    "RAY_MISSING",
+    "RayBackendError",
+    "OpponentBuilder",
+    "RayVecEnv",
+    "ShardPick",
+    "ray_session",
+    "shard_sizes",
+    "shard_seeds",
+]
 
 log = logging.getLogger(__name__)
 
-RAY_MISSING = ("the Ray backend needs the optional 'ray' package: pip install 'brawl-league[ray]' "
-               "(or pip install ray)")
+RAY_MISSING = (
+    "the Ray backend needs the optional 'ray' package: pip install 'brawl-league[ray]' (or pip install ray)"
+)
 
 
 CLOSE_WAIT_S = 10.0
@@ -81,6 +90,7 @@ def import_ray():
 # splitting and seeding
 # ---------------------------------------------------------------------------------------------------
 
+
 def shard_sizes(n_envs: int, shards: int) -> list[int]:
     """Matches per shard: as even as can be, the first ``n_envs % shards`` shards one more."""
     if isinstance(shards, bool) or not isinstance(shards, (int, np.integer)) or not 1 <= shards <= n_envs:
@@ -93,13 +103,16 @@ def shard_seeds(seed: int, shards: int) -> list[int]:
     """The seed of each shard's ``LeagueVecEnv``: shard 0 the seed itself, shard ``k`` a 64-bit hash of
     (seed, k) (numpy's ``SeedSequence``), so shards play distinct matches and a run replays."""
     seed = check_seed(seed)
-    return [seed] + [int(np.random.SeedSequence([0x5348, seed, k]).generate_state(1, np.uint64)[0])
-                     for k in range(1, int(shards))]
+    return [seed] + [
+        int(np.random.SeedSequence([0x5348, seed, k]).generate_state(1, np.uint64)[0])
+        for k in range(1, int(shards))
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------
 # what travels to a shard
 # ---------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ShardPick:
@@ -128,16 +141,29 @@ class OpponentBuilder(Protocol):
 class _Shard:
     """The body of a shard actor (wrapped by ``ray.remote`` at run time: Ray is optional)."""
 
-    def __init__(self, index: int, n_envs: int, env_config: dict, seed: int, action_repeat: int,
-                 opponents: OpponentBuilder):
+    def __init__(
+        self,
+        index: int,
+        n_envs: int,
+        env_config: dict,
+        seed: int,
+        action_repeat: int,
+        opponents: OpponentBuilder,
+    ):
         from trainers.envs import LeagueVecEnv
 
         self.index = index
         self.opponents = opponents
         self.queue: deque[ShardPick] = deque()
         self.used = 0
-        self.env = LeagueVecEnv(n_envs, env_config=env_config, choose_opponent=self._choose,
-                                make_opponent=self._make, seed=seed, action_repeat=action_repeat)
+        self.env = LeagueVecEnv(
+            n_envs,
+            env_config=env_config,
+            choose_opponent=self._choose,
+            make_opponent=self._make,
+            seed=seed,
+            action_repeat=action_repeat,
+        )
 
     def _choose(self, rng) -> ShardPick:
         if not self.queue:  # the learner keeps at least one pick per match queued: a bug if it did not
@@ -161,8 +187,13 @@ class _Shard:
 
     def describe(self) -> dict:
         env = self.env
-        return {"observation_space": env.observation_space, "action_space": env.action_space,
-                "reward_names": env.reward_names, "num_envs": env.num_envs, "pid": os.getpid()}
+        return {
+            "observation_space": env.observation_space,
+            "action_space": env.action_space,
+            "reward_names": env.reward_names,
+            "num_envs": env.num_envs,
+            "pid": os.getpid(),
+        }
 
     def seed(self, seed: int | None) -> list[int]:
         return self.env.seed(seed)
@@ -197,6 +228,7 @@ class _Shard:
 # Ray itself
 # ---------------------------------------------------------------------------------------------------
 
+
 class ray_session:  # noqa: N801 - used like a function: ``with ray_session(...)``
     """Ray for this process: joined if already initialised, connected to ``address`` if given, else a
     local instance of ``num_cpus`` CPUs started, whose workers import the modules this process imports
@@ -212,9 +244,15 @@ class ray_session:  # noqa: N801 - used like a function: ``with ray_session(...)
             ray.init(address=address, log_to_driver=False)
         else:
             paths = [p for p in sys.path if p and os.path.isdir(p)]
-            env_vars = {"PYTHONPATH": os.pathsep.join([*filter(None, [os.environ.get("PYTHONPATH")]), *paths])}
-            ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False,
-                     runtime_env={"env_vars": env_vars})
+            env_vars = {
+                "PYTHONPATH": os.pathsep.join([*filter(None, [os.environ.get("PYTHONPATH")]), *paths])
+            }
+            ray.init(
+                num_cpus=num_cpus,
+                include_dashboard=False,
+                log_to_driver=False,
+                runtime_env={"env_vars": env_vars},
+            )
         self.started = True
 
     def close(self) -> None:
@@ -232,6 +270,7 @@ class ray_session:  # noqa: N801 - used like a function: ``with ray_session(...)
 # ---------------------------------------------------------------------------------------------------
 # the VecEnv
 # ---------------------------------------------------------------------------------------------------
+
 
 class RayVecEnv(VecEnv):
     """``n_envs`` matches in ``shards`` Ray actors (see the module docstring).
@@ -252,11 +291,21 @@ class RayVecEnv(VecEnv):
     :param address: a Ray cluster's address (see :class:`ray_session`).
     """
 
-    def __init__(self, n_envs: int, shards: int, *, env_config: dict | None = None,
-                 choose_opponent: Callable[[np.random.Generator], Any], ship_opponent: Callable[[Any], Any],
-                 opponents: OpponentBuilder, seed: int = 0, action_repeat: int = 1,
-                 weights_version: Callable[[], Hashable] | None = None, weights: Callable[[], Any] | None = None,
-                 address: str | None = None):
+    def __init__(
+        self,
+        n_envs: int,
+        shards: int,
+        *,
+        env_config: dict | None = None,
+        choose_opponent: Callable[[np.random.Generator], Any],
+        ship_opponent: Callable[[Any], Any],
+        opponents: OpponentBuilder,
+        seed: int = 0,
+        action_repeat: int = 1,
+        weights_version: Callable[[], Hashable] | None = None,
+        weights: Callable[[], Any] | None = None,
+        address: str | None = None,
+    ):
         seed = check_seed(seed)
         sizes = shard_sizes(n_envs, shards)
         self.choose_opponent, self.ship_opponent = choose_opponent, ship_opponent
@@ -277,8 +326,10 @@ class RayVecEnv(VecEnv):
         try:
             actor = ray.remote(num_cpus=1, max_restarts=0)(_Shard)
             seeds = shard_seeds(seed, len(sizes))
-            self._actors = [actor.remote(k, size, dict(env_config or {}), seeds[k], action_repeat, opponents)
-                            for k, size in enumerate(sizes)]
+            self._actors = [
+                actor.remote(k, size, dict(env_config or {}), seeds[k], action_repeat, opponents)
+                for k, size in enumerate(sizes)
+            ]
             described = self._get([a.describe.remote() for a in self._actors], "starting")
         except BaseException:
             self.close()
@@ -297,15 +348,16 @@ class RayVecEnv(VecEnv):
         try:
             return ray.get(refs)
         except ray.exceptions.RayError:
-            first = None   # every shard's outcome is read (Ray logs errors nobody read), the first raised
+            first = None  # every shard's outcome is read (Ray logs errors nobody read), the first raised
             for k, ref in enumerate(refs):
                 try:
                     ray.get(ref)
                 except ray.exceptions.RayTaskError as err:
                     first = first or RayBackendError(f"shard {k} failed while {what}:\n{err}")
                 except ray.exceptions.RayError as err:
-                    first = first or RayBackendError(f"shard {k}'s Ray actor was lost while {what} "
-                                                     f"({type(err).__name__}: {err})")
+                    first = first or RayBackendError(
+                        f"shard {k}'s Ray actor was lost while {what} ({type(err).__name__}: {err})"
+                    )
             if first is not None:
                 raise first from None
             raise
@@ -355,7 +407,7 @@ class RayVecEnv(VecEnv):
 
     def reset(self) -> np.ndarray:
         self._check_open()
-        self._owed = [2 * s for s in self.sizes]   # a fresh queue: one pick per match, one step's worth more
+        self._owed = [2 * s for s in self.sizes]  # a fresh queue: one pick per match, one step's worth more
         picks = self._picks()
         weights = self._weights_ref()
         got = self._get([a.reset.remote(p, weights) for a, p in zip(self._actors, picks)], "resetting")
@@ -371,8 +423,9 @@ class RayVecEnv(VecEnv):
         picks = self._picks()
         weights = self._weights_ref()
         b = self.bounds
-        self._pending = [actor.step.remote(a[b[k]:b[k + 1]], picks[k], weights)
-                         for k, actor in enumerate(self._actors)]
+        self._pending = [
+            actor.step.remote(a[b[k] : b[k + 1]], picks[k], weights) for k, actor in enumerate(self._actors)
+        ]
 
     def step_wait(self) -> VecEnvStepReturn:
         if self._pending is None:
@@ -432,21 +485,29 @@ class RayVecEnv(VecEnv):
     def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
         self._check_open()
         parts = self._by_shard(indices)
-        got = self._get([self._actors[k].get_attr.remote(attr_name, idx) for k, idx in parts], "reading attributes")
+        got = self._get(
+            [self._actors[k].get_attr.remote(attr_name, idx) for k, idx in parts], "reading attributes"
+        )
         return [v for values in got for v in values]
 
     def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
-        raise NotImplementedError("RayVecEnv's matches live in Ray actors and have no per-env attributes to set; "
-                                  "configure the env through its constructor")
+        raise NotImplementedError(
+            "RayVecEnv's matches live in Ray actors and have no per-env attributes to set; "
+            "configure the env through its constructor"
+        )
 
-    def env_method(self, method_name: str, *method_args, indices: VecEnvIndices = None, **method_kwargs) -> list[Any]:
+    def env_method(
+        self, method_name: str, *method_args, indices: VecEnvIndices = None, **method_kwargs
+    ) -> list[Any]:
         raise NotImplementedError("RayVecEnv's matches live in Ray actors and have no per-env methods")
 
     def env_is_wrapped(self, wrapper_class: type, indices: VecEnvIndices = None) -> list[bool]:
         self._check_open()
         parts = self._by_shard(indices)
-        got = self._get([self._actors[k].env_is_wrapped.remote(wrapper_class, idx) for k, idx in parts],
-                        "reading wrappers")
+        got = self._get(
+            [self._actors[k].env_is_wrapped.remote(wrapper_class, idx) for k, idx in parts],
+            "reading wrappers",
+        )
         return [v for values in got for v in values]
 
     def get_images(self) -> Sequence[np.ndarray | None]:

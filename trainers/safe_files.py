@@ -51,8 +51,9 @@ def read_member(zf: zipfile.ZipFile, name: str, limit: int, where: str) -> bytes
     except KeyError:
         raise CheckpointError(f"{where}: the archive has no {name}") from None
     if info.file_size > limit:
-        raise CheckpointError(f"{where}: {name} declares {info.file_size:,} bytes, more than the "
-                              f"{limit:,} it can hold")
+        raise CheckpointError(
+            f"{where}: {name} declares {info.file_size:,} bytes, more than the {limit:,} it can hold"
+        )
     try:
         with zf.open(info) as fh:
             out = fh.read(limit + 1)  # zipfile stops at the declared size; one byte more would show a lie
@@ -82,19 +83,24 @@ def load_weights(data: bytes, where: str, limit: int) -> Any:
     zf = open_zip(data, where)
     with zf:
         if not is_torch_archive(zf):
-            raise CheckpointError(f"{where}: not a checkpoint (a zip archive, but not one written by "
-                                  "torch.save)")
+            raise CheckpointError(
+                f"{where}: not a checkpoint (a zip archive, but not one written by torch.save)"
+            )
         declared = sum(info.file_size for info in zf.infolist())
         if declared > limit:
-            raise CheckpointError(f"{where}: its tensors declare {declared:,} bytes, more than the {limit:,} "
-                                  "it can hold")
+            raise CheckpointError(
+                f"{where}: its tensors declare {declared:,} bytes, more than the {limit:,} it can hold"
+            )
     try:
         return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise CheckpointError(f"{where}: refused: it holds pickled objects that are not plain weights, and "
-                              f"loading them could run code ({first[:300]})") from None
+        raise CheckpointError(
+            f"{where}: refused: it holds pickled objects that are not plain weights, and "
+            f"loading them could run code ({first[:300]})"
+        ) from None
     except Exception as err:  # noqa: BLE001 - damaged or foreign archives: say so, never unpickle instead
         detail = str(err).strip().splitlines()[0][:300] if str(err).strip() else ""
-        raise CheckpointError(f"{where}: not a readable weights file ({type(err).__name__}: {detail})") \
-            from None
+        raise CheckpointError(
+            f"{where}: not a readable weights file ({type(err).__name__}: {detail})"
+        ) from None

@@ -7,5 +7,22 @@ from .builtin import warm_up
 from .guard import BotFault, GuardedBot
 from .registry import BotSpecError, bot_class, entries, load_bot
 
-__all__ = ["Bot", "FrameBot", "press", "key_index", "NO_KEYS", "Agent", "BotAgent", "FrameAgent", "Faults",
-           "bot_agent", "warm_up", "BotFault", "GuardedBot", "BotSpecError", "bot_class", "entries", "load_bot"]
+__all__ = [
+    "Bot",
+    "FrameBot",
+    "press",
+    "key_index",
+    "NO_KEYS",
+    "Agent",
+    "BotAgent",
+    "FrameAgent",
+    "Faults",
+    "bot_agent",
+    "warm_up",
+    "BotFault",
+    "GuardedBot",
+    "BotSpecError",
+    "bot_class",
+    "entries",
+    "load_bot",
+]

@@ -62,8 +62,10 @@ def key_faults(keys: np.ndarray) -> dict[int, str]:
     if keys.dtype.kind == "b":
         return {}
     if keys.dtype.kind not in "iuf":
-        return {i: f"bad keys: keys must be bool, integer or float 0/1 values; got dtype {keys.dtype}"
-                for i in range(len(keys))}
+        return {
+            i: f"bad keys: keys must be bool, integer or float 0/1 values; got dtype {keys.dtype}"
+            for i in range(len(keys))
+        }
     bad = (keys != 0) & (keys != 1)  # NaN equals neither
     out = {}
     for i in np.flatnonzero(bad.any(axis=1)).tolist():
@@ -116,8 +118,9 @@ class BotAgent:
 
     trusted_keys = True  # checked row by row here
 
-    def __init__(self, bot: type[Bot] | str, bot_kwargs: dict | None = None, *, seed: int = 0,
-                 name: str | None = None):
+    def __init__(
+        self, bot: type[Bot] | str, bot_kwargs: dict | None = None, *, seed: int = 0, name: str | None = None
+    ):
         cls = bot_class(bot) if isinstance(bot, str) else bot
         if not (isinstance(cls, type) and issubclass(cls, Bot)):
             raise TypeError(f"{type(self).__name__} needs a Bot subclass or a bot spec string; got {bot!r}")
@@ -206,8 +209,14 @@ class FrameAgent:
         return self.bot.act_batch(obs, t)
 
 
-def bot_agent(bot: type[Bot] | str, bot_kwargs: dict | None = None, *, seed: int = 0, batched: bool = True,
-              name: str | None = None) -> FrameAgent | BotAgent:
+def bot_agent(
+    bot: type[Bot] | str,
+    bot_kwargs: dict | None = None,
+    *,
+    seed: int = 0,
+    batched: bool = True,
+    name: str | None = None,
+) -> FrameAgent | BotAgent:
     """A bot (class or spec) as an :class:`Agent`: its batched form when it is a
     :class:`~brawl_env.bots.FrameBot` (and ``batched``), else one instance per row."""
     cls = bot_class(bot) if isinstance(bot, str) else bot

@@ -26,8 +26,9 @@ from ..view import ObsView
 
 _ALIASES = {name: i for i, name in enumerate(KEY_NAMES)}
 _ALIASES.update({letter.lower(): i for i, letter in enumerate(KEY_LETTERS)})
-_ALIASES.update({"space": KEY_NAMES.index("jump"), "dodge": KEY_NAMES.index("dash"),
-                 "drop": KEY_NAMES.index("pickup")})
+_ALIASES.update(
+    {"space": KEY_NAMES.index("jump"), "dodge": KEY_NAMES.index("dash"), "drop": KEY_NAMES.index("pickup")}
+)
 
 
 def key_index(name: str) -> int:
@@ -38,8 +39,10 @@ def key_index(name: str) -> int:
         from ..names import did_you_mean
 
         hint = did_you_mean(str(name), list(_ALIASES))
-        raise ValueError(f"unknown key {name!r}; keys: {list(KEY_NAMES)} (or letters {list(KEY_LETTERS)})"
-                         + (f" ({hint})" if hint else "")) from None
+        raise ValueError(
+            f"unknown key {name!r}; keys: {list(KEY_NAMES)} (or letters {list(KEY_LETTERS)})"
+            + (f" ({hint})" if hint else "")
+        ) from None
 
 
 def press(*names: str) -> np.ndarray:
@@ -65,7 +68,9 @@ def _accept_seed(fn):
         return fn  # cannot tell: called as documented
     if any(p.name == "seed" or p.kind is p.VAR_KEYWORD for p in params):
         return fn
-    positional = any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in params[1:])
+    positional = any(
+        p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in params[1:]
+    )
 
     @functools.wraps(fn)
     def reset(self, seed: int | None = None) -> None:

@@ -72,7 +72,9 @@ def _warm_up() -> None:
     process: a guarded bot's first frame has the same 0.05 s budget as any other, and a cold compile takes
     seconds (it forfeited BasedBot's first game after an install)."""
     for dtype in (np.float32, np.float64):
-        _based_plan(np.zeros((1, OBS_DIM), dtype), np.zeros(1, np.int64), 0.8, np.zeros((1, L.N_KEYS), np.int8))
+        _based_plan(
+            np.zeros((1, OBS_DIM), dtype), np.zeros(1, np.int64), 0.8, np.zeros((1, L.N_KEYS), np.int8)
+        )
 
 
 def warm_up() -> None:
@@ -99,7 +101,11 @@ _HALF_W, _HALF_H = float(T.HALF_W), float(T.HALF_H)
 def _floor_under(x: float, y: float, slack: float) -> int:
     """``tactics.floor_under`` by row of ``_FLOORS``: the first floor the body overlaps and is above, or -1."""
     for f in range(_FLOORS.shape[0]):
-        if x + _HALF_W > _FLOORS[f, 0] and x - _HALF_W < _FLOORS[f, 1] and y - _HALF_H >= _FLOORS[f, 2] - slack:
+        if (
+            x + _HALF_W > _FLOORS[f, 0]
+            and x - _HALF_W < _FLOORS[f, 1]
+            and y - _HALF_H >= _FLOORS[f, 2] - slack
+        ):
             return f
     return -1
 
@@ -146,14 +152,23 @@ class ClockworkBot(FrameBot):
     """
 
     DEFAULT_SHEET: Sequence[tuple[int, Sequence[str]]] = (
-        (10, ("left",)), (1, ("dash",)), (20, ("left",)), (3, ("left", "light")), (15, ("jump",)),
+        (10, ("left",)),
+        (1, ("dash",)),
+        (20, ("left",)),
+        (3, ("left", "light")),
+        (15, ("jump",)),
     )
 
     def __init__(self, sheet: Sequence[tuple[int, Sequence[str]]] | None = None, loop: bool = False):
         sheet = self.DEFAULT_SHEET if sheet is None else sheet
         frames: list[np.ndarray] = []
         for entry in sheet:
-            if not (isinstance(entry, (tuple, list)) and len(entry) == 2 and isinstance(entry[0], int) and entry[0] > 0):
+            if not (
+                isinstance(entry, (tuple, list))
+                and len(entry) == 2
+                and isinstance(entry[0], int)
+                and entry[0] > 0
+            ):
                 raise ValueError(f"ClockworkBot: each sheet entry is (frames > 0, [keys]); got {entry!r}")
             keys = np.zeros(L.N_KEYS, np.int8)
             for name in entry[1]:
@@ -175,11 +190,12 @@ class ClockworkBot(FrameBot):
 # the ladder: bots that fly with the shared pilot (brawl_env/bots/tactics.py)
 # ---------------------------------------------------------------------------------------------------
 
+
 class _PilotBot(Bot):
     """Shared frame loop: stay alive first (the pilot's recovery), then the style's own ``plan``."""
 
     def reset(self, seed: int | None = None) -> None:
-        self.pilot = T.Pilot()   # the styles are deterministic: no generator to seed
+        self.pilot = T.Pilot()  # the styles are deterministic: no generator to seed
         self.setup()
 
     def setup(self) -> None:
@@ -203,8 +219,9 @@ class _PilotBot(Bot):
         return NO_KEYS.copy()
 
     # helpers shared by the styles
-    def chase(self, s: T.Snapshot, tx: float, ty: float, stop: float = 0.15,
-              platform: bool = False) -> np.ndarray:
+    def chase(
+        self, s: T.Snapshot, tx: float, ty: float, stop: float = 0.15, platform: bool = False
+    ) -> np.ndarray:
         """Walk (or fly) to (tx, ty), on the moving platform if ``platform``; lands first when airborne."""
         return self.pilot.walk(s, tx, ty, stop, platform)
 
@@ -255,7 +272,7 @@ class SpacerBot(_PilotBot):
             return self.fly_to_opponent(s)
         # a Spear on this floor, nearer to it than to the opponent, is worth the walk
         if me.weapon == L.W_PUNCH and me.floor is not None:
-            for (wx, wy, kind) in s.spawners + s.loose:
+            for wx, wy, kind in s.spawners + s.loose:
                 if kind != L.W_SPEAR or T.floor_under(wx, wy + 0.5) is not me.floor:
                     continue
                 if abs(wx - me.x) < 1.0 and abs(wy - me.y) < 0.9:
@@ -320,7 +337,7 @@ class ArmoryBot(_PilotBot):
         for wx, wy, kind in s.spawners + s.loose:
             f = T.floor_under(wx, wy + 0.5)
             if f is None:
-                continue   # on the platform or falling: skip
+                continue  # on the platform or falling: skip
             cost = abs(wx - me.x) + (4.0 if f is not (me.floor or T.nearest_floor(me.x)) else 0.0)
             cost -= 2.0 if kind == L.W_HAMMER else 0.0
             opp_cost = abs(wx - opp.x) + abs(wy - opp.y)
@@ -335,6 +352,7 @@ class ArmoryBot(_PilotBot):
 
         def score(mv: T.Move, slot: int) -> float:
             return mv.damage * (1.0 if dmg < 80 else 0.5) + mv.power * (dmg / 60.0) - 0.6 * mv.first
+
         return score
 
     def plan(self, s: T.Snapshot) -> np.ndarray:
@@ -406,5 +424,13 @@ class EdgeGuardBot(_PilotBot):
         return self.chase(s, opp.x - out * 1.0, opp.y, stop=0.2, platform=opp.on_platform)
 
 
-__all__ = ["ConstantBot", "RandomBot", "BasedBot", "ClockworkBot", "SpacerBot", "ArmoryBot", "EdgeGuardBot",
-           "press"]
+__all__ = [
+    "ConstantBot",
+    "RandomBot",
+    "BasedBot",
+    "ClockworkBot",
+    "SpacerBot",
+    "ArmoryBot",
+    "EdgeGuardBot",
+    "press",
+]

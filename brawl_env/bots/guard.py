@@ -63,7 +63,9 @@ class GuardedBot:
         try:
             result = fn()
         except _Timeout:
-            raise BotFault(self.name, f"{what} did not return within its time budget ({self.time_budget:g} s)") from None
+            raise BotFault(
+                self.name, f"{what} did not return within its time budget ({self.time_budget:g} s)"
+            ) from None
         except Exception as err:
             raise BotFault(self.name, f"{what} raised {type(err).__name__}: {err}") from err
         finally:
@@ -72,5 +74,7 @@ class GuardedBot:
                 signal.signal(signal.SIGALRM, previous)
         elapsed = time.perf_counter() - start
         if what == "act" and elapsed > self.time_budget:
-            raise BotFault(self.name, f"act took {elapsed:.3f} s, over its per-frame budget of {self.time_budget:g} s")
+            raise BotFault(
+                self.name, f"act took {elapsed:.3f} s, over its per-frame budget of {self.time_budget:g} s"
+            )
         return result

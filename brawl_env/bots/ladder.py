@@ -20,8 +20,9 @@ from ..match import run_match
 from .registry import load_bot
 
 
-def _play_pair(a: str, b: str, games: int, seed: int, frames: int, stocks: int,
-               make: Callable[[str], Any]) -> dict[str, int]:
+def _play_pair(
+    a: str, b: str, games: int, seed: int, frames: int, stocks: int, make: Callable[[str], Any]
+) -> dict[str, int]:
     rec = {"wins": 0, "draws": 0, "losses": 0, "forfeits_a": 0, "forfeits_b": 0, "frames": 0}
     for k in range(games):
         a_slot = k % 2
@@ -37,9 +38,15 @@ def _play_pair(a: str, b: str, games: int, seed: int, frames: int, stocks: int,
         yield rec
 
 
-def run_ladder(names: Sequence[str], games: int = 50, seed: int = 0, frames: int = MAX_FRAMES,
-               progress: Callable[[str, str, int], None] | None = None, stocks: int = 3,
-               make: Callable[[str], Any] | None = None) -> dict[str, Any]:
+def run_ladder(
+    names: Sequence[str],
+    games: int = 50,
+    seed: int = 0,
+    frames: int = MAX_FRAMES,
+    progress: Callable[[str, str, int], None] | None = None,
+    stocks: int = 3,
+    make: Callable[[str], Any] | None = None,
+) -> dict[str, Any]:
     """Play every pair of ``names`` ``games`` seeded matches; see the module docstring.
 
     ``make(name)`` gives the agent that plays as ``name`` in one game (a fresh bot, or any agent
@@ -75,14 +82,24 @@ def run_ladder(names: Sequence[str], games: int = 50, seed: int = 0, frames: int
         n = games
         mean_frames = rec["frames"] / n
         pairs[f"{a}|{b}"] = {
-            "wins": rec["wins"], "draws": rec["draws"], "losses": rec["losses"],
-            "win_rate": rec["wins"] / n, "score": (rec["wins"] + 0.5 * rec["draws"]) / n,
-            "forfeits_a": rec["forfeits_a"], "forfeits_b": rec["forfeits_b"], "mean_frames": mean_frames,
+            "wins": rec["wins"],
+            "draws": rec["draws"],
+            "losses": rec["losses"],
+            "win_rate": rec["wins"] / n,
+            "score": (rec["wins"] + 0.5 * rec["draws"]) / n,
+            "forfeits_a": rec["forfeits_a"],
+            "forfeits_b": rec["forfeits_b"],
+            "mean_frames": mean_frames,
         }
         pairs[f"{b}|{a}"] = {
-            "wins": rec["losses"], "draws": rec["draws"], "losses": rec["wins"],
-            "win_rate": rec["losses"] / n, "score": (rec["losses"] + 0.5 * rec["draws"]) / n,
-            "forfeits_a": rec["forfeits_b"], "forfeits_b": rec["forfeits_a"], "mean_frames": mean_frames,
+            "wins": rec["losses"],
+            "draws": rec["draws"],
+            "losses": rec["wins"],
+            "win_rate": rec["losses"] / n,
+            "score": (rec["losses"] + 0.5 * rec["draws"]) / n,
+            "forfeits_a": rec["forfeits_b"],
+            "forfeits_b": rec["forfeits_a"],
+            "mean_frames": mean_frames,
         }
     overall = {}
     for a in names:
@@ -92,11 +109,26 @@ def run_ladder(names: Sequence[str], games: int = 50, seed: int = 0, frames: int
                 p = pairs[f"{a}|{b}"]
                 won, drawn, lost = won + p["wins"], drawn + p["draws"], lost + p["losses"]
         n = won + drawn + lost
-        overall[a] = {"wins": won, "draws": drawn, "losses": lost, "games": n, "win_rate": won / n,
-                      "score": (won + 0.5 * drawn) / n}
+        overall[a] = {
+            "wins": won,
+            "draws": drawn,
+            "losses": lost,
+            "games": n,
+            "win_rate": won / n,
+            "score": (won + 0.5 * drawn) / n,
+        }
     ranking = sorted(names, key=lambda a: (-overall[a]["score"], -overall[a]["win_rate"], names.index(a)))
-    return {"bots": names, "games": games, "seed": seed, "frames": frames, "stocks": stocks,
-            "seconds": time.perf_counter() - start, "pairs": pairs, "overall": overall, "ranking": ranking}
+    return {
+        "bots": names,
+        "games": games,
+        "seed": seed,
+        "frames": frames,
+        "stocks": stocks,
+        "seconds": time.perf_counter() - start,
+        "pairs": pairs,
+        "overall": overall,
+        "ranking": ranking,
+    }
 
 
 def pair(ladder: dict[str, Any], a: str, b: str) -> dict[str, Any]:
@@ -136,9 +168,11 @@ def caption(ladder: dict[str, Any]) -> str:
     import os
     import platform
 
-    return (f"{ladder['games']} games per pair (sides swapped every game), base seed {ladder['seed']}, "
-            f"{ladder['frames']}-frame limit, {ladder['stocks']} stocks; {ladder['seconds']:.0f} s on "
-            f"{os.cpu_count()} cores ({platform.machine()}, Python {platform.python_version()}).")
+    return (
+        f"{ladder['games']} games per pair (sides swapped every game), base seed {ladder['seed']}, "
+        f"{ladder['frames']}-frame limit, {ladder['stocks']} stocks; {ladder['seconds']:.0f} s on "
+        f"{os.cpu_count()} cores ({platform.machine()}, Python {platform.python_version()})."
+    )
 
 
 def render_table(ladder: dict[str, Any]):
@@ -149,9 +183,15 @@ def render_table(ladder: dict[str, Any]):
     from rich.table import Table
 
     order = ladder["ranking"]
-    table = Table(title="bot ladder: win rate (%) of the row bot against the column bot (by rank)",
-                  title_justify="left", caption=escape(caption(ladder)), caption_justify="left",
-                  box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table = Table(
+        title="bot ladder: win rate (%) of the row bot against the column bot (by rank)",
+        title_justify="left",
+        caption=escape(caption(ladder)),
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("bot", overflow="fold")
     for k, _ in enumerate(order, start=1):

@@ -42,8 +42,8 @@ class BotSpecError(ValueError):
 @dataclass(frozen=True)
 class BotEntry:
     name: str
-    target: str      # module:Class
-    source: str      # "built-in" or "entry point (<distribution>)"
+    target: str  # module:Class
+    source: str  # "built-in" or "entry point (<distribution>)"
 
 
 def _entry_points() -> list[BotEntry]:
@@ -109,8 +109,9 @@ def bot_class(spec: str) -> type[Bot]:
             return _import_target(entry.target, spec)
     if ":" in spec:
         return _import_target(spec, spec)
-    raise BotSpecError(unknown("bot", spec, [e.name for e in entries()])
-                       + "; or give FILE.py:CLASS or MODULE:CLASS")
+    raise BotSpecError(
+        unknown("bot", spec, [e.name for e in entries()]) + "; or give FILE.py:CLASS or MODULE:CLASS"
+    )
 
 
 def load_bot(spec: str, **kwargs) -> Bot:

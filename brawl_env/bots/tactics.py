@@ -45,9 +45,34 @@ from .._jit import helper, kernel
 from ..engine import layout as L
 from ..engine import params as P
 from ..engine.obs import (
-    ME_BASE, N_LOOSE_WEAPONS, N_SPAWNERS, O_DAMAGE, O_FACING, O_GROUNDED, O_INVULN, O_JUMP_CD, O_JUMPS,
-    O_ON_PLATFORM, O_RECOV, O_STATE, O_VX, O_VY, O_WEAPON, O_X, O_Y, OBS_DIM, OPP_BASE, PLAYER_FIELDS,
-    PLAYER_OFFSETS, W_PVX, W_PVY, W_PX, W_PY, WORLD_FIELDS, WORLD_OFFSETS, Field,
+    ME_BASE,
+    N_LOOSE_WEAPONS,
+    N_SPAWNERS,
+    O_DAMAGE,
+    O_FACING,
+    O_GROUNDED,
+    O_INVULN,
+    O_JUMP_CD,
+    O_JUMPS,
+    O_ON_PLATFORM,
+    O_RECOV,
+    O_STATE,
+    O_VX,
+    O_VY,
+    O_WEAPON,
+    O_X,
+    O_Y,
+    OBS_DIM,
+    OPP_BASE,
+    PLAYER_FIELDS,
+    PLAYER_OFFSETS,
+    W_PVX,
+    W_PVY,
+    W_PX,
+    W_PY,
+    WORLD_FIELDS,
+    WORLD_OFFSETS,
+    Field,
 )
 from ..view import ObsView
 
@@ -56,8 +81,8 @@ from ..view import ObsView
 # ---------------------------------------------------------------------------------------------------
 
 HALF_W, HALF_H = P.HALF_W, P.HALF_H
-EDGE_MARGIN = 0.45        # a walking body's centre stays this far inside a floor's ends
-DASH_ROOM = 3.8           # a dash (10 u/s for 9 frames) needs this much floor ahead
+EDGE_MARGIN = 0.45  # a walking body's centre stays this far inside a floor's ends
+DASH_ROOM = 3.8  # a dash (10 u/s for 9 frames) needs this much floor ahead
 FPS = P.FPS
 
 
@@ -67,7 +92,7 @@ class Floor(NamedTuple):
     x1: float
     top: float
     bottom: float
-    inner: int    # +1: the pit lies to the right of this floor; -1: to its left
+    inner: int  # +1: the pit lies to the right of this floor; -1: to its left
 
     @property
     def stand(self) -> float:
@@ -119,8 +144,15 @@ def other(f: Floor) -> Floor:
 # a snapshot of one frame
 # ---------------------------------------------------------------------------------------------------
 
-CONTROL_STATES = (L.S_WALKING, L.S_STANDING, L.S_TURNAROUND, L.S_AIR_TURNAROUND, L.S_SPRINTING, L.S_IN_AIR,
-                  L.S_DASH)
+CONTROL_STATES = (
+    L.S_WALKING,
+    L.S_STANDING,
+    L.S_TURNAROUND,
+    L.S_AIR_TURNAROUND,
+    L.S_SPRINTING,
+    L.S_IN_AIR,
+    L.S_DASH,
+)
 
 # A bot reads a snapshot every frame. Its fields are decoded with the observation's offset table, the
 # one ObsView reads: a value is the observation times its field's scale (in double precision), a flag
@@ -130,12 +162,14 @@ CONTROL_STATES = (L.S_WALKING, L.S_STANDING, L.S_TURNAROUND, L.S_AIR_TURNAROUND,
 _PLAYER = {f.name: f for f in PLAYER_FIELDS}
 _WORLD = {f.name: f for f in WORLD_FIELDS}
 _S_X, _S_Y, _S_VX, _S_VY = (float(_PLAYER[n].scale) for n in ("x", "y", "vx", "vy"))
-_S_JUMPS, _S_RECOV, _S_JUMP_CD = (float(_PLAYER[n].scale)
-                                   for n in ("jumps_left", "recoveries_left", "jump_cooldown"))
+_S_JUMPS, _S_RECOV, _S_JUMP_CD = (
+    float(_PLAYER[n].scale) for n in ("jumps_left", "recoveries_left", "jump_cooldown")
+)
 _S_DAMAGE = float(_PLAYER["damage"].scale)
 _N_STATES, _N_WEAPONS = _PLAYER["state"].size, _PLAYER["weapon"].size
-_S_PX, _S_PY, _S_PVX, _S_PVY = (float(_WORLD[n].scale) for n in ("platform_x", "platform_y", "platform_vx",
-                                                                  "platform_vy"))
+_S_PX, _S_PY, _S_PVX, _S_PVY = (
+    float(_WORLD[n].scale) for n in ("platform_x", "platform_y", "platform_vx", "platform_vy")
+)
 _FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
@@ -152,30 +186,43 @@ def _first_largest(obs, at: int, size: int) -> int:
 @helper
 def _read_player(obs, base: int):
     """The fields of the player block at ``base`` that the pilot reads every frame, in Body's order."""
-    return (float(obs[base + O_X]) * _S_X, float(obs[base + O_Y]) * _S_Y,
-            float(obs[base + O_VX]) * _S_VX, float(obs[base + O_VY]) * _S_VY,
-            1 if obs[base + O_FACING] >= 0 else -1,
-            bool(obs[base + O_GROUNDED] > 0.5), bool(obs[base + O_ON_PLATFORM] > 0.5),
-            round(float(obs[base + O_JUMPS]) * _S_JUMPS), round(float(obs[base + O_RECOV]) * _S_RECOV),
-            round(float(obs[base + O_JUMP_CD]) * _S_JUMP_CD),
-            _first_largest(obs, base + O_STATE, _N_STATES),
-            bool(obs[base + O_INVULN] > 0.5),
-            float(obs[base + O_DAMAGE]) * _S_DAMAGE,
-            _first_largest(obs, base + O_WEAPON, _N_WEAPONS))
+    return (
+        float(obs[base + O_X]) * _S_X,
+        float(obs[base + O_Y]) * _S_Y,
+        float(obs[base + O_VX]) * _S_VX,
+        float(obs[base + O_VY]) * _S_VY,
+        1 if obs[base + O_FACING] >= 0 else -1,
+        bool(obs[base + O_GROUNDED] > 0.5),
+        bool(obs[base + O_ON_PLATFORM] > 0.5),
+        round(float(obs[base + O_JUMPS]) * _S_JUMPS),
+        round(float(obs[base + O_RECOV]) * _S_RECOV),
+        round(float(obs[base + O_JUMP_CD]) * _S_JUMP_CD),
+        _first_largest(obs, base + O_STATE, _N_STATES),
+        bool(obs[base + O_INVULN] > 0.5),
+        float(obs[base + O_DAMAGE]) * _S_DAMAGE,
+        _first_largest(obs, base + O_WEAPON, _N_WEAPONS),
+    )
 
 
 @kernel
 def _read_frame(obs):
     """Both players' every-frame fields and the platform's (x, y, vx, vy)."""
-    return (_read_player(obs, ME_BASE), _read_player(obs, OPP_BASE),
-            (float(obs[W_PX]) * _S_PX, float(obs[W_PY]) * _S_PY, float(obs[W_PVX]) * _S_PVX,
-             float(obs[W_PVY]) * _S_PVY))
+    return (
+        _read_player(obs, ME_BASE),
+        _read_player(obs, OPP_BASE),
+        (
+            float(obs[W_PX]) * _S_PX,
+            float(obs[W_PY]) * _S_PY,
+            float(obs[W_PVX]) * _S_PVX,
+            float(obs[W_PVY]) * _S_PVY,
+        ),
+    )
 
 
 def _value(obs: np.ndarray, at: int, f: Field):
     """One field decoded in plain Python (``obs.item`` gives the value as a Python float)."""
     if f.kind == "onehot":
-        run = obs[at:at + f.size].tolist()
+        run = obs[at : at + f.size].tolist()
         return run.index(max(run))
     if f.kind == "flag":
         return obs.item(at) > 0.5
@@ -200,12 +247,43 @@ class Body:
     """One player's fields as plain Python numbers: ``fields`` from :func:`_read_player`, the rest read
     from its block at ``base`` of the observation ``obs`` when asked for."""
 
-    __slots__ = ("x", "y", "vx", "vy", "facing", "grounded", "on_platform", "jumps", "recoveries",
-                 "jump_cd", "state", "invulnerable", "damage", "weapon", "_obs", "_base", "_floor")
+    __slots__ = (
+        "x",
+        "y",
+        "vx",
+        "vy",
+        "facing",
+        "grounded",
+        "on_platform",
+        "jumps",
+        "recoveries",
+        "jump_cd",
+        "state",
+        "invulnerable",
+        "damage",
+        "weapon",
+        "_obs",
+        "_base",
+        "_floor",
+    )
 
     def __init__(self, fields: tuple, obs: np.ndarray, base: int) -> None:
-        (self.x, self.y, self.vx, self.vy, self.facing, self.grounded, self.on_platform, self.jumps,
-         self.recoveries, self.jump_cd, self.state, self.invulnerable, self.damage, self.weapon) = fields
+        (
+            self.x,
+            self.y,
+            self.vx,
+            self.vy,
+            self.facing,
+            self.grounded,
+            self.on_platform,
+            self.jumps,
+            self.recoveries,
+            self.jump_cd,
+            self.state,
+            self.invulnerable,
+            self.damage,
+            self.weapon,
+        ) = fields
         self._obs, self._base = obs, base
         self._floor = _UNKNOWN
 
@@ -243,14 +321,25 @@ class Body:
 def _weapon_columns(kind: str, n: int) -> tuple:
     """Where the weapons ``kind0`` ... ``kind{n-1}`` sit in the observation, and their scales:
     (active, x, x scale, y, y scale, weapon, weapon size) each."""
+
     def at(k, name):
         return WORLD_OFFSETS[f"{kind}{k}_{name}"]
 
     def scale(k, name):
         return float(_WORLD[f"{kind}{k}_{name}"].scale)
 
-    return tuple((at(k, "active"), at(k, "x"), scale(k, "x"), at(k, "y"), scale(k, "y"), at(k, "weapon"),
-                  _WORLD[f"{kind}{k}_weapon"].size) for k in range(n))
+    return tuple(
+        (
+            at(k, "active"),
+            at(k, "x"),
+            scale(k, "x"),
+            at(k, "y"),
+            scale(k, "y"),
+            at(k, "weapon"),
+            _WORLD[f"{kind}{k}_weapon"].size,
+        )
+        for k in range(n)
+    )
 
 
 _SPAWNER_COLUMNS = _weapon_columns("spawner", N_SPAWNERS)
@@ -262,7 +351,7 @@ def _weapons(obs: np.ndarray, columns: tuple) -> list[tuple[float, float, int]]:
     out = []
     for active, x, sx, y, sy, w, size in columns:
         if obs.item(active) > 0.5:
-            run = obs[w:w + size].tolist()
+            run = obs[w : w + size].tolist()
             out.append((obs.item(x) * sx, obs.item(y) * sy, 1 + run.index(max(run))))
     return out
 
@@ -279,9 +368,9 @@ class Snapshot:
         obs = view.obs
         if obs.ndim == 1 and (obs.dtype is _FLOAT32 or obs.dtype is _FLOAT64):
             obs = obs.copy()
-        else:   # a batch of one, or another type
+        else:  # a batch of one, or another type
             obs = np.array(obs, _FLOAT32 if obs.dtype is _FLOAT32 else _FLOAT64).reshape(-1)
-        if len(obs) < OBS_DIM:   # the compiled reader does not check its indices
+        if len(obs) < OBS_DIM:  # the compiled reader does not check its indices
             raise ValueError(f"an observation has {OBS_DIM} values; got {len(obs)}")
         self._obs = obs
         me, opp, (self.plat_x, self.plat_y, self.plat_vx, self.plat_vy) = _read_frame(obs)
@@ -318,9 +407,9 @@ class Snapshot:
 
 _G = P.GRAVITY / FPS
 _DRIFT = P.AIR_ACCEL
-_FLOOR_ROWS = np.array([(f.x0, f.x1, f.top, f.bottom, f.mid) for f in FLOORS])   # x0, x1, top, bottom, mid
+_FLOOR_ROWS = np.array([(f.x0, f.x1, f.top, f.bottom, f.mid) for f in FLOORS])  # x0, x1, top, bottom, mid
 _NOWHERE, _ON_PLATFORM = -1, len(FLOORS)
-_SURFACES = FLOORS + (PLATFORM, None)   # by code: a floor's row, _ON_PLATFORM, or _NOWHERE (the last)
+_SURFACES = FLOORS + (PLATFORM, None)  # by code: a floor's row, _ON_PLATFORM, or _NOWHERE (the last)
 
 
 @helper
@@ -374,8 +463,21 @@ def _meet_floors(x: float, y: float, x1: float, y1: float, vx: float, vy: float)
 
 
 @kernel
-def _fly(x: float, y: float, vx: float, vy: float, facing: int, steering: bool, tx: float, with_plat: bool,
-         px: float, ptop: float, pvx: float, pvy: float, frames: int):
+def _fly(
+    x: float,
+    y: float,
+    vx: float,
+    vy: float,
+    facing: int,
+    steering: bool,
+    tx: float,
+    with_plat: bool,
+    px: float,
+    ptop: float,
+    pvx: float,
+    pvy: float,
+    frames: int,
+):
     """:func:`predict_landing` in numbers: ``(surface code, frames, x)``."""
     for k in range(1, frames + 1):
         if steering:
@@ -385,8 +487,11 @@ def _fly(x: float, y: float, vx: float, vy: float, facing: int, steering: bool, 
             return landed, k, x1
         if with_plat and vy <= 0.0:
             t0, t1 = (k - 1) / FPS, k / FPS
-            if (y - HALF_H >= ptop + pvy * t0 - 1e-9 and y1 - HALF_H <= ptop + pvy * t1
-                    and abs(x1 - px - pvx * t1) < P.PLAT_HALF_W + HALF_W):
+            if (
+                y - HALF_H >= ptop + pvy * t0 - 1e-9
+                and y1 - HALF_H <= ptop + pvy * t1
+                and abs(x1 - px - pvx * t1) < P.PLAT_HALF_W + HALF_W
+            ):
                 return _ON_PLATFORM, k, x1
         x, y = x1, y1
         if abs(x) > P.BLAST_X or abs(y) > P.BLAST_Y:
@@ -395,9 +500,16 @@ def _fly(x: float, y: float, vx: float, vy: float, facing: int, steering: bool, 
     return _NOWHERE, frames, x
 
 
-def predict_landing(x: float, y: float, vx: float, vy: float, tx: float | None,
-                    plat: tuple[float, float, float, float] | None, frames: int = 90,
-                    facing: int | None = None):
+def predict_landing(
+    x: float,
+    y: float,
+    vx: float,
+    vy: float,
+    tx: float | None,
+    plat: tuple[float, float, float, float] | None,
+    frames: int = 90,
+    facing: int | None = None,
+):
     """Fly a body forward with the game's air physics, steering toward ``tx`` (None: no key).
 
     Returns ``(surface, frames, x)``: the floor (or :data:`PLATFORM`) it lands on, when and where, or
@@ -408,15 +520,37 @@ def predict_landing(x: float, y: float, vx: float, vy: float, tx: float | None,
         facing = 1 if vx >= 0 else -1
     px, ptop, pvx, pvy = (0.0, 0.0, 0.0, 0.0) if plat is None else plat
     # the arguments are cast so that the compiled code is only ever called with one signature
-    surface, k, x_end = _fly(float(x), float(y), float(vx), float(vy), int(facing), tx is not None,
-                             0.0 if tx is None else float(tx), plat is not None, float(px), float(ptop),
-                             float(pvx), float(pvy), int(frames))
+    surface, k, x_end = _fly(
+        float(x),
+        float(y),
+        float(vx),
+        float(vy),
+        int(facing),
+        tx is not None,
+        0.0 if tx is None else float(tx),
+        plat is not None,
+        float(px),
+        float(ptop),
+        float(pvx),
+        float(pvy),
+        int(frames),
+    )
     return _SURFACES[surface], k, x_end
 
 
 @kernel
-def _reaches(x: float, y: float, vx: float, vy: float, facing: int, jumps: int, cd: int, floor: int,
-             aim: float, frames: int) -> bool:
+def _reaches(
+    x: float,
+    y: float,
+    vx: float,
+    vy: float,
+    facing: int,
+    jumps: int,
+    cd: int,
+    floor: int,
+    aim: float,
+    frames: int,
+) -> bool:
     """:func:`reachable` in numbers; ``floor`` is the row of the floor to reach."""
     top = _FLOOR_ROWS[floor, 2]
     for _ in range(frames):
@@ -440,8 +574,18 @@ def _reaches(x: float, y: float, vx: float, vy: float, facing: int, jumps: int, 
 def reachable(me: Body, f: Floor, aim: float, frames: int = 120) -> bool:
     """Can an airborne body land on floor ``f`` by drifting toward ``aim`` and using its air jumps late
     (when about to drop below the floor's top)? The recovery move is kept in reserve."""
-    return _reaches(float(me.x), float(me.y), float(me.vx), float(me.vy), int(me.facing), int(me.jumps),
-                    int(max(me.jump_cd, 0)), FLOORS.index(f), float(aim), int(frames))
+    return _reaches(
+        float(me.x),
+        float(me.y),
+        float(me.vx),
+        float(me.vy),
+        int(me.facing),
+        int(me.jumps),
+        int(max(me.jump_cd, 0)),
+        FLOORS.index(f),
+        float(aim),
+        int(frames),
+    )
 
 
 @helper
@@ -451,8 +595,9 @@ def _safe_x(floor: int, x: float) -> float:
 
 
 @kernel
-def _choose_floor_row(x: float, y: float, vx: float, vy: float, facing: int, jumps: int, cd: int,
-                      prefer: int) -> int:
+def _choose_floor_row(
+    x: float, y: float, vx: float, vy: float, facing: int, jumps: int, cd: int, prefer: int
+) -> int:
     """:meth:`Pilot.choose_floor` in numbers: the row of the floor to fly to; ``prefer`` is a row or -1."""
     if prefer >= 0 and _reaches(x, y, vx, vy, facing, jumps, cd, prefer, _safe_x(prefer, x), 120):
         return prefer
@@ -481,7 +626,7 @@ def _choose_floor_row(x: float, y: float, vx: float, vy: float, facing: int, jum
         if cheapest < 0:
             cheapest = best
         if best != prefer and _reaches(x, y, vx, vy, facing, jumps, cd, best, _safe_x(best, x), 120):
-            return best   # (prefer was tried above)
+            return best  # (prefer was tried above)
     return cheapest
 
 
@@ -494,7 +639,7 @@ def warm_up() -> None:
     _reaches(0.0, 0.0, 0.0, 0.0, 1, 0, 0, 0, 0.0, 1)
     _choose_floor_row(0.0, 0.0, 0.0, 0.0, 1, 0, 0, -1)
     steer(0.0, 0.0, 1, 0.0)
-    for dtype in (_FLOAT32, _FLOAT64):   # what a Snapshot hands over
+    for dtype in (_FLOAT32, _FLOAT64):  # what a Snapshot hands over
         _read_frame(np.zeros(OBS_DIM, dtype))
 
 
@@ -502,27 +647,38 @@ def warm_up() -> None:
 # the move book
 # ---------------------------------------------------------------------------------------------------
 
+
 class Move(NamedTuple):
     """One move of one weapon, as measured on the engine against a still target."""
 
-    first: int       # frame of the first hit (the input frame is 1)
-    length: int      # frames in the Attack state on a whiff
-    fx0: float       # a target centre at (fx, dy) from the attacker's start is hit: fx forward ...
+    first: int  # frame of the first hit (the input frame is 1)
+    length: int  # frames in the Attack state on a whiff
+    fx0: float  # a target centre at (fx, dy) from the attacker's start is hit: fx forward ...
     fx1: float
-    dy0: float       # ... and dy up
+    dy0: float  # ... and dy up
     dy1: float
-    lunge: float     # how far forward the move carries the attacker (ground moves)
-    power: float     # launch speed (u/s) of its strongest hit on a target at 100 damage
-    damage: float    # damage of the whole chain when it all lands
+    lunge: float  # how far forward the move carries the attacker (ground moves)
+    power: float  # launch speed (u/s) of its strongest hit on a target at 100 damage
+    damage: float  # damage of the whole chain when it all lands
 
 
 NLIGHT, DLIGHT, SLIGHT, NSIG, DSIG, SSIG, NAIR, DAIR, SAIR, RECOVERY, GROUNDPOUND = range(1, 12)
 GROUND_SLOTS = (NLIGHT, DLIGHT, SLIGHT, NSIG, DSIG, SSIG)
 AIR_SLOTS = (NAIR, DAIR, SAIR, RECOVERY, GROUNDPOUND)
 HEAVY_SLOTS = (NSIG, DSIG, SSIG, RECOVERY, GROUNDPOUND)
-_SLOT_KEYS = {NLIGHT: ("light",), DLIGHT: ("down", "light"), SLIGHT: ("side", "light"), NSIG: ("heavy",),
-              DSIG: ("down", "heavy"), SSIG: ("side", "heavy"), NAIR: ("light",), DAIR: ("down", "light"),
-              SAIR: ("side", "light"), RECOVERY: ("heavy",), GROUNDPOUND: ("down", "heavy")}
+_SLOT_KEYS = {
+    NLIGHT: ("light",),
+    DLIGHT: ("down", "light"),
+    SLIGHT: ("side", "light"),
+    NSIG: ("heavy",),
+    DSIG: ("down", "heavy"),
+    SSIG: ("side", "heavy"),
+    NAIR: ("light",),
+    DAIR: ("down", "light"),
+    SAIR: ("side", "light"),
+    RECOVERY: ("heavy",),
+    GROUNDPOUND: ("down", "heavy"),
+}
 
 _D = (  # damage of each move's full chain, slots 1-11, per weapon
     (14, 8, 13, 20, 32, 18, 11, 16, 13, 15, 34),
@@ -531,40 +687,40 @@ _D = (  # damage of each move's full chain, slots 1-11, per weapon
 )
 _M = {
     # punch
-    (0, 1): (4, 16, -0.25, 1.00, -0.50, 0.75, 0.00, 9.3),    # nlight
-    (0, 2): (6, 17, 0.25, 2.00, -1.00, 0.50, 0.67, 5.9),     # dlight
-    (0, 3): (8, 18, 0.25, 1.50, -0.75, 0.75, 1.12, 11.8),    # slight
+    (0, 1): (4, 16, -0.25, 1.00, -0.50, 0.75, 0.00, 9.3),  # nlight
+    (0, 2): (6, 17, 0.25, 2.00, -1.00, 0.50, 0.67, 5.9),  # dlight
+    (0, 3): (8, 18, 0.25, 1.50, -0.75, 0.75, 1.12, 11.8),  # slight
     (0, 4): (11, 18, -0.50, 0.50, -0.50, 1.25, 0.00, 13.3),  # nsig
-    (0, 5): (8, 26, -1.50, 1.50, -1.00, 0.25, 0.00, 16.8),   # dsig
-    (0, 6): (12, 23, 0.25, 1.50, -0.75, 0.75, 1.20, 15.9),   # ssig
-    (0, 7): (5, 20, -0.50, 1.00, -1.00, 0.75, 0.00, 12.7),   # nair
-    (0, 8): (7, 24, 0.00, 3.25, -3.00, -0.50, 3.96, 14.1),   # dair
-    (0, 9): (8, 21, 0.00, 1.75, -1.25, 0.25, 2.06, 9.1),     # sair
-    (0, 10): (7, 23, 0.00, 2.00, 0.75, 3.00, 1.57, 12.0),    # recovery
+    (0, 5): (8, 26, -1.50, 1.50, -1.00, 0.25, 0.00, 16.8),  # dsig
+    (0, 6): (12, 23, 0.25, 1.50, -0.75, 0.75, 1.20, 15.9),  # ssig
+    (0, 7): (5, 20, -0.50, 1.00, -1.00, 0.75, 0.00, 12.7),  # nair
+    (0, 8): (7, 24, 0.00, 3.25, -3.00, -0.50, 3.96, 14.1),  # dair
+    (0, 9): (8, 21, 0.00, 1.75, -1.25, 0.25, 2.06, 9.1),  # sair
+    (0, 10): (7, 23, 0.00, 2.00, 0.75, 3.00, 1.57, 12.0),  # recovery
     (0, 11): (11, 26, -1.25, 1.25, -3.00, -2.00, 0.00, 13.5),  # groundpound
     # spear
-    (1, 1): (5, 25, 0.50, 2.00, -0.75, 0.75, 0.00, 10.1),    # nlight
-    (1, 2): (5, 24, -0.50, 1.75, 0.00, 3.00, 2.00, 12.1),    # dlight (pole vault)
-    (1, 3): (8, 28, 0.00, 3.00, -0.50, 0.50, 0.00, 10.6),    # slight
-    (1, 4): (12, 26, 0.25, 1.75, -0.25, 1.50, 0.00, 16.5),   # nsig
+    (1, 1): (5, 25, 0.50, 2.00, -0.75, 0.75, 0.00, 10.1),  # nlight
+    (1, 2): (5, 24, -0.50, 1.75, 0.00, 3.00, 2.00, 12.1),  # dlight (pole vault)
+    (1, 3): (8, 28, 0.00, 3.00, -0.50, 0.50, 0.00, 10.6),  # slight
+    (1, 4): (12, 26, 0.25, 1.75, -0.25, 1.50, 0.00, 16.5),  # nsig
     (1, 5): (20, 36, -0.25, 1.00, -0.75, 0.50, -0.10, 17.5),  # dsig
-    (1, 6): (17, 24, 1.75, 3.50, -0.75, 0.75, 2.44, 18.6),   # ssig
-    (1, 7): (9, 22, -2.00, 2.00, -2.00, 0.75, 0.00, 9.6),    # nair
-    (1, 8): (8, 18, -0.75, 0.75, -2.50, -0.75, 0.00, 9.2),   # dair
-    (1, 9): (8, 21, 0.25, 3.25, -1.25, 0.25, 0.23, 9.2),     # sair
-    (1, 10): (9, 21, -0.75, 1.50, 2.00, 3.00, 0.00, 12.8),   # recovery
+    (1, 6): (17, 24, 1.75, 3.50, -0.75, 0.75, 2.44, 18.6),  # ssig
+    (1, 7): (9, 22, -2.00, 2.00, -2.00, 0.75, 0.00, 9.6),  # nair
+    (1, 8): (8, 18, -0.75, 0.75, -2.50, -0.75, 0.00, 9.2),  # dair
+    (1, 9): (8, 21, 0.25, 3.25, -1.25, 0.25, 0.23, 9.2),  # sair
+    (1, 10): (9, 21, -0.75, 1.50, 2.00, 3.00, 0.00, 12.8),  # recovery
     (1, 11): (11, 28, -2.00, 2.75, -3.00, -2.00, 0.00, 11.9),  # groundpound
     # hammer
-    (2, 1): (5, 22, 0.00, 2.00, -0.75, 0.75, 0.00, 20.0),    # nlight
-    (2, 2): (6, 22, 0.00, 2.00, -1.00, 0.25, 0.00, 4.9),     # dlight
-    (2, 3): (8, 21, 1.00, 3.75, -0.75, 0.75, 2.44, 9.1),     # slight
+    (2, 1): (5, 22, 0.00, 2.00, -0.75, 0.75, 0.00, 20.0),  # nlight
+    (2, 2): (6, 22, 0.00, 2.00, -1.00, 0.25, 0.00, 4.9),  # dlight
+    (2, 3): (8, 21, 1.00, 3.75, -0.75, 0.75, 2.44, 9.1),  # slight
     (2, 4): (11, 33, -0.25, 2.00, -0.75, 1.50, 0.00, 25.4),  # nsig
-    (2, 5): (19, 54, 1.00, 3.25, -1.00, 0.50, 1.00, 46.8),   # dsig
-    (2, 6): (18, 41, 0.25, 3.00, -0.75, 0.75, 0.00, 18.8),   # ssig
+    (2, 5): (19, 54, 1.00, 3.25, -1.00, 0.50, 1.00, 46.8),  # dsig
+    (2, 6): (18, 41, 0.25, 3.00, -0.75, 0.75, 0.00, 18.8),  # ssig
     (2, 7): (10, 23, -0.50, 1.00, -1.75, 0.25, 0.00, 11.0),  # nair
     (2, 8): (9, 25, -0.75, 1.00, -2.00, -0.50, 0.00, 18.2),  # dair
-    (2, 9): (10, 24, 0.75, 3.00, -1.75, 0.00, 4.05, 12.5),   # sair
-    (2, 10): (8, 23, 0.00, 1.75, 1.50, 3.00, 1.15, 28.4),    # recovery
+    (2, 9): (10, 24, 0.75, 3.00, -1.75, 0.00, 4.05, 12.5),  # sair
+    (2, 10): (8, 23, 0.00, 1.75, 1.50, 3.00, 1.15, 28.4),  # recovery
     (2, 11): (14, 26, -1.50, 1.50, -3.00, -2.75, 0.00, 27.0),  # groundpound
 }
 #: MOVES[weapon][slot] -> Move (slot 0 is None)
@@ -573,7 +729,7 @@ MOVES: tuple[tuple[Move | None, ...], ...] = tuple(
 )
 
 
-@functools.cache   # the move book is fixed: each answer is worked out once
+@functools.cache  # the move book is fixed: each answer is worked out once
 def reach(weapon: int, slots=(SLIGHT, NLIGHT, SSIG)) -> float:
     """The longest forward reach among ``slots`` of ``weapon`` (ground pokes by default)."""
     return max(MOVES[weapon][s].fx1 for s in slots)
@@ -629,13 +785,14 @@ def _offset_at_hit(s: Snapshot, mv: Move, lead: float) -> tuple[float, float]:
     mx, my = me.x, me.y
     if not me.grounded:
         mx += me.vx * t
-        my += me.vy * t   # the book already includes the fall from rest
+        my += me.vy * t  # the book already includes the fall from rest
     return ox - mx, oy - my
 
 
 # ---------------------------------------------------------------------------------------------------
 # the pilot
 # ---------------------------------------------------------------------------------------------------
+
 
 def _toward(x: float, target: float) -> int:
     if target > x + 0.05:
@@ -659,9 +816,9 @@ class Pilot:
     def reset(self) -> None:
         self.prev = np.zeros(L.N_KEYS, np.int8)
         self.t = 0
-        self.recovering = False   # the last air() call found the landing unsafe
+        self.recovering = False  # the last air() call found the landing unsafe
         self.recovery_move = False  # the last air() call asked for the recovery move
-        self._chosen = None         # ((frame, prefer), floor): choose_floor's answer this frame
+        self._chosen = None  # ((frame, prefer), floor): choose_floor's answer this frame
         self._landings = (None, {})  # (snapshot, {tx: landing}): landing's answers for one snapshot
 
     # -- reading -------------------------------------------------------------------------------------
@@ -711,9 +868,16 @@ class Pilot:
 
     def _choose_floor(self, s: Snapshot, prefer: Floor | None) -> Floor:
         me = s.me
-        row = _choose_floor_row(float(me.x), float(me.y), float(me.vx), float(me.vy), int(me.facing),
-                                int(me.jumps), int(max(me.jump_cd, 0)),
-                                -1 if prefer is None else FLOORS.index(prefer))
+        row = _choose_floor_row(
+            float(me.x),
+            float(me.y),
+            float(me.vx),
+            float(me.vy),
+            int(me.facing),
+            int(me.jumps),
+            int(max(me.jump_cd, 0)),
+            -1 if prefer is None else FLOORS.index(prefer),
+        )
         return FLOORS[row]
 
     @staticmethod
@@ -751,7 +915,7 @@ class Pilot:
         safe = surface is f or (surface is not None and prefer is None)
         self.recovering = not safe
         if dirn != 0 and dirn != me.facing and me.state in (L.S_IN_AIR, L.S_AIR_TURNAROUND):
-            keys[L.K_RIGHT if dirn > 0 else L.K_LEFT] = 1   # an air turn: no jump on this frame
+            keys[L.K_RIGHT if dirn > 0 else L.K_LEFT] = 1  # an air turn: no jump on this frame
             return keys
         if dirn > 0:
             keys[L.K_RIGHT] = 1
@@ -784,8 +948,9 @@ class Pilot:
 
     # -- the ground ------------------------------------------------------------------------------------
 
-    def walk(self, s: Snapshot, tx: float, ty: float | None = None, stop: float = 0.15,
-             platform: bool = False) -> np.ndarray:
+    def walk(
+        self, s: Snapshot, tx: float, ty: float | None = None, stop: float = 0.15, platform: bool = False
+    ) -> np.ndarray:
         """Keys that take the body toward (tx, ty): along its floor, or across the pit with jumps.
 
         ``ty`` (a height) decides which floor ``tx`` is on when ``tx`` lies over the pit; without it
@@ -813,8 +978,9 @@ class Pilot:
             dist = (here.inner_x - me.x) * toward_pit
             if dist < 2.0 and me.facing == toward_pit:
                 vx = me.vx if abs(me.vx) > 1.0 else 0.0
-                land, _, _ = predict_landing(me.x, me.y, vx, P.JUMP_SPEED, s.plat_x, self.plat(s),
-                                             facing=me.facing)
+                land, _, _ = predict_landing(
+                    me.x, me.y, vx, P.JUMP_SPEED, s.plat_x, self.plat(s), facing=me.facing
+                )
                 if land is PLATFORM:
                     keys[L.K_RIGHT if toward_pit > 0 else L.K_LEFT] = 1
                     self._press(keys, L.K_JUMP)
@@ -824,7 +990,7 @@ class Pilot:
             if abs(gx - me.x) > stop and d != 0:
                 keys[L.K_RIGHT if d > 0 else L.K_LEFT] = 1
             elif me.facing != toward_pit:
-                keys[L.K_RIGHT if toward_pit > 0 else L.K_LEFT] = 1   # a turn on the spot
+                keys[L.K_RIGHT if toward_pit > 0 else L.K_LEFT] = 1  # a turn on the spot
             return keys
         dest = self.dest_floor(tx, ty)
         if me.on_platform or here is None:
@@ -891,7 +1057,7 @@ class Pilot:
         f = floor_under(me.x, me.y)
         if f is None or not (f.x0 + 0.3 < me.x < f.x1 - 0.3 and f.x0 + 0.3 < me.x + lunge < f.x1 - 0.3):
             return False
-        land, frames, _ = self.landing(s)   # no key held: the facing plays no part
+        land, frames, _ = self.landing(s)  # no key held: the facing plays no part
         return land is f and frames > 3
 
     def attack_keys(self, s: Snapshot, slot: int, toward: int) -> np.ndarray:
@@ -940,7 +1106,7 @@ class Pilot:
         platform (a drop-through) unless ``allow_drop``; fast-fall (S) in the air only over a floor;
         no attacks in the air off stage except the recovery.
         """
-        keys = np.asarray(keys, np.int8).tolist()   # plain ints: cheaper to read and write one by one
+        keys = np.asarray(keys, np.int8).tolist()  # plain ints: cheaper to read and write one by one
         prev = self.prev
         me = s.me
         for k in (L.K_JUMP, L.K_DASH, L.K_TAUNT):
@@ -954,7 +1120,7 @@ class Pilot:
             if f is not None and dirn != 0 and not (keys[L.K_LIGHT] or keys[L.K_HEAVY]):
                 edge = f.x1 if dirn > 0 else f.x0
                 room = (edge - me.x) * dirn
-                turning = me.facing != dirn and abs(me.vx) < 0.5   # a turn on the spot does not move
+                turning = me.facing != dirn and abs(me.vx) < 0.5  # a turn on the spot does not move
                 if room < EDGE_MARGIN + 0.25 and not turning:
                     keys[L.K_LEFT] = keys[L.K_RIGHT] = 0
                 elif keys[L.K_DASH] and room < DASH_ROOM:
@@ -963,15 +1129,19 @@ class Pilot:
             if me.on_platform and dirn != 0:
                 keys[L.K_DASH] = 0
                 if (me.x - s.plat_x) * dirn > P.PLAT_HALF_W - 0.1 and not attack:
-                    keys[L.K_LEFT] = keys[L.K_RIGHT] = 0   # no walking off the platform
+                    keys[L.K_LEFT] = keys[L.K_RIGHT] = 0  # no walking off the platform
             if me.on_platform and keys[L.K_DOWN] and not allow_drop and not attack:
                 keys[L.K_DOWN] = 0
         elif not me.grounded:
             f = floor_under(me.x, me.y)
             over = f is not None and f.x0 + 0.3 < me.x < f.x1 - 0.3
             attacking = keys[L.K_LIGHT] or keys[L.K_HEAVY]
-            if (attacking and not self.recovery_move and me.state in CONTROL_STATES
-                    and not self.air_attack_ok(s)):
+            if (
+                attacking
+                and not self.recovery_move
+                and me.state in CONTROL_STATES
+                and not self.air_attack_ok(s)
+            ):
                 keys[L.K_LIGHT] = keys[L.K_HEAVY] = 0
                 attacking = False
             if keys[L.K_DOWN] and not attacking and (not over or self.recovering):

@@ -7,6 +7,9 @@ magic numbers. Numba freezes module-level integers at compile time, so naming co
 Enumerations that users see (player states, keys) keep the original game's order.
 """
 
+# fmt: off
+# (a table of columns, aligned by hand; `ruff format` leaves this file as it is)
+
 # --- keys: MultiBinary(10), in the original's order -------------------------------------------------
 K_UP, K_LEFT, K_DOWN, K_RIGHT, K_JUMP, K_PICKUP, K_DASH, K_LIGHT, K_HEAVY, K_TAUNT = range(10)
 N_KEYS = 10

@@ -33,22 +33,68 @@ WEAPON_KEYS = ("punch", "spear", "hammer")
 SLOT_KEYS = L.MOVE_NAMES[1:]  # nlight ... groundpound
 
 # phase int columns
-(PH_STARTUP, PH_ACTIVE, PH_RECOVERY, PH_STUN, PH_ON_HIT, PH_ON_MISS, PH_ON_LAND, PH_INSTANT,
- PH_NO_GRAVITY, PH_CHARGE, PH_CHARGE_MIN, PH_CHARGE_MAX, PH_NBOXES, PH_PULL, PH_VEL_MODE,
- PH_VEL_FROM, PH_VEL_TO) = range(17)
+(
+    PH_STARTUP,
+    PH_ACTIVE,
+    PH_RECOVERY,
+    PH_STUN,
+    PH_ON_HIT,
+    PH_ON_MISS,
+    PH_ON_LAND,
+    PH_INSTANT,
+    PH_NO_GRAVITY,
+    PH_CHARGE,
+    PH_CHARGE_MIN,
+    PH_CHARGE_MAX,
+    PH_NBOXES,
+    PH_PULL,
+    PH_VEL_MODE,
+    PH_VEL_FROM,
+    PH_VEL_TO,
+) = range(17)
 N_PHI = 17
 # phase float columns
-(PH_DAMAGE, PH_KB_FIXED, PH_KB_VAR, PH_ANGLE, PH_PULL_X, PH_PULL_Y, PH_PULL_MULT, PH_VEL_X, PH_VEL_Y,
- PH_CHARGE_DAMAGE) = range(10)
+(
+    PH_DAMAGE,
+    PH_KB_FIXED,
+    PH_KB_VAR,
+    PH_ANGLE,
+    PH_PULL_X,
+    PH_PULL_Y,
+    PH_PULL_MULT,
+    PH_VEL_X,
+    PH_VEL_Y,
+    PH_CHARGE_DAMAGE,
+) = range(10)
 N_PHF = 10
 # caster velocity modes
 VEL_NONE, VEL_SET, VEL_SET_X, VEL_ADD = 0, 1, 2, 3
 _VEL_MODES = {"set": VEL_SET, "set_x": VEL_SET_X, "add": VEL_ADD}
 
 _PHASE_KEYS = {
-    "name", "startup", "active", "recovery", "damage", "kb_fixed", "kb_var", "angle", "stun", "hitboxes",
-    "on_hit", "on_miss", "on_land", "instant", "gravity", "charge", "charge_min", "charge_max",
-    "charge_damage", "pull", "caster_vel", "vel_mode", "vel_frames",
+    "name",
+    "startup",
+    "active",
+    "recovery",
+    "damage",
+    "kb_fixed",
+    "kb_var",
+    "angle",
+    "stun",
+    "hitboxes",
+    "on_hit",
+    "on_miss",
+    "on_land",
+    "instant",
+    "gravity",
+    "charge",
+    "charge_min",
+    "charge_max",
+    "charge_damage",
+    "pull",
+    "caster_vel",
+    "vel_mode",
+    "vel_frames",
 }
 _MOVE_KEYS = {"doc", "phase"}
 
@@ -56,10 +102,10 @@ _MOVE_KEYS = {"doc", "phase"}
 class MoveTable(NamedTuple):
     """Frame data as arrays (see the module docstring)."""
 
-    first: np.ndarray   # (3, 12) int32
-    pi: np.ndarray      # (phases, N_PHI) int32
-    pf: np.ndarray      # (phases, N_PHF) float64
-    boxes: np.ndarray   # (phases, MAX_BOXES, 4) float64
+    first: np.ndarray  # (3, 12) int32
+    pi: np.ndarray  # (phases, N_PHI) int32
+    pf: np.ndarray  # (phases, N_PHF) float64
+    boxes: np.ndarray  # (phases, MAX_BOXES, 4) float64
 
 
 class MoveDataError(ValueError):
@@ -86,7 +132,11 @@ def _pair(d, key, where, n):
     v = d.get(key)
     if v is None:
         return None
-    if not isinstance(v, list) or len(v) != n or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v):
+    if (
+        not isinstance(v, list)
+        or len(v) != n
+        or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
+    ):
         raise MoveDataError(f"{where}: {key} must be a list of {n} numbers; got {v!r}")
     return [float(x) for x in v]
 
@@ -99,7 +149,9 @@ def parse(text: str, source: str = "moves.toml") -> MoveTable:
         raise MoveDataError(f"{source}: not valid TOML: {err}") from None
     extra = set(data) - set(WEAPON_KEYS) - {"format"}
     if extra:
-        raise MoveDataError(f"{source}: unknown top-level table(s) {sorted(extra)}; allowed: {list(WEAPON_KEYS)}")
+        raise MoveDataError(
+            f"{source}: unknown top-level table(s) {sorted(extra)}; allowed: {list(WEAPON_KEYS)}"
+        )
     if data.get("format") != 1:
         raise MoveDataError(f"{source}: format must be 1; got {data.get('format')!r}")
     first = np.full((len(WEAPON_KEYS), L.N_MOVE_SLOTS), -1, np.int32)
@@ -118,7 +170,9 @@ def parse(text: str, source: str = "moves.toml") -> MoveTable:
                 raise MoveDataError(f"{where_move}: missing move")
             bad = set(move) - _MOVE_KEYS
             if bad:
-                raise MoveDataError(f"{where_move}: unknown field(s) {sorted(bad)}; allowed: {sorted(_MOVE_KEYS)}")
+                raise MoveDataError(
+                    f"{where_move}: unknown field(s) {sorted(bad)}; allowed: {sorted(_MOVE_KEYS)}"
+                )
             phases = move.get("phase")
             if not isinstance(phases, list) or not phases:
                 raise MoveDataError(f"{where_move}: needs at least one [[{where_move}.phase]]")
@@ -140,7 +194,9 @@ def parse(text: str, source: str = "moves.toml") -> MoveTable:
                 where = f"{where_move}.phase[{names[k]}]"
                 bad = set(ph) - _PHASE_KEYS
                 if bad:
-                    raise MoveDataError(f"{where}: unknown field(s) {sorted(bad)}; allowed: {sorted(_PHASE_KEYS)}")
+                    raise MoveDataError(
+                        f"{where}: unknown field(s) {sorted(bad)}; allowed: {sorted(_PHASE_KEYS)}"
+                    )
                 ri = np.zeros(N_PHI, np.int32)
                 rf = np.zeros(N_PHF, np.float64)
                 rb = np.zeros((MAX_BOXES, 4), np.float64)
@@ -167,7 +223,9 @@ def parse(text: str, source: str = "moves.toml") -> MoveTable:
                         raise MoveDataError(f"{where}: a charge phase needs on_miss (the attack it releases)")
                 boxes = ph.get("hitboxes", [])
                 if not isinstance(boxes, list) or len(boxes) > MAX_BOXES:
-                    raise MoveDataError(f"{where}: hitboxes must be a list of at most {MAX_BOXES} [x, y, w, h]")
+                    raise MoveDataError(
+                        f"{where}: hitboxes must be a list of at most {MAX_BOXES} [x, y, w, h]"
+                    )
                 for b, box in enumerate(boxes):
                     vals = _pair({"hitboxes": box}, "hitboxes", where, 4)
                     if vals[2] <= 0 or vals[3] <= 0:
@@ -191,15 +249,23 @@ def parse(text: str, source: str = "moves.toml") -> MoveTable:
                 if vel is not None:
                     mode = ph.get("vel_mode", "set")
                     if mode not in _VEL_MODES:
-                        raise MoveDataError(f"{where}: vel_mode must be one of {sorted(_VEL_MODES)}; got {mode!r}")
+                        raise MoveDataError(
+                            f"{where}: vel_mode must be one of {sorted(_VEL_MODES)}; got {mode!r}"
+                        )
                     ri[PH_VEL_MODE] = _VEL_MODES[mode]
                     rf[PH_VEL_X], rf[PH_VEL_Y] = vel
                     # A charge phase stays on its frame 0, so its default window is [0, 1].
                     total = max(int(ri[PH_STARTUP] + ri[PH_ACTIVE] + ri[PH_RECOVERY]), 1)
                     frames = ph.get("vel_frames", [0, total])
-                    if (not isinstance(frames, list) or len(frames) != 2 or not all(isinstance(x, int) for x in frames)
-                            or not 0 <= frames[0] <= frames[1]):
-                        raise MoveDataError(f"{where}: vel_frames must be [from, to] frame numbers; got {frames!r}")
+                    if (
+                        not isinstance(frames, list)
+                        or len(frames) != 2
+                        or not all(isinstance(x, int) for x in frames)
+                        or not 0 <= frames[0] <= frames[1]
+                    ):
+                        raise MoveDataError(
+                            f"{where}: vel_frames must be [from, to] frame numbers; got {frames!r}"
+                        )
                     ri[PH_VEL_FROM], ri[PH_VEL_TO] = frames
                 elif "vel_mode" in ph or "vel_frames" in ph:
                     raise MoveDataError(f"{where}: vel_mode / vel_frames need caster_vel")
@@ -215,8 +281,10 @@ def parse(text: str, source: str = "moves.toml") -> MoveTable:
                     row = stack.pop()
                     for nxt in (rows_i[row][PH_ON_HIT], rows_i[row][PH_ON_MISS]):
                         if nxt == base + k:
-                            raise MoveDataError(f"{where_move}: phase {names[k]!r} can follow itself (a loop), "
-                                                "so the move might never end")
+                            raise MoveDataError(
+                                f"{where_move}: phase {names[k]!r} can follow itself (a loop), "
+                                "so the move might never end"
+                            )
                         if nxt >= 0 and nxt not in seen:
                             seen.add(nxt)
                             stack.append(nxt)

@@ -24,10 +24,10 @@ class Field(NamedTuple):
     """One named run of the observation vector."""
 
     name: str
-    size: int       # number of floats (one-hots and repeated groups have several)
-    signed: bool    # True: [-1, 1]; False: [0, 1]
-    scale: float    # observation = clip(value / scale); the view multiplies back
-    kind: str       # "value", "flag", "onehot"
+    size: int  # number of floats (one-hots and repeated groups have several)
+    signed: bool  # True: [-1, 1]; False: [0, 1]
+    scale: float  # observation = clip(value / scale); the view multiplies back
+    kind: str  # "value", "flag", "onehot"
     doc: str
 
 
@@ -47,8 +47,14 @@ PLAYER_FIELDS: tuple[Field, ...] = (
     _f("recoveries_left", float(P.RECOVERIES), "recoveries left this airtime (0-1)", signed=False),
     _f("jump_cooldown", float(P.AIR_JUMP_COOLDOWN), "frames before another air jump", signed=False),
     _f("dodge_cooldown", float(P.DODGE_COOLDOWN_AIR), "frames before another dodge", signed=False),
-    _f("state", 1.0, "player state, one-hot over the 13 states (layout.STATE_NAMES)", signed=False,
-       size=L.N_STATES, kind="onehot"),
+    _f(
+        "state",
+        1.0,
+        "player state, one-hot over the 13 states (layout.STATE_NAMES)",
+        signed=False,
+        size=L.N_STATES,
+        kind="onehot",
+    ),
     _f("state_timer", 90.0, "frames left in a timed state (dash, dodge, stun, KO, taunt ...)", signed=False),
     _f("stun", 30.0, "stun frames left", signed=False),
     _f("invulnerable", 1.0, "1 while hits cannot land (dodge or respawn)", signed=False, kind="flag"),
@@ -56,12 +62,24 @@ PLAYER_FIELDS: tuple[Field, ...] = (
     _f("damage", P.DAMAGE_CAP, "damage points (cap 700; the HUD shows x 5/7 %)", signed=False),
     _f("stocks", 1.0, "stocks left, as a fraction of the starting stocks", signed=False),
     _f("respawn_timer", float(P.RESPAWN_FRAMES), "frames until respawn while knocked out", signed=False),
-    _f("move", 1.0, "current move slot, one-hot (layout.MOVE_NAMES; 'none' when not attacking)",
-       signed=False, size=L.N_MOVE_SLOTS, kind="onehot"),
+    _f(
+        "move",
+        1.0,
+        "current move slot, one-hot (layout.MOVE_NAMES; 'none' when not attacking)",
+        signed=False,
+        size=L.N_MOVE_SLOTS,
+        kind="onehot",
+    ),
     _f("move_frame", 60.0, "frames into the current move", signed=False),
     _f("charge", 1.0, "heavy-attack charge, fraction of its cap", signed=False),
-    _f("weapon", 1.0, "held weapon, one-hot (punch, spear, hammer)", signed=False, size=L.N_WEAPONS,
-       kind="onehot"),
+    _f(
+        "weapon",
+        1.0,
+        "held weapon, one-hot (punch, spear, hammer)",
+        signed=False,
+        size=L.N_WEAPONS,
+        kind="onehot",
+    ),
 )
 
 N_SPAWNERS = 2
@@ -81,19 +99,34 @@ for _i in range(N_SPAWNERS):
         _f(f"spawner{_i}_active", 1.0, f"spawner {_i} holds a weapon", signed=False, kind="flag"),
         _f(f"spawner{_i}_x", 15.0, f"spawner {_i} weapon x"),
         _f(f"spawner{_i}_y", 9.0, f"spawner {_i} weapon y"),
-        _f(f"spawner{_i}_weapon", 1.0, f"spawner {_i} weapon type, one-hot (spear, hammer)", signed=False,
-           size=2, kind="onehot"),
-        _f(f"spawner{_i}_timer", 1.0,
-           f"spawner {_i}: showing, despawn frames left / 350; waiting, frames to the next spawn / 1050",
-           signed=False),
+        _f(
+            f"spawner{_i}_weapon",
+            1.0,
+            f"spawner {_i} weapon type, one-hot (spear, hammer)",
+            signed=False,
+            size=2,
+            kind="onehot",
+        ),
+        _f(
+            f"spawner{_i}_timer",
+            1.0,
+            f"spawner {_i}: showing, despawn frames left / 350; waiting, frames to the next spawn / 1050",
+            signed=False,
+        ),
     ]
 for _i in range(N_LOOSE_WEAPONS):
     _world += [
         _f(f"loose{_i}_active", 1.0, f"dropped weapon slot {_i} is in use", signed=False, kind="flag"),
         _f(f"loose{_i}_x", 15.0, f"dropped weapon {_i} x"),
         _f(f"loose{_i}_y", 9.0, f"dropped weapon {_i} y"),
-        _f(f"loose{_i}_weapon", 1.0, f"dropped weapon {_i} type, one-hot (spear, hammer)", signed=False,
-           size=2, kind="onehot"),
+        _f(
+            f"loose{_i}_weapon",
+            1.0,
+            f"dropped weapon {_i} type, one-hot (spear, hammer)",
+            signed=False,
+            size=2,
+            kind="onehot",
+        ),
         _f(f"loose{_i}_life", 1.0, f"dropped weapon {_i}: fraction of its 250-frame life left", signed=False),
     ]
 _world.append(_f("time_left", 1.0, "fraction of the frame limit left", signed=False))
@@ -109,7 +142,7 @@ def _offsets(fields: tuple[Field, ...], base: int = 0) -> dict[str, int]:
 
 
 PLAYER_BLOCK = sum(f.size for f in PLAYER_FIELDS)
-PLAYER_OFFSETS = _offsets(PLAYER_FIELDS)           # relative to a player block
+PLAYER_OFFSETS = _offsets(PLAYER_FIELDS)  # relative to a player block
 ME_BASE, OPP_BASE, WORLD_BASE = 0, PLAYER_BLOCK, 2 * PLAYER_BLOCK
 WORLD_OFFSETS = _offsets(WORLD_FIELDS, WORLD_BASE)  # absolute
 OBS_DIM = WORLD_BASE + sum(f.size for f in WORLD_FIELDS)
@@ -121,10 +154,10 @@ def bounds() -> tuple[np.ndarray, np.ndarray]:
     for base in (ME_BASE, OPP_BASE):
         for f in PLAYER_FIELDS:
             if f.signed:
-                low[base + PLAYER_OFFSETS[f.name]: base + PLAYER_OFFSETS[f.name] + f.size] = -1.0
+                low[base + PLAYER_OFFSETS[f.name] : base + PLAYER_OFFSETS[f.name] + f.size] = -1.0
     for f in WORLD_FIELDS:
         if f.signed:
-            low[WORLD_OFFSETS[f.name]: WORLD_OFFSETS[f.name] + f.size] = -1.0
+            low[WORLD_OFFSETS[f.name] : WORLD_OFFSETS[f.name] + f.size] = -1.0
     return low, np.ones(OBS_DIM, np.float32)
 
 
@@ -133,19 +166,49 @@ def layout_table() -> list[dict]:
     rows = []
     for block, base in (("me", ME_BASE), ("opponent", OPP_BASE)):
         for f in PLAYER_FIELDS:
-            rows.append(dict(offset=base + PLAYER_OFFSETS[f.name], name=f"{block}.{f.name}", size=f.size,
-                             low=-1.0 if f.signed else 0.0, high=1.0, scale=f.scale, kind=f.kind, doc=f.doc))
+            rows.append(
+                dict(
+                    offset=base + PLAYER_OFFSETS[f.name],
+                    name=f"{block}.{f.name}",
+                    size=f.size,
+                    low=-1.0 if f.signed else 0.0,
+                    high=1.0,
+                    scale=f.scale,
+                    kind=f.kind,
+                    doc=f.doc,
+                )
+            )
     for f in WORLD_FIELDS:
-        rows.append(dict(offset=WORLD_OFFSETS[f.name], name=f"world.{f.name}", size=f.size,
-                         low=-1.0 if f.signed else 0.0, high=1.0, scale=f.scale, kind=f.kind, doc=f.doc))
+        rows.append(
+            dict(
+                offset=WORLD_OFFSETS[f.name],
+                name=f"world.{f.name}",
+                size=f.size,
+                low=-1.0 if f.signed else 0.0,
+                high=1.0,
+                scale=f.scale,
+                kind=f.kind,
+                doc=f.doc,
+            )
+        )
     return rows
 
 
 # Compile-time offsets for the writer.
 _O = PLAYER_OFFSETS
 O_X, O_Y, O_VX, O_VY, O_FACING = _O["x"], _O["y"], _O["vx"], _O["vy"], _O["facing"]
-O_GROUNDED, O_ON_PLATFORM, O_JUMPS, O_RECOV = _O["grounded"], _O["on_platform"], _O["jumps_left"], _O["recoveries_left"]
-O_JUMP_CD, O_DODGE_CD, O_STATE, O_STATE_TIMER = _O["jump_cooldown"], _O["dodge_cooldown"], _O["state"], _O["state_timer"]
+O_GROUNDED, O_ON_PLATFORM, O_JUMPS, O_RECOV = (
+    _O["grounded"],
+    _O["on_platform"],
+    _O["jumps_left"],
+    _O["recoveries_left"],
+)
+O_JUMP_CD, O_DODGE_CD, O_STATE, O_STATE_TIMER = (
+    _O["jump_cooldown"],
+    _O["dodge_cooldown"],
+    _O["state"],
+    _O["state_timer"],
+)
 O_STUN, O_INVULN, O_INVULN_T, O_DAMAGE = _O["stun"], _O["invulnerable"], _O["invuln_timer"], _O["damage"]
 O_STOCKS, O_RESPAWN, O_MOVE, O_MOVE_FRAME = _O["stocks"], _O["respawn_timer"], _O["move"], _O["move_frame"]
 O_CHARGE, O_WEAPON = _O["charge"], _O["weapon"]
@@ -211,8 +274,8 @@ def _write_player(out, base, pf, pi, m, p, stocks0):
         out[base + O_WEAPON + s] = 1.0 if s == weapon else 0.0
 
 
-_SP = WORLD_OFFSETS["spawner1_active"] - WORLD_OFFSETS["spawner0_active"]   # stride of a spawner group
-_LS = WORLD_OFFSETS["loose1_active"] - WORLD_OFFSETS["loose0_active"]         # stride of a loose group
+_SP = WORLD_OFFSETS["spawner1_active"] - WORLD_OFFSETS["spawner0_active"]  # stride of a spawner group
+_LS = WORLD_OFFSETS["loose1_active"] - WORLD_OFFSETS["loose0_active"]  # stride of a loose group
 W_SP0 = WORLD_OFFSETS["spawner0_active"]
 W_LS0 = WORLD_OFFSETS["loose0_active"]
 
@@ -259,8 +322,8 @@ def write_obs(s, cfg, m):
     b = obs[m, 1]
     _write_player(a, ME_BASE, pf, pi, m, 0, stocks0)
     _write_player(b, ME_BASE, pf, pi, m, 1, stocks0)
-    a[OPP_BASE:OPP_BASE + PLAYER_BLOCK] = b[ME_BASE:ME_BASE + PLAYER_BLOCK]
-    b[OPP_BASE:OPP_BASE + PLAYER_BLOCK] = a[ME_BASE:ME_BASE + PLAYER_BLOCK]
+    a[OPP_BASE : OPP_BASE + PLAYER_BLOCK] = b[ME_BASE : ME_BASE + PLAYER_BLOCK]
+    b[OPP_BASE : OPP_BASE + PLAYER_BLOCK] = a[ME_BASE : ME_BASE + PLAYER_BLOCK]
     dx = pf[m, 1, L.PX] - pf[m, 0, L.PX]
     dy = pf[m, 1, L.PY] - pf[m, 0, L.PY]
     a[W_DX] = _signed(dx, 30.0)

@@ -18,17 +18,17 @@ from .obs import OBS_DIM
 class State(NamedTuple):
     """Everything that changes while N matches run. Shapes: ``(n, 2, ...)`` per player, ``(n, ...)`` per match."""
 
-    pf: np.ndarray      # (n, 2, N_PF) float64: positions, velocities, damage ...
-    pi: np.ndarray      # (n, 2, N_PI) int32: state machine, timers, counters, keys ...
-    mf: np.ndarray      # (n, N_MF) float64: the moving platform
-    it: np.ndarray      # (n, N_ITEMS, N_IT) int32: spawners and dropped weapons
-    itf: np.ndarray     # (n, N_ITEMS, N_ITF) float64: their positions
-    mi: np.ndarray      # (n, N_MI) int64: frame, done flag, result, episode
-    seed: np.ndarray    # (n,) uint64: the match's seed (episodes derive from it)
-    rng: np.ndarray     # (n,) uint64: the match's generator state
-    ev: np.ndarray      # (n, 2, N_EV) float32: events of the last frame
-    st: np.ndarray      # (n, 2, N_ST) float64: statistics of the current episode
-    obs: np.ndarray     # (n, 2, OBS_DIM) float32: each player's observation, itself first
+    pf: np.ndarray  # (n, 2, N_PF) float64: positions, velocities, damage ...
+    pi: np.ndarray  # (n, 2, N_PI) int32: state machine, timers, counters, keys ...
+    mf: np.ndarray  # (n, N_MF) float64: the moving platform
+    it: np.ndarray  # (n, N_ITEMS, N_IT) int32: spawners and dropped weapons
+    itf: np.ndarray  # (n, N_ITEMS, N_ITF) float64: their positions
+    mi: np.ndarray  # (n, N_MI) int64: frame, done flag, result, episode
+    seed: np.ndarray  # (n,) uint64: the match's seed (episodes derive from it)
+    rng: np.ndarray  # (n,) uint64: the match's generator state
+    ev: np.ndarray  # (n, 2, N_EV) float32: events of the last frame
+    st: np.ndarray  # (n, 2, N_ST) float64: statistics of the current episode
+    obs: np.ndarray  # (n, 2, OBS_DIM) float32: each player's observation, itself first
 
 
 def allocate(n: int) -> State:

@@ -39,13 +39,13 @@ from .rules.weapons import drop_and_pickup, reset_items, update_items
 class StepOut(NamedTuple):
     """Per-step outputs of a batch, preallocated once (see ``allocate_out``)."""
 
-    terminated: np.ndarray   # (n,) bool
-    truncated: np.ndarray    # (n,) bool
-    final_obs: np.ndarray    # (n, 2, D) float32: last observation of a match that ended this step
+    terminated: np.ndarray  # (n,) bool
+    truncated: np.ndarray  # (n,) bool
+    final_obs: np.ndarray  # (n, 2, D) float32: last observation of a match that ended this step
     final_stats: np.ndarray  # (n, 2, N_ST) float64: its statistics
-    final_pf: np.ndarray     # (n, 2, N_PF) float64: its players' final float state (for reward terms)
-    final_pi: np.ndarray     # (n, 2, N_PI) int32: and int state
-    result: np.ndarray       # (n,) int8: R_* of a match that ended this step, else R_NONE
+    final_pf: np.ndarray  # (n, 2, N_PF) float64: its players' final float state (for reward terms)
+    final_pi: np.ndarray  # (n, 2, N_PI) int32: and int state
+    result: np.ndarray  # (n,) int8: R_* of a match that ended this step, else R_NONE
 
 
 def allocate_out(n: int, obs_dim: int) -> StepOut:

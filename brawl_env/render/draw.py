@@ -39,7 +39,7 @@ VIEW_WIDTH = 16.0
 VIEW_CENTER = (0.0, -0.75)
 
 # --- palette -----------------------------------------------------------------------------------------
-PLAYER_COLORS = ((238, 92, 78), (58, 154, 240))      # coral red, sky blue
+PLAYER_COLORS = ((238, 92, 78), (58, 154, 240))  # coral red, sky blue
 PLAYER_LIGHT = ((255, 170, 150), (160, 210, 255))
 PLAYER_DARK = ((120, 36, 30), (20, 62, 120))
 WEAPON_COLORS = {L.W_PUNCH: (235, 225, 210), L.W_SPEAR: (96, 224, 214), L.W_HAMMER: (250, 178, 60)}
@@ -61,8 +61,11 @@ def resolution_size(resolution: str | tuple[int, int]) -> tuple[int, int]:
             return RESOLUTIONS[resolution]
         except KeyError:
             raise ValueError(f"unknown resolution {resolution!r}; allowed: {list(RESOLUTIONS)}") from None
-    if (isinstance(resolution, (tuple, list)) and len(resolution) == 2
-            and all(isinstance(v, int) and 160 <= v <= 7680 for v in resolution)):
+    if (
+        isinstance(resolution, (tuple, list))
+        and len(resolution) == 2
+        and all(isinstance(v, int) and 160 <= v <= 7680 for v in resolution)
+    ):
         return int(resolution[0]), int(resolution[1])
     raise ValueError(f"resolution must be one of {list(RESOLUTIONS)} or (width, height); got {resolution!r}")
 
@@ -73,8 +76,13 @@ def _mix(a, b, t: float):
 
 def damage_color(percent: float):
     """White at 0 %, yellow by 60 %, orange by 120 %, red by 180 %, dark red beyond."""
-    stops = ((0.0, (255, 255, 255)), (60.0, (255, 226, 90)), (120.0, (255, 150, 50)),
-             (180.0, (240, 60, 50)), (300.0, (160, 20, 30)))
+    stops = (
+        (0.0, (255, 255, 255)),
+        (60.0, (255, 226, 90)),
+        (120.0, (255, 150, 50)),
+        (180.0, (240, 60, 50)),
+        (300.0, (160, 20, 30)),
+    )
     for (p0, c0), (p1, c1) in itertools.pairwise(stops):
         if percent <= p1:
             return _mix(c0, c1, max(0.0, (percent - p0) / (p1 - p0)))
@@ -141,10 +149,18 @@ class Renderer:
         real display, None (default) uses the dummy driver only when no display is available.
     """
 
-    def __init__(self, resolution: str | tuple[int, int] = "480p", mode: str = "rgb_array",
-                 names: Sequence[str] = ("player_0", "player_1"), hitboxes: bool = False,
-                 max_frames: int = MAX_FRAMES, stocks: int = STOCKS, headless: bool | None = None,
-                 moves: MV.MoveTable | None = None, caption: str | None = None):
+    def __init__(
+        self,
+        resolution: str | tuple[int, int] = "480p",
+        mode: str = "rgb_array",
+        names: Sequence[str] = ("player_0", "player_1"),
+        hitboxes: bool = False,
+        max_frames: int = MAX_FRAMES,
+        stocks: int = STOCKS,
+        headless: bool | None = None,
+        moves: MV.MoveTable | None = None,
+        caption: str | None = None,
+    ):
         if mode not in RENDER_MODES:
             raise ValueError(f"unknown render mode {mode!r}; allowed: {list(RENDER_MODES)}")
         if len(names) != 2:
@@ -174,7 +190,9 @@ class Renderer:
         self._clock: pygame.time.Clock | None = None
         self._owns_display = False
         if mode == "human":
-            self._open_window(headless, caption or f"Brawl ({GAME_VERSION}): {self.names[0]} vs {self.names[1]}")
+            self._open_window(
+                headless, caption or f"Brawl ({GAME_VERSION}): {self.names[0]} vs {self.names[1]}"
+            )
 
     # -- window ----------------------------------------------------------------------------------------
     def _open_window(self, headless: bool | None, caption: str) -> None:
@@ -182,10 +200,14 @@ class Renderer:
             if headless is None:
                 headless = not display_available()
                 if headless:
-                    log.warning("no display found: the 'human' window uses SDL's dummy video driver (invisible)")
+                    log.warning(
+                        "no display found: the 'human' window uses SDL's dummy video driver (invisible)"
+                    )
             elif not headless and not display_available():
-                raise RuntimeError("no display to open a window on (DISPLAY/WAYLAND_DISPLAY unset); "
-                                   "use render_mode='rgb_array', or a machine with a screen")
+                raise RuntimeError(
+                    "no display to open a window on (DISPLAY/WAYLAND_DISPLAY unset); "
+                    "use render_mode='rgb_array', or a machine with a screen"
+                )
             if headless:
                 os.environ["SDL_VIDEODRIVER"] = "dummy"
             pygame.display.init()
@@ -264,8 +286,9 @@ class Renderer:
         walk = lamp_y + 0.55
         bg.fill((40, 44, 68), cam.rect(-9, walk, 9, walk + 0.22))
         for x in np.arange(-9, 9.01, 0.6):
-            pygame.draw.line(bg, (40, 44, 68), cam.pt(x, walk + 0.22), cam.pt(x + 0.3, walk + 0.62),
-                             max(1, cam.px(0.04)))
+            pygame.draw.line(
+                bg, (40, 44, 68), cam.pt(x, walk + 0.22), cam.pt(x + 0.3, walk + 0.62), max(1, cam.px(0.04))
+            )
         bg.fill((40, 44, 68), cam.rect(-9, walk + 0.6, 9, walk + 0.7))
         shelf = (30, 33, 52)
         for x0 in (-8.6, -5.2, 3.0, 6.4):
@@ -283,12 +306,22 @@ class Renderer:
             pygame.draw.line(bg, (60, 62, 86), top, lamp, max(1, cam.px(0.03)))
             cone = pygame.Surface(self.size, pygame.SRCALPHA)
             spread = cam.px(2.6)
-            pygame.draw.polygon(cone, (255, 236, 180, 16),
-                                [(lamp[0] - cam.px(0.25), lamp[1]), (lamp[0] + cam.px(0.25), lamp[1]),
-                                 (lamp[0] + spread, h), (lamp[0] - spread, h)])
+            pygame.draw.polygon(
+                cone,
+                (255, 236, 180, 16),
+                [
+                    (lamp[0] - cam.px(0.25), lamp[1]),
+                    (lamp[0] + cam.px(0.25), lamp[1]),
+                    (lamp[0] + spread, h),
+                    (lamp[0] - spread, h),
+                ],
+            )
             bg.blit(cone, (0, 0))
-            pygame.draw.ellipse(bg, (255, 232, 170), pygame.Rect(lamp[0] - cam.px(0.3), lamp[1] - cam.px(0.12),
-                                                                  cam.px(0.6), cam.px(0.24)))
+            pygame.draw.ellipse(
+                bg,
+                (255, 232, 170),
+                pygame.Rect(lamp[0] - cam.px(0.3), lamp[1] - cam.px(0.12), cam.px(0.6), cam.px(0.24)),
+            )
         # The pit: a darker shaft between the floors.
         shaft = cam.rect(P.FLOOR_L_X1, cam.world_y(h), P.FLOOR_R_X0, P.FLOOR_L_TOP)
         pit = pygame.Surface(shaft.size, pygame.SRCALPHA)
@@ -302,8 +335,10 @@ class Renderer:
         for x, y in ((P.PLAT_AX, P.PLAT_AY), (P.PLAT_BX, P.PLAT_BY)):
             pygame.draw.circle(bg, (86, 90, 124), cam.pt(x, y), max(3, cam.px(0.1)))
         # The floors: concrete blocks with a lit top edge and a hazard stripe.
-        for x0, x1, top, bottom in ((P.FLOOR_R_X0, P.FLOOR_R_X1, P.FLOOR_R_TOP, P.FLOOR_R_BOTTOM),
-                                    (P.FLOOR_L_X0, P.FLOOR_L_X1, P.FLOOR_L_TOP, P.FLOOR_L_BOTTOM)):
+        for x0, x1, top, bottom in (
+            (P.FLOOR_R_X0, P.FLOOR_R_X1, P.FLOOR_R_TOP, P.FLOOR_R_BOTTOM),
+            (P.FLOOR_L_X0, P.FLOOR_L_X1, P.FLOOR_L_TOP, P.FLOOR_L_BOTTOM),
+        ):
             self._draw_floor(bg, x0, x1, top, bottom)
         return bg
 
@@ -328,8 +363,16 @@ class Renderer:
         sw = stripe.height
         bg.set_clip(stripe)
         for xs in range(stripe.left - 2 * sw, stripe.right, 2 * sw):
-            pygame.draw.polygon(bg, HAZARD, [(xs, stripe.bottom), (xs + sw, stripe.top), (xs + 2 * sw, stripe.top),
-                                             (xs + sw, stripe.bottom)])
+            pygame.draw.polygon(
+                bg,
+                HAZARD,
+                [
+                    (xs, stripe.bottom),
+                    (xs + sw, stripe.top),
+                    (xs + 2 * sw, stripe.top),
+                    (xs + sw, stripe.bottom),
+                ],
+            )
         bg.set_clip(None)
         pygame.draw.rect(bg, (30, 30, 36), stripe, 1)
         bg.fill(FLOOR_EDGE, cam.rect(x0, top - 0.1, x1, top))
@@ -344,7 +387,7 @@ class Renderer:
         beam = pygame.Surface((w, h), pygame.SRCALPHA)
         for x in range(w):
             edge = 1.0 - abs(2 * x / max(w - 1, 1) - 1.0)
-            beam.fill((255, 244, 200, int(120 * edge ** 1.5)), (x, 0, 1, h))
+            beam.fill((255, 244, 200, int(120 * edge**1.5)), (x, 0, 1, h))
         return beam
 
     def _build_band(self) -> pygame.Surface:
@@ -365,10 +408,16 @@ class Renderer:
         u = self.cam.u
         panel = pygame.Surface(r.size, pygame.SRCALPHA)
         pygame.draw.rect(panel, (12, 13, 22, 200), panel.get_rect(), border_radius=int(10 * u))
-        pygame.draw.rect(panel, PLAYER_COLORS[p] + (255,), panel.get_rect(), max(2, int(2 * u)),
-                         border_radius=int(10 * u))
-        pygame.draw.rect(panel, PLAYER_COLORS[p] + (255,), pygame.Rect(0, 0, int(10 * u), r.height),
-                         border_top_left_radius=int(10 * u), border_bottom_left_radius=int(10 * u))
+        pygame.draw.rect(
+            panel, PLAYER_COLORS[p] + (255,), panel.get_rect(), max(2, int(2 * u)), border_radius=int(10 * u)
+        )
+        pygame.draw.rect(
+            panel,
+            PLAYER_COLORS[p] + (255,),
+            pygame.Rect(0, 0, int(10 * u), r.height),
+            border_top_left_radius=int(10 * u),
+            border_bottom_left_radius=int(10 * u),
+        )
         return panel
 
     def _build_body(self, p: int, ghost: bool) -> pygame.Surface:
@@ -404,7 +453,7 @@ class Renderer:
         w, h = self.size
         buf, pitch = self._rgb_rows(surf)
         rows = np.frombuffer(buf, np.uint8).reshape(h, pitch)
-        out = rows[:, :3 * w].reshape(h, w, 3).copy()
+        out = rows[:, : 3 * w].reshape(h, w, 3).copy()
         del rows, buf  # release the buffer: a locked surface cannot be blitted to
         return out
 
@@ -412,8 +461,11 @@ class Renderer:
         """A surface (default: the canvas) as packed RGB bytes, row by row (what a video encoder takes)."""
         w, h = self.size
         buf, pitch = self._rgb_rows(surf)
-        data = buf.raw if pitch == 3 * w else b"".join(
-            bytes(memoryview(buf.raw)[y * pitch:y * pitch + 3 * w]) for y in range(h))
+        data = (
+            buf.raw
+            if pitch == 3 * w
+            else b"".join(bytes(memoryview(buf.raw)[y * pitch : y * pitch + 3 * w]) for y in range(h))
+        )
         del buf
         return data
 
@@ -466,7 +518,9 @@ class Renderer:
         a = cam.px(0.12)
         for k in (-0.55, 0.0, 0.55):
             cx, cy = cam.pt(x + k, y - P.PLAT_HALF_H - 0.16)
-            pygame.draw.polygon(c, (110, 118, 150), [(cx - a, cy + a // 2), (cx + a, cy + a // 2), (cx, cy - a // 2)])
+            pygame.draw.polygon(
+                c, (110, 118, 150), [(cx - a, cy + a // 2), (cx + a, cy + a // 2), (cx, cy - a // 2)]
+            )
 
     # -- weapons -----------------------------------------------------------------------------------------
     def _draw_items(self, c: pygame.Surface, it, itf, frame: int) -> None:
@@ -490,8 +544,11 @@ class Renderer:
                 glow = 0.5 + 0.5 * math.sin(frame * 0.2)
                 cx, cy = cam.pt(x, y - P.WEAPON_HALF)
                 gw = cam.px(0.9 + 0.1 * glow)
-                pygame.draw.ellipse(c, _mix(WEAPON_COLORS[weapon], FLOOR_FILL, 0.45),
-                                    pygame.Rect(cx - gw // 2, cy - cam.px(0.07), gw, cam.px(0.14)))
+                pygame.draw.ellipse(
+                    c,
+                    _mix(WEAPON_COLORS[weapon], FLOOR_FILL, 0.45),
+                    pygame.Rect(cx - gw // 2, cy - cam.px(0.07), gw, cam.px(0.14)),
+                )
             else:
                 if int(it[i, L.ILIFE]) < 60 and (frame // 4) % 2 == 0:
                     continue
@@ -510,8 +567,16 @@ class Renderer:
             cx, cy = self.cam.pt(x, y)
             pygame.draw.circle(c, WEAPON_COLORS[L.W_PUNCH], (cx, cy), self.cam.px(0.18 * size / 0.83))
 
-    def _draw_tool(self, c: pygame.Surface, weapon: int, hx: float, hy: float, angle: float, scale: float = 1.0,
-                   color=None) -> None:
+    def _draw_tool(
+        self,
+        c: pygame.Surface,
+        weapon: int,
+        hx: float,
+        hy: float,
+        angle: float,
+        scale: float = 1.0,
+        color=None,
+    ) -> None:
         """A spear or hammer held at (hx, hy), pointing along ``angle`` (radians, world frame)."""
         cam = self.cam
         dx, dy = math.cos(angle), math.sin(angle)
@@ -561,8 +626,10 @@ class Renderer:
         x, y = float(pf[L.PX]), float(pf[L.PY])
         facing = 1 if pi[L.FACING] >= 0 else -1
         spent = bool(pi[L.PHASE_HIT])
-        return [(x + facing * float(bx), y + float(by), float(bw), float(bh), spent)
-                for bx, by, bw, bh in self.moves.boxes[ph, :int(self.moves.pi[ph, MV.PH_NBOXES])]]
+        return [
+            (x + facing * float(bx), y + float(by), float(bw), float(bh), spent)
+            for bx, by, bw, bh in self.moves.boxes[ph, : int(self.moves.pi[ph, MV.PH_NBOXES])]
+        ]
 
     def _aim(self, ph: int, x: float, y: float, facing: int) -> tuple[float, float, float]:
         """The first hitbox's centre (world) and the angle from the hand to it."""
@@ -592,8 +659,13 @@ class Renderer:
             back = facing if state == L.S_BACKDASH else -facing  # lines trail behind the motion
             for k, dy in enumerate((0.25, 0.0, -0.25)):
                 x0 = x + back * (P.HALF_W + 0.1 + 0.1 * k)
-                pygame.draw.line(c, PLAYER_LIGHT[p], cam.pt(x0, y + dy), cam.pt(x0 + back * (0.45 - 0.1 * k), y + dy),
-                                 max(1, cam.px(0.04)))
+                pygame.draw.line(
+                    c,
+                    PLAYER_LIGHT[p],
+                    cam.pt(x0, y + dy),
+                    cam.pt(x0 + back * (0.45 - 0.1 * k), y + dy),
+                    max(1, cam.px(0.04)),
+                )
         if stage == "charge":
             charge = float(pf[L.MOVE_CHARGE])
             rr = cam.px(0.62 + 0.25 * charge + 0.04 * math.sin(frame * 0.9))
@@ -615,17 +687,28 @@ class Renderer:
                 fill = _mix(fill, WHITE, 0.6)
             pygame.draw.rect(c, fill, body, border_radius=radius)
             # A lighter chest panel and a darker lower half give the block a front.
-            chest = pygame.Rect(body.left + body.width // 5, body.top + body.height // 2, body.width * 3 // 5,
-                                body.height // 3)
+            chest = pygame.Rect(
+                body.left + body.width // 5,
+                body.top + body.height // 2,
+                body.width * 3 // 5,
+                body.height // 3,
+            )
             pygame.draw.rect(c, _mix(fill, BLACK, 0.18), chest, border_radius=max(1, radius // 2))
-            pygame.draw.rect(c, PLAYER_DARK[p] if not blink else WHITE, body, max(2, cam.px(0.045)),
-                             border_radius=radius)
+            pygame.draw.rect(
+                c, PLAYER_DARK[p] if not blink else WHITE, body, max(2, cam.px(0.045)), border_radius=radius
+            )
             # Headband tail streaming behind: facing at a glance even from behind.
             hb_y = y + 0.28
-            tail = [cam.pt(x - facing * P.HALF_W, hb_y + 0.06), cam.pt(x - facing * (P.HALF_W + 0.32), hb_y + 0.14),
-                    cam.pt(x - facing * (P.HALF_W + 0.26), hb_y - 0.05), cam.pt(x - facing * P.HALF_W, hb_y - 0.06)]
+            tail = [
+                cam.pt(x - facing * P.HALF_W, hb_y + 0.06),
+                cam.pt(x - facing * (P.HALF_W + 0.32), hb_y + 0.14),
+                cam.pt(x - facing * (P.HALF_W + 0.26), hb_y - 0.05),
+                cam.pt(x - facing * P.HALF_W, hb_y - 0.06),
+            ]
             pygame.draw.polygon(c, PLAYER_LIGHT[p], tail)
-            c.fill(PLAYER_LIGHT[p], cam.rect(x - P.HALF_W + 0.04, hb_y - 0.06, x + P.HALF_W - 0.04, hb_y + 0.06))
+            c.fill(
+                PLAYER_LIGHT[p], cam.rect(x - P.HALF_W + 0.04, hb_y - 0.06, x + P.HALF_W - 0.04, hb_y + 0.06)
+            )
             # The eye, on the facing side.
             ex, ey = x + facing * 0.2, y + 0.1
             if state == L.S_STUN:
@@ -639,9 +722,13 @@ class Renderer:
                 pupil = cam.rect(ex + facing * 0.045 - 0.05, ey - 0.05, ex + facing * 0.045 + 0.05, ey + 0.05)
                 pygame.draw.ellipse(c, INK, pupil)
                 if state == L.S_ATTACK:  # a frown: effort
-                    pygame.draw.line(c, INK, cam.pt(ex - facing * 0.13, ey + 0.15),
-                                     cam.pt(ex + facing * 0.12, ey + 0.1),
-                                     max(2, cam.px(0.035)))
+                    pygame.draw.line(
+                        c,
+                        INK,
+                        cam.pt(ex - facing * 0.13, ey + 0.15),
+                        cam.pt(ex + facing * 0.12, ey + 0.1),
+                        max(2, cam.px(0.035)),
+                    )
             # Feet.
             for fx in (-0.2, 0.2):
                 foot = cam.rect(x + fx - 0.12, y - P.HALF_H - 0.02, x + fx + 0.12, y - P.HALF_H + 0.08)
@@ -665,9 +752,15 @@ class Renderer:
             bx, by = cam.pt(x + facing * 0.55, y + P.HALF_H + 0.55)
             bubble = label.get_rect(center=(bx, by)).inflate(int(12 * cam.u), int(6 * cam.u))
             pygame.draw.rect(c, WHITE, bubble, border_radius=int(8 * cam.u))
-            pygame.draw.polygon(c, WHITE, [(bubble.centerx - 4, bubble.bottom - 1),
-                                           (bubble.centerx + 4, bubble.bottom - 1),
-                                           cam.pt(x + facing * 0.2, y + P.HALF_H + 0.1)])
+            pygame.draw.polygon(
+                c,
+                WHITE,
+                [
+                    (bubble.centerx - 4, bubble.bottom - 1),
+                    (bubble.centerx + 4, bubble.bottom - 1),
+                    cam.pt(x + facing * 0.2, y + P.HALF_H + 0.1),
+                ],
+            )
             c.blit(label, label.get_rect(center=bubble.center))
         if invuln > 0:
             rr = cam.px(0.78)
@@ -744,8 +837,13 @@ class Renderer:
             return
         open_ = state != L.S_DODGE and pi[L.INVULN_TIMER] == 0
         cap = cam.rect(x - P.HURT_HALF_W, y - P.HURT_HALF_H, x + P.HURT_HALF_W, y + P.HURT_HALF_H)
-        pygame.draw.rect(c, (90, 255, 140) if open_ else (150, 150, 160), cap, max(1, cam.px(0.03)),
-                         border_radius=cam.px(P.HURT_HALF_W))
+        pygame.draw.rect(
+            c,
+            (90, 255, 140) if open_ else (150, 150, 160),
+            cap,
+            max(1, cam.px(0.03)),
+            border_radius=cam.px(P.HURT_HALF_W),
+        )
         _, stage, _ = self._phase(pi)
         for cx, cy, bw, bh, spent in self.live_hitboxes(pf, pi):
             r = cam.rect(cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2)
@@ -779,10 +877,16 @@ class Renderer:
         for j in range(9):
             a = base + (j - 4) * 0.22
             inner = length * 0.25
-            pygame.draw.line(c, PLAYER_LIGHT[p] if j % 2 else WHITE,
-                             (ex + inner * math.cos(a), ey + inner * math.sin(a)),
-                             (ex + length * math.cos(a), ey + length * math.sin(a)), width)
-        pygame.draw.circle(c, WHITE, (int(ex), int(ey)), max(2, int(cam.px(0.5 + 2.0 * t))), max(1, width // 2 + 1))
+            pygame.draw.line(
+                c,
+                PLAYER_LIGHT[p] if j % 2 else WHITE,
+                (ex + inner * math.cos(a), ey + inner * math.sin(a)),
+                (ex + length * math.cos(a), ey + length * math.sin(a)),
+                width,
+            )
+        pygame.draw.circle(
+            c, WHITE, (int(ex), int(ey)), max(2, int(cam.px(0.5 + 2.0 * t))), max(1, width // 2 + 1)
+        )
         if k < 20:
             label = self.text("KO!", int(40 * cam.u), PLAYER_LIGHT[p], outline=max(2, int(3 * cam.u)))
             lw, lh = label.get_width() / 2 + m, label.get_height() / 2 + m
@@ -803,8 +907,15 @@ class Renderer:
         ex, ey = min(max(sx, m), w - m), min(max(sy, m), h - m)
         a = math.atan2(sy - ey, sx - ex)
         tip = (ex + (r + 8 * cam.u) * math.cos(a), ey + (r + 8 * cam.u) * math.sin(a))
-        pygame.draw.polygon(c, PLAYER_COLORS[p], [tip, (ex + r * math.cos(a + 0.5), ey + r * math.sin(a + 0.5)),
-                                                  (ex + r * math.cos(a - 0.5), ey + r * math.sin(a - 0.5))])
+        pygame.draw.polygon(
+            c,
+            PLAYER_COLORS[p],
+            [
+                tip,
+                (ex + r * math.cos(a + 0.5), ey + r * math.sin(a + 0.5)),
+                (ex + r * math.cos(a - 0.5), ey + r * math.sin(a - 0.5)),
+            ],
+        )
         pygame.draw.circle(c, (14, 15, 24), (int(ex), int(ey)), r)
         pygame.draw.circle(c, PLAYER_COLORS[p], (int(ex), int(ey)), r, max(2, int(2 * cam.u)))
         t = self.text(f"P{p + 1}", int(16 * cam.u), PLAYER_LIGHT[p])
@@ -815,7 +926,9 @@ class Renderer:
         u = self.cam.u
         left = max(self.max_frames - frame, 0)
         secs = (left + FPS - 1) // FPS
-        clock = self.text(f"{secs // 60}:{secs % 60:02d}", int(34 * u), (255, 120, 100) if secs <= 10 else WHITE)
+        clock = self.text(
+            f"{secs // 60}:{secs % 60:02d}", int(34 * u), (255, 120, 100) if secs <= 10 else WHITE
+        )
         box = clock.get_rect(midtop=(self.size[0] // 2, int(8 * u))).inflate(int(18 * u), int(6 * u))
         pygame.draw.rect(c, (12, 13, 22), box, border_radius=int(8 * u))
         pygame.draw.rect(c, (70, 74, 100), box, max(1, int(u)), border_radius=int(8 * u))
@@ -883,4 +996,3 @@ class Renderer:
             t = self.text(line, int((56 if k == 0 else 22) * u), WHITE)
             y = top + int((40 if k == 0 else 78 + 24 * (k - 1)) * u)
             c.blit(t, t.get_rect(center=(self.size[0] // 2, y)))
-

@@ -18,8 +18,18 @@ from .draw import FPS, Renderer, WHITE
 
 
 #: The original's keys, in action order: W A S D Space H L J K G.
-KEYMAP = (pygame.K_w, pygame.K_a, pygame.K_s, pygame.K_d, pygame.K_SPACE, pygame.K_h, pygame.K_l, pygame.K_j,
-          pygame.K_k, pygame.K_g)
+KEYMAP = (
+    pygame.K_w,
+    pygame.K_a,
+    pygame.K_s,
+    pygame.K_d,
+    pygame.K_SPACE,
+    pygame.K_h,
+    pygame.K_l,
+    pygame.K_j,
+    pygame.K_k,
+    pygame.K_g,
+)
 PAUSE_KEY, RESTART_KEY, QUIT_KEY = pygame.K_p, pygame.K_r, pygame.K_ESCAPE
 
 
@@ -64,9 +74,17 @@ class PlaySession:
     and key state, so the loop runs the same from a keyboard or from a script.
     """
 
-    def __init__(self, opponent, renderer: Renderer | None = None, seed: int = 0, max_frames: int = MAX_FRAMES,
-                 stocks: int = 3, replay_dir: str | os.PathLike = "replays", human_name: str = "You",
-                 on_saved: Callable[[Path], None] | None = None):
+    def __init__(
+        self,
+        opponent,
+        renderer: Renderer | None = None,
+        seed: int = 0,
+        max_frames: int = MAX_FRAMES,
+        stocks: int = 3,
+        replay_dir: str | os.PathLike = "replays",
+        human_name: str = "You",
+        on_saved: Callable[[Path], None] | None = None,
+    ):
         from ..match import as_agent
 
         self.opponent = as_agent(opponent)
@@ -90,8 +108,13 @@ class PlaySession:
 
         self.seed = self.base_seed + self.games
         self.match_seed = match_seed(self.seed, 0)
-        self.match = Lanes([self.match_seed], seeds=[self.seed], max_frames=self.max_frames, stocks=self.stocks,
-                           record_keys=True)
+        self.match = Lanes(
+            [self.match_seed],
+            seeds=[self.seed],
+            max_frames=self.max_frames,
+            stocks=self.stocks,
+            record_keys=True,
+        )
         self.match.seat(self.human, [0], 0)
         self.match.seat(self.opponent, [0], 1)
         self._saved_this_game = False
@@ -183,17 +206,26 @@ class PlaySession:
         if self.paused:
             r.draw_banner(["PAUSED", "P resume   R restart   Esc quit"])
         elif self.forfeit is not None:
-            r.draw_banner([f"{self.names[1]} forfeits", str(self.forfeit["reason"])[:60], "R play again   Esc quit"])
+            r.draw_banner(
+                [f"{self.names[1]} forfeits", str(self.forfeit["reason"])[:60], "R play again   Esc quit"]
+            )
         elif self.over:
             band_h = r._band.get_height()
             hint = r.text("R play again   Esc quit", int(20 * r.cam.u), WHITE)
             c = r.canvas
-            c.blit(hint, hint.get_rect(center=(r.size[0] // 2, r.size[1] // 2 + band_h // 2 + int(14 * r.cam.u))))
+            c.blit(
+                hint, hint.get_rect(center=(r.size[0] // 2, r.size[1] // 2 + band_h // 2 + int(14 * r.cam.u)))
+            )
         if r.window is not None:
             r.present()
 
-    def run(self, events: Callable[[], Iterable] | None = None, pressed: Callable[[], Any] | None = None,
-            tick: Callable[[], Any] | None = None, max_ticks: int | None = None) -> list[Path]:
+    def run(
+        self,
+        events: Callable[[], Iterable] | None = None,
+        pressed: Callable[[], Any] | None = None,
+        tick: Callable[[], Any] | None = None,
+        max_ticks: int | None = None,
+    ) -> list[Path]:
         """Loop until quit: ``events()``, ``pressed()`` and ``tick()`` default to pygame's event queue,
         keyboard state and a 30-frames-per-second clock. Returns the saved replay paths."""
         events = events or pygame.event.get
@@ -203,6 +235,7 @@ class PlaySession:
 
             def tick():
                 return clock.tick(FPS)
+
         n = 0
         try:
             while self.step(events(), pressed()):
@@ -214,4 +247,3 @@ class PlaySession:
         except KeyboardInterrupt:
             self.quit()
         return self.saved
-

@@ -77,17 +77,27 @@ def screenshot_states(seed: int = 7, frames: int = 900) -> list:
                 live.append(s <= pi[p, L.PHASE_FRAME] < s + a and renderer_moves.pi[ph, MV.PH_NBOXES] > 0)
             else:
                 live.append(False)
-        on_screen = all(abs(pf[p, L.PX]) < 7.2 and -3.5 < pf[p, L.PY] < 3.5 and pi[p, L.STATE] != L.S_KO
-                        for p in range(2))
+        on_screen = all(
+            abs(pf[p, L.PX]) < 7.2 and -3.5 < pf[p, L.PY] < 3.5 and pi[p, L.STATE] != L.S_KO for p in range(2)
+        )
         items = sum(1 for i in range(L.N_ITEMS) if it[i, L.IKIND] in (L.I_SHOWING, L.I_LOOSE))
         armed = sum(1 for p in range(2) if pi[p, L.WEAPON] != L.W_PUNCH)
         close = abs(pf[0, L.PX] - pf[1, L.PX]) < 2.2
-        score = (on_screen * 4 + any(live) * 3 + close * 2 + min(items, 1) + armed * 1.5
-                 + (pf[0, L.DAMAGE] > 20) + (pf[1, L.DAMAGE] > 20))
+        score = (
+            on_screen * 4
+            + any(live) * 3
+            + close * 2
+            + min(items, 1)
+            + armed * 1.5
+            + (pf[0, L.DAMAGE] > 20)
+            + (pf[1, L.DAMAGE] > 20)
+        )
         if score > best_score:
             best_score = score
             picks["fight"] = State(*(a.copy() for a in st))
-        if "ko" not in picks and any(pi[p, L.STATE] == L.S_KO and pi[p, L.STATE_FRAMES] == 6 for p in range(2)):
+        if "ko" not in picks and any(
+            pi[p, L.STATE] == L.S_KO and pi[p, L.STATE_FRAMES] == 6 for p in range(2)
+        ):
             picks["ko"] = State(*(a.copy() for a in st))
     return list(picks.items())
 
@@ -99,8 +109,12 @@ def make_screenshots(out_dir: str | os.PathLike = "docs", seed: int = 7) -> list
     out.mkdir(parents=True, exist_ok=True)
     states = dict(screenshot_states(seed))
     names = ("Red", "Blue")
-    jobs = [("screenshot_480p.png", "480p", False, "fight"), ("screenshot_720p.png", "720p", False, "fight"),
-            ("screenshot_hitboxes.png", "720p", True, "fight"), ("screenshot_ko.png", "480p", False, "ko")]
+    jobs = [
+        ("screenshot_480p.png", "480p", False, "fight"),
+        ("screenshot_720p.png", "720p", False, "fight"),
+        ("screenshot_hitboxes.png", "720p", True, "fight"),
+        ("screenshot_ko.png", "480p", False, "ko"),
+    ]
     written = []
     for filename, res, boxes, which in jobs:
         if which not in states:

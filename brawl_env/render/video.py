@@ -20,8 +20,14 @@ class VideoWriter:
     a truncated video under the final name. Use as a context manager.
     """
 
-    def __init__(self, path: str | os.PathLike, size: tuple[int, int], fps: int = FPS, crf: int = 20,
-                 preset: str = "veryfast"):
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        size: tuple[int, int],
+        fps: int = FPS,
+        crf: int = 20,
+        preset: str = "veryfast",
+    ):
         import imageio_ffmpeg
 
         self.path = Path(path)
@@ -30,9 +36,17 @@ class VideoWriter:
         self._tmp = self.path.with_name(f".{self.path.stem}.part{self.path.suffix or '.mp4'}")
         self.frames = 0
         self._gen = imageio_ffmpeg.write_frames(
-            str(self._tmp), self.size, fps=fps, codec="libx264", pix_fmt_in="rgb24", pix_fmt_out="yuv420p",
-            quality=None, macro_block_size=2, ffmpeg_log_level="error",
-            output_params=["-crf", str(crf), "-preset", preset, "-movflags", "+faststart"])
+            str(self._tmp),
+            self.size,
+            fps=fps,
+            codec="libx264",
+            pix_fmt_in="rgb24",
+            pix_fmt_out="yuv420p",
+            quality=None,
+            macro_block_size=2,
+            ffmpeg_log_level="error",
+            output_params=["-crf", str(crf), "-preset", preset, "-movflags", "+faststart"],
+        )
         self._gen.send(None)
 
     def write(self, frame: np.ndarray | bytes) -> None:
@@ -43,7 +57,9 @@ class VideoWriter:
                 raise ValueError(f"frames must be ({h}, {w}, 3) uint8; got {frame.shape} {frame.dtype}")
             frame = np.ascontiguousarray(frame)
         elif len(frame) != self.size[0] * self.size[1] * 3:
-            raise ValueError(f"a raw frame must hold {self.size[0]} x {self.size[1]} x 3 bytes; got {len(frame)}")
+            raise ValueError(
+                f"a raw frame must hold {self.size[0]} x {self.size[1]} x 3 bytes; got {len(frame)}"
+            )
         self._gen.send(frame)
         self.frames += 1
 
@@ -70,8 +86,14 @@ class VideoWriter:
 END_HOLD_FRAMES = 45
 
 
-def write_video(replay, path: str | os.PathLike, resolution: str = "480p", hitboxes: bool = False,
-                hold_frames: int = END_HOLD_FRAMES, on_frame: Callable[[int], None] | None = None):
+def write_video(
+    replay,
+    path: str | os.PathLike,
+    resolution: str = "480p",
+    hitboxes: bool = False,
+    hold_frames: int = END_HOLD_FRAMES,
+    on_frame: Callable[[int], None] | None = None,
+):
     """Re-simulate a replay (``brawl_env.replay.Replay``) and encode it to an mp4 (H.264, yuv420p, 30 fps);
     returns the re-simulation (``brawl_env.replay.Simulation``).
 
@@ -80,11 +102,17 @@ def write_video(replay, path: str | os.PathLike, resolution: str = "480p", hitbo
     """
     from ..replay import make_engine, simulate
 
-    renderer = Renderer(resolution=resolution, names=replay.names, hitboxes=hitboxes,
-                        max_frames=replay.config["max_frames"], stocks=replay.config["stocks"])
+    renderer = Renderer(
+        resolution=resolution,
+        names=replay.names,
+        hitboxes=hitboxes,
+        max_frames=replay.config["max_frames"],
+        stocks=replay.config["stocks"],
+    )
     count = 0
     try:
         with VideoWriter(path, renderer.size) as video:
+
             def record(engine) -> None:
                 nonlocal count
                 renderer.draw(engine.state)
@@ -102,4 +130,3 @@ def write_video(replay, path: str | os.PathLike, resolution: str = "480p", hitbo
     finally:
         renderer.close()
     return sim
-

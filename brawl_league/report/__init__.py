@@ -43,7 +43,8 @@ def detect_kind(directory: str | os.PathLike) -> str:
     raise ReportError(
         f"{d} is neither a training run directory (expected config.toml, monitor.csv or "
         f"evaluation_results.csv, as `brawl-league train` writes) nor a tournament output directory "
-        f"(expected tournament.json)")
+        f"(expected tournament.json)"
+    )
 
 
 def build_report(directory: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:

@@ -173,14 +173,26 @@ def load_run(run_dir: Path) -> RunData:
     tables = {name: read_csv(run_dir / name) for name in RUN_FILES[1:]}
     for name, table in tables.items():
         if not table.exists:
-            extra = " (run.debug_logging is off, or the run has not finished an episode)" \
-                if name in (RF.BEHAVIOR, RF.REWARDS) else ""
+            extra = (
+                " (run.debug_logging is off, or the run has not finished an episode)"
+                if name in (RF.BEHAVIOR, RF.REWARDS)
+                else ""
+            )
             notes.append(f"no {name} yet{extra}")
         elif table.dropped:
             notes.append(f"{name}: {table.dropped} incomplete row(s) skipped (the run may still be writing)")
-    return RunData(run_dir, config, config_text, tables[RF.MONITOR], tables[RF.BEHAVIOR],
-                   tables[RF.REWARDS], tables[RF.EVALUATIONS], checkpoints(run_dir),
-                   load_league(run_dir), notes)
+    return RunData(
+        run_dir,
+        config,
+        config_text,
+        tables[RF.MONITOR],
+        tables[RF.BEHAVIOR],
+        tables[RF.REWARDS],
+        tables[RF.EVALUATIONS],
+        checkpoints(run_dir),
+        load_league(run_dir),
+        notes,
+    )
 
 
 def load_league(run_dir: Path) -> LeagueData:
@@ -198,8 +210,11 @@ def load_league(run_dir: Path) -> LeagueData:
             data.anchor, data.anchor_rating = lg.config.anchor, float(lg.config.anchor_rating)
             ratings = lg.ratings()
             data.ratings = [r.to_dict() for r in ratings]
-            learners = [r.player.name for r in ratings
-                        if r.player.kind == "external" and r.player.name.startswith("learner:")]
+            learners = [
+                r.player.name
+                for r in ratings
+                if r.player.kind == "external" and r.player.name.startswith("learner:")
+            ]
             own = f"learner:{run_dir.name}"
             data.learner = own if own in learners else (learners[0] if len(learners) == 1 else None)
             if data.learner is not None:
@@ -209,8 +224,11 @@ def load_league(run_dir: Path) -> LeagueData:
             by_name = {r.player.name: r for r in ratings}
             for snap in lg.snapshots(run=run_id, active=None):
                 data.snapshot_histories[snap.name] = {
-                    "step": snap.step, "created_at": snap.created_at, "initial": by_name[snap.name].initial
-                    if snap.name in by_name else data.anchor_rating, "history": lg.history(snap)}
+                    "step": snap.step,
+                    "created_at": snap.created_at,
+                    "initial": by_name[snap.name].initial if snap.name in by_name else data.anchor_rating,
+                    "history": lg.history(snap),
+                }
     except Exception as err:  # the report shows what it can; a league it cannot read is only a note
         data.error = f"could not read the league: {err}"
         log.warning("report: %s", data.error)
@@ -246,8 +264,11 @@ def episode_steps(run: RunData) -> tuple[list[float], str]:
     """
     n = len(run.monitor)
     for table in (run.behavior, run.rewards):
-        steps = {int(e): s for e, s in zip(table.floats("episode"), table.floats("step"), strict=True)
-                 if math.isfinite(e) and math.isfinite(s)}
+        steps = {
+            int(e): s
+            for e, s in zip(table.floats("episode"), table.floats("step"), strict=True)
+            if math.isfinite(e) and math.isfinite(s)
+        }
         if n and all(i + 1 in steps for i in range(n)):
             return [steps[i + 1] for i in range(n)], "env steps"
     total, out = 0.0, []
@@ -366,8 +387,10 @@ CRITERIA = (  # key, label, threshold, unit (the training guide's "Success Crite
 
 def judge(numbers: dict[str, tuple[float | None, str]]) -> list[Criterion]:
     """The five criteria against ``{key: (value, where it came from)}``; a missing key is "no data"."""
-    return [Criterion(key, label, threshold, unit, *numbers.get(key, (None, "no data yet")))
-            for key, label, threshold, unit in CRITERIA]
+    return [
+        Criterion(key, label, threshold, unit, *numbers.get(key, (None, "no data yet")))
+        for key, label, threshold, unit in CRITERIA
+    ]
 
 
 def eval_by_opponent(run: RunData) -> dict[str, list[dict[str, str]]]:
@@ -392,24 +415,31 @@ def latest_numbers(run: RunData, window: int = WINDOW) -> dict[str, tuple[float 
     ev = eval_by_opponent(run).get("BasedBot", [])
     last_eval = ev[-1] if ev else None
     if last_eval is not None and math.isfinite(_float(last_eval.get("win_rate", ""))):
-        out["win_rate"] = (_float(last_eval["win_rate"]),
-                           f"evaluation at step {last_eval.get('step', '?')} "
-                           f"({last_eval.get('games', '?')} games vs "
-                           f"{last_eval.get('opponent', 'BasedBot')})")
+        out["win_rate"] = (
+            _float(last_eval["win_rate"]),
+            f"evaluation at step {last_eval.get('step', '?')} "
+            f"({last_eval.get('games', '?')} games vs "
+            f"{last_eval.get('opponent', 'BasedBot')})",
+        )
     rows = run.behavior.dicts()
     if "win_rate" not in out:
         based = [r for r in rows if r.get("opponent") == "BasedBot"][-window:]
         if based:
-            out["win_rate"] = (sum(r.get("result") == "win" for r in based) / len(based),
-                               f"last {len(based)} training episodes vs BasedBot (no evaluation yet)")
+            out["win_rate"] = (
+                sum(r.get("result") == "win" for r in based) / len(based),
+                f"last {len(based)} training episodes vs BasedBot (no evaluation yet)",
+            )
     recent = rows[-window:]
     if recent:
         where = f"last {len(recent)} training episodes"
         dealt = sum(_finite(r.get("damage_dealt")) for r in recent)
         taken = sum(_finite(r.get("damage_taken")) for r in recent)
         out["damage_ratio"] = (dealt / max(taken, 1.0), where)
-        for key, column in (("knockouts", "knockouts_dealt"), ("weapon_pickups", "weapon_pickups"),
-                            ("survival_s", "time_alive_s")):
+        for key, column in (
+            ("knockouts", "knockouts_dealt"),
+            ("weapon_pickups", "weapon_pickups"),
+            ("survival_s", "time_alive_s"),
+        ):
             vals = [_float(r.get(column, "")) for r in recent]
             vals = [v for v in vals if math.isfinite(v)]
             if vals:

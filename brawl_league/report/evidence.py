@@ -76,8 +76,15 @@ def snapshot_evidence(data: dict[str, Any]) -> dict[str, Any] | None:
         if step is None:
             others.append({"name": name, "rating": float(rating)})
         else:
-            points.append({"name": name, "step": step, "rating": float(rating), "ci_low": row.get("ci_low"),
-                           "ci_high": row.get("ci_high")})
+            points.append(
+                {
+                    "name": name,
+                    "step": step,
+                    "rating": float(rating),
+                    "ci_low": row.get("ci_low"),
+                    "ci_high": row.get("ci_high"),
+                }
+            )
     if len(points) < 2:
         return None
     points.sort(key=lambda p: (p["step"], p["name"]))
@@ -95,16 +102,25 @@ def plot_rating_by_step(evidence: dict[str, Any]):
     xs, ys = [p["step"] for p in pts], [p["rating"] for p in pts]
     err = None
     if all(isinstance(p["ci_low"], int | float) and isinstance(p["ci_high"], int | float) for p in pts):
-        err = [[max(p["rating"] - p["ci_low"], 0.0) for p in pts],
-               [max(p["ci_high"] - p["rating"], 0.0) for p in pts]]
+        err = [
+            [max(p["rating"] - p["ci_low"], 0.0) for p in pts],
+            [max(p["ci_high"] - p["rating"], 0.0) for p in pts],
+        ]
     ax.errorbar(xs, ys, yerr=err, fmt="o-", color="#1f4e79", capsize=3, label="snapshots")
     for other in evidence["others"]:
         ax.axhline(other["rating"], color="#888888", linestyle=":", linewidth=1)
-        ax.annotate(_label(str(other["name"])), (xs[-1], other["rating"]), fontsize=7, color="#555555",
-                    xytext=(4, 2), textcoords="offset points")
+        ax.annotate(
+            _label(str(other["name"])),
+            (xs[-1], other["rating"]),
+            fontsize=7,
+            color="#555555",
+            xytext=(4, 2),
+            textcoords="offset points",
+        )
     rho = evidence["spearman"]
-    ax.set_title("Snapshot rating against training step (Spearman "
-                 + ("n/a" if rho is None else f"{rho:.2f}") + ")")
+    ax.set_title(
+        "Snapshot rating against training step (Spearman " + ("n/a" if rho is None else f"{rho:.2f}") + ")"
+    )
     ax.set_xlabel("training step")
     ax.set_ylabel("tournament rating (Elo scale), 95 % interval")
     ax.grid(alpha=0.3)
@@ -116,9 +132,11 @@ def summary_line(evidence: dict[str, Any] | None) -> str | None:
     if evidence is None:
         return None
     rho = evidence["spearman"]
-    return (f"snapshots: {len(evidence['points'])}, steps {evidence['points'][0]['step']:,} to "
-            f"{evidence['points'][-1]['step']:,}; Spearman(step, rating) = "
-            + ("n/a (constant)" if rho is None else f"{rho:.3f}"))
+    return (
+        f"snapshots: {len(evidence['points'])}, steps {evidence['points'][0]['step']:,} to "
+        f"{evidence['points'][-1]['step']:,}; Spearman(step, rating) = "
+        + ("n/a (constant)" if rho is None else f"{rho:.3f}")
+    )
 
 
 def written_summary(out_dir) -> str | None:

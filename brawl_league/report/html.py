@@ -52,9 +52,14 @@ def num(value: Any, digits: int = 1, percent: bool = False) -> str:
     return f"{value:,.{digits}f}"
 
 
-def table(headers: Sequence[str] | None, rows: Iterable[Sequence[Any]], table_id: str | None = None,
-          numeric: Sequence[bool] | None = None, css: str | None = None,
-          row_classes: Sequence[str] | None = None) -> str:
+def table(
+    headers: Sequence[str] | None,
+    rows: Iterable[Sequence[Any]],
+    table_id: str | None = None,
+    numeric: Sequence[bool] | None = None,
+    css: str | None = None,
+    row_classes: Sequence[str] | None = None,
+) -> str:
     """A table of already formatted cells (strings are escaped here; pass :class:`Raw` for markup)."""
     attrs = (f' id="{esc(table_id)}"' if table_id else "") + (f' class="{esc(css)}"' if css else "")
     out = [f"<table{attrs}>"]
@@ -79,8 +84,9 @@ class Raw(str):
 class Cell:
     """A cell with a class or an inline style (for the head-to-head colours)."""
 
-    def __init__(self, content: Any, css: str | None = None, style: str | None = None,
-                 title: str | None = None):
+    def __init__(
+        self, content: Any, css: str | None = None, style: str | None = None, title: str | None = None
+    ):
         self.content, self.css, self.style, self.title = content, css, style, title
 
 
@@ -98,8 +104,10 @@ def cell_html(cell: Any, css: str | None = None) -> str:
 
 def figure(src: str, alt: str, caption: str, fig_id: str, size: tuple[int, int] | None = None) -> str:
     dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
-    return (f'<figure id="{esc(fig_id)}"><img src="{esc(src)}" alt="{esc(alt)}"{dims}>'
-            f"<figcaption>{esc(caption)}</figcaption></figure>")
+    return (
+        f'<figure id="{esc(fig_id)}"><img src="{esc(src)}" alt="{esc(alt)}"{dims}>'
+        f"<figcaption>{esc(caption)}</figcaption></figure>"
+    )
 
 
 def bullet_list(items: Iterable[str], css: str) -> str:
@@ -110,9 +118,11 @@ def bullet_list(items: Iterable[str], css: str) -> str:
 
 
 def page(title: str, body: str) -> str:
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            f"<title>{esc(title)}</title>\n"
-            # no favicon request: the page fetches nothing but its PNGs
-            "<link rel=\"icon\" href=\"data:,\">\n"
-            f"<style>{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{esc(title)}</title>\n"
+        # no favicon request: the page fetches nothing but its PNGs
+        '<link rel="icon" href="data:,">\n'
+        f"<style>{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+    )

@@ -46,8 +46,17 @@ def render(fig_or_reason: Figure | str, title: str) -> bytes:
         ax = fig.add_subplot()
         ax.set_axis_off()
         ax.set_title(title)
-        ax.text(0.5, 0.5, fig_or_reason, ha="center", va="center", fontsize=14, color="#666666",
-                wrap=True, transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            fig_or_reason,
+            ha="center",
+            va="center",
+            fontsize=14,
+            color="#666666",
+            wrap=True,
+            transform=ax.transAxes,
+        )
     else:
         fig = fig_or_reason
     buf = io.BytesIO()
@@ -147,8 +156,12 @@ def plot_win_rate_by_opponent(run: RunData) -> Figure | str:
     if not len(table):
         return f"{NOT_ENOUGH}: no rows in behavior_metrics.csv"
     series: dict[str, tuple[list[float], list[float]]] = {}
-    columns = (table.floats("step"), table.strings("result"), table.strings("opponent_kind"),
-               table.strings("opponent"))
+    columns = (
+        table.floats("step"),
+        table.strings("result"),
+        table.strings("opponent_kind"),
+        table.strings("opponent"),
+    )
     for step, result, kind, name in zip(*columns, strict=True):
         xs, ys = series.setdefault(opponent_category(kind, name), ([], []))
         xs.append(step)
@@ -167,7 +180,9 @@ def plot_eval_win_rate(run: RunData) -> Figure | str:
     groups = eval_by_opponent(run)
     lines = []
     for name, rows in groups.items():
-        xs, wins = _finite_pairs([_float(r.get("step", "")) for r in rows], [_float(r.get("win_rate", "")) for r in rows])
+        xs, wins = _finite_pairs(
+            [_float(r.get("step", "")) for r in rows], [_float(r.get("win_rate", "")) for r in rows]
+        )
         if wins:
             lines.append((name, xs, wins))
     if not lines:
@@ -175,7 +190,9 @@ def plot_eval_win_rate(run: RunData) -> Figure | str:
     fig = new_figure((8.0, 4.5))
     ax = fig.add_subplot()
     for name, xs, wins in lines:
-        ax.plot(xs, wins, linewidth=2.5 if name == "BasedBot" else 1.3, label=_label(name), **_marker(len(wins)))
+        ax.plot(
+            xs, wins, linewidth=2.5 if name == "BasedBot" else 1.3, label=_label(name), **_marker(len(wins))
+        )
     ax.axhline(0.70, color="#c0392b", linestyle=":", label="target 70 % (BasedBot)")
     _rate_axes(ax, "win rate over the evaluation games", "Evaluation win rate per bot (tournament rules)")
     return fig
@@ -189,8 +206,13 @@ def plot_elo(run: RunData) -> Figure | str:
     mapping = time_to_step(run)
     fig = new_figure((8.0, 4.5))
     ax = fig.add_subplot()
-    ax.axhline(lg.anchor_rating, color="#888888", linewidth=0.8, linestyle="--",
-               label=_label(f"{lg.anchor} (anchor, {lg.anchor_rating:.0f})"))
+    ax.axhline(
+        lg.anchor_rating,
+        color="#888888",
+        linewidth=0.8,
+        linestyle="--",
+        label=_label(f"{lg.anchor} (anchor, {lg.anchor_rating:.0f})"),
+    )
     snaps = [(name, info) for name, info in lg.snapshot_histories.items() if info.get("step") is not None]
     drawn_snaps = 0
     if mapping is not None and snaps:
@@ -233,7 +255,9 @@ def plot_damage_ratio(run: RunData) -> Figure | str:
     table = run.behavior
     ev_x, ev_ratio = [], []
     for row in eval_by_opponent(run).get("BasedBot", []):
-        step, dealt, taken = (_float(row.get(k, "")) for k in ("step", "avg_damage_dealt", "avg_damage_taken"))
+        step, dealt, taken = (
+            _float(row.get(k, "")) for k in ("step", "avg_damage_dealt", "avg_damage_taken")
+        )
         if math.isfinite(step) and math.isfinite(dealt) and math.isfinite(taken):
             ev_x.append(step)
             ev_ratio.append(dealt / max(taken, 1.0))
@@ -249,8 +273,14 @@ def plot_damage_ratio(run: RunData) -> Figure | str:
         mean_dealt, mean_taken = trailing_mean(dealt, w), trailing_mean(taken, w)
         ratio = [d / max(t, 1.0) for d, t in zip(mean_dealt, mean_taken, strict=True)]
         steps, ratio = last_per_x(*_finite_pairs(steps, ratio))
-        ax.plot(steps, ratio, color="#6c3483", linewidth=2,
-                label=f"training: damage dealt / taken over the last {w} episodes", **_marker(len(steps)))
+        ax.plot(
+            steps,
+            ratio,
+            color="#6c3483",
+            linewidth=2,
+            label=f"training: damage dealt / taken over the last {w} episodes",
+            **_marker(len(steps)),
+        )
     if ev_ratio:
         ax.plot(ev_x, ev_ratio, "s", color="#1f7a1f", markersize=5, label="evaluation vs BasedBot")
     ax.axhline(2.0, color="#c0392b", linestyle=":", label="target 2")
@@ -266,24 +296,46 @@ def plot_damage_ratio(run: RunData) -> Figure | str:
 
 # name, alt text / title, what it shows, drawing function
 RUN_PLOTS = (
-    ("learning_curve", "Learning curve: episode return over steps",
-     "Every finished episode's return (dots) and its trailing mean (line).", plot_learning_curve),
-    ("reward_terms", "Reward breakdown per term over steps",
-     "Each reward term's sum per episode, trailing mean; the dashed line is the total.", plot_reward_terms),
-    ("win_rate_by_opponent", "Win rate by opponent kind over steps",
-     "Share of training episodes won against each opponent category of the league's mix.",
-     plot_win_rate_by_opponent),
-    ("eval_win_rate", "Evaluation win rate per bot over steps",
-     "Seeded evaluation matches against every built-in bot (run.eval_bots) under the tournament's rules, "
-     "every run.eval_every steps; BasedBot's line is thick, the dotted line is its 70 % target.",
-     plot_eval_win_rate),
-    ("elo", "Elo of the learner and each snapshot over steps",
-     "Online Elo anchored at BasedBot. League matches carry a time, not a step: they are placed on the step "
-     "axis by interpolating between snapshot registrations and checkpoint times. Diamonds: the learner's Elo "
-     "logged at each evaluation.", plot_elo),
-    ("damage_ratio", "Damage ratio over steps",
-     "Damage dealt over damage taken (taken counted as at least 1), over a trailing window of training "
-     "episodes; squares: evaluations against BasedBot; dotted: the target 2.", plot_damage_ratio),
+    (
+        "learning_curve",
+        "Learning curve: episode return over steps",
+        "Every finished episode's return (dots) and its trailing mean (line).",
+        plot_learning_curve,
+    ),
+    (
+        "reward_terms",
+        "Reward breakdown per term over steps",
+        "Each reward term's sum per episode, trailing mean; the dashed line is the total.",
+        plot_reward_terms,
+    ),
+    (
+        "win_rate_by_opponent",
+        "Win rate by opponent kind over steps",
+        "Share of training episodes won against each opponent category of the league's mix.",
+        plot_win_rate_by_opponent,
+    ),
+    (
+        "eval_win_rate",
+        "Evaluation win rate per bot over steps",
+        "Seeded evaluation matches against every built-in bot (run.eval_bots) under the tournament's rules, "
+        "every run.eval_every steps; BasedBot's line is thick, the dotted line is its 70 % target.",
+        plot_eval_win_rate,
+    ),
+    (
+        "elo",
+        "Elo of the learner and each snapshot over steps",
+        "Online Elo anchored at BasedBot. League matches carry a time, not a step: they are placed on the step "
+        "axis by interpolating between snapshot registrations and checkpoint times. Diamonds: the learner's Elo "
+        "logged at each evaluation.",
+        plot_elo,
+    ),
+    (
+        "damage_ratio",
+        "Damage ratio over steps",
+        "Damage dealt over damage taken (taken counted as at least 1), over a trailing window of training "
+        "episodes; squares: evaluations against BasedBot; dotted: the target 2.",
+        plot_damage_ratio,
+    ),
 )
 
 
@@ -335,8 +387,12 @@ def plot_ratings(rows: list[dict[str, Any]], anchor: dict[str, Any] | None) -> F
         ax.errorbar([r["rating"]], [y], xerr=err, fmt="o", color="#1f4e79", capsize=3)
     ax.set_yticks(ys, [_label(r.get("name", "?")) for r in pts], fontsize=8)
     if anchor and isinstance(anchor.get("rating"), int | float):
-        ax.axvline(anchor["rating"], color="#888888", linestyle="--",
-                   label=_label(f"anchor {anchor.get('name', '')}"))
+        ax.axvline(
+            anchor["rating"],
+            color="#888888",
+            linestyle="--",
+            label=_label(f"anchor {anchor.get('name', '')}"),
+        )
         ax.legend(loc="best", fontsize=8)
     ax.set_xlabel("rating (Elo scale) with 95 % interval")
     ax.set_title("Tournament ratings")

@@ -36,8 +36,10 @@ def run_page(run_dir: Path, out_dir: Path) -> str:
     parts.append(_evaluations_section(run))
     parts.append(_league_section(run))
     if run.config_text:
-        parts.append('<section id="config"><h2>Resolved config</h2><details><summary>config.toml</summary>'
-                     f"<pre>{esc(run.config_text)}</pre></details></section>")
+        parts.append(
+            '<section id="config"><h2>Resolved config</h2><details><summary>config.toml</summary>'
+            f"<pre>{esc(run.config_text)}</pre></details></section>"
+        )
     return page(f"brawl-league report: {run_dir.name}", "\n".join(parts))
 
 
@@ -48,9 +50,11 @@ def _subtitle(run: RunData) -> str:
     bits = [steps, f"{len(run.monitor):,} episodes"]
     if preset:
         bits.insert(0, f"preset {preset}")
-    return (f'<p class="sub">{esc(" · ".join(bits))}. Generated {esc(generated_at())} from '
-            f"<code>{esc(run.directory)}</code>; run the command again to refresh a run that is still "
-            "going.</p>")
+    return (
+        f'<p class="sub">{esc(" · ".join(bits))}. Generated {esc(generated_at())} from '
+        f"<code>{esc(run.directory)}</code>; run the command again to refresh a run that is still "
+        "going.</p>"
+    )
 
 
 def _criteria_section(run: RunData) -> str:
@@ -60,18 +64,28 @@ def _criteria_section(run: RunData) -> str:
         rows.append([c.label, c.target, c.shown(), c.status, c.source])
         classes.append(f"criterion {c.status.replace(' ', '-')}")
     met = sum(c.status == "met" for c in crits)
-    note = (f"The training guide's success criteria for the end of a full run. Latest numbers: the last "
-            f"evaluation for the win rate; the last {WINDOW} training episodes (all opponents) for the rest.")
+    note = (
+        f"The training guide's success criteria for the end of a full run. Latest numbers: the last "
+        f"evaluation for the win rate; the last {WINDOW} training episodes (all opponents) for the rest."
+    )
     if run.config.get("env", {}).get("max_frames"):
         secs = run.config["env"]["max_frames"] / 30.0
         if secs <= 60.0:
-            note += (f" Matches in this run last at most {secs:.0f} s, so the survival criterion cannot "
-                     "be met.")
-    return ('<section id="criteria-section"><h2>Success criteria</h2>'
-            f'<p>{esc(f"{met} of {len(crits)} met.")} {esc(note)}</p>'
-            + table(["criterion", "target", "latest", "status", "from"], rows, table_id="criteria",
-                    numeric=[False, True, True, False, False], row_classes=classes)
-            + "</section>")
+            note += (
+                f" Matches in this run last at most {secs:.0f} s, so the survival criterion cannot be met."
+            )
+    return (
+        '<section id="criteria-section"><h2>Success criteria</h2>'
+        f"<p>{esc(f'{met} of {len(crits)} met.')} {esc(note)}</p>"
+        + table(
+            ["criterion", "target", "latest", "status", "from"],
+            rows,
+            table_id="criteria",
+            numeric=[False, True, True, False, False],
+            row_classes=classes,
+        )
+        + "</section>"
+    )
 
 
 def _summary_section(run: RunData) -> str:
@@ -84,15 +98,27 @@ def _summary_section(run: RunData) -> str:
     if ev:
         last = ev[-1]
         at = [r for r in ev if r.get("step") == last.get("step")]
-        rates = ", ".join(f"{r.get('opponent') or 'BasedBot'} {num(_f(r.get('win_rate')), percent=True)}" for r in at)
-        rows.append(["evaluations", f"{len(ev)} rows; last at step {last.get('step')} "
-                     f"({last.get('games')} games per bot): win rate {rates}"])
+        rates = ", ".join(
+            f"{r.get('opponent') or 'BasedBot'} {num(_f(r.get('win_rate')), percent=True)}" for r in at
+        )
+        rows.append(
+            [
+                "evaluations",
+                f"{len(ev)} rows; last at step {last.get('step')} "
+                f"({last.get('games')} games per bot): win rate {rates}",
+            ]
+        )
     lg = run.league
     if lg.learner:
         mine = next((r for r in lg.ratings if r["name"] == lg.learner), None)
         if mine:
-            rows.append(["learner Elo", f"{mine['rating']:.0f} ({mine['games']} rated games, "
-                         f"W/D/L {mine['wins']}/{mine['draws']}/{mine['losses']})"])
+            rows.append(
+                [
+                    "learner Elo",
+                    f"{mine['rating']:.0f} ({mine['games']} rated games, "
+                    f"W/D/L {mine['wins']}/{mine['draws']}/{mine['losses']})",
+                ]
+            )
     if lg.snapshot_histories:
         rows.append(["snapshots", f"{len(lg.snapshot_histories)}"])
     if run.checkpoints:
@@ -113,21 +139,39 @@ def _f(v) -> float:
 
 def _opponents_section(run: RunData) -> str:
     stats: dict[str, list[str]] = {}
-    for result, kind, name in zip(run.behavior.strings("result"), run.behavior.strings("opponent_kind"),
-                                  run.behavior.strings("opponent"), strict=True):
+    for result, kind, name in zip(
+        run.behavior.strings("result"),
+        run.behavior.strings("opponent_kind"),
+        run.behavior.strings("opponent"),
+        strict=True,
+    ):
         stats.setdefault(opponent_category(kind, name), []).append(result)
     if not stats:
         return ""
     rows = []
     for cat, results in sorted(stats.items()):
         recent = results[-WINDOW:]
-        rows.append([cat, len(results), results.count("win"), results.count("draw"), results.count("loss"),
-                     Raw(num(results.count("win") / len(results), percent=True)),
-                     Raw(num(recent.count("win") / len(recent), percent=True))])
-    return ('<section id="opponents"><h2>Training episodes by opponent</h2>'
-            + table(["opponent", "episodes", "wins", "draws", "losses", "win rate", f"last {WINDOW}"], rows,
-                    table_id="opponents-table", numeric=[False] + [True] * 6)
-            + "</section>")
+        rows.append(
+            [
+                cat,
+                len(results),
+                results.count("win"),
+                results.count("draw"),
+                results.count("loss"),
+                Raw(num(results.count("win") / len(results), percent=True)),
+                Raw(num(recent.count("win") / len(recent), percent=True)),
+            ]
+        )
+    return (
+        '<section id="opponents"><h2>Training episodes by opponent</h2>'
+        + table(
+            ["opponent", "episodes", "wins", "draws", "losses", "win rate", f"last {WINDOW}"],
+            rows,
+            table_id="opponents-table",
+            numeric=[False] + [True] * 6,
+        )
+        + "</section>"
+    )
 
 
 def _evaluations_section(run: RunData) -> str:
@@ -137,17 +181,42 @@ def _evaluations_section(run: RunData) -> str:
     rows = []
     for e in ev[-EVAL_ROWS:]:
         dealt, taken = _f(e.get("avg_damage_dealt")), _f(e.get("avg_damage_taken"))
-        rows.append([e.get("step"), e.get("opponent"), e.get("games"),
-                     Raw(num(_f(e.get("win_rate")), percent=True)),
-                     Raw(num(_f(e.get("draw_rate")), percent=True)), Raw(num(dealt)), Raw(num(taken)),
-                     Raw(num(_f(e.get("avg_knockouts")), 2)), Raw(num(_f(e.get("avg_time_s")))),
-                     Raw(num(_f(e.get("learner_elo")), 0))])
+        rows.append(
+            [
+                e.get("step"),
+                e.get("opponent"),
+                e.get("games"),
+                Raw(num(_f(e.get("win_rate")), percent=True)),
+                Raw(num(_f(e.get("draw_rate")), percent=True)),
+                Raw(num(dealt)),
+                Raw(num(taken)),
+                Raw(num(_f(e.get("avg_knockouts")), 2)),
+                Raw(num(_f(e.get("avg_time_s")))),
+                Raw(num(_f(e.get("learner_elo")), 0)),
+            ]
+        )
     more = f" (last {EVAL_ROWS} of {len(ev)})" if len(ev) > EVAL_ROWS else ""
-    return (f'<section id="evaluations"><h2>Evaluations{esc(more)}</h2>'
-            + table(["step", "opponent", "games", "win", "draw", "damage dealt", "damage taken", "KOs",
-                     "match s", "learner Elo"], rows, table_id="evaluations-table",
-                    numeric=[True, False] + [True] * 8)
-            + "</section>")
+    return (
+        f'<section id="evaluations"><h2>Evaluations{esc(more)}</h2>'
+        + table(
+            [
+                "step",
+                "opponent",
+                "games",
+                "win",
+                "draw",
+                "damage dealt",
+                "damage taken",
+                "KOs",
+                "match s",
+                "learner Elo",
+            ],
+            rows,
+            table_id="evaluations-table",
+            numeric=[True, False] + [True] * 8,
+        )
+        + "</section>"
+    )
 
 
 def _league_section(run: RunData) -> str:
@@ -156,13 +225,28 @@ def _league_section(run: RunData) -> str:
         return ""
     rows = []
     for rank, r in enumerate(ratings[:MAX_RATING_ROWS], 1):
-        rows.append([rank, r["name"], r["kind"], r["step"] if r["step"] is not None else "",
-                     Raw(num(r["rating"], 0)), r["games"], f"{r['wins']}/{r['draws']}/{r['losses']}",
-                     "yes" if r["active"] else "retired"])
+        rows.append(
+            [
+                rank,
+                r["name"],
+                r["kind"],
+                r["step"] if r["step"] is not None else "",
+                Raw(num(r["rating"], 0)),
+                r["games"],
+                f"{r['wins']}/{r['draws']}/{r['losses']}",
+                "yes" if r["active"] else "retired",
+            ]
+        )
     more = f" (top {MAX_RATING_ROWS} of {len(ratings)})" if len(ratings) > MAX_RATING_ROWS else ""
-    return (f'<section id="league"><h2>League ratings{esc(more)}</h2>'
-            f"<p>Online Elo anchored at {esc(run.league.anchor)} = {run.league.anchor_rating:.0f}; "
-            "the games column is the rating's uncertainty.</p>"
-            + table(["#", "player", "kind", "step", "Elo", "games", "W/D/L", "in pool"], rows,
-                    table_id="league-table", numeric=[True, False, False, True, True, True, True, False])
-            + "</section>")
+    return (
+        f'<section id="league"><h2>League ratings{esc(more)}</h2>'
+        f"<p>Online Elo anchored at {esc(run.league.anchor)} = {run.league.anchor_rating:.0f}; "
+        "the games column is the rating's uncertainty.</p>"
+        + table(
+            ["#", "player", "kind", "step", "Elo", "games", "W/D/L", "in pool"],
+            rows,
+            table_id="league-table",
+            numeric=[True, False, False, True, True, True, True, False],
+        )
+        + "</section>"
+    )

@@ -29,14 +29,16 @@ def load_tournament(directory: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ReportError(f"{path}: expected a JSON object with 'format', 'ratings' and 'head_to_head'")
     if data.get("format") != FORMAT:
-        raise ReportError(f"{path}: format {data.get('format')!r} is not supported (this report reads "
-                          f"format {FORMAT})")
+        raise ReportError(
+            f"{path}: format {data.get('format')!r} is not supported (this report reads format {FORMAT})"
+        )
     if not isinstance(data.get("ratings"), list) or not all(isinstance(r, dict) for r in data["ratings"]):
         raise ReportError(f"{path}: 'ratings' must be a list of objects")
     h2h = data.get("head_to_head")
     if h2h is not None and not (isinstance(h2h, dict) and isinstance(h2h.get("players", []), list)):
-        raise ReportError(f"{path}: 'head_to_head' must be an object with 'players', 'score', 'games' "
-                          "and 'points'")
+        raise ReportError(
+            f"{path}: 'head_to_head' must be an object with 'players', 'score', 'games' and 'points'"
+        )
     return data
 
 
@@ -112,16 +114,21 @@ def _evidence_section(data: dict[str, Any], out_dir: Path) -> str:
     atomic_write(out_dir / EVIDENCE_FILE, (json.dumps(evidence, indent=1) + "\n").encode("utf-8"))
     rho = evidence["spearman"]
     rows = [[p["name"], p["step"], Raw(num(p["rating"]))] for p in evidence["points"]]
-    return ('<section id="snapshot-steps-section"><h2>Snapshot rating against step</h2>'
-            f"<p>{len(evidence['points'])} snapshots of training; Spearman rank correlation of step and "
-            f"rating: <strong id=\"spearman\">{'n/a' if rho is None else f'{rho:.3f}'}</strong> "
-            "(1: every later snapshot rated higher).</p>"
-            + table(["snapshot", "step", "rating"], rows, table_id="snapshot-steps",
-                    numeric=[False, True, True])
-            + figure("snapshot_steps.png", "Snapshot rating against training step",
-                     "Snapshot rating against training step; dotted lines: the other agents.",
-                     "plot-snapshot-steps", png_size(png))
-            + "</section>")
+    return (
+        '<section id="snapshot-steps-section"><h2>Snapshot rating against step</h2>'
+        f"<p>{len(evidence['points'])} snapshots of training; Spearman rank correlation of step and "
+        f'rating: <strong id="spearman">{"n/a" if rho is None else f"{rho:.3f}"}</strong> '
+        "(1: every later snapshot rated higher).</p>"
+        + table(["snapshot", "step", "rating"], rows, table_id="snapshot-steps", numeric=[False, True, True])
+        + figure(
+            "snapshot_steps.png",
+            "Snapshot rating against training step",
+            "Snapshot rating against training step; dotted lines: the other agents.",
+            "plot-snapshot-steps",
+            png_size(png),
+        )
+        + "</section>"
+    )
 
 
 def tournament_page(directory: Path, out_dir: Path) -> str:
@@ -132,9 +139,11 @@ def tournament_page(directory: Path, out_dir: Path) -> str:
     meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
     warnings = [str(w) for w in data.get("warnings") or []]
 
-    parts = [f"<h1>Tournament {esc(directory.name)}</h1>",
-             f'<p class="sub">{len(ratings)} players. Generated {esc(generated_at())} from '
-             f"<code>{esc(directory)}</code>.</p>"]
+    parts = [
+        f"<h1>Tournament {esc(directory.name)}</h1>",
+        f'<p class="sub">{len(ratings)} players. Generated {esc(generated_at())} from '
+        f"<code>{esc(directory)}</code>.</p>",
+    ]
     if warnings:
         parts.append(f'<section id="warnings"><h2>Warnings</h2>{bullet_list(warnings, "warnings")}</section>')
 
@@ -143,44 +152,89 @@ def tournament_page(directory: Path, out_dir: Path) -> str:
         lo, hi = r.get("ci_low"), r.get("ci_high")
         ci = f"{num(lo, 0)} – {num(hi, 0)}" if lo is not None and hi is not None else "–"
         los = r.get("los_next")
-        rows.append([r.get("rank", ""), r.get("name", ""), Raw(num(r.get("rating"))), Raw(ci),
-                     r.get("games", ""), r.get("wins", ""), r.get("draws", ""), r.get("losses", ""),
-                     Raw(num(r.get("score"), percent=True)),
-                     Raw(num(los, percent=True) if isinstance(los, int | float) else "–"),
-                     r.get("forfeits", "")])
+        rows.append(
+            [
+                r.get("rank", ""),
+                r.get("name", ""),
+                Raw(num(r.get("rating"))),
+                Raw(ci),
+                r.get("games", ""),
+                r.get("wins", ""),
+                r.get("draws", ""),
+                r.get("losses", ""),
+                Raw(num(r.get("score"), percent=True)),
+                Raw(num(los, percent=True) if isinstance(los, int | float) else "–"),
+                r.get("forfeits", ""),
+            ]
+        )
     about = []
     if anchor:
         about.append(f"Anchored at {esc(anchor.get('name'))} = {num(anchor.get('rating'), 0)}.")
     if data.get("bootstrap"):
         about.append(f"95 % intervals from {num(data['bootstrap'])} bootstrap resamples.")
     about.append("LOS: likelihood that the player is stronger than the one ranked below it.")
-    parts.append('<section id="ratings-section"><h2>Ratings</h2>' + f"<p>{' '.join(about)}</p>"
-                 + table(["#", "player", "rating", "95 % interval", "games", "wins", "draws", "losses",
-                          "score", "LOS next", "forfeits"], rows, table_id="ratings",
-                         numeric=[True, False, True, True, True, True, True, True, True, True, True])
-                 + "</section>")
+    parts.append(
+        '<section id="ratings-section"><h2>Ratings</h2>'
+        + f"<p>{' '.join(about)}</p>"
+        + table(
+            [
+                "#",
+                "player",
+                "rating",
+                "95 % interval",
+                "games",
+                "wins",
+                "draws",
+                "losses",
+                "score",
+                "LOS next",
+                "forfeits",
+            ],
+            rows,
+            table_id="ratings",
+            numeric=[True, False, True, True, True, True, True, True, True, True, True],
+        )
+        + "</section>"
+    )
 
     players = [str(p) for p in h2h.get("players", [])]
-    heat, heat_src = _image(directory, out_dir, "heatmap.png",
-                            lambda: plot_head_to_head(players, h2h.get("score") or []))
+    heat, heat_src = _image(
+        directory, out_dir, "heatmap.png", lambda: plot_head_to_head(players, h2h.get("score") or [])
+    )
     atomic_write(out_dir / "heatmap.png", heat)
     rating_png, rating_src = _image(directory, out_dir, "ratings.png", lambda: plot_ratings(ratings, anchor))
     atomic_write(out_dir / "ratings.png", rating_png)
 
-    parts.append('<section id="head-to-head-section"><h2>Head to head</h2>'
-                 "<p>Each cell: the row player's share of the points against the column player "
-                 "(win 1, draw ½); hover for points and games.</p>" + _matrix(h2h)
-                 + figure("heatmap.png", "Head-to-head heatmap", f"Head-to-head heatmap ({heat_src}).",
-                          "plot-heatmap", png_size(heat))
-                 + "</section>")
-    parts.append('<section id="rating-plot-section"><h2>Rating plot</h2>'
-                 + figure("ratings.png", "Tournament ratings with 95 % intervals",
-                          f"Ratings with 95 % intervals ({rating_src}).", "plot-ratings",
-                          png_size(rating_png))
-                 + "</section>")
+    parts.append(
+        '<section id="head-to-head-section"><h2>Head to head</h2>'
+        "<p>Each cell: the row player's share of the points against the column player "
+        "(win 1, draw ½); hover for points and games.</p>"
+        + _matrix(h2h)
+        + figure(
+            "heatmap.png",
+            "Head-to-head heatmap",
+            f"Head-to-head heatmap ({heat_src}).",
+            "plot-heatmap",
+            png_size(heat),
+        )
+        + "</section>"
+    )
+    parts.append(
+        '<section id="rating-plot-section"><h2>Rating plot</h2>'
+        + figure(
+            "ratings.png",
+            "Tournament ratings with 95 % intervals",
+            f"Ratings with 95 % intervals ({rating_src}).",
+            "plot-ratings",
+            png_size(rating_png),
+        )
+        + "</section>"
+    )
     parts.append(_evidence_section(data, out_dir))
     if meta:
-        items = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v if isinstance(v, str) else json.dumps(v))}</dd>"
-                        for k, v in meta.items())
+        items = "".join(
+            f"<dt>{esc(k)}</dt><dd>{esc(v if isinstance(v, str) else json.dumps(v))}</dd>"
+            for k, v in meta.items()
+        )
         parts.append(f'<section id="meta"><h2>Settings</h2><dl class="meta">{items}</dl></section>')
     return page(f"brawl-league report: tournament {directory.name}", "\n".join(parts))

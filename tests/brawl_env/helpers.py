@@ -42,12 +42,22 @@ def player(e: Engine, p: int) -> dict:
     """A snapshot of player ``p`` of match 0."""
     pf, pi = e.state.pf[0, p], e.state.pi[0, p]
     return dict(
-        x=float(pf[L.PX]), y=float(pf[L.PY]), vx=float(pf[L.VX]), vy=float(pf[L.VY]),
+        x=float(pf[L.PX]),
+        y=float(pf[L.PY]),
+        vx=float(pf[L.VX]),
+        vy=float(pf[L.VY]),
         damage=float(pf[L.DAMAGE]),
-        state=int(pi[L.STATE]), timer=int(pi[L.TIMER]), facing=int(pi[L.FACING]),
-        support=int(pi[L.SUPPORT]), jumps=int(pi[L.JUMPS_LEFT]), stocks=int(pi[L.STOCKS]),
-        jump_cd=int(pi[L.JUMP_COOLDOWN]), dodge_cd=int(pi[L.DODGE_COOLDOWN]),
-        invuln=int(pi[L.INVULN_TIMER]), weapon=int(pi[L.WEAPON]), side=int(pi[L.SIDE]),
+        state=int(pi[L.STATE]),
+        timer=int(pi[L.TIMER]),
+        facing=int(pi[L.FACING]),
+        support=int(pi[L.SUPPORT]),
+        jumps=int(pi[L.JUMPS_LEFT]),
+        stocks=int(pi[L.STOCKS]),
+        jump_cd=int(pi[L.JUMP_COOLDOWN]),
+        dodge_cd=int(pi[L.DODGE_COOLDOWN]),
+        invuln=int(pi[L.INVULN_TIMER]),
+        weapon=int(pi[L.WEAPON]),
+        side=int(pi[L.SIDE]),
     )
 
 

@@ -71,21 +71,28 @@ from brawl_env.engine.core import Engine
 
 ATT, DUM = 0, 1
 GROUND_Y = P.FLOOR_R_TOP + P.HALF_H  # centre height of a player standing on the right floor
-GROUND_X = 2.5                       # attacker on the right floor, near its left end, facing +x
-GROUND_X_BACK = 4.0                  # ... further in for moves that slide backwards (spear dsig's charge)
-AIR_X = 8.5                          # attacker in the air past the right floor's edge
+GROUND_X = 2.5  # attacker on the right floor, near its left end, facing +x
+GROUND_X_BACK = 4.0  # ... further in for moves that slide backwards (spear dsig's charge)
+AIR_X = 8.5  # attacker in the air past the right floor's edge
 AIR_Y_DEFAULT = 4.0
 AIR_Y = {"recovery": 1.5, "dair": 6.0, "groundpound": 6.0}
-INSIDE, OUTSIDE = 0.1, 0.4           # reach test margins (world units)
+INSIDE, OUTSIDE = 0.1, 0.4  # reach test margins (world units)
 MAX_FRAMES = 300
 
 AIR_SLOTS = ("nair", "dair", "sair", "recovery", "groundpound")
 CHARGE_SLOTS = ("nsig", "dsig", "ssig")
 MOVE_KEYS = {
-    "nlight": (L.K_LIGHT,), "dlight": (L.K_DOWN, L.K_LIGHT), "slight": (L.K_RIGHT, L.K_LIGHT),
-    "nsig": (L.K_HEAVY,), "dsig": (L.K_DOWN, L.K_HEAVY), "ssig": (L.K_RIGHT, L.K_HEAVY),
-    "nair": (L.K_LIGHT,), "dair": (L.K_DOWN, L.K_LIGHT), "sair": (L.K_RIGHT, L.K_LIGHT),
-    "recovery": (L.K_HEAVY,), "groundpound": (L.K_DOWN, L.K_HEAVY),
+    "nlight": (L.K_LIGHT,),
+    "dlight": (L.K_DOWN, L.K_LIGHT),
+    "slight": (L.K_RIGHT, L.K_LIGHT),
+    "nsig": (L.K_HEAVY,),
+    "dsig": (L.K_DOWN, L.K_HEAVY),
+    "ssig": (L.K_RIGHT, L.K_HEAVY),
+    "nair": (L.K_LIGHT,),
+    "dair": (L.K_DOWN, L.K_LIGHT),
+    "sair": (L.K_RIGHT, L.K_LIGHT),
+    "recovery": (L.K_HEAVY,),
+    "groundpound": (L.K_DOWN, L.K_HEAVY),
 }
 
 
@@ -151,6 +158,7 @@ def move_by_id(mid: str) -> Move:
 # ----------------------------------------------------------------------------------------------------
 # data side
 # ----------------------------------------------------------------------------------------------------
+
 
 def data_path() -> Path:
     return Path(os.environ.get("MOVELAB_DATA") or MV.default_path())
@@ -223,17 +231,28 @@ def move_data(move: Move, path: Path | None = None) -> MoveData:
         pi, pf = mt.pi[row], mt.pf[row]
         nb = int(pi[MV.PH_NBOXES])
         phases[row] = Phase(
-            row=row, name=names[k], startup=int(pi[MV.PH_STARTUP]), active=int(pi[MV.PH_ACTIVE]),
-            recovery=int(pi[MV.PH_RECOVERY]), stun=int(pi[MV.PH_STUN]), on_hit=int(pi[MV.PH_ON_HIT]),
-            on_miss=int(pi[MV.PH_ON_MISS]), on_land=int(pi[MV.PH_ON_LAND]), instant=bool(pi[MV.PH_INSTANT]),
-            charge=bool(pi[MV.PH_CHARGE]), charge_min=int(pi[MV.PH_CHARGE_MIN]),
+            row=row,
+            name=names[k],
+            startup=int(pi[MV.PH_STARTUP]),
+            active=int(pi[MV.PH_ACTIVE]),
+            recovery=int(pi[MV.PH_RECOVERY]),
+            stun=int(pi[MV.PH_STUN]),
+            on_hit=int(pi[MV.PH_ON_HIT]),
+            on_miss=int(pi[MV.PH_ON_MISS]),
+            on_land=int(pi[MV.PH_ON_LAND]),
+            instant=bool(pi[MV.PH_INSTANT]),
+            charge=bool(pi[MV.PH_CHARGE]),
+            charge_min=int(pi[MV.PH_CHARGE_MIN]),
             charge_max=int(pi[MV.PH_CHARGE_MAX]),
             boxes=tuple(tuple(float(v) for v in mt.boxes[row, b]) for b in range(nb)),
-            damage=float(pf[MV.PH_DAMAGE]), kb_fixed=float(pf[MV.PH_KB_FIXED]),
+            damage=float(pf[MV.PH_DAMAGE]),
+            kb_fixed=float(pf[MV.PH_KB_FIXED]),
             kb_var=float(pf[MV.PH_KB_VAR]),
-            angle=float(pf[MV.PH_ANGLE]), charge_damage=float(pf[MV.PH_CHARGE_DAMAGE]),
+            angle=float(pf[MV.PH_ANGLE]),
+            charge_damage=float(pf[MV.PH_CHARGE_DAMAGE]),
             pull=(float(pf[MV.PH_PULL_X]), float(pf[MV.PH_PULL_Y]), float(pf[MV.PH_PULL_MULT]))
-            if pi[MV.PH_PULL] else None,
+            if pi[MV.PH_PULL]
+            else None,
         )
     return MoveData(move, first, phases)
 
@@ -306,8 +325,9 @@ def hit_damage(ph: Phase, charge: float = 0.0) -> float:
     return ph.damage * (1.0 + ph.charge_damage * charge)
 
 
-def expected_velocity(ph: Phase, a_pos, d_pos, facing: int, damage_before: float, charge: float = 0.0,
-                      grounded: bool = False) -> tuple[float, float]:
+def expected_velocity(
+    ph: Phase, a_pos, d_pos, facing: int, damage_before: float, charge: float = 0.0, grounded: bool = False
+) -> tuple[float, float]:
     """Velocity a hit by ``ph`` gives the victim (positions are those at the moment of the hit)."""
     if ph.pull is not None:
         ox, oy, mult = ph.pull
@@ -337,6 +357,7 @@ def touches(cx, cy, hw, hh, qx, qy) -> bool:
 # engine side
 # ----------------------------------------------------------------------------------------------------
 
+
 @functools.cache
 def _engine(path: str) -> Engine:
     return Engine(1, make_config(max_frames=100_000), moves=_parsed(path)[0])
@@ -350,7 +371,7 @@ class Frame(NamedTuple):
     d0: tuple[float, float]
     a: tuple[float, float]
     d: tuple[float, float]
-    dv: tuple[float, float]      # dummy velocity after the step
+    dv: tuple[float, float]  # dummy velocity after the step
     a_state: int
     a_support: int
     a_phase: int
@@ -362,14 +383,14 @@ class Frame(NamedTuple):
     d_support0: int
     d_damage0: float
     d_damage: float
-    hit: int                     # hits the dummy took this frame
+    hit: int  # hits the dummy took this frame
 
 
 class Hit(NamedTuple):
     k: int
-    phase: int                   # attacker's phase row at the hit
+    phase: int  # attacker's phase row at the hit
     damage: float
-    v: tuple[float, float]       # velocity the hit gave: the dummy's displacement on the hit frame / DT
+    v: tuple[float, float]  # velocity the hit gave: the dummy's displacement on the hit frame / DT
     stun: int
     frame: Frame
 
@@ -402,8 +423,16 @@ class Run:
             if fr.hit <= 0:
                 continue
             v = ((fr.d[0] - fr.d0[0]) / P.DT, (fr.d[1] - fr.d0[1]) / P.DT)
-            out.append(Hit(fr.k, fr.a_phase, fr.d_damage - fr.d_damage0, v,
-                           fr.d_timer if fr.d_state == L.S_STUN else 0, fr))
+            out.append(
+                Hit(
+                    fr.k,
+                    fr.a_phase,
+                    fr.d_damage - fr.d_damage0,
+                    v,
+                    fr.d_timer if fr.d_state == L.S_STUN else 0,
+                    fr,
+                )
+            )
         return out
 
     @property
@@ -430,8 +459,21 @@ def _place(e: Engine, p: int, pos, grounded: bool, facing: int, weapon: int, dam
     pf[L.VX] = pf[L.VY] = 0.0
     pf[L.DAMAGE] = damage
     pf[L.MOVE_CHARGE] = 0.0
-    for col in (L.TIMER, L.STATE_FRAMES, L.JUMP_COOLDOWN, L.DODGE_COOLDOWN, L.MOVE, L.MOVE_FRAME,
-                L.PHASE_FRAME, L.PHASE_HIT, L.CHARGE_FRAMES, L.NO_GRAVITY, L.KEYS, L.PREV_KEYS, L.DROP_TIMER):
+    for col in (
+        L.TIMER,
+        L.STATE_FRAMES,
+        L.JUMP_COOLDOWN,
+        L.DODGE_COOLDOWN,
+        L.MOVE,
+        L.MOVE_FRAME,
+        L.PHASE_FRAME,
+        L.PHASE_HIT,
+        L.CHARGE_FRAMES,
+        L.NO_GRAVITY,
+        L.KEYS,
+        L.PREV_KEYS,
+        L.DROP_TIMER,
+    ):
         pi[col] = 0
     pi[L.STATE] = L.S_STANDING if grounded else L.S_IN_AIR
     pi[L.SUPPORT] = L.SUP_FLOOR_RIGHT if grounded else L.SUP_NONE
@@ -448,8 +490,17 @@ def _pos(e: Engine, p: int) -> tuple[float, float]:
     return float(e.state.pf[0, p, L.PX]), float(e.state.pf[0, p, L.PY])
 
 
-def run(move: Move, d_start, *, held: bool = False, d_damage: float = 0.0, d_invuln: bool = False,
-        a_start=None, seed: int = 0, max_frames: int = MAX_FRAMES) -> Run:
+def run(
+    move: Move,
+    d_start,
+    *,
+    held: bool = False,
+    d_damage: float = 0.0,
+    d_invuln: bool = False,
+    a_start=None,
+    seed: int = 0,
+    max_frames: int = MAX_FRAMES,
+) -> Run:
     """Play ``move`` once on the engine against a passive dummy starting at ``d_start``.
 
     The keys are tapped on frame 1 (or held while the attacker attacks, ``held``); the run stops on
@@ -472,16 +523,28 @@ def run(move: Move, d_start, *, held: bool = False, d_damage: float = 0.0, d_inv
         a0, d0 = _pos(e, ATT), _pos(e, DUM)
         dmg0, sup0 = float(pf[0, DUM, L.DAMAGE]), int(pi[0, DUM, L.SUPPORT])
         e.step(auto_reset=False)
-        r.frames.append(Frame(
-            k=k, a0=a0, d0=d0, a=_pos(e, ATT), d=_pos(e, DUM),
-            dv=(float(pf[0, DUM, L.VX]), float(pf[0, DUM, L.VY])),
-            a_state=int(pi[0, ATT, L.STATE]), a_support=int(pi[0, ATT, L.SUPPORT]),
-            a_phase=int(pi[0, ATT, L.PHASE]),
-            a_phase_frame=int(pi[0, ATT, L.PHASE_FRAME]), a_charge=float(pf[0, ATT, L.MOVE_CHARGE]),
-            d_state=int(pi[0, DUM, L.STATE]), d_timer=int(pi[0, DUM, L.TIMER]),
-            d_support=int(pi[0, DUM, L.SUPPORT]), d_support0=sup0,
-            d_damage0=dmg0, d_damage=float(pf[0, DUM, L.DAMAGE]), hit=int(ev[0, DUM, L.EV_HIT_TAKEN]),
-        ))
+        r.frames.append(
+            Frame(
+                k=k,
+                a0=a0,
+                d0=d0,
+                a=_pos(e, ATT),
+                d=_pos(e, DUM),
+                dv=(float(pf[0, DUM, L.VX]), float(pf[0, DUM, L.VY])),
+                a_state=int(pi[0, ATT, L.STATE]),
+                a_support=int(pi[0, ATT, L.SUPPORT]),
+                a_phase=int(pi[0, ATT, L.PHASE]),
+                a_phase_frame=int(pi[0, ATT, L.PHASE_FRAME]),
+                a_charge=float(pf[0, ATT, L.MOVE_CHARGE]),
+                d_state=int(pi[0, DUM, L.STATE]),
+                d_timer=int(pi[0, DUM, L.TIMER]),
+                d_support=int(pi[0, DUM, L.SUPPORT]),
+                d_support0=sup0,
+                d_damage0=dmg0,
+                d_damage=float(pf[0, DUM, L.DAMAGE]),
+                hit=int(ev[0, DUM, L.EV_HIT_TAKEN]),
+            )
+        )
         attacking = pi[0, ATT, L.STATE] == L.S_ATTACK
         if not attacking:
             break
@@ -492,12 +555,13 @@ def run(move: Move, d_start, *, held: bool = False, d_damage: float = 0.0, d_inv
 # placing the dummy from the data's geometry
 # ----------------------------------------------------------------------------------------------------
 
+
 def parking_spot(move: Move) -> tuple[float, float]:
     """Where a probe's (invulnerable) dummy starts: away from the move, in the move's dummy mode."""
     ax, ay = move.attacker_start
     if not move.dummy_air:
         return ax + 2.0, GROUND_Y
-    if not move.air:                      # above a standing attacker
+    if not move.air:  # above a standing attacker
         return ax + 0.5, ay + 2.0
     return ax + 2.0, ay + {"forward": 0.0, "down": -1.5, "up": 1.5}[move.axis]
 
@@ -599,6 +663,7 @@ def predicted_contacts(r: Run, held: bool = False) -> list[int]:
 # the original's measured table (facts file section 3.5) and the comparison table
 # ----------------------------------------------------------------------------------------------------
 
+
 class Orig(NamedTuple):
     first_hit: int | None
     whiff: int
@@ -657,7 +722,7 @@ class Measured(NamedTuple):
     stun: str
     reach: float
     axis: str
-    side: float | None           # horizontal reach of a down / up move
+    side: float | None  # horizontal reach of a down / up move
 
 
 def measure(move: Move) -> Measured:
@@ -672,9 +737,18 @@ def measure(move: Move) -> Measured:
     stun = "-" if not stuns else (str(stuns[0]) if len(stuns) == 1 else f"{stuns[0]}-{stuns[-1]}")
     tap = probe(move).attack_frames
     held = probe(move, held=True).attack_frames if move.slot in CHARGE_SLOTS else None
-    return Measured(hits[0].k if hits else None, tap, held, r.total_damage, len(hits),
-                    launches[-1].speed if launches else None, stun, reach(move), move.axis,
-                    side_reach(move) if move.axis != "forward" else None)
+    return Measured(
+        hits[0].k if hits else None,
+        tap,
+        held,
+        r.total_damage,
+        len(hits),
+        launches[-1].speed if launches else None,
+        stun,
+        reach(move),
+        move.axis,
+        side_reach(move) if move.axis != "forward" else None,
+    )
 
 
 # Deliberate differences from the original's measured table: move -> {figure: why}. The tests that compare
@@ -682,18 +756,18 @@ def measure(move: Move) -> Measured:
 DIFFERENCES = {
     "spear-dlight": {
         "first_hit": "the original's level dummy was never hit; ours hits a target above "
-                     "(the move's purpose)",
+        "(the move's purpose)",
         "damage": "no hit was measured in the original; ours deals 10 to a target above",
         "stun": "no hit was measured in the original",
         "kb": "no hit was measured in the original",
     },
     "hammer-dair": {
         "damage": "the original measured 6 (2 hits) against its dummy; its data's chain is 2 + 10 + 4 = 16 "
-                  "(3 hits), and with real geometry ours lands all of it",
+        "(3 hits), and with real geometry ours lands all of it",
     },
     "spear-slight": {
         "kb": "the original's 6.2 is the first poke's launch (fixed 70); ours lands the second poke too "
-              "and it launches with the original data's fixed 110 (10.6 u/s)",
+        "and it launches with the original data's fixed 110 (10.6 u/s)",
     },
 }
 
@@ -731,8 +805,10 @@ def _reach_text(m: Measured) -> str:
 
 def comparison_table() -> str:
     """Markdown: our measured figures beside the original's (facts 3.5), one row per move."""
-    head = ("| move | first hit | whiff tap/held | damage (hits) | KB at 0 % | stun | reach |"
-            " original: first hit | whiff | damage (hits) | KB | stun | reach | note |")
+    head = (
+        "| move | first hit | whiff tap/held | damage (hits) | KB at 0 % | stun | reach |"
+        " original: first hit | whiff | damage (hits) | KB | stun | reach | note |"
+    )
     lines = [head, "|" + "---|" * 14]
     for move in MOVES:
         m, o = measure(move), ORIGINAL[move.id]

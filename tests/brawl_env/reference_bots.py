@@ -51,7 +51,7 @@ class ReferenceClockworkBot(Bot):
         from brawl_env.bots.builtin import ClockworkBot
 
         self.frames = []
-        for count, names in (ClockworkBot.DEFAULT_SHEET if sheet is None else sheet):
+        for count, names in ClockworkBot.DEFAULT_SHEET if sheet is None else sheet:
             keys = np.zeros(L.N_KEYS, np.int8)
             for name in names:
                 keys[L.KEY_NAMES.index(name)] = 1

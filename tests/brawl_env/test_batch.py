@@ -48,7 +48,7 @@ def test_match_k_of_a_batch_equals_the_match_alone():
         alone = brawl_env.BatchEnv(1, max_frames=300)
         solo = [alone.reset(match_seeds=[brawl_env.match_seed(123, k)]).copy()]
         for t in range(frames):
-            solo.append(alone.step(keys[t, k:k + 1])[0].copy())
+            solo.append(alone.step(keys[t, k : k + 1])[0].copy())
         assert np.stack(solo)[:, 0].tobytes() == trace[:, k].tobytes()
 
 
@@ -109,12 +109,15 @@ def test_state_is_small():
     assert env.state_nbytes() / 16 < 4096
 
 
-@pytest.mark.parametrize("actions, err, match", [
-    (np.zeros((2, 2, 10), np.uint8), ValueError, r"shape \(3, 2, 10\)"),
-    (np.full((3, 2, 10), 3, np.uint8), ValueError, "0 or 1"),
-    (np.full((3, 2, 10), np.nan), ValueError, "0 or 1"),
-    (np.zeros((3, 2, 10), np.complex64), TypeError, "dtype"),
-])
+@pytest.mark.parametrize(
+    "actions, err, match",
+    [
+        (np.zeros((2, 2, 10), np.uint8), ValueError, r"shape \(3, 2, 10\)"),
+        (np.full((3, 2, 10), 3, np.uint8), ValueError, "0 or 1"),
+        (np.full((3, 2, 10), np.nan), ValueError, "0 or 1"),
+        (np.zeros((3, 2, 10), np.complex64), TypeError, "dtype"),
+    ],
+)
 def test_bad_batch_actions_raise(actions, err, match):
     env = brawl_env.BatchEnv(3)
     env.reset()

@@ -23,12 +23,15 @@ def per_row_keys(bots, obs):
 CUSTOM_SHEET = {"sheet": [(3, ["left"]), (2, ["jump", "light"])], "loop": True}
 
 
-@pytest.mark.parametrize("make_bot, reference, kwargs", [
-    (B.BasedBot, ReferenceBasedBot, {}),
-    (B.ConstantBot, ReferenceConstantBot, {}),
-    (B.ClockworkBot, ReferenceClockworkBot, {}),
-    (B.ClockworkBot, ReferenceClockworkBot, CUSTOM_SHEET),
-])
+@pytest.mark.parametrize(
+    "make_bot, reference, kwargs",
+    [
+        (B.BasedBot, ReferenceBasedBot, {}),
+        (B.ConstantBot, ReferenceConstantBot, {}),
+        (B.ClockworkBot, ReferenceClockworkBot, {}),
+        (B.ClockworkBot, ReferenceClockworkBot, CUSTOM_SHEET),
+    ],
+)
 def test_batched_frame_bots_equal_one_bot_per_row_in_play(make_bot, reference, kwargs):
     """Both players of 8 matches are played by the batched bot and, in step, by one reference bot
     (plain Python, frame by frame) and one bot instance per (match, player); the keys agree every
@@ -49,7 +52,9 @@ def test_batched_frame_bots_equal_one_bot_per_row_in_play(make_bot, reference, k
         keys = np.zeros((n, 2, L.N_KEYS), np.uint8)
         for p in range(2):
             a = fast[p].act(obs[:, p].copy(), rows)
-            np.testing.assert_array_equal(a, per_row_keys(slow[p], obs[:, p]), err_msg=f"frame {frame} player {p}")
+            np.testing.assert_array_equal(
+                a, per_row_keys(slow[p], obs[:, p]), err_msg=f"frame {frame} player {p}"
+            )
             np.testing.assert_array_equal(a, per_row_keys(single[p], obs[:, p]), err_msg=f"frame {frame}")
             keys[:, p] = a
         pressed += keys.sum()

@@ -49,6 +49,7 @@ PLUGIN_SOURCE = textwrap.dedent('''
 
 # -- the example, by file path -------------------------------------------------------------------
 
+
 def test_example_bot_is_short_and_complete():
     lines = EXAMPLE.read_text().splitlines()
     assert len(lines) <= 20
@@ -68,8 +69,10 @@ def test_example_bot_loads_by_relative_file_path(monkeypatch):
 
 def test_example_bot_plays_through_the_cli(monkeypatch):
     monkeypatch.chdir(ROOT)
-    result = runner.invoke(app, ["match", "examples/my_bot.py:Stalker", "ConstantBot", "--games", "2",
-                                 "--frames", "300", "--json"])
+    result = runner.invoke(
+        app,
+        ["match", "examples/my_bot.py:Stalker", "ConstantBot", "--games", "2", "--frames", "300", "--json"],
+    )
     assert result.exit_code == 0, result.output
     series = json.loads(result.stdout)
     assert series["a"] == "examples/my_bot.py:Stalker"
@@ -78,6 +81,7 @@ def test_example_bot_plays_through_the_cli(monkeypatch):
 
 
 # -- plug-ins by module path and by entry point ----------------------------------------------------
+
 
 @pytest.fixture
 def plugin_dir(tmp_path, monkeypatch):
@@ -90,13 +94,15 @@ def plugin_dir(tmp_path, monkeypatch):
     dist = tmp_path / "brawl_test_plugins-0.1.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: brawl-test-plugins\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text(textwrap.dedent("""
+    (dist / "entry_points.txt").write_text(
+        textwrap.dedent("""
         [brawl_league.bots]
         Jumper = brawltest_plugins.bots:Jumper
         NotABot = brawltest_plugins.bots:NotABot
         Missing = brawltest_plugins.nowhere:Ghost
         BasedBot = brawltest_plugins.bots:Jumper
-    """))
+    """)
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     yield tmp_path
     for name in [m for m in sys.modules if m.startswith("brawltest_plugins")]:
@@ -124,35 +130,44 @@ def test_entry_point_bot_in_bots_list_and_match(plugin_dir):
     result = runner.invoke(app, ["bots", "list", "--json"])
     assert result.exit_code == 0, result.output
     rows = {r["name"]: r for r in json.loads(result.stdout)}
-    assert rows["Jumper"] == {"name": "Jumper", "description": "Jumps every other frame (a test plug-in).",
-                              "source": "entry point (brawl-test-plugins)"}
+    assert rows["Jumper"] == {
+        "name": "Jumper",
+        "description": "Jumps every other frame (a test plug-in).",
+        "source": "entry point (brawl-test-plugins)",
+    }
     assert rows["Missing"]["description"].startswith("(cannot load:")  # listed, not fatal
     result = runner.invoke(app, ["match", "Jumper", "ConstantBot", "--frames", "60", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["games"][0]["frames"] == 60
 
 
-@pytest.mark.parametrize("spec, words", [
-    ("Missing", "cannot import module 'brawltest_plugins.nowhere'"),
-    ("NotABot", "is not a subclass"),
-    ("brawltest_plugins.bots:NotABot", "is not a subclass"),
-    ("brawltest_plugins.bots:Nobody", "has no 'Nobody'"),
-])
+@pytest.mark.parametrize(
+    "spec, words",
+    [
+        ("Missing", "cannot import module 'brawltest_plugins.nowhere'"),
+        ("NotABot", "is not a subclass"),
+        ("brawltest_plugins.bots:NotABot", "is not a subclass"),
+        ("brawltest_plugins.bots:Nobody", "has no 'Nobody'"),
+    ],
+)
 def test_broken_plugin_specs_name_the_spec(plugin_dir, spec, words):
     with pytest.raises(BotSpecError) as err:
         load_bot(spec)
     assert repr(spec) in str(err.value) and words in str(err.value)
 
 
-@pytest.mark.parametrize("spec, words", [
-    ("NoSuchBot", "unknown bot"),
-    ("examples/no_such_file.py:Bot", "no file"),
-    ("examples/my_bot.py:Nobody", "has no 'Nobody'"),
-    ("examples/my_bot.py:press", "is not a subclass"),
-    ("brawl_env.bots.base:press", "is not a subclass"),
-    ("collections:OrderedDict", "is not a subclass"),
-    ("no_such_module_xyz:Bot", "cannot import module"),
-])
+@pytest.mark.parametrize(
+    "spec, words",
+    [
+        ("NoSuchBot", "unknown bot"),
+        ("examples/no_such_file.py:Bot", "no file"),
+        ("examples/my_bot.py:Nobody", "has no 'Nobody'"),
+        ("examples/my_bot.py:press", "is not a subclass"),
+        ("brawl_env.bots.base:press", "is not a subclass"),
+        ("collections:OrderedDict", "is not a subclass"),
+        ("no_such_module_xyz:Bot", "cannot import module"),
+    ],
+)
 def test_bad_specs_name_the_spec(monkeypatch, spec, words):
     monkeypatch.chdir(ROOT)
     with pytest.raises(BotSpecError) as err:
@@ -161,6 +176,7 @@ def test_bad_specs_name_the_spec(monkeypatch, spec, words):
 
 
 # -- faults become forfeits ------------------------------------------------------------------------
+
 
 class Raiser(Bot):
     """Raises on its fifth frame."""
@@ -210,13 +226,16 @@ class BadReset(Bot):
             raise ValueError("cannot reset")
 
 
-@pytest.mark.parametrize("bad, words", [
-    (Raiser, "act raised RuntimeError: boom on frame 5"),
-    (WrongShape, "bad keys"),
-    (Twos, "0 or 1"),
-    (Hog, "time budget"),
-    (BadReset, "reset raised ValueError: cannot reset"),
-])
+@pytest.mark.parametrize(
+    "bad, words",
+    [
+        (Raiser, "act raised RuntimeError: boom on frame 5"),
+        (WrongShape, "bad keys"),
+        (Twos, "0 or 1"),
+        (Hog, "time budget"),
+        (BadReset, "reset raised ValueError: cannot reset"),
+    ],
+)
 @pytest.mark.parametrize("slot", [0, 1])
 def test_faulty_bot_forfeits(bad, words, slot):
     agents = [ConstantBot(), ConstantBot()]

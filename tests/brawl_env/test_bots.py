@@ -55,6 +55,7 @@ def series(a: str, b: str, games: int, seed: int = 0) -> list[str]:
 
 # -- the ladder's shape on small samples ------------------------------------------------------------
 
+
 def test_based_beats_constant_every_game():
     assert series("BasedBot", "ConstantBot", 8) == ["win"] * 8
 
@@ -80,11 +81,13 @@ def test_new_bots_rarely_lose_to_the_baselines():
 
 # -- determinism and reset ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", NEW_BOTS + ("BasedBot", "RandomBot"))
 def test_same_seed_same_match(name):
     def play():
-        return run_match(Plain(load_bot(name)), Plain(load_bot("SpacerBot")), seed=7, max_frames=600,
-                         record_keys=True)
+        return run_match(
+            Plain(load_bot(name)), Plain(load_bot("SpacerBot")), seed=7, max_frames=600, record_keys=True
+        )
 
     first, again = play(), play()
     assert (first.winner, first.frames, first.stats) == (again.winner, again.frames, again.stats)
@@ -96,14 +99,15 @@ def test_reset_clears_state(name):
     """A bot reused for a second match plays it exactly as a fresh bot would."""
     reused = load_bot(name)
     run_match(Plain(reused), Plain(load_bot("BasedBot")), seed=3, max_frames=400)
-    second = run_match(Plain(reused), Plain(load_bot("BasedBot")), seed=4, max_frames=400,
-                       record_keys=True)
-    fresh = run_match(Plain(load_bot(name)), Plain(load_bot("BasedBot")), seed=4, max_frames=400,
-                      record_keys=True)
+    second = run_match(Plain(reused), Plain(load_bot("BasedBot")), seed=4, max_frames=400, record_keys=True)
+    fresh = run_match(
+        Plain(load_bot(name)), Plain(load_bot("BasedBot")), seed=4, max_frames=400, record_keys=True
+    )
     assert np.array_equal(second.keys, fresh.keys)
 
 
 # -- valid keys and descriptions ----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", list(BUILTIN))
 def test_valid_keys_on_random_observations(name):
@@ -112,7 +116,7 @@ def test_valid_keys_on_random_observations(name):
     bot = load_bot(name)
     bot.reset(seed=5)
     obs = rng.uniform(low, high, size=(300, len(low))).astype(np.float32)
-    obs[:100] = np.where(rng.random((100, len(low))) < 0.5, low, high)   # corners of the Box too
+    obs[:100] = np.where(rng.random((100, len(low))) < 0.5, low, high)  # corners of the Box too
     for row in obs:
         keys = check_keys(bot.act(ObsView(row)), name)
         assert keys.shape == (L.N_KEYS,)
@@ -132,18 +136,41 @@ def test_docstring_describes_and_plans(name):
 
 # -- the pilot: survival, edges, the pit ----------------------------------------------------------------
 
+
 def _engine(seed: int = 1) -> Engine:
     e = Engine(1, make_config(max_frames=100_000))
     e.reset(np.array([seed], np.uint64))
     return e
 
 
-def _place(e: Engine, p: int, x: float, y: float, vx: float = 0.0, vy: float = 0.0, grounded: bool = False,
-           support: int = L.SUP_NONE, invuln: bool = False) -> None:
+def _place(
+    e: Engine,
+    p: int,
+    x: float,
+    y: float,
+    vx: float = 0.0,
+    vy: float = 0.0,
+    grounded: bool = False,
+    support: int = L.SUP_NONE,
+    invuln: bool = False,
+) -> None:
     pf, pi = e.state.pf[0, p], e.state.pi[0, p]
     pf[L.PX], pf[L.PY], pf[L.VX], pf[L.VY], pf[L.DAMAGE] = x, y, vx, vy, 0.0
-    for col in (L.TIMER, L.STATE_FRAMES, L.JUMP_COOLDOWN, L.DODGE_COOLDOWN, L.MOVE, L.MOVE_FRAME,
-                L.PHASE_FRAME, L.PHASE_HIT, L.CHARGE_FRAMES, L.NO_GRAVITY, L.KEYS, L.PREV_KEYS, L.DROP_TIMER):
+    for col in (
+        L.TIMER,
+        L.STATE_FRAMES,
+        L.JUMP_COOLDOWN,
+        L.DODGE_COOLDOWN,
+        L.MOVE,
+        L.MOVE_FRAME,
+        L.PHASE_FRAME,
+        L.PHASE_HIT,
+        L.CHARGE_FRAMES,
+        L.NO_GRAVITY,
+        L.KEYS,
+        L.PREV_KEYS,
+        L.DROP_TIMER,
+    ):
         pi[col] = 0
     pi[L.STATE] = L.S_STANDING if grounded else L.S_IN_AIR
     pi[L.SUPPORT] = support
@@ -172,9 +199,18 @@ def _fly(e: Engine, policy, frames: int) -> tuple[bool, list]:
 
 
 LAUNCHES = [  # (x, y, vx, vy): knocked off in every direction, from both floors, into the pit
-    (9.0, 2.0, 8.0, 4.0), (-9.5, 0.0, -7.0, 6.0), (12.0, 5.0, 0.0, -5.0), (-12.0, 3.0, 10.0, 0.0),
-    (7.6, -3.0, 0.0, -6.0), (-7.6, -4.5, 0.0, -4.0), (0.0, -3.0, 0.0, -5.0), (1.2, -1.5, -3.0, 0.0),
-    (-1.0, -4.0, 4.0, 2.0), (0.0, 3.0, 12.0, 10.0), (9.0, -5.5, -4.0, 0.0), (-10.0, 6.0, -6.0, 8.0),
+    (9.0, 2.0, 8.0, 4.0),
+    (-9.5, 0.0, -7.0, 6.0),
+    (12.0, 5.0, 0.0, -5.0),
+    (-12.0, 3.0, 10.0, 0.0),
+    (7.6, -3.0, 0.0, -6.0),
+    (-7.6, -4.5, 0.0, -4.0),
+    (0.0, -3.0, 0.0, -5.0),
+    (1.2, -1.5, -3.0, 0.0),
+    (-1.0, -4.0, 4.0, 2.0),
+    (0.0, 3.0, 12.0, 10.0),
+    (9.0, -5.5, -4.0, 0.0),
+    (-10.0, 6.0, -6.0, 8.0),
 ]
 
 
@@ -261,10 +297,16 @@ def test_no_aerials_off_stage():
 
 # -- the ladder ----------------------------------------------------------------------------------------
 
+
 def test_run_ladder_counts_and_orders():
     calls = []
-    lad = run_ladder(["ConstantBot", "BasedBot", "RandomBot"], games=2, seed=5, frames=1500,
-                     progress=lambda a, b, done: calls.append((a, b, done)))
+    lad = run_ladder(
+        ["ConstantBot", "BasedBot", "RandomBot"],
+        games=2,
+        seed=5,
+        frames=1500,
+        progress=lambda a, b, done: calls.append((a, b, done)),
+    )
     assert len(calls) == 3 * 2
     assert calls[:2] == [("ConstantBot", "BasedBot", 1), ("ConstantBot", "BasedBot", 2)]
     assert set(lad["pairs"]) == {f"{a}|{b}" for a in lad["bots"] for b in lad["bots"] if a != b}
@@ -356,10 +398,12 @@ def test_a_reset_without_seed_plays_like_one_with_it(tmp_path) -> None:
     p.reset(seed=9)
     assert p.seen == 9
     file_bot = tmp_path / "outsider.py"  # as an outsider writes it, played by file path from the CLI
-    file_bot.write_text("from brawl_env.bots import Bot, press\n\nclass Outsider(Bot):\n    'Walks right.'\n"
-                        "    def reset(self):\n        self.t = 0\n    def act(self, view):\n"
-                        "        self.t += 1\n        return press('right') if not view.opponent.attacking "
-                        "else press('dodge')\n")
+    file_bot.write_text(
+        "from brawl_env.bots import Bot, press\n\nclass Outsider(Bot):\n    'Walks right.'\n"
+        "    def reset(self):\n        self.t = 0\n    def act(self, view):\n"
+        "        self.t += 1\n        return press('right') if not view.opponent.attacking "
+        "else press('dodge')\n"
+    )
     result = runner.invoke(app, ["match", f"{file_bot}:Outsider", "BasedBot", "--frames", "90", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["games"][0]["forfeit"] is None
@@ -411,6 +455,8 @@ def test_basedbot_compiles_its_plan_when_made_not_in_its_first_timed_frame() -> 
             builtin.BasedBot()
             print(before, len(plan.signatures))
     """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
     if out != ["nojit"]:
         assert out[0] == "0" and int(out[1]) >= 1

@@ -52,6 +52,7 @@ def tap(e, p, keys, then=()):
 def phase_row(weapon, slot, name):
     mt = MV.load()
     import tomllib
+
     data = tomllib.loads(MV.default_path().read_text())
     wkey, skey = MV.WEAPON_KEYS[weapon], MV.SLOT_KEYS[slot - 1]
     names = [ph["name"] for ph in data[wkey][skey]["phase"]]
@@ -68,6 +69,7 @@ def first_hit_row(weapon, slot):
 
 
 # --- knockback --------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("before", [0.0, 100.0, 400.0, 700.0])
 def test_knockback_speed_follows_the_formula(before):
@@ -104,6 +106,7 @@ def test_damage_is_capped_at_700():
 
 # --- trades and slot order ----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("left", [0, 1])
 def test_mirror_attacks_trade_on_the_same_frame(left):
     e = duel(1.2, left=left)
@@ -121,6 +124,7 @@ def test_mirror_attacks_trade_on_the_same_frame(left):
 
 
 # --- chains, charge, recovery, ground-pound ---------------------------------------------------------------------
+
 
 def _run_move(e, p, keys, hold_frames=1, limit=200):
     """Press keys (held for hold_frames), then idle; returns the frames p spent attacking."""
@@ -230,8 +234,11 @@ def test_ground_pound_ends_on_real_landing(surface):
         pi = e.state.pi[0, 0]
         if landed_at is None and pi[L.SUPPORT] != L.SUP_NONE:
             landed_at = f
-            expected = L.SUP_PLATFORM if surface == "platform" else (
-                L.SUP_FLOOR_RIGHT if surface == "right" else L.SUP_FLOOR_LEFT)
+            expected = (
+                L.SUP_PLATFORM
+                if surface == "platform"
+                else (L.SUP_FLOOR_RIGHT if surface == "right" else L.SUP_FLOOR_LEFT)
+            )
             assert pi[L.SUPPORT] == expected
             surf_top = e.state.mf[0, L.PLAT_Y] + P.PLAT_HALF_H if surface == "platform" else top
             assert e.state.pf[0, 0, L.PY] == pytest.approx(surf_top + P.HALF_H, abs=1e-12)
@@ -259,6 +266,7 @@ def test_ground_pound_off_the_stage_never_lands():
 
 # --- invulnerability, stun bounce ------------------------------------------------------------------------------
 
+
 def test_dodge_and_respawn_invulnerability_block_hits():
     e = duel(1.0)
     step(e, (L.K_RIGHT, L.K_LIGHT), (L.K_DASH,))  # the target dodges on the attack's first frame
@@ -284,6 +292,7 @@ def test_a_stunned_player_bounces_off_the_floor():
 
 # --- events and stats through the PettingZoo door -------------------------------------------------------------
 
+
 def test_attack_and_hit_events_reach_infos_and_stats():
     env = brawl_env.parallel_env(max_frames=3000)
     env.reset(seed=0)
@@ -306,6 +315,7 @@ def test_attack_and_hit_events_reach_infos_and_stats():
 
 
 # --- the game is not a stalemate --------------------------------------------------------------------------------
+
 
 def test_random_play_ends_by_knockouts_well_before_the_limit():
     n = 60

@@ -30,6 +30,7 @@ def _raw_route(matches: int = 1):
 # -- (a) the two upstream failures are real. When one of these tests fails because nothing is raised,
 # SuperSuit/SB3 fixed it upstream: check, then drop the matching part of brawl_env.interop.
 
+
 def test_raw_route_seed_fails_upstream():
     with pytest.raises(AttributeError, match="'ConcatVecEnv' object has no attribute 'seed'"):
         PPO("MlpPolicy", _raw_route(), seed=0, **TINY)
@@ -42,6 +43,7 @@ def test_raw_route_float32_actions_fail_upstream():
 
 
 # -- (b) PPO trains through the wrapper --------------------------------------------------------------
+
 
 def test_ppo_trains_through_wrapper():
     env = VecMonitor(sb3_vec_env(num_matches=2, max_frames=100, rewards="guide"))
@@ -56,6 +58,7 @@ def test_ppo_trains_through_wrapper():
 
 
 # -- (c) seeding -----------------------------------------------------------------------------------
+
 
 def _rollout(env, seed: int, frames: int = 120) -> np.ndarray:
     """Observations of a seeded rollout with fixed pseudo-random keys, across an auto-reset."""
@@ -92,6 +95,7 @@ def test_seed_argument_and_ppo_seed_reach_reset():
 
 
 # -- (d) actions are checked, never rounded ------------------------------------------------------
+
 
 @pytest.mark.parametrize("value", [0.5, 2.0, np.nan, -1.0])
 def test_non_binary_action_raises(value):
@@ -131,10 +135,13 @@ def test_render_mode_attr_is_answered():
 
 # -- lazy imports --------------------------------------------------------------------------------
 
+
 def test_interop_imports_without_supersuit_or_sb3(monkeypatch):
-    code = ("import sys, brawl_env, brawl_env.interop\n"
-            "bad = [m for m in ('supersuit', 'stable_baselines3', 'torch') if m in sys.modules]\n"
-            "assert not bad, bad\n")
+    code = (
+        "import sys, brawl_env, brawl_env.interop\n"
+        "bad = [m for m in ('supersuit', 'stable_baselines3', 'torch') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
     monkeypatch.setitem(sys.modules, "supersuit", None)  # as if not installed
     adapter_class.cache_clear()

@@ -46,7 +46,9 @@ def test_importing_brawl_env_is_light():
     import subprocess
     import sys
 
-    code = ("import sys, brawl_env; bad = [m for m in ('numba', 'pygame', 'torch') if m in sys.modules]; "
-            "print(bad)")
+    code = (
+        "import sys, brawl_env; bad = [m for m in ('numba', 'pygame', 'torch') if m in sys.modules]; "
+        "print(bad)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]" and out.stderr == ""

@@ -48,8 +48,9 @@ def _moves(ids):
 ALL = _moves(IDS)
 CHARGES = _moves(CHARGE_IDS)
 # every move tapped, and the charge moves also held to the cap
-TAP_AND_HELD = ([pytest.param(ML.move_by_id(i), False, id=i) for i in IDS]
-                + [pytest.param(ML.move_by_id(i), True, id=f"{i}-held") for i in CHARGE_IDS])
+TAP_AND_HELD = [pytest.param(ML.move_by_id(i), False, id=i) for i in IDS] + [
+    pytest.param(ML.move_by_id(i), True, id=f"{i}-held") for i in CHARGE_IDS
+]
 
 
 def _first_hit_run(move, held=False, d_damage=0.0):
@@ -62,6 +63,7 @@ def _first_hit_run(move, held=False, d_damage=0.0):
 # ---------------------------------------------------------------------------------------------------------
 # engine == data
 # ---------------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("move, held", TAP_AND_HELD)
 def test_first_active_frame(move, held):
@@ -153,12 +155,12 @@ def test_chain_lands_every_hit(move):
     md, sl, r = _first_hit_run(move)
     chain = ML.hit_chain(md)
     got = [h.phase for h in r.hits]
-    assert got == [ph.row for ph in chain[:len(got)]], "hits out of the chain's order"
+    assert got == [ph.row for ph in chain[: len(got)]], "hits out of the chain's order"
     if move.id == "punch-dsig":  # its second phase swings behind the attacker
         assert len(got) == 1
     else:
         assert len(got) == len(chain), f"{len(got)} of {len(chain)} hits landed"
-    assert r.total_damage == pytest.approx(sum(ML.hit_damage(ph) for ph in chain[:len(got)]))
+    assert r.total_damage == pytest.approx(sum(ML.hit_damage(ph) for ph in chain[: len(got)]))
 
 
 LANDING_IDS = ["punch-dair", "punch-groundpound", "spear-groundpound", "hammer-groundpound"]
@@ -195,8 +197,10 @@ def test_charge_min_and_charge_damage(tmp_path, monkeypatch):
     """The charge rules on a changed copy (every move today has charge_min 1 and charge_damage 0):
     a tap charges charge_min frames, a hold charge_max; damage scales by 1 + charge_damage x charge."""
     text = MV.default_path().read_text()
-    old = ('[punch.nsig]\ndoc = "charged uppercut launcher at 90 deg"\n'
-           '[[punch.nsig.phase]]\nname = "charge"\ncharge = true\ncharge_min = 1\n')
+    old = (
+        '[punch.nsig]\ndoc = "charged uppercut launcher at 90 deg"\n'
+        '[[punch.nsig.phase]]\nname = "charge"\ncharge = true\ncharge_min = 1\n'
+    )
     assert old in text
     hit = 'name = "hit"\nstartup = 9\nactive = 2\nrecovery = 5\ndamage = 20\n'
     assert text.count(hit) == 1
@@ -218,14 +222,21 @@ def test_charge_min_and_charge_damage(tmp_path, monkeypatch):
         assert r.first_hit.damage == pytest.approx(20 * (1 + 0.5 * frac))
 
 
-@pytest.mark.parametrize("old, new, words", [
-    ("startup = 3\n", "startup = -1\n", ["punch.nlight", "jab1", "startup"]),
-    ('on_hit = "jab2"', 'on_hit = "nowhere"', ["punch.nlight", "on_hit", "nowhere"]),
-    ('name = "jab1"\n', 'name = "jab1"\ncolour = 3\n', ["punch.nlight", "colour"]),
-    ("hitboxes = [[0.35, 0.05, 0.45, 0.5]]", "hitboxes = [[0.35, 0.05, 0.0, 0.5]]",
-     ["punch.nlight", "hitbox"]),
-    ('name = "jab1"\n', 'name = "jab1"\nvel_mode = "add"\n', ["punch.nlight", "vel_mode", "caster_vel"]),
-], ids=["negative-frames", "bad-link", "unknown-field", "zero-width-box", "vel-mode-alone"])
+@pytest.mark.parametrize(
+    "old, new, words",
+    [
+        ("startup = 3\n", "startup = -1\n", ["punch.nlight", "jab1", "startup"]),
+        ('on_hit = "jab2"', 'on_hit = "nowhere"', ["punch.nlight", "on_hit", "nowhere"]),
+        ('name = "jab1"\n', 'name = "jab1"\ncolour = 3\n', ["punch.nlight", "colour"]),
+        (
+            "hitboxes = [[0.35, 0.05, 0.45, 0.5]]",
+            "hitboxes = [[0.35, 0.05, 0.0, 0.5]]",
+            ["punch.nlight", "hitbox"],
+        ),
+        ('name = "jab1"\n', 'name = "jab1"\nvel_mode = "add"\n', ["punch.nlight", "vel_mode", "caster_vel"]),
+    ],
+    ids=["negative-frames", "bad-link", "unknown-field", "zero-width-box", "vel-mode-alone"],
+)
 def test_malformed_data_is_rejected_by_name(old, new, words):
     """The loader names the move, the phase and the field (docs/moves.md lists these errors)."""
     text = MV.default_path().read_text()
@@ -241,6 +252,7 @@ def test_malformed_data_is_rejected_by_name(old, new, words):
 # ---------------------------------------------------------------------------------------------------------
 # engine and loader checks (these found bugs, now fixed)
 # ---------------------------------------------------------------------------------------------------------
+
 
 def test_charge_phase_with_hitboxes_is_rejected():
     text = MV.default_path().read_text()
@@ -259,12 +271,14 @@ def test_spike_keeps_its_speed_after_the_hit_frame():
     nxt = r.frames[spike.k]  # the frame after the hit (frames are 0-based, k is 1-based)
     vy_next = (nxt.d[1] - nxt.d0[1]) / P.DT
     assert vy_next <= spike.v[1] + 1e-9, (
-        f"moved down at {-vy_next:.2f} u/s after a {-spike.v[1]:.2f} u/s spike")
+        f"moved down at {-vy_next:.2f} u/s after a {-spike.v[1]:.2f} u/s spike"
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------
 # data == original (facts 3.5)
 # ---------------------------------------------------------------------------------------------------------
+
 
 def _unless_different(move, figure):
     return [m for m in move if figure not in DIFFERENCES.get(m.values[0].id, {})]

@@ -11,7 +11,7 @@ def test_resolve_name_exact_then_unique_case_insensitive() -> None:
     names = ["BasedBot", "RandomBot", "a", "A"]
     assert resolve_name("BasedBot", names) == "BasedBot"
     assert resolve_name("basedbot", names) == "BasedBot"
-    assert resolve_name("a", names) == "a"      # exact wins
+    assert resolve_name("a", names) == "a"  # exact wins
     assert resolve_name("nope", names) is None
     assert resolve_name("Bot", ["bot", "BOT"]) is None  # two equal ignoring case: neither
 

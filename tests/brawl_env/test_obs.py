@@ -10,7 +10,7 @@ from brawl_env.engine.obs import OBS_DIM, PLAYER_BLOCK, bounds, layout_table
 def test_layout_table_covers_every_float_once():
     covered = np.zeros(OBS_DIM, int)
     for row in layout_table():
-        covered[row["offset"]:row["offset"] + row["size"]] += 1
+        covered[row["offset"] : row["offset"] + row["size"]] += 1
     assert (covered == 1).all()
 
 

@@ -49,8 +49,10 @@ def test_seed():
 
 
 def test_max_cycles_equivalent_is_max_frames():
-    shim = SimpleNamespace(parallel_env=lambda max_cycles: brawl_env.parallel_env(max_frames=max_cycles),
-                           env=lambda max_cycles: brawl_env.env(max_frames=max_cycles))
+    shim = SimpleNamespace(
+        parallel_env=lambda max_cycles: brawl_env.parallel_env(max_frames=max_cycles),
+        env=lambda max_cycles: brawl_env.env(max_frames=max_cycles),
+    )
     max_cycles_test(shim)
     frames, trunc = _frames_to_end(brawl_env.parallel_env(max_frames=7))
     assert frames == 7 and all(trunc.values())
@@ -83,16 +85,22 @@ def test_the_conformance_checks_can_fail():
     with pytest.raises(AssertionError):
         seed_test(lambda: parallel_to_aec(_Unseeded(max_frames=400)), num_cycles=100)
     # a shim whose max_cycles does not reach the env: the episode outlives it and the check fails
-    deaf = SimpleNamespace(parallel_env=lambda max_cycles: brawl_env.parallel_env(max_frames=max_cycles + 50),
-                           env=lambda max_cycles: brawl_env.env(max_frames=max_cycles + 50))
+    deaf = SimpleNamespace(
+        parallel_env=lambda max_cycles: brawl_env.parallel_env(max_frames=max_cycles + 50),
+        env=lambda max_cycles: brawl_env.env(max_frames=max_cycles + 50),
+    )
     with pytest.raises(AssertionError):
         max_cycles_test(deaf)
 
 
 def test_metadata_and_spaces():
     env = brawl_env.parallel_env()
-    assert env.metadata == {"name": "brawl_v0", "render_modes": ["human", "rgb_array"], "render_fps": 30,
-                            "is_parallelizable": True}
+    assert env.metadata == {
+        "name": "brawl_v0",
+        "render_modes": ["human", "rgb_array"],
+        "render_fps": 30,
+        "is_parallelizable": True,
+    }
     assert env.possible_agents == ["player_0", "player_1"]
     for agent in env.possible_agents:
         assert env.action_space(agent).n == 10
@@ -149,6 +157,7 @@ def test_events_name_what_happened():
 
 # --- bad input -------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def env():
     e = brawl_env.parallel_env()
@@ -156,14 +165,17 @@ def env():
     return e
 
 
-@pytest.mark.parametrize("action, match", [
-    (np.zeros(9, np.int8), r"shape \(10,\)"),
-    (np.zeros((2, 10), np.int8), r"shape \(10,\)"),
-    (np.full(10, 2, np.int8), "0 or 1"),
-    (np.full(10, -1, np.int64), "0 or 1"),
-    (np.full(10, 0.5, np.float32), "0 or 1"),
-    (np.array([np.nan] + [0.0] * 9), "0 or 1"),
-])
+@pytest.mark.parametrize(
+    "action, match",
+    [
+        (np.zeros(9, np.int8), r"shape \(10,\)"),
+        (np.zeros((2, 10), np.int8), r"shape \(10,\)"),
+        (np.full(10, 2, np.int8), "0 or 1"),
+        (np.full(10, -1, np.int64), "0 or 1"),
+        (np.full(10, 0.5, np.float32), "0 or 1"),
+        (np.array([np.nan] + [0.0] * 9), "0 or 1"),
+    ],
+)
 def test_bad_action_values_raise(env, action, match):
     with pytest.raises(ValueError, match=match):
         env.step({"player_0": action, "player_1": _idle()})
@@ -187,7 +199,9 @@ def test_bad_keys_name_the_agent_and_the_key_and_change_nothing(env):
     right[L.K_RIGHT] = 1
     bad = _idle()
     bad[3] = 2
-    with pytest.raises(ValueError, match=r"^player_1: every key must be exactly 0 or 1; got np\.int8\(2\) at index \(3,\)$"):
+    with pytest.raises(
+        ValueError, match=r"^player_1: every key must be exactly 0 or 1; got np\.int8\(2\) at index \(3,\)$"
+    ):
         env.step({"player_0": right, "player_1": bad})
     with pytest.raises(ValueError, match=r"^player_0: an action is 10 keys .* got shape \(9,\)$"):
         env.step({"player_0": np.zeros(9, np.int8), "player_1": bad})  # both bad: the first is named
@@ -213,19 +227,26 @@ def _play_both_doors(cfg: dict, seed: int, frames: int):
             return
 
 
-@pytest.mark.parametrize("cfg", [{}, {"rewards": "guide"}, {"rewards": "guide", "zero_sum": True, "stocks": 1}])
+@pytest.mark.parametrize(
+    "cfg", [{}, {"rewards": "guide"}, {"rewards": "guide", "zero_sum": True, "stocks": 1}]
+)
 def test_the_door_reports_what_the_engine_arrays_say_bit_for_bit(cfg):
     """The door's fast paths (events found once, reward terms skipped when their events did not fire)
     hand out exactly BatchEnv's figures: every float compared by its bits, the sign of a zero included."""
     names = brawl_env.BatchEnv(1, **cfg).reward_names
     event_terms = {n: brawl_env.rewards.known_terms()[n].kind == "event" for n in names}
     seen = {"events": 0, "event_rewards": 0}
-    for (obs, rew, term, trunc, infos), (b_obs, b_rew, b_term, b_trunc, b_info) in _play_both_doors(cfg, 7, 2700):
+    for (obs, rew, term, trunc, infos), (b_obs, b_rew, b_term, b_trunc, b_info) in _play_both_doors(
+        cfg, 7, 2700
+    ):
         for i, a in enumerate(AGENTS):
             ended = b_term[0] or b_trunc[0]  # BatchEnv has restarted the match: its last frame is kept aside
             assert obs[a].tobytes() == (b_info["final_observation"] if ended else b_obs)[0, i].tobytes()
             assert np.float32(rew[a]).tobytes() == b_rew[0, i].tobytes()
-            assert np.array(list(infos[a]["reward_terms"].values()), np.float32).tobytes() == b_info["reward_terms"][0, i].tobytes()
+            assert (
+                np.array(list(infos[a]["reward_terms"].values()), np.float32).tobytes()
+                == b_info["reward_terms"][0, i].tobytes()
+            )
             assert list(infos[a]["reward_terms"]) == list(names)
             nz = np.flatnonzero(b_info["events"][0, i])
             assert infos[a]["events"] == {L.EVENT_NAMES[k]: float(b_info["events"][0, i, k]) for k in nz}
@@ -261,7 +282,10 @@ def test_step_before_reset_and_after_end_raises():
 
 
 def test_unknown_config_keys_and_bad_values_raise():
-    with pytest.raises(ValueError, match=r"unknown env config key\(s\) \['max_cycles'\]; allowed keys: \['damage_tiebreak', 'max_frames', 'rewards', 'spawn', 'stocks', 'zero_sum'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"unknown env config key\(s\) \['max_cycles'\]; allowed keys: \['damage_tiebreak', 'max_frames', 'rewards', 'spawn', 'stocks', 'zero_sum'\]",
+    ):
         brawl_env.parallel_env(max_cycles=10)
     with pytest.raises(ValueError, match="stocks"):
         brawl_env.parallel_env(stocks=0)
@@ -279,16 +303,19 @@ def test_env_pickles():
     assert e.config.max_frames == 50
 
 
-@pytest.mark.parametrize("cfg, field", [
-    (dict(max_frames=True), "max_frames"),      # lenient parsing read this as a 1-frame match
-    (dict(max_frames=900.0), "max_frames"),
-    (dict(max_frames="900"), "max_frames"),
-    (dict(stocks=True), "stocks"),
-    (dict(damage_tiebreak="no"), "damage_tiebreak"),   # lenient parsing read "no" as False
-    (dict(damage_tiebreak="yes"), "damage_tiebreak"),
-    (dict(damage_tiebreak=1), "damage_tiebreak"),
-    (dict(zero_sum="true"), "zero_sum"),
-])
+@pytest.mark.parametrize(
+    "cfg, field",
+    [
+        (dict(max_frames=True), "max_frames"),  # lenient parsing read this as a 1-frame match
+        (dict(max_frames=900.0), "max_frames"),
+        (dict(max_frames="900"), "max_frames"),
+        (dict(stocks=True), "stocks"),
+        (dict(damage_tiebreak="no"), "damage_tiebreak"),  # lenient parsing read "no" as False
+        (dict(damage_tiebreak="yes"), "damage_tiebreak"),
+        (dict(damage_tiebreak=1), "damage_tiebreak"),
+        (dict(zero_sum="true"), "zero_sum"),
+    ],
+)
 def test_config_types_are_strict(cfg, field):
     with pytest.raises(ValueError, match=field):
         brawl_env.parallel_env(**cfg)

@@ -41,13 +41,17 @@ REGENERATE = "python tests/brawl_env/test_pilot_keys.py --regenerate"
 PILOTS = ("SpacerBot", "ArmoryBot", "EdgeGuardBot")
 CORPUS_BOTS = PILOTS + ("BasedBot",)
 SEEDS = range(4)
-ROLLOUT = dict(lanes=16, steps=625, seed=7)      # the whole rollout: 20,000 observations per bot
+ROLLOUT = dict(lanes=16, steps=625, seed=7)  # the whole rollout: 20,000 observations per bot
 ROLLOUT_QUICK = dict(lanes=4, steps=250, seed=7)  # the tests' share of it: 2,000 observations
 BOX = dict(rows=3000, seed=11)
 BOX_QUICK = dict(rows=600, seed=11)
 # the matches the tests replay: each pilot against each kind of opponent at least once
-QUICK_MATCHES = (("SpacerBot", "ArmoryBot", 0), ("EdgeGuardBot", "ArmoryBot", 1),
-                 ("SpacerBot", "BasedBot", 2), ("EdgeGuardBot", "EdgeGuardBot", 3))
+QUICK_MATCHES = (
+    ("SpacerBot", "ArmoryBot", 0),
+    ("EdgeGuardBot", "ArmoryBot", 1),
+    ("SpacerBot", "BasedBot", 2),
+    ("EdgeGuardBot", "EdgeGuardBot", 3),
+)
 
 
 def digest(keys: np.ndarray) -> str:
@@ -130,10 +134,12 @@ def fingerprint() -> dict:
         frames, keys = match_keys(a, b, seed)
         matches.append({"a": a, "b": b, "seed": seed, "frames": frames, "keys": keys})
     out = {"game_version": GAME_VERSION, "matches": matches}
-    for label, spec, make, play in (("rollout", ROLLOUT, rollout_observations, rollout_keys),
-                                    ("rollout_quick", ROLLOUT_QUICK, rollout_observations, rollout_keys),
-                                    ("box", BOX, box_observations, play_sequence),
-                                    ("box_quick", BOX_QUICK, box_observations, play_sequence)):
+    for label, spec, make, play in (
+        ("rollout", ROLLOUT, rollout_observations, rollout_keys),
+        ("rollout_quick", ROLLOUT_QUICK, rollout_observations, rollout_keys),
+        ("box", BOX, box_observations, play_sequence),
+        ("box_quick", BOX_QUICK, box_observations, play_sequence),
+    ):
         obs = make(**spec)
         out[label] = dict(spec, keys={name: digest(play(name, obs)) for name in PILOTS})
     return out
@@ -141,12 +147,14 @@ def fingerprint() -> dict:
 
 # --- the tests ----------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def recorded() -> dict:
     info = json.loads(DATA.read_text())
     assert info["game_version"] == GAME_VERSION, (
         f"the pilot keys were recorded under {info['game_version']} but the game is now {GAME_VERSION}: "
-        f"regenerate them with `{REGENERATE}`")
+        f"regenerate them with `{REGENERATE}`"
+    )
     return info
 
 
@@ -166,7 +174,8 @@ def test_fingerprint_covers_every_pair(recorded):
 def test_same_keys_every_frame_of_recorded_matches(recorded, a, b, seed):
     want = _recorded_match(recorded, a, b, seed)
     assert match_keys(a, b, seed) == (want["frames"], want["keys"]), (
-        f"{a} vs {b} (seed {seed}) pressed other keys than recorded: a change altered the bots' behaviour")
+        f"{a} vs {b} (seed {seed}) pressed other keys than recorded: a change altered the bots' behaviour"
+    )
 
 
 @pytest.mark.parametrize("name", PILOTS)
@@ -206,8 +215,10 @@ def check_all() -> int:
                 bad += 1
                 print(f"{label}: {name} pressed other keys")
     n_obs = ROLLOUT["lanes"] * 2 * ROLLOUT["steps"]
-    print(f"{len(now['matches'])} matches, {n_obs} rollout and {BOX['rows']} box observations per bot: "
-          f"{bad} differences")
+    print(
+        f"{len(now['matches'])} matches, {n_obs} rollout and {BOX['rows']} box observations per bot: "
+        f"{bad} differences"
+    )
     return bad
 
 

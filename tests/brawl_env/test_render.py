@@ -66,8 +66,9 @@ def test_import_and_unrendered_env_keep_pygame_out() -> None:
         print("ok")
     """)
     env = {k: v for k, v in __import__("os").environ.items() if k != "SDL_VIDEODRIVER"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300,
-                         check=False)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300, check=False
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok", out.stdout  # nothing else printed (no pygame banner)
 
@@ -94,7 +95,9 @@ def test_render_test_fails_on_a_broken_renderer(dummy_display) -> None:
     from pettingzoo.utils.conversions import parallel_to_aec
 
     with pytest.raises(AssertionError):
-        render_test(lambda render_mode=None: parallel_to_aec(_FlatRender(render_mode=render_mode, max_frames=50)))
+        render_test(
+            lambda render_mode=None: parallel_to_aec(_FlatRender(render_mode=render_mode, max_frames=50))
+        )
 
 
 def test_render_mode_none_returns_none() -> None:
@@ -103,7 +106,9 @@ def test_render_mode_none_returns_none() -> None:
     assert env.render() is None
 
 
-@pytest.mark.parametrize("resolution,size", [("480p", (720, 480)), ("720p", (1280, 720)), ("1080p", (1920, 1080))])
+@pytest.mark.parametrize(
+    "resolution,size", [("480p", (720, 480)), ("720p", (1280, 720)), ("1080p", (1920, 1080))]
+)
 def test_rgb_array_frames_at_each_resolution(resolution: str, size: tuple[int, int]) -> None:
     env = brawl_env.parallel_env(render_mode="rgb_array", max_frames=200)
     env.render_resolution = resolution
@@ -228,9 +233,15 @@ def _cue_states():
     settle(e)
     base = _copy(e.state)
     cues = {}
-    for name, st, extra in (("stun", L.S_STUN, {}), ("dodge", L.S_DODGE, {}), ("taunt", L.S_TAUNT, {}),
-                            ("dash", L.S_DASH, {}), ("invulnerable", L.S_STANDING, {L.INVULN_TIMER: 60}),
-                            ("ko", L.S_KO, {}), ("attack", L.S_ATTACK, {L.PHASE: 0, L.MOVE: 1, L.PHASE_FRAME: 3})):
+    for name, st, extra in (
+        ("stun", L.S_STUN, {}),
+        ("dodge", L.S_DODGE, {}),
+        ("taunt", L.S_TAUNT, {}),
+        ("dash", L.S_DASH, {}),
+        ("invulnerable", L.S_STANDING, {L.INVULN_TIMER: 60}),
+        ("ko", L.S_KO, {}),
+        ("attack", L.S_ATTACK, {L.PHASE: 0, L.MOVE: 1, L.PHASE_FRAME: 3}),
+    ):
         s = _copy(base)
         s.pi[0, 0, L.STATE] = st
         s.pi[0, 0, L.STATE_FRAMES] = 2
@@ -281,7 +292,9 @@ def test_weapons_on_stage_are_drawn_with_their_type() -> None:
         s.pi[0, 1, L.WEAPON] = weapon
         frame = r.array(r.draw(s))
         x, y = r.cam.pt(4.0, -0.43)
-        assert not np.array_equal(frame[y - 20:y + 20, x - 20:x + 20], empty[y - 20:y + 20, x - 20:x + 20])
+        assert not np.array_equal(
+            frame[y - 20 : y + 20, x - 20 : x + 20], empty[y - 20 : y + 20, x - 20 : x + 20]
+        )
         assert any(k[0] == label for k in r._texts)
 
 
@@ -330,30 +343,55 @@ def _app():
 
 def test_cli_match_video_and_video_dir(tmp_path: Path) -> None:
     one = tmp_path / "one.mp4"
-    result = runner.invoke(_app(), ["match", "BasedBot", "RandomBot", "--frames", "60", "--video", str(one)],
-                           env=WIDE)
+    result = runner.invoke(
+        _app(), ["match", "BasedBot", "RandomBot", "--frames", "60", "--video", str(one)], env=WIDE
+    )
     assert result.exit_code == 0, result.output
     assert _reader_meta(one)[1] == 60 + R.END_HOLD_FRAMES
-    bad = runner.invoke(_app(), ["match", "BasedBot", "RandomBot", "--games", "2", "--video", str(one)], env=WIDE)
+    bad = runner.invoke(
+        _app(), ["match", "BasedBot", "RandomBot", "--games", "2", "--video", str(one)], env=WIDE
+    )
     assert bad.exit_code == 2 and "--video-dir" in bad.output
-    bad = runner.invoke(_app(), ["match", "BasedBot", "RandomBot", "--video", str(one), "--resolution", "4k"],
-                        env=WIDE)
+    bad = runner.invoke(
+        _app(), ["match", "BasedBot", "RandomBot", "--video", str(one), "--resolution", "4k"], env=WIDE
+    )
     assert bad.exit_code == 2 and "480p" in bad.output
     vids = tmp_path / "vids"
-    result = runner.invoke(_app(), ["match", "BasedBot", "RandomBot", "--games", "2", "--frames", "30",
-                                    "--video-dir", str(vids), "--resolution", "720p", "--json"], env=WIDE)
+    result = runner.invoke(
+        _app(),
+        [
+            "match",
+            "BasedBot",
+            "RandomBot",
+            "--games",
+            "2",
+            "--frames",
+            "30",
+            "--video-dir",
+            str(vids),
+            "--resolution",
+            "720p",
+            "--json",
+        ],
+        env=WIDE,
+    )
     assert result.exit_code == 0, result.output
     files = sorted(vids.glob("*.mp4"))
-    assert [f.name for f in files] == ["game000-seed0-BasedBot-vs-RandomBot.mp4",
-                                       "game001-seed1-RandomBot-vs-BasedBot.mp4"]
+    assert [f.name for f in files] == [
+        "game000-seed0-BasedBot-vs-RandomBot.mp4",
+        "game001-seed1-RandomBot-vs-BasedBot.mp4",
+    ]
     assert [g["video"] for g in json.loads(result.stdout)["games"]] == [str(f) for f in files]
     meta, frames, _ = _reader_meta(files[1])
     assert meta["size"] == (1280, 720) and frames == 30 + R.END_HOLD_FRAMES
 
 
 def test_cli_replay_to_video(tmp_path: Path) -> None:
-    result = runner.invoke(_app(), ["match", "BasedBot", "ConstantBot", "--frames", "45", "--replay-dir",
-                                    str(tmp_path)], env=WIDE)
+    result = runner.invoke(
+        _app(),
+        ["match", "BasedBot", "ConstantBot", "--frames", "45", "--replay-dir", str(tmp_path)],
+        env=WIDE,
+    )
     assert result.exit_code == 0, result.output
     replay = next(tmp_path.glob("*.replay"))
     out = tmp_path / "again.mp4"
@@ -373,8 +411,18 @@ def test_cli_screenshots(tmp_path: Path) -> None:
 # --- human play --------------------------------------------------------------------------------------------
 def test_key_mapping_follows_the_original_keys() -> None:
     assert R.keys_from_pressed({}).tolist() == [0] * 10
-    letters = (pygame.K_w, pygame.K_a, pygame.K_s, pygame.K_d, pygame.K_SPACE, pygame.K_h, pygame.K_l, pygame.K_j,
-               pygame.K_k, pygame.K_g)
+    letters = (
+        pygame.K_w,
+        pygame.K_a,
+        pygame.K_s,
+        pygame.K_d,
+        pygame.K_SPACE,
+        pygame.K_h,
+        pygame.K_l,
+        pygame.K_j,
+        pygame.K_k,
+        pygame.K_g,
+    )
     for k, code in enumerate(letters):
         keys = R.keys_from_pressed({code: True})
         assert keys.dtype == np.uint8 and keys.tolist() == [int(i == k) for i in range(10)]
@@ -396,8 +444,9 @@ def _key(code: int):
 def test_play_session_pause_restart_quit(dummy_display, tmp_path: Path) -> None:
     renderer = R.Renderer(mode="human", headless=True, names=("You", "ConstantBot"))
     saved = []
-    session = R.PlaySession(ConstantBot(), renderer=renderer, seed=4, max_frames=300, replay_dir=tmp_path,
-                            on_saved=saved.append)
+    session = R.PlaySession(
+        ConstantBot(), renderer=renderer, seed=4, max_frames=300, replay_dir=tmp_path, on_saved=saved.append
+    )
     held = []
     for t in range(10):  # walk right, jabbing on even frames
         pressed = {pygame.K_d: True, pygame.K_j: t % 2 == 0}
@@ -412,7 +461,9 @@ def test_play_session_pause_restart_quit(dummy_display, tmp_path: Path) -> None:
     session.step([_key(pygame.K_p)], {})
     held.append(np.zeros(10, np.uint8))
     assert not session.paused and session.frame == 11
-    session.step([_key(pygame.K_r)], {pygame.K_a: True})  # restart saves game 1, then plays game 2's first frame
+    session.step(
+        [_key(pygame.K_r)], {pygame.K_a: True}
+    )  # restart saves game 1, then plays game 2's first frame
     assert session.games == 1 and session.frame == 1 and session.seed == 5 and len(saved) == 1
     assert not session.step([_key(pygame.K_ESCAPE)], {})
     assert not session.running and len(saved) == 2 and session.saved == saved
@@ -432,8 +483,9 @@ def test_play_session_saves_at_match_end_and_runs_from_an_event_source(tmp_path:
     session = R.PlaySession(BasedBot(), renderer=None, seed=1, max_frames=20, replay_dir=tmp_path)
     script = [[] for _ in range(25)] + [[pygame.event.Event(pygame.QUIT)]]
     ticks = []
-    saved = session.run(events=iter(script).__next__, pressed=lambda: {pygame.K_s: True},
-                        tick=lambda: ticks.append(1))
+    saved = session.run(
+        events=iter(script).__next__, pressed=lambda: {pygame.K_s: True}, tick=lambda: ticks.append(1)
+    )
     assert session.over and session.frame == 20 and len(ticks) == 25
     assert len(saved) == 1  # saved when the match ended; quitting afterwards saves nothing more
     rec = rp.load(saved[0])

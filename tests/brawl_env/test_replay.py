@@ -61,7 +61,9 @@ class Brawler(Bot):
 
 
 def _played(seed: int, frames: int = 900, a=None, b=None, stocks: int = 3):
-    return run_match(a or BasedBot(), b or Brawler(), seed=seed, max_frames=frames, stocks=stocks, record_keys=True)
+    return run_match(
+        a or BasedBot(), b or Brawler(), seed=seed, max_frames=frames, stocks=stocks, record_keys=True
+    )
 
 
 # --- keys ---------------------------------------------------------------------------------------------------
@@ -130,8 +132,14 @@ def test_diverging_keys_are_detected(tmp_path: Path) -> None:
     rec = rp.from_match(res)
     keys = rec.keys.copy()
     keys[100:, 0, L.K_LIGHT] ^= 1
-    path = rp.Replay(keys=keys, match_seed=rec.match_seed, config=rec.config, names=rec.names, seed=rec.seed,
-                     outcome=rec.outcome).save(tmp_path / "x.replay")
+    path = rp.Replay(
+        keys=keys,
+        match_seed=rec.match_seed,
+        config=rec.config,
+        names=rec.names,
+        seed=rec.seed,
+        outcome=rec.outcome,
+    ).save(tmp_path / "x.replay")
     assert rp.simulate(rp.load(path)).matches_recording is False
     result = runner.invoke(_app(), ["replay", str(path)], env=WIDE)
     assert result.exit_code == 1, result.output
@@ -158,8 +166,14 @@ def test_forfeit_replays_as_forfeit(tmp_path: Path) -> None:
 # --- files and versions -----------------------------------------------------------------------------------------
 def test_other_rules_version_is_refused_naming_both(tmp_path: Path) -> None:
     res = _played(1, frames=100)
-    old = rp.Replay(keys=res.keys, match_seed=res.match_seed, config=res.config, names=res.names,
-                    rules_version=RULES_VERSION + 1, game_version=f"brawl_v0-rules{RULES_VERSION + 1}")
+    old = rp.Replay(
+        keys=res.keys,
+        match_seed=res.match_seed,
+        config=res.config,
+        names=res.names,
+        rules_version=RULES_VERSION + 1,
+        game_version=f"brawl_v0-rules{RULES_VERSION + 1}",
+    )
     path = old.save(tmp_path / "old.replay")
     with pytest.raises(rp.ReplayVersionError) as err:
         rp.load(path)
@@ -212,23 +226,29 @@ def _meta_of(path: Path) -> dict:
         return json.loads(bytes(data["meta"]).decode())
 
 
-@pytest.mark.parametrize("field, value, says", [
-    ("match_seed", -1, "match_seed must be an integer in [0, 2**64)"),
-    ("match_seed", 2**70, "match_seed must be an integer in [0, 2**64)"),
-    ("match_seed", "7", "match_seed must be an integer"),
-    ("match_seed", None, "match_seed must be an integer"),
-    ("seed", -5, "seed must be an integer in [0, 2**64)"),
-    ("outcome", "win", "outcome must be null or an object"),
-    ("outcome", {"winner": 2, "ended_by": "time", "frames": 60, "final_hash": None, "forfeit": None},
-     "outcome.winner"),
-    ("frames", True, "frames must be an integer"),
-    ("frames", 61, "frames must be an integer from 0 to the config's max_frames (60)"),
-    ("names", ["a"], "names must be two strings"),
-    ("config", {"max_frames": True, "stocks": 3, "damage_tiebreak": False}, "max_frames"),
-    ("config", {"max_frames": 60, "stocks": 3, "damage_tiebreak": "no"}, "damage_tiebreak"),
-    ("format", "1", "unknown replay format"),
-    ("rules_version", None, "rules_version must be an integer"),
-])
+@pytest.mark.parametrize(
+    "field, value, says",
+    [
+        ("match_seed", -1, "match_seed must be an integer in [0, 2**64)"),
+        ("match_seed", 2**70, "match_seed must be an integer in [0, 2**64)"),
+        ("match_seed", "7", "match_seed must be an integer"),
+        ("match_seed", None, "match_seed must be an integer"),
+        ("seed", -5, "seed must be an integer in [0, 2**64)"),
+        ("outcome", "win", "outcome must be null or an object"),
+        (
+            "outcome",
+            {"winner": 2, "ended_by": "time", "frames": 60, "final_hash": None, "forfeit": None},
+            "outcome.winner",
+        ),
+        ("frames", True, "frames must be an integer"),
+        ("frames", 61, "frames must be an integer from 0 to the config's max_frames (60)"),
+        ("names", ["a"], "names must be two strings"),
+        ("config", {"max_frames": True, "stocks": 3, "damage_tiebreak": False}, "max_frames"),
+        ("config", {"max_frames": 60, "stocks": 3, "damage_tiebreak": "no"}, "damage_tiebreak"),
+        ("format", "1", "unknown replay format"),
+        ("rules_version", None, "rules_version must be an integer"),
+    ],
+)
 def test_crafted_headers_are_refused_field_by_field(tmp_path: Path, field, value, says) -> None:
     path = rp.from_match(_played(3, frames=60)).save(tmp_path / "m.replay")
     meta = _meta_of(path)
@@ -238,7 +258,7 @@ def test_crafted_headers_are_refused_field_by_field(tmp_path: Path, field, value
         rp.load(path)
     assert says in str(err.value) and str(path) in str(err.value)
     result = runner.invoke(_app(), ["replay", str(path)], env=WIDE)
-    assert result.exit_code == 3, result.output   # not 1 ("differs from the recording") nor a traceback
+    assert result.exit_code == 3, result.output  # not 1 ("differs from the recording") nor a traceback
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert result.output.count("\n") == 1 and says in result.output
 
@@ -262,19 +282,30 @@ def test_keys_that_disagree_with_the_header_are_refused(tmp_path: Path) -> None:
 
 def _bomb(zip_with_zeros, path: Path, frames: int, max_frames: int) -> Path:
     """A replay whose keys (zeros) inflate to 4 bytes x ``frames``."""
-    meta = {"format": rp.REPLAY_FORMAT, "rules_version": RULES_VERSION, "game_version": GAME_VERSION,
-            "config": {"max_frames": max_frames, "stocks": 3, "damage_tiebreak": False}, "match_seed": 1,
-            "seed": 0, "names": ["a", "b"], "frames": frames, "outcome": None}
+    meta = {
+        "format": rp.REPLAY_FORMAT,
+        "rules_version": RULES_VERSION,
+        "game_version": GAME_VERSION,
+        "config": {"max_frames": max_frames, "stocks": 3, "damage_tiebreak": False},
+        "match_seed": 1,
+        "seed": 0,
+        "names": ["a", "b"],
+        "frames": frames,
+        "outcome": None,
+    }
     meta_npy, keys_head = io.BytesIO(), io.BytesIO()
     np.lib.format.write_array(meta_npy, np.frombuffer(json.dumps(meta).encode(), np.uint8))
-    np.lib.format.write_array_header_1_0(keys_head, {"descr": "<u2", "fortran_order": False,
-                                                     "shape": (frames, 2)})
-    return zip_with_zeros(path, {"meta.npy": (meta_npy.getvalue(), 0),
-                                 "keys.npy": (keys_head.getvalue(), 4 * frames)})
+    np.lib.format.write_array_header_1_0(
+        keys_head, {"descr": "<u2", "fortran_order": False, "shape": (frames, 2)}
+    )
+    return zip_with_zeros(
+        path, {"meta.npy": (meta_npy.getvalue(), 0), "keys.npy": (keys_head.getvalue(), 4 * frames)}
+    )
 
 
-def test_a_small_file_declaring_100m_frames_is_refused_in_little_memory(tmp_path: Path, measure_peak,
-                                                                       zip_with_zeros) -> None:
+def test_a_small_file_declaring_100m_frames_is_refused_in_little_memory(
+    tmp_path: Path, measure_peak, zip_with_zeros
+) -> None:
     # the issue's file: 389 KB declaring 100 M frames (6.3 GB and still running after 150 s, before); once
     # against the match's frame limit, once with a config claiming 100 M frames itself
     paths = [_bomb(zip_with_zeros, tmp_path / f"bomb{m}.replay", 100_000_000, m) for m in (2700, 100_000_000)]
@@ -286,8 +317,9 @@ def test_a_small_file_declaring_100m_frames_is_refused_in_little_memory(tmp_path
         assert found["peak_mb"] < 200, found
 
 
-def test_a_lying_zip_entry_is_refused_from_its_declared_size(tmp_path: Path, measure_peak,
-                                                            zip_with_zeros) -> None:
+def test_a_lying_zip_entry_is_refused_from_its_declared_size(
+    tmp_path: Path, measure_peak, zip_with_zeros
+) -> None:
     # header and config agree (a legal 10 M-frame match), but keys.npy inflates past what 10 M frames need
     import zipfile
 
@@ -320,7 +352,8 @@ def test_golden_replay_resimulates_to_its_recorded_state() -> None:
     rec = rp.load(GOLDEN, check_version=False)
     assert rec.rules_version == RULES_VERSION, (
         f"the golden replay was recorded under rules version {rec.rules_version} but the game is now rules "
-        f"version {RULES_VERSION}: regenerate it with `{REGENERATE}`")
+        f"version {RULES_VERSION}: regenerate it with `{REGENERATE}`"
+    )
     sim = rp.simulate(rec)
     if sim.final_hash != info["final_hash"]:
         got = _checkpoints(rec)
@@ -329,7 +362,8 @@ def test_golden_replay_resimulates_to_its_recorded_state() -> None:
             f"the golden replay no longer re-simulates to its recorded final state (first difference by frame "
             f"{first}): the game's behaviour changed. If that was intended, bump RULES_VERSION in "
             f"brawl_env/engine/version.py (now {RULES_VERSION}) so old replays are refused, and regenerate the "
-            f"golden replay with `{REGENERATE}`. If not, a change meant to keep behaviour did not.")
+            f"golden replay with `{REGENERATE}`. If not, a change meant to keep behaviour did not."
+        )
     assert sim.matches_recording is True
     assert (sim.winner, sim.ended_by, sim.frames) == (info["winner"], info["ended_by"], info["frames"])
 
@@ -349,15 +383,27 @@ def regenerate_golden() -> None:
     hits = sum(s["hits_landed"] for s in res.stats)
     pickups = sum(s["weapon_pickups"] for s in res.stats)
     if hits < 8 or pickups < 2:
-        raise SystemExit(f"seed {GOLDEN_SEED} has {hits} hits and {pickups} pickups: choose another GOLDEN_SEED")
+        raise SystemExit(
+            f"seed {GOLDEN_SEED} has {hits} hits and {pickups} pickups: choose another GOLDEN_SEED"
+        )
     rec = rp.from_match(res)
     DATA.mkdir(exist_ok=True)
     rec.save(GOLDEN)
-    info = {"game_version": GAME_VERSION, "rules_version": RULES_VERSION, "seed": GOLDEN_SEED, "frames": res.frames,
-            "winner": res.winner, "ended_by": res.ended_by, "final_hash": res.final_hash,
-            "checkpoints": _checkpoints(rec), "stats": list(res.stats)}
+    info = {
+        "game_version": GAME_VERSION,
+        "rules_version": RULES_VERSION,
+        "seed": GOLDEN_SEED,
+        "frames": res.frames,
+        "winner": res.winner,
+        "ended_by": res.ended_by,
+        "final_hash": res.final_hash,
+        "checkpoints": _checkpoints(rec),
+        "stats": list(res.stats),
+    }
     GOLDEN_INFO.write_text(json.dumps(info, indent=1) + "\n")
-    print(f"wrote {GOLDEN} ({GOLDEN.stat().st_size} bytes): {hits} hits, {pickups} pickups, final {res.final_hash}")
+    print(
+        f"wrote {GOLDEN} ({GOLDEN.stat().st_size} bytes): {hits} hits, {pickups} pickups, final {res.final_hash}"
+    )
 
 
 # --- command line ---------------------------------------------------------------------------------------------------
@@ -368,8 +414,22 @@ def _app():
 
 
 def test_cli_replay_prints_result_and_checks(tmp_path: Path) -> None:
-    result = runner.invoke(_app(), ["match", "BasedBot", "RandomBot", "--games", "2", "--frames", "200",
-                                    "--replay-dir", str(tmp_path), "--json"], env=WIDE)
+    result = runner.invoke(
+        _app(),
+        [
+            "match",
+            "BasedBot",
+            "RandomBot",
+            "--games",
+            "2",
+            "--frames",
+            "200",
+            "--replay-dir",
+            str(tmp_path),
+            "--json",
+        ],
+        env=WIDE,
+    )
     assert result.exit_code == 0, result.output
     series = json.loads(result.stdout)
     files = sorted(tmp_path.glob("*.replay"))

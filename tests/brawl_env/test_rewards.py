@@ -78,7 +78,12 @@ def _armed_env(rewards, weapon):
     _stand(env, 0, 4.0, 1)
     _stand(env, 1, 6.5, -1)
     it, itf = env.engine.state.it, env.engine.state.itf
-    it[0, 0, L.IKIND], it[0, 0, L.IWEAPON], it[0, 0, L.IAGE], it[0, 0, L.ITIMER] = L.I_SHOWING, weapon, 100, 200
+    it[0, 0, L.IKIND], it[0, 0, L.IWEAPON], it[0, 0, L.IAGE], it[0, 0, L.ITIMER] = (
+        L.I_SHOWING,
+        weapon,
+        100,
+        200,
+    )
     itf[0, 0, L.IX], itf[0, 0, L.IY] = 4.0, P.FLOOR_R_TOP + P.WEAPON_HALF
     return env
 
@@ -112,7 +117,7 @@ def test_per_second_terms_are_per_second():
     env = _env({"danger_zone": -0.5, "attack_state": -0.04, "more_than_3_keys": -0.01})
     st = env.engine.state
     st.pf[0, 0, L.PX], st.pf[0, 0, L.PY], st.pi[0, 0, L.SUPPORT] = -10.0, 0.0, L.SUP_NONE  # off stage...
-    st.pf[0, 0, L.PY] = -4.5   # ... and low: in the danger zone, it will keep falling
+    st.pf[0, 0, L.PY] = -4.5  # ... and low: in the danger zone, it will keep falling
     st.pf[0, 0, L.VY] = 0.0
     st.pi[0, 0, L.STATE] = L.S_IN_AIR
     _, parts = _run(env, 1)
@@ -194,6 +199,7 @@ def test_user_terms_register_with_a_decorator():
 
 # --- the manager's shortcut: event terms skipped on frames where none of their events fired ------------
 
+
 def _random_context(rng, n=64, quiet=()):
     """A frame of ``n`` made-up matches: every event random (small counts, weapons, sources, damage),
     except the events in ``quiet``, which are 0 in every row."""
@@ -210,7 +216,14 @@ def _random_context(rng, n=64, quiet=()):
 def test_every_event_term_declares_the_events_that_make_it_pay():
     rng = np.random.default_rng(0)
     event_terms = {name: info for name, info in R.known_terms().items() if info.kind == "event"}
-    assert set(event_terms) >= {"win", "damage_interaction", "knockout", "combo", "weapon_pickup", "weapon_drop"}
+    assert set(event_terms) >= {
+        "win",
+        "damage_interaction",
+        "knockout",
+        "combo",
+        "weapon_pickup",
+        "weapon_drop",
+    }
     for name, info in event_terms.items():
         if name.startswith("test_"):
             continue
@@ -222,13 +235,25 @@ def test_every_event_term_declares_the_events_that_make_it_pay():
             assert np.asarray(info.fn(_random_context(rng))).any(), name  # and the events do make it pay
 
 
-@pytest.mark.parametrize("table, zero_sum", [(R.GUIDE, False), (R.GUIDE, True), (R.SPARSE, False),
-                                             ({"weapon_drop": -15.0, "knockout": 0.0, "win": 1.0}, True)])
+@pytest.mark.parametrize(
+    "table, zero_sum",
+    [
+        (R.GUIDE, False),
+        (R.GUIDE, True),
+        (R.SPARSE, False),
+        ({"weapon_drop": -15.0, "knockout": 0.0, "win": 1.0}, True),
+    ],
+)
 def test_skipping_quiet_event_terms_changes_no_bit(table, zero_sum):
     rng = np.random.default_rng(1)
     manager = R.RewardManager.from_config(table, zero_sum=zero_sum)
     for n in (1, 1, 1, 8):
-        for quiet in ((), ("won", "lost"), tuple(L.EVENT_NAMES), ("damage_dealt", "damage_taken", "weapon_drop")):
+        for quiet in (
+            (),
+            ("won", "lost"),
+            tuple(L.EVENT_NAMES),
+            ("damage_dealt", "damage_taken", "weapon_drop"),
+        ):
             ctx = _random_context(rng, n=n, quiet=quiet)
             fired = np.flatnonzero(ctx.ev.reshape(-1, L.N_EV).any(axis=0)).tolist()
             full_reward, full_parts = manager.compute(ctx)  # every term computed

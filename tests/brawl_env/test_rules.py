@@ -50,6 +50,7 @@ def _dx(snaps, x0):
 # 1. walk, run, dash, backdash, turnaround
 # --------------------------------------------------------------------------------------------------
 
+
 def test_walk_speed_and_stop():
     e, r, _ = _standing()
     assert player(e, r)["facing"] == -1  # spawned on the right, facing the centre
@@ -75,7 +76,7 @@ def test_dash_from_standing_then_sprint_while_held():
     assert states == [L.S_DASH] * P.DASH_FRAMES + [L.S_SPRINTING] * 5
     dx = _dx(snaps, x0)
     np.testing.assert_allclose(dx[: P.DASH_FRAMES], -P.DASH_SPEED * DT, atol=TOL)
-    np.testing.assert_allclose(dx[P.DASH_FRAMES:], -P.RUN_SPEED * DT, atol=TOL)
+    np.testing.assert_allclose(dx[P.DASH_FRAMES :], -P.RUN_SPEED * DT, atol=TOL)
     assert all(s["facing"] == -1 for s in snaps)
     # Releasing the direction ends the sprint; ground stop takes GROUND_STOP off vx per frame.
     after = hold(e, r, [], 2)
@@ -94,7 +95,7 @@ def test_dash_from_walking():
     assert [s["state"] for s in dash] == [L.S_DASH] * P.DASH_FRAMES + [L.S_SPRINTING] * 4
     dx = _dx(dash, x0)
     np.testing.assert_allclose(dx[: P.DASH_FRAMES], -P.DASH_SPEED * DT, atol=TOL)
-    np.testing.assert_allclose(dx[P.DASH_FRAMES:], -P.RUN_SPEED * DT, atol=TOL)
+    np.testing.assert_allclose(dx[P.DASH_FRAMES :], -P.RUN_SPEED * DT, atol=TOL)
 
 
 def test_backdash_keeps_facing():
@@ -128,6 +129,7 @@ def test_turnaround_one_frame_then_walk():
 # --------------------------------------------------------------------------------------------------
 # 2. jumps
 # --------------------------------------------------------------------------------------------------
+
 
 def _expected_jump_heights(n):
     """Heights above the start after each of n frames: position first, then gravity (capped)."""
@@ -212,6 +214,7 @@ def test_air_jump_needs_fresh_press():
 # 3. fast-fall
 # --------------------------------------------------------------------------------------------------
 
+
 def _drop(keys, x=10.0, y=8.0):
     """Drop the right-side player from (x, y) beside the stage until it is knocked out; returns snaps."""
     e, r, _ = _standing()
@@ -251,6 +254,7 @@ def test_fast_fall_displacement_capped():
 # 4. dodge
 # --------------------------------------------------------------------------------------------------
 
+
 def test_ground_dodge_frames_and_invulnerability():
     e, r, _ = _standing()
     start = player(e, r)
@@ -284,7 +288,9 @@ def _second_dodge_after(gap, airborne):
     return started[gap]
 
 
-@pytest.mark.parametrize("airborne, cooldown", [(False, P.DODGE_COOLDOWN_GROUND), (True, P.DODGE_COOLDOWN_AIR)])
+@pytest.mark.parametrize(
+    "airborne, cooldown", [(False, P.DODGE_COOLDOWN_GROUND), (True, P.DODGE_COOLDOWN_AIR)]
+)
 def test_dodge_cooldown(airborne, cooldown):
     assert not _second_dodge_after(cooldown - 1, airborne)
     assert _second_dodge_after(cooldown, airborne)
@@ -313,6 +319,7 @@ def test_air_dodge_hovers():
 # --------------------------------------------------------------------------------------------------
 # 5. the one-way moving platform
 # --------------------------------------------------------------------------------------------------
+
 
 def _plat(e):
     mf = e.state.mf[0]
@@ -414,6 +421,7 @@ def test_platform_period_and_path():
 # 6. walking off a floor into the pit
 # --------------------------------------------------------------------------------------------------
 
+
 def test_walk_off_right_floor_outer_edge_falls_to_ko():
     e, r, _ = _standing()
     place(e, r, x=6.0)
@@ -488,6 +496,7 @@ def test_ko_at_blast_edge(edge):
 # 8. respawn
 # --------------------------------------------------------------------------------------------------
 
+
 def _ko(e, p):
     """Knock player p out this frame by putting it beyond the right blast line."""
     place(e, p, x=P.BLAST_X + 1.0, y=0.0, vx=0.0, vy=0.0, support=L.SUP_NONE, state=L.S_IN_AIR)
@@ -540,12 +549,13 @@ def test_respawn_invulnerability_lasts_90_frames():
         flags.append(invulnerable_flag(e, r))
     # Observations after the respawn frame and the next 89: invulnerable; then not.
     assert flags[: P.RESPAWN_INVULN_FRAMES] == [1.0] * P.RESPAWN_INVULN_FRAMES
-    assert flags[P.RESPAWN_INVULN_FRAMES:] == [0.0] * 3
+    assert flags[P.RESPAWN_INVULN_FRAMES :] == [0.0] * 3
 
 
 # --------------------------------------------------------------------------------------------------
 # 9. match end
 # --------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("victim_side", [0, 1])
 def test_three_kos_end_the_match(victim_side):
@@ -584,8 +594,9 @@ def test_truncation_with_equal_stocks_is_a_draw():
     assert (e.state.ev[0, :, L.EV_WON] == 0.0).all()
 
 
-@pytest.mark.parametrize("d0, d1, want", [(50.0, 10.0, L.R_P1_WINS), (10.0, 50.0, L.R_P0_WINS),
-                                          (30.0, 30.0, L.R_DRAW)])
+@pytest.mark.parametrize(
+    "d0, d1, want", [(50.0, 10.0, L.R_P1_WINS), (10.0, 50.0, L.R_P0_WINS), (30.0, 30.0, L.R_DRAW)]
+)
 def test_damage_tiebreak(d0, d1, want):
     n = 20
     e = make_engine(0, max_frames=n, damage_tiebreak=True)
@@ -627,6 +638,7 @@ def test_both_lose_last_stock_same_frame_is_a_draw():
 # 10. taunt
 # --------------------------------------------------------------------------------------------------
 
+
 def test_taunt_on_ground():
     e, r, _ = _standing()
     x0 = player(e, r)["x"]
@@ -646,6 +658,7 @@ def test_taunt_in_air_does_nothing():
 # --------------------------------------------------------------------------------------------------
 # 11. landing
 # --------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("side, top", [(0, P.FLOOR_R_TOP), (1, P.FLOOR_L_TOP)])
 @pytest.mark.parametrize("drop, keys", [(1.0, []), (8.0, [L.K_DOWN])])

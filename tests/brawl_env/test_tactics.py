@@ -12,7 +12,14 @@ from brawl_env.bots import tactics as T
 from brawl_env.engine import layout as L
 from brawl_env.engine import params as P
 from brawl_env.engine.obs import (
-    ME_BASE, OBS_DIM, OPP_BASE, PLAYER_FIELDS, PLAYER_OFFSETS, WORLD_FIELDS, WORLD_OFFSETS, bounds,
+    ME_BASE,
+    OBS_DIM,
+    OPP_BASE,
+    PLAYER_FIELDS,
+    PLAYER_OFFSETS,
+    WORLD_FIELDS,
+    WORLD_OFFSETS,
+    bounds,
 )
 from brawl_env.view import ObsView
 
@@ -42,7 +49,7 @@ def _decoded(obs: np.ndarray, fields, offsets, base: int = 0) -> dict:
     for f in fields:
         at = base + offsets[f.name]
         if f.kind == "onehot":
-            run = v[at:at + f.size]
+            run = v[at : at + f.size]
             out[f.name] = run.index(max(run))
         elif f.kind == "flag":
             out[f.name] = v[at] > 0.5
@@ -53,21 +60,41 @@ def _decoded(obs: np.ndarray, fields, offsets, base: int = 0) -> dict:
 
 def _body(b: dict) -> dict:
     """The Body attributes, from the decoded fields."""
+
     def count(name):
         return int(round(b[name]))
 
-    return {"x": b["x"], "y": b["y"], "vx": b["vx"], "vy": b["vy"], "facing": 1 if b["facing"] >= 0 else -1,
-            "grounded": b["grounded"], "on_platform": b["on_platform"], "jumps": count("jumps_left"),
-            "recoveries": count("recoveries_left"), "jump_cd": count("jump_cooldown"),
-            "dodge_cd": count("dodge_cooldown"), "state": b["state"], "stun": count("stun"),
-            "invulnerable": b["invulnerable"], "damage": b["damage"], "stocks": b["stocks"],
-            "respawn": count("respawn_timer"), "move": b["move"], "move_frame": count("move_frame"),
-            "weapon": b["weapon"], "charge": b["charge"]}
+    return {
+        "x": b["x"],
+        "y": b["y"],
+        "vx": b["vx"],
+        "vy": b["vy"],
+        "facing": 1 if b["facing"] >= 0 else -1,
+        "grounded": b["grounded"],
+        "on_platform": b["on_platform"],
+        "jumps": count("jumps_left"),
+        "recoveries": count("recoveries_left"),
+        "jump_cd": count("jump_cooldown"),
+        "dodge_cd": count("dodge_cooldown"),
+        "state": b["state"],
+        "stun": count("stun"),
+        "invulnerable": b["invulnerable"],
+        "damage": b["damage"],
+        "stocks": b["stocks"],
+        "respawn": count("respawn_timer"),
+        "move": b["move"],
+        "move_frame": count("move_frame"),
+        "weapon": b["weapon"],
+        "charge": b["charge"],
+    }
 
 
 def _items(w: dict, kind: str, n: int) -> list:
-    return [(w[f"{kind}{k}_x"], w[f"{kind}{k}_y"], 1 + w[f"{kind}{k}_weapon"]) for k in range(n)
-            if w[f"{kind}{k}_active"]]
+    return [
+        (w[f"{kind}{k}_x"], w[f"{kind}{k}_y"], 1 + w[f"{kind}{k}_weapon"])
+        for k in range(n)
+        if w[f"{kind}{k}_active"]
+    ]
 
 
 @pytest.mark.parametrize("row", range(0, len(OBS), 7))
@@ -80,8 +107,12 @@ def test_snapshot_decodes_every_field_from_the_offset_table(row):
         assert got == want
         assert all(type(got[k]) is type(want[k]) for k in want)
     w = _decoded(obs, WORLD_FIELDS, WORLD_OFFSETS)
-    assert (s.plat_x, s.plat_y, s.plat_vx, s.plat_vy) == (w["platform_x"], w["platform_y"], w["platform_vx"],
-                                                          w["platform_vy"])
+    assert (s.plat_x, s.plat_y, s.plat_vx, s.plat_vy) == (
+        w["platform_x"],
+        w["platform_y"],
+        w["platform_vx"],
+        w["platform_vy"],
+    )
     assert s.spawners == _items(w, "spawner", 2) and s.loose == _items(w, "loose", 4)
     assert s.time_left == w["time_left"]
 
@@ -97,6 +128,7 @@ def test_snapshot_reads_float64_and_batched_views_alike():
 # --- the compiled flights against their plain twins ----------------------------------------------------
 # The pilot's flights (predict_landing, reachable) are compiled; below is each one in plain Python, as
 # they were written before, with the floors as Floor objects. The compiled ones must agree exactly.
+
 
 def _plain_steer(x, vx, facing, tx):
     d = tx - x
@@ -122,8 +154,12 @@ def _plain_air_step(x, vx, facing, tx):
 
 def _plain_meet_floors(x, y, x1, y1, vx, vy):
     for f in T.FLOORS:
-        if (x1 + P.HALF_W > f.x0 and x1 - P.HALF_W < f.x1
-                and y1 - P.HALF_H < f.top and y1 + P.HALF_H > f.bottom):
+        if (
+            x1 + P.HALF_W > f.x0
+            and x1 - P.HALF_W < f.x1
+            and y1 - P.HALF_H < f.top
+            and y1 + P.HALF_H > f.bottom
+        ):
             if y - P.HALF_H >= f.top - 1e-9:
                 return f, x1, y1, vx, vy
             if y + P.HALF_H <= f.bottom + 1e-9:
@@ -150,8 +186,11 @@ def _plain_predict_landing(x, y, vx, vy, tx, plat, frames=90, facing=None):
         if plat is not None and vy <= 0.0:
             px, ptop, pvx, pvy = plat
             t0, t1 = (k - 1) / P.FPS, k / P.FPS
-            if (y - P.HALF_H >= ptop + pvy * t0 - 1e-9 and y1 - P.HALF_H <= ptop + pvy * t1
-                    and abs(x1 - px - pvx * t1) < P.PLAT_HALF_W + P.HALF_W):
+            if (
+                y - P.HALF_H >= ptop + pvy * t0 - 1e-9
+                and y1 - P.HALF_H <= ptop + pvy * t1
+                and abs(x1 - px - pvx * t1) < P.PLAT_HALF_W + P.HALF_W
+            ):
                 return T.PLATFORM, k, x1
         x, y = x1, y1
         if abs(x) > P.BLAST_X or abs(y) > P.BLAST_Y:
@@ -205,10 +244,22 @@ def _launches(n: int, seed: int):
             x, y, vx, vy = (round(v * 4) / 4 for v in (x, y, vx, vy))
         if rng.random() < 0.1:
             vx = 0.0 if rng.random() < 0.5 else -0.0
-        yield (float(x), float(y), float(vx), float(vy), int(rng.choice([-1, 1])), int(rng.integers(0, 3)),
-               int(rng.integers(-1, 8)), float(rng.uniform(-9.0, 9.0)),
-               (float(rng.uniform(-2, 2)), float(rng.uniform(-1, 3)), float(rng.uniform(-1, 1)),
-                float(rng.uniform(-1, 1))))
+        yield (
+            float(x),
+            float(y),
+            float(vx),
+            float(vy),
+            int(rng.choice([-1, 1])),
+            int(rng.integers(0, 3)),
+            int(rng.integers(-1, 8)),
+            float(rng.uniform(-9.0, 9.0)),
+            (
+                float(rng.uniform(-2, 2)),
+                float(rng.uniform(-1, 3)),
+                float(rng.uniform(-1, 1)),
+                float(rng.uniform(-1, 1)),
+            ),
+        )
 
 
 def test_compiled_flights_agree_with_their_plain_twins():
@@ -227,9 +278,9 @@ def test_compiled_flights_agree_with_their_plain_twins():
             assert T.reachable(me, f, aim) == want, (x, y, vx, vy, facing, jumps, cd, f.name, aim)
             surfaces += want
         assert T.steer(x, vx, facing, aim) == _plain_steer(x, vx, facing, aim)
-    assert landings > 3000 and surfaces > 1000   # the sample lands often, and misses often
+    assert landings > 3000 and surfaces > 1000  # the sample lands often, and misses often
 
 
 def test_snapshot_refuses_a_short_observation():
     with pytest.raises(ValueError, match=f"{OBS_DIM} values; got {OBS_DIM - 1}"):
-        T.Snapshot(ObsView(OBS[0][:OBS_DIM - 1]))
+        T.Snapshot(ObsView(OBS[0][: OBS_DIM - 1]))

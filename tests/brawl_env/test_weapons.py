@@ -24,14 +24,15 @@ H = (L.K_PICKUP,)
 FREEZE = 10**6  # a spawner wait that never ends during a test
 FLOOR_TOPS = {L.SUP_FLOOR_RIGHT: P.FLOOR_R_TOP, L.SUP_FLOOR_LEFT: P.FLOOR_L_TOP}
 # Pickup area against the hurtbox, along each axis (the areas touch when centres are closer than this).
-REACH_X = P.HURT_HALF_W + P.PICKUP_HALF_W   # 0.464 + 0.75
-REACH_Y = P.HURT_HALF_H + P.PICKUP_HALF_H   # 0.512 + 0.415
+REACH_X = P.HURT_HALF_W + P.PICKUP_HALF_W  # 0.464 + 0.75
+REACH_Y = P.HURT_HALF_H + P.PICKUP_HALF_H  # 0.512 + 0.415
 LONG = dict(max_frames=100_000, stocks=99)  # matches that cannot end during a test
 
 
 # --------------------------------------------------------------------------------------------------
 # scenario helpers
 # --------------------------------------------------------------------------------------------------
+
 
 def _ready(seed: int = 0):
     """Players landed, both spawners waiting for ever; returns (engine, right slot, left slot)."""
@@ -110,17 +111,18 @@ def _drop(e, p):
 # 1-2. spawn schedule and seeding
 # --------------------------------------------------------------------------------------------------
 
+
 def _spawner_log(seeds, frames, keys=None):
     """Run idle (or with ``keys[t]``) matches; returns per-frame copies of the spawner rows."""
     e = Engine(len(seeds), make_config(**LONG))
     e.reset(np.asarray(seeds, np.uint64))
-    it0, itf0 = e.state.it[:, :L.N_SPAWNERS].copy(), e.state.itf[:, :L.N_SPAWNERS].copy()
+    it0, itf0 = e.state.it[:, : L.N_SPAWNERS].copy(), e.state.itf[:, : L.N_SPAWNERS].copy()
     its, itfs = [], []
     for t in range(frames):
         e.keys[:] = 0 if keys is None else keys[t]
         e.step(auto_reset=False)
-        its.append(e.state.it[:, :L.N_SPAWNERS].copy())
-        itfs.append(e.state.itf[:, :L.N_SPAWNERS].copy())
+        its.append(e.state.it[:, : L.N_SPAWNERS].copy())
+        itfs.append(e.state.itf[:, : L.N_SPAWNERS].copy())
     return it0, itf0, np.stack(its), np.stack(itfs), e
 
 
@@ -159,7 +161,11 @@ def test_spawn_schedule_despawn_and_redraw():
                     assert end - s == P.SPAWN_DESPAWN  # untouched: gone after exactly 350 frames
             for a, b in zip(starts[:-1], starts[1:]):
                 gap = b - a  # counted from the spawn: base x [0.5, 1.5], but never before the despawn
-                assert max(int(P.SPAWN_REDRAW_LO * cd), P.SPAWN_DESPAWN + 1) <= gap <= int(P.SPAWN_REDRAW_HI * cd)
+                assert (
+                    max(int(P.SPAWN_REDRAW_LO * cd), P.SPAWN_DESPAWN + 1)
+                    <= gap
+                    <= int(P.SPAWN_REDRAW_HI * cd)
+                )
                 gaps.append(gap)
     assert weapons == {L.W_SPEAR, L.W_HAMMER}
     # Counted from the despawn the gap could never be under 350 + 0.5 x 500 = 600.
@@ -182,7 +188,9 @@ def test_seed_fixes_every_spawn():
     def schedule(its, itfs):
         show = its[:, 0, :, L.IKIND] == L.I_SHOWING
         t, i = np.nonzero(show)
-        return [(int(a), int(b), float(itfs[a, 0, b, L.IX]), int(its[a, 0, b, L.IWEAPON])) for a, b in zip(t, i)]
+        return [
+            (int(a), int(b), float(itfs[a, 0, b, L.IX]), int(its[a, 0, b, L.IWEAPON])) for a, b in zip(t, i)
+        ]
 
     _, _, itsc, itfsc, _ = _spawner_log([43], frames, keys)
     assert schedule(itsa, itfsa) != schedule(itsc, itfsc)
@@ -206,6 +214,7 @@ def test_whole_item_arrays_identical_every_frame_for_same_seed():
 # --------------------------------------------------------------------------------------------------
 # 3. pickup from a spawner
 # --------------------------------------------------------------------------------------------------
+
 
 def test_spawner_pickup_with_h_held_after_spawn_lock():
     e, r, l = _ready()
@@ -332,6 +341,7 @@ def test_spawner_pickup_area_edges(dx, dy, inside):
 # 4. drop
 # --------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("side", [0, 1])
 def test_grounded_drop_at_feet_behind(side):
     e, _, _ = _ready()
@@ -402,8 +412,16 @@ def test_airborne_drop_falls_and_rests_on_floor_top(side):
 
 def _on_platform(e, p, dx=0.0):
     mf = e.state.mf[0]
-    place(e, p, x=float(mf[L.PLAT_X]) + dx, y=float(mf[L.PLAT_Y]) + P.PLAT_HALF_H + P.HALF_H, vx=0.0, vy=0.0,
-          support=L.SUP_PLATFORM, state=L.S_STANDING)
+    place(
+        e,
+        p,
+        x=float(mf[L.PLAT_X]) + dx,
+        y=float(mf[L.PLAT_Y]) + P.PLAT_HALF_H + P.HALF_H,
+        vx=0.0,
+        vy=0.0,
+        support=L.SUP_PLATFORM,
+        state=L.S_STANDING,
+    )
 
 
 def test_drop_on_platform_rides_it():
@@ -451,6 +469,7 @@ def test_airborne_drop_lands_on_platform_and_rides():
 # 5. re-pick lock and dropped-weapon pickup
 # --------------------------------------------------------------------------------------------------
 
+
 def test_dropper_repick_lock():
     e, r, _ = _ready()
     _stand(e, r, 4.0)
@@ -490,7 +509,7 @@ def test_dropped_weapon_needs_fresh_press():
     _arm(e, r, L.W_HAMMER)
     keys = lambda kr, kl: (kr, kl) if r == 0 else (kl, kr)  # noqa: E731
     step(e, *keys((), H))  # l holds H from before the drop
-    step(e, *keys(H, H))   # r drops; l's H is held, not pressed
+    step(e, *keys(H, H))  # r drops; l's H is held, not pressed
     assert _ev(e, r, L.EV_DROP) == 1.0
     [i] = _loose(e)
     for _ in range(4):  # held is not enough for a dropped weapon
@@ -499,10 +518,9 @@ def test_dropped_weapon_needs_fresh_press():
     assert _weapon(e, l) == L.W_PUNCH and _kind(e, i) == L.I_LOOSE
     step(e, *keys((), ()))  # l releases ...
     assert _weapon(e, l) == L.W_PUNCH
-    step(e, *keys((), H))   # ... and presses again
+    step(e, *keys((), H))  # ... and presses again
     assert _weapon(e, l) == L.W_HAMMER and _ev(e, l, L.EV_PICKUP_SOURCE) == 2.0
     assert _kind(e, i) == L.I_EMPTY
-
 
 
 def test_fifth_drop_replaces_the_dropped_weapon_closest_to_expiry():
@@ -512,7 +530,12 @@ def test_fifth_drop_replaces_the_dropped_weapon_closest_to_expiry():
     for j, life in enumerate(lives):
         i = L.N_SPAWNERS + j
         it, itf = e.state.it[0, i], e.state.itf[0, i]
-        it[L.IKIND], it[L.IWEAPON], it[L.ILIFE], it[L.ISUPPORT] = L.I_LOOSE, L.W_SPEAR, life, L.SUP_FLOOR_RIGHT
+        it[L.IKIND], it[L.IWEAPON], it[L.ILIFE], it[L.ISUPPORT] = (
+            L.I_LOOSE,
+            L.W_SPEAR,
+            life,
+            L.SUP_FLOOR_RIGHT,
+        )
         itf[L.IX], itf[L.IY] = 6.0, P.FLOOR_R_TOP + P.WEAPON_HALF
     _arm(e, r, L.W_HAMMER)
     _unpress(e, r)
@@ -525,9 +548,11 @@ def test_fifth_drop_replaces_the_dropped_weapon_closest_to_expiry():
         if L.N_SPAWNERS + j != new:
             assert e.state.it[0, L.N_SPAWNERS + j, L.ILIFE] == life - 1
 
+
 # --------------------------------------------------------------------------------------------------
 # 6. expiry and falling out
 # --------------------------------------------------------------------------------------------------
+
 
 def test_dropped_weapon_expires_after_250_frames():
     e, r, _ = _ready()
@@ -569,6 +594,7 @@ def test_weapon_dropped_over_pit_falls_out_past_blast_line():
 # 7. knockout
 # --------------------------------------------------------------------------------------------------
 
+
 def test_weapon_lost_on_knockout_and_respawn_with_punch():
     e, r, _ = _ready()
     _arm(e, r, L.W_HAMMER)
@@ -588,7 +614,6 @@ def test_weapon_lost_on_knockout_and_respawn_with_punch():
     assert respawned and int(e.state.pi[0, r, L.STATE]) != L.S_KO
 
 
-
 def test_no_pickup_on_the_respawn_frame():
     e, r, _ = _ready()
     _air(e, r, P.BLAST_X + 0.5, 0.0)
@@ -604,9 +629,11 @@ def test_no_pickup_on_the_respawn_frame():
     step(e, *_keys(r, H))
     assert _weapon(e, r) == L.W_SPEAR  # the next frame, H held takes it
 
+
 # --------------------------------------------------------------------------------------------------
 # 8. contested pickup
 # --------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("nearer", [0, 1])
 @pytest.mark.parametrize("sign", [1, -1])
@@ -637,7 +664,6 @@ def test_contested_exact_tie_gives_it_to_one_player_either_slot():
     assert set(winners) == {0, 1}  # not always slot 0
 
 
-
 def test_contested_pickup_nearer_by_distance_not_only_x():
     e, r, l = _ready()
     _show(e, 0, 4.5, weapon=L.W_HAMMER, age=P.SPAWN_PICKUP_LOCK - 1)
@@ -648,9 +674,11 @@ def test_contested_pickup_nearer_by_distance_not_only_x():
     assert abs(float(e.state.pf[0, l, L.PY]) - wy) < REACH_Y  # l did touch it this frame
     assert _weapon(e, r) == L.W_HAMMER and _weapon(e, l) == L.W_PUNCH
 
+
 # --------------------------------------------------------------------------------------------------
 # 9. swap
 # --------------------------------------------------------------------------------------------------
+
 
 def test_swap_spear_for_spawned_hammer_in_one_frame():
     e, r, _ = _ready()
@@ -675,9 +703,10 @@ def test_swap_spear_for_spawned_hammer_in_one_frame():
 # 10-11. observation
 # --------------------------------------------------------------------------------------------------
 
+
 def _world(e, p, name, size=1):
     o = WORLD_OFFSETS[name]
-    return e.state.obs[0, p, o:o + size]
+    return e.state.obs[0, p, o : o + size]
 
 
 def _item_block():
@@ -748,7 +777,7 @@ def test_observations_stay_in_box_during_random_play_with_weapons():
         assert np.isfinite(obs).all()
         assert (obs >= low).all() and (obs <= high).all()
         drops += int(e.state.ev[:, :, L.EV_DROP].sum())
-        loose_frames += int((e.state.it[:, L.N_SPAWNERS:, L.IKIND] == L.I_LOOSE).any())
+        loose_frames += int((e.state.it[:, L.N_SPAWNERS :, L.IKIND] == L.I_LOOSE).any())
     assert (e.state.mi[:, L.DONE] == L.RUNNING).all()
     assert e.state.st[:, :, L.ST_PICKUPS].sum() >= 4
     assert drops >= 2 and loose_frames > 0

@@ -56,13 +56,16 @@ def checkpoint(tmp_path_factory) -> Path:
 
 def test_match_plays_a_checkpoint_and_writes_its_video(checkpoint, tmp_path) -> None:
     video = tmp_path / "m.mp4"
-    result = runner.invoke(app, ["match", str(checkpoint), "BasedBot", "--frames", "60", "--video", str(video)],
-                           env=NARROW)
+    result = runner.invoke(
+        app, ["match", str(checkpoint), "BasedBot", "--frames", "60", "--video", str(video)], env=NARROW
+    )
     assert result.exit_code == 0, result.output
     assert video.stat().st_size > 0
     assert "x@100 (A) vs BasedBot (B)" in result.stdout  # named as the tournament names it, not by path
     _fits(result.stdout.replace(str(video), "m.mp4"))
-    series = json.loads(runner.invoke(app, ["match", "basedbot", str(checkpoint), "--frames", "60", "--json"]).stdout)
+    series = json.loads(
+        runner.invoke(app, ["match", "basedbot", str(checkpoint), "--frames", "60", "--json"]).stdout
+    )
     assert series["names"] == ["BasedBot", "x@100"] and series["games"][0]["forfeit"] is None
 
 
@@ -75,7 +78,9 @@ def test_play_vs_a_checkpoint_in_a_dummy_window(checkpoint, tmp_path, monkeypatc
     run = render.PlaySession.run
     monkeypatch.setattr(render.PlaySession, "run", lambda self: run(self, tick=lambda: None, max_ticks=5))
     try:
-        result = runner.invoke(app, ["play", "--vs", str(checkpoint), "--replay-dir", str(tmp_path)], env=NARROW)
+        result = runner.invoke(
+            app, ["play", "--vs", str(checkpoint), "--replay-dir", str(tmp_path)], env=NARROW
+        )
     finally:
         import pygame
 
@@ -100,8 +105,21 @@ def test_play_without_a_display_points_to_match_video(monkeypatch) -> None:
 def test_ladder_takes_checkpoints_and_names_file_bots_by_class(checkpoint, tmp_path) -> None:
     bots = tmp_path / "mine.py"
     bots.write_text("from brawl_env.bots import Bot\n\nclass Idle(Bot):\n    'Stands still.'\n")
-    result = runner.invoke(app, ["bots", "ladder", f"{bots}:Idle", str(checkpoint), "constantbot", "--games", "1",
-                                 "--frames", "30", "--json"])
+    result = runner.invoke(
+        app,
+        [
+            "bots",
+            "ladder",
+            f"{bots}:Idle",
+            str(checkpoint),
+            "constantbot",
+            "--games",
+            "1",
+            "--frames",
+            "30",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert sorted(json.loads(result.stdout)["bots"]) == ["ConstantBot", "Idle", "x@100"]
 
@@ -152,7 +170,11 @@ def test_screenshots_default_to_a_new_folder(tmp_path, monkeypatch) -> None:
     assert result.exit_code == 0, result.output
     assert not (tmp_path / "docs").exists()
     assert sorted(p.name for p in (tmp_path / "screenshots").iterdir()) == [
-        "screenshot_480p.png", "screenshot_720p.png", "screenshot_hitboxes.png", "screenshot_ko.png"]
+        "screenshot_480p.png",
+        "screenshot_720p.png",
+        "screenshot_hitboxes.png",
+        "screenshot_ko.png",
+    ]
 
 
 def test_bench_env_goals_equal_the_docs() -> None:
@@ -187,7 +209,9 @@ def test_unknown_names_get_suggestions(args, message, tmp_path, monkeypatch) -> 
 
 
 def test_bot_names_ignore_case() -> None:
-    series = json.loads(runner.invoke(app, ["match", "basedbot", "CONSTANTBOT", "--frames", "30", "--json"]).stdout)
+    series = json.loads(
+        runner.invoke(app, ["match", "basedbot", "CONSTANTBOT", "--frames", "30", "--json"]).stdout
+    )
     assert series["names"] == ["BasedBot", "ConstantBot"]
 
 
@@ -196,10 +220,13 @@ def test_bot_names_ignore_case() -> None:
 
 def test_match_table_fits_80_columns(tmp_path) -> None:
     bots = tmp_path / "crash.py"
-    bots.write_text("from brawl_env.bots import Bot\n\nclass Crasher(Bot):\n    'Raises.'\n"
-                    "    def act(self, view):\n        raise RuntimeError('a long reason ' * 6)\n")
-    result = runner.invoke(app, ["match", "BasedBot", f"{bots}:Crasher", "--games", "2", "--frames", "90"],
-                           env=NARROW)
+    bots.write_text(
+        "from brawl_env.bots import Bot\n\nclass Crasher(Bot):\n    'Raises.'\n"
+        "    def act(self, view):\n        raise RuntimeError('a long reason ' * 6)\n"
+    )
+    result = runner.invoke(
+        app, ["match", "BasedBot", f"{bots}:Crasher", "--games", "2", "--frames", "90"], env=NARROW
+    )
     assert result.exit_code == 0, result.output
     body = result.stdout.split("game 0: forfeit")[0]  # the forfeit reasons below the table may wrap
     _fits(body)
@@ -226,15 +253,24 @@ def test_league_tables_fit_80_columns(tmp_path) -> None:
         snap = lg.register_snapshot(b"w", step=1_000_000, run="smoke-s0-20261207-043300")
         lg.retire(snap)
         for seed in range(3):
-            lg.record_match("learner:smoke-s0-20261207-043300", "BasedBot", "win", seed=seed, stocks=(3, 0),
-                            damage=(512, 488), kos=(3, 0), source="evaluation")
+            lg.record_match(
+                "learner:smoke-s0-20261207-043300",
+                "BasedBot",
+                "win",
+                seed=seed,
+                stocks=(3, 0),
+                damage=(512, 488),
+                kos=(3, 0),
+                source="evaluation",
+            )
             lg.record_match(snap, "BasedBot", "loss", seed=seed, source="tournament")
     result = runner.invoke(app, ["league", "status", "--league", str(tmp_path / "lg")], env=NARROW)
     assert result.exit_code == 0, result.output
     _fits(result.stdout)
     assert "snapshot (retired)" in result.stdout
-    result = runner.invoke(app, ["league", "history", "smoke-s0-20261207-043300", "--league", str(tmp_path / "lg")],
-                           env=NARROW)
+    result = runner.invoke(
+        app, ["league", "history", "smoke-s0-20261207-043300", "--league", str(tmp_path / "lg")], env=NARROW
+    )
     assert result.exit_code == 0, result.output
     _fits(result.stdout)
     assert "512-488" in result.stdout and "evaluation" in result.stdout
@@ -246,8 +282,14 @@ def test_bench_env_table_fits_80_columns() -> None:
     from brawl_league import bench
 
     figures = {g.key: 1_234_567.0 for g in bench.FIGURES}
-    info = {"cores": 2, "cpu": "AMD EPYC 7B13 64-Core Processor", "python": "3.11.7", "numpy": "2.4.6",
-            "numba": "0.68.1", "date": "2026-12-07"}
+    info = {
+        "cores": 2,
+        "cpu": "AMD EPYC 7B13 64-Core Processor",
+        "python": "3.11.7",
+        "numpy": "2.4.6",
+        "numba": "0.68.1",
+        "date": "2026-12-07",
+    }
     console = Console(width=80, record=True, color_system=None)
     console.print(bench.render_table({**figures, **info, "seconds": 2.0, "repeats": 5, "quick": False}))
     text = console.export_text()
@@ -256,9 +298,27 @@ def test_bench_env_table_fits_80_columns() -> None:
 
 
 def test_tournament_prints_ratings_and_head_to_head_in_80_columns(tmp_path) -> None:
-    result = runner.invoke(app, ["tournament", "BasedBot", "ConstantBot", "SpacerBot", "EdgeGuardBot", "--games", "2",
-                                 "--frames", "60", "--workers", "1", "--bootstrap", "20", "--out",
-                                 str(tmp_path / "t")], env=NARROW)
+    result = runner.invoke(
+        app,
+        [
+            "tournament",
+            "BasedBot",
+            "ConstantBot",
+            "SpacerBot",
+            "EdgeGuardBot",
+            "--games",
+            "2",
+            "--frames",
+            "60",
+            "--workers",
+            "1",
+            "--bootstrap",
+            "20",
+            "--out",
+            str(tmp_path / "t"),
+        ],
+        env=NARROW,
+    )
     assert result.exit_code == 0, result.output
     table = result.stdout.split("written to")[0]
     _fits(table)
@@ -271,8 +331,10 @@ def test_head_to_head_is_left_out_when_it_does_not_fit() -> None:
     from tournament.tables import print_head_to_head
 
     class Table:
-        head_to_head = {"players": [f"player-{k}" for k in range(30)],
-                        "score": [[0.5] * 30 for _ in range(30)]}
+        head_to_head = {
+            "players": [f"player-{k}" for k in range(30)],
+            "score": [[0.5] * 30 for _ in range(30)],
+        }
 
     assert print_head_to_head(Table(), Console(width=80, record=True)) is False
     assert print_head_to_head(Table(), Console(width=300, record=True)) is True

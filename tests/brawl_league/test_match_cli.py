@@ -50,7 +50,8 @@ def test_match_seed_option_and_reproducibility() -> None:
 
 def test_match_forfeit_shows_in_json(tmp_path) -> None:
     bots = tmp_path / "broken_bots.py"
-    bots.write_text(textwrap.dedent('''
+    bots.write_text(
+        textwrap.dedent('''
         from brawl_env.bots import Bot
 
 
@@ -59,7 +60,8 @@ def test_match_forfeit_shows_in_json(tmp_path) -> None:
 
             def act(self, view):
                 raise RuntimeError("kaboom")
-    '''))
+    ''')
+    )
     spec = f"{bots}:Crasher"
     series = _json(["match", spec, "ConstantBot", "--games", "2", "--json"])
     for k, g in enumerate(series["games"]):
@@ -119,11 +121,15 @@ def test_seeds_outside_64_bits_exit_2_naming_the_range() -> None:
     from brawl_env.bots.builtin import ConstantBot
 
     for seed in ("-1", str(2**64)):
-        result = runner.invoke(app, ["match", "ConstantBot", "ConstantBot", "--frames", "5", "--seed", seed],
-                               env=WIDE)
+        result = runner.invoke(
+            app, ["match", "ConstantBot", "ConstantBot", "--frames", "5", "--seed", seed], env=WIDE
+        )
         assert result.exit_code == 2 and "--seed" in result.output, result.output
-    last = runner.invoke(app, ["match", "ConstantBot", "ConstantBot", "--frames", "5", "--games", "2",
-                               "--seed", str(2**64 - 1)], env=WIDE)
+    last = runner.invoke(
+        app,
+        ["match", "ConstantBot", "ConstantBot", "--frames", "5", "--games", "2", "--seed", str(2**64 - 1)],
+        env=WIDE,
+    )
     assert last.exit_code == 2 and "2**64" in last.stderr  # game 1 would need seed 2**64
     with pytest.raises(ValueError, match=r"\[0, 2\*\*64\)"):
         run_match(ConstantBot(), ConstantBot(), seed=2**64, max_frames=5)

@@ -18,17 +18,36 @@ from brawl_league.report.plots import RUN_PLOTS
 
 runner = CliRunner()
 
-TINY = ["model.frame_dim=16", "model.d_model=16", "model.heads=2", "model.layers=1", "model.window=8",
-        "model.ffn=16", "model.lstm=16", "ppo.n_envs=8", "ppo.n_steps=16", "ppo.batch_size=64",
-        "ppo.n_epochs=1",
-        "env.max_frames=40", "run.checkpoint_every=128", "run.snapshot_every=128", "run.eval_every=256",
-        "run.eval_games=2", "device=cpu", "run.total_steps=512"]
+TINY = [
+    "model.frame_dim=16",
+    "model.d_model=16",
+    "model.heads=2",
+    "model.layers=1",
+    "model.window=8",
+    "model.ffn=16",
+    "model.lstm=16",
+    "ppo.n_envs=8",
+    "ppo.n_steps=16",
+    "ppo.batch_size=64",
+    "ppo.n_epochs=1",
+    "env.max_frames=40",
+    "run.checkpoint_every=128",
+    "run.snapshot_every=128",
+    "run.eval_every=256",
+    "run.eval_games=2",
+    "device=cpu",
+    "run.total_steps=512",
+]
 PLOT_FILES = [f"{name}.png" for name, *_ in RUN_PLOTS]
-BEHAVIOR_HEADER = ("episode,step,damage_dealt,damage_taken,damage_ratio,knockouts_dealt,knockouts_taken,"
-                   "weapon_pickups,attacks_started,hits_landed,time_alive_s,result,opponent,opponent_kind,"
-                   "slot")
-EVAL_HEADER = ("step,opponent,games,win_rate,draw_rate,avg_damage_dealt,avg_damage_taken,avg_knockouts,"
-               "avg_knocked_out,avg_time_s,learner_elo,wall_s")
+BEHAVIOR_HEADER = (
+    "episode,step,damage_dealt,damage_taken,damage_ratio,knockouts_dealt,knockouts_taken,"
+    "weapon_pickups,attacks_started,hits_landed,time_alive_s,result,opponent,opponent_kind,"
+    "slot"
+)
+EVAL_HEADER = (
+    "step,opponent,games,win_rate,draw_rate,avg_damage_dealt,avg_damage_taken,avg_knockouts,"
+    "avg_knocked_out,avg_time_s,learner_elo,wall_s"
+)
 
 
 def make_tiny_run(root: Path, name: str = "tiny") -> tuple[Path, Path | None]:
@@ -121,17 +140,30 @@ def test_out_option_and_rerun_overwrite(tiny_run, tmp_path):
 
 
 # -- hand-made runs ------------------------------------------------------------------------------------------
-def _behavior_row(ep: int, step: int, dealt=10.0, taken=5.0, kos=1, pickups=0, alive=20.0, result="win",
-                  opponent="BasedBot", kind="bot") -> str:
-    return (f"{ep},{step},{dealt},{taken},{dealt / max(taken, 1.0):.6g},{kos},0,{pickups},3,1,{alive},"
-            f"{result},{opponent},{kind},0")
+def _behavior_row(
+    ep: int,
+    step: int,
+    dealt=10.0,
+    taken=5.0,
+    kos=1,
+    pickups=0,
+    alive=20.0,
+    result="win",
+    opponent="BasedBot",
+    kind="bot",
+) -> str:
+    return (
+        f"{ep},{step},{dealt},{taken},{dealt / max(taken, 1.0):.6g},{kos},0,{pickups},3,1,{alive},"
+        f"{result},{opponent},{kind},0"
+    )
 
 
 def write_run(d: Path, episodes: int, evals: int | None = None, max_frames: int = 2700) -> Path:
     """A run directory as the trainer writes it, with ``episodes`` episodes and no league."""
     d.mkdir(parents=True, exist_ok=True)
-    (d / "config.toml").write_text(f'[train]\npreset = "smoke"\n\n[env]\nmax_frames = {max_frames}\n\n'
-                                   "[run]\ntotal_steps = 4096\n")
+    (d / "config.toml").write_text(
+        f'[train]\npreset = "smoke"\n\n[env]\nmax_frames = {max_frames}\n\n[run]\ntotal_steps = 4096\n'
+    )
     monitor = ['#{"t_start": 1795841713.7, "env_id": "brawl_v0"}', "r,l,t"]
     behavior = [BEHAVIOR_HEADER]
     rewards = ["episode,step,opponent,total,damage_interaction,win"]
@@ -139,14 +171,19 @@ def write_run(d: Path, episodes: int, evals: int | None = None, max_frames: int 
     for i in range(episodes):
         opp, kind = kinds[i % 3]
         monitor.append(f"{0.5 * i - 1:.6g},40,{1.0 + i}")
-        behavior.append(_behavior_row(i + 1, 64 * (i + 1), result=("win", "loss", "draw")[i % 3],
-                                      opponent=opp, kind=kind))
+        behavior.append(
+            _behavior_row(i + 1, 64 * (i + 1), result=("win", "loss", "draw")[i % 3], opponent=opp, kind=kind)
+        )
         rewards.append(f"{i + 1},{64 * (i + 1)},{opp},{0.5 * i - 1:.6g},{0.5 * i:.6g},-1")
     ev = [EVAL_HEADER]
     for k in range(episodes if evals is None else evals):
         ev.append(f"{256 * (k + 1)},BasedBot,4,{0.25 * k},0.25,12,6,1.5,0.5,30,{1000 + 8 * k},0.1")
-    for name, lines in (("monitor.csv", monitor), ("behavior_metrics.csv", behavior),
-                        ("reward_breakdown.csv", rewards), ("evaluation_results.csv", ev)):
+    for name, lines in (
+        ("monitor.csv", monitor),
+        ("behavior_metrics.csv", behavior),
+        ("reward_breakdown.csv", rewards),
+        ("evaluation_results.csv", ev),
+    ):
         (d / name).write_text("\r\n".join(lines) + "\r\n")
     return d
 
@@ -202,9 +239,18 @@ def test_damaged_rows_and_a_damaged_league_are_noted_not_fatal(tmp_path):
 
 # -- the success criteria ------------------------------------------------------------------------------------
 def test_criteria_are_judged_strictly_above_the_guides_thresholds():
-    crit = {c.key: c for c in judge({
-        "win_rate": (0.71, "eval"), "damage_ratio": (2.0, "x"), "knockouts": (2.5, "x"),
-        "weapon_pickups": (0.9, "x"), "survival_s": (float("nan"), "x")})}
+    crit = {
+        c.key: c
+        for c in judge(
+            {
+                "win_rate": (0.71, "eval"),
+                "damage_ratio": (2.0, "x"),
+                "knockouts": (2.5, "x"),
+                "weapon_pickups": (0.9, "x"),
+                "survival_s": (float("nan"), "x"),
+            }
+        )
+    }
     assert [c for c in crit] == [key for key, *_ in CRITERIA]
     assert crit["win_rate"].status == "met" and crit["win_rate"].shown() == "71.0 %"
     assert crit["damage_ratio"].status == "not met"  # equal is not above
@@ -217,10 +263,21 @@ def test_criteria_are_judged_strictly_above_the_guides_thresholds():
 
 def test_latest_numbers_use_the_last_evaluation_and_the_last_100_episodes(tmp_path):
     run = write_run(tmp_path / "run", 0, evals=0)
-    old = [_behavior_row(i + 1, 10 * i, dealt=1.0, taken=100.0, kos=0, pickups=0, alive=5.0)
-           for i in range(50)]
-    new = [_behavior_row(51 + i, 1000 + 10 * i, dealt=30.0, taken=10.0, kos=3, pickups=2 if i % 2 else 1,
-                         alive=61.0 + (i % 3)) for i in range(100)]
+    old = [
+        _behavior_row(i + 1, 10 * i, dealt=1.0, taken=100.0, kos=0, pickups=0, alive=5.0) for i in range(50)
+    ]
+    new = [
+        _behavior_row(
+            51 + i,
+            1000 + 10 * i,
+            dealt=30.0,
+            taken=10.0,
+            kos=3,
+            pickups=2 if i % 2 else 1,
+            alive=61.0 + (i % 3),
+        )
+        for i in range(100)
+    ]
     (run / "behavior_metrics.csv").write_text("\r\n".join([BEHAVIOR_HEADER, *old, *new]) + "\r\n")
     ev = [EVAL_HEADER, "256,BasedBot,10,0.9,0,1,1,1,1,1,1000,1", "512,BasedBot,10,0.6,0.1,1,1,1,1,1,1000,1"]
     (run / "evaluation_results.csv").write_text("\r\n".join(ev) + "\r\n")
@@ -231,8 +288,13 @@ def test_latest_numbers_use_the_last_evaluation_and_the_last_100_episodes(tmp_pa
     assert numbers["weapon_pickups"][0] == pytest.approx(1.5)
     assert numbers["survival_s"][0] == pytest.approx(sum(61.0 + (i % 3) for i in range(100)) / 100)
     statuses = {c.key: c.status for c in judge(numbers)}
-    assert statuses == {"win_rate": "not met", "damage_ratio": "met", "knockouts": "met",
-                        "weapon_pickups": "met", "survival_s": "met"}
+    assert statuses == {
+        "win_rate": "not met",
+        "damage_ratio": "met",
+        "knockouts": "met",
+        "weapon_pickups": "met",
+        "survival_s": "met",
+    }
 
 
 def test_without_an_evaluation_the_win_rate_comes_from_training_games_vs_basedbot(tmp_path):
@@ -258,21 +320,64 @@ def write_tournament(d: Path, pngs: bool = False) -> Path:
     """A tournament output directory following the format-1 contract of tournament.json."""
     d.mkdir(parents=True, exist_ok=True)
     ratings = [
-        {"rank": 1, "name": "ArmoryBot", "rating": 1234.5, "ci_low": 1190.0, "ci_high": 1280.0, "games": 40,
-         "wins": 30, "draws": 4, "losses": 6, "score": 0.8, "los_next": 0.99, "forfeits": 0},
-        {"rank": 2, "name": "BasedBot", "rating": 1000.0, "ci_low": 1000.0, "ci_high": 1000.0, "games": 40,
-         "wins": 18, "draws": 4, "losses": 18, "score": 0.5, "los_next": 0.97, "forfeits": 0},
-        {"rank": 3, "name": "<b>Evil & Co</b>", "rating": 801.2, "ci_low": 750.0, "ci_high": 850.5,
-         "games": 40, "wins": 6, "draws": 4, "losses": 30, "score": 0.2, "los_next": None, "forfeits": 2},
+        {
+            "rank": 1,
+            "name": "ArmoryBot",
+            "rating": 1234.5,
+            "ci_low": 1190.0,
+            "ci_high": 1280.0,
+            "games": 40,
+            "wins": 30,
+            "draws": 4,
+            "losses": 6,
+            "score": 0.8,
+            "los_next": 0.99,
+            "forfeits": 0,
+        },
+        {
+            "rank": 2,
+            "name": "BasedBot",
+            "rating": 1000.0,
+            "ci_low": 1000.0,
+            "ci_high": 1000.0,
+            "games": 40,
+            "wins": 18,
+            "draws": 4,
+            "losses": 18,
+            "score": 0.5,
+            "los_next": 0.97,
+            "forfeits": 0,
+        },
+        {
+            "rank": 3,
+            "name": "<b>Evil & Co</b>",
+            "rating": 801.2,
+            "ci_low": 750.0,
+            "ci_high": 850.5,
+            "games": 40,
+            "wins": 6,
+            "draws": 4,
+            "losses": 30,
+            "score": 0.2,
+            "los_next": None,
+            "forfeits": 2,
+        },
     ]
-    h2h = {"players": PLAYERS,
-           "score": [[None, 0.75, 0.85], [0.25, None, 0.75], [0.15, 0.25, None]],
-           "games": [[0, 20, 20], [20, 0, 20], [20, 20, 0]],
-           "points": [[0.0, 15.0, 17.0], [5.0, 0.0, 15.0], [3.0, 5.0, 0.0]]}
-    data = {"format": 1, "ratings": ratings, "anchor": {"name": "BasedBot", "rating": 1000.0},
-            "head_to_head": h2h, "warnings": ["<script>alert(1)</script> forfeited 2 games"],
-            "bootstrap": 1000,
-            "meta": {"seed": 0, "games_per_pair": 20, "frames": 2700, "backend": "local"}}
+    h2h = {
+        "players": PLAYERS,
+        "score": [[None, 0.75, 0.85], [0.25, None, 0.75], [0.15, 0.25, None]],
+        "games": [[0, 20, 20], [20, 0, 20], [20, 20, 0]],
+        "points": [[0.0, 15.0, 17.0], [5.0, 0.0, 15.0], [3.0, 5.0, 0.0]],
+    }
+    data = {
+        "format": 1,
+        "ratings": ratings,
+        "anchor": {"name": "BasedBot", "rating": 1000.0},
+        "head_to_head": h2h,
+        "warnings": ["<script>alert(1)</script> forfeited 2 games"],
+        "bootstrap": 1000,
+        "meta": {"seed": 0, "games_per_pair": 20, "frames": 2700, "backend": "local"},
+    }
     (d / "tournament.json").write_text(json.dumps(data, indent=1))
     if pngs:
         from brawl_league.report.plots import plot_ratings, render
@@ -314,12 +419,15 @@ def test_a_corrupt_tournament_png_is_redrawn(tmp_path):
     assert "Head-to-head heatmap (drawn by the report)" in index.read_text()
 
 
-@pytest.mark.parametrize("content, match", [
-    ("{not json", "not readable JSON"),
-    ('{"format": 2, "ratings": []}', "format 2 is not supported"),
-    ('{"format": 1, "ratings": {}}', "'ratings' must be a list"),
-    ("[1, 2]", "expected a JSON object"),
-])
+@pytest.mark.parametrize(
+    "content, match",
+    [
+        ("{not json", "not readable JSON"),
+        ('{"format": 2, "ratings": []}', "format 2 is not supported"),
+        ('{"format": 1, "ratings": {}}', "'ratings' must be a list"),
+        ("[1, 2]", "expected a JSON object"),
+    ],
+)
 def test_a_bad_tournament_json_is_a_clear_error(tmp_path, content, match):
     (tmp_path / "tournament.json").write_text(content)
     with pytest.raises(ReportError, match=match):

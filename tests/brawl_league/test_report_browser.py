@@ -23,9 +23,18 @@ from test_report import tiny_run_once, write_tournament  # noqa: I001 (tests/ is
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--window-size=1280,1024"]
+FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1280,1024",
+]
 RUN_FIGURES = [f"plot-{name.replace('_', '-')}" for name, *_ in RUN_PLOTS]
 
 # What the page shows, as the browser sees it: every image's state and every table's size.
@@ -50,9 +59,11 @@ def browser(tmp_path_factory):
         pytest.skip("BRAWL_SKIP_BROWSER=1: the browser test is skipped on request")
     missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
     if missing:
-        pytest.fail(f"the browser test needs Debian's chromium and chromium-driver ({', '.join(missing)} "
-                    "missing): run `make test` (it installs them) or `apt-get install chromium "
-                    "chromium-driver`; set BRAWL_SKIP_BROWSER=1 to skip this test on purpose")
+        pytest.fail(
+            f"the browser test needs Debian's chromium and chromium-driver ({', '.join(missing)} "
+            "missing): run `make test` (it installs them) or `apt-get install chromium "
+            "chromium-driver`; set BRAWL_SKIP_BROWSER=1 to skip this test on purpose"
+        )
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -79,8 +90,9 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 def site(tmp_path_factory):
     """A localhost HTTP server over a fresh folder (port 0: any free port); yields (root, base URL)."""
     root = tmp_path_factory.mktemp("site")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(_QuietHandler, directory=str(root)))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root))
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -98,8 +110,10 @@ def open_page(driver, url: str) -> tuple[dict, list[str]]:
     driver.get_log("browser")  # drop entries of earlier pages
     driver.get(url)
     WebDriverWait(driver, 20).until(
-        lambda d: d.execute_script("return document.readyState === 'complete' && "
-                                   "Array.from(document.images).every(i => i.complete)"))
+        lambda d: d.execute_script(
+            "return document.readyState === 'complete' && Array.from(document.images).every(i => i.complete)"
+        )
+    )
     state = driver.execute_script(PAGE_STATE_JS)
     problems = []
     for img in state["images"]:
@@ -131,9 +145,13 @@ def test_run_report_renders_in_chromium(browser, run_report):
     assert all(img["width"] >= 400 and img["shownWidth"] > 100 for img in state["images"])
     criteria = state["tables"]["criteria"]
     assert len(criteria) == 5 and all(len(row) == 5 for row in criteria)
-    assert [row[0] for row in criteria] == ["Win rate vs BasedBot", "Damage ratio (dealt / taken)",
-                                            "Knockouts per episode", "Weapon pickups per episode",
-                                            "Survival time per episode"]
+    assert [row[0] for row in criteria] == [
+        "Win rate vs BasedBot",
+        "Damage ratio (dealt / taken)",
+        "Knockouts per episode",
+        "Weapon pickups per episode",
+        "Survival time per episode",
+    ]
     assert all(row[3] in ("met", "not met", "no data") for row in criteria)
     assert state["tableHeights"]["criteria"] > 100
     assert len(state["tables"]["league-table"]) >= 3
@@ -168,7 +186,9 @@ def test_the_checker_catches_a_console_error(browser, site):
     root, base = site
     page = root / "console" / "index.html"
     page.parent.mkdir()
-    page.write_text('<!DOCTYPE html><html><head><link rel="icon" href="data:,"></head>'
-                    "<body><script>console.error('deliberate')</script></body></html>")
+    page.write_text(
+        '<!DOCTYPE html><html><head><link rel="icon" href="data:,"></head>'
+        "<body><script>console.error('deliberate')</script></body></html>"
+    )
     _, problems = open_page(browser, f"{base}/console/index.html")
     assert any("deliberate" in p for p in problems), problems

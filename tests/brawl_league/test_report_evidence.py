@@ -17,29 +17,59 @@ runner = CliRunner()
 
 
 def _row(name, rating, rank):
-    return {"rank": rank, "name": name, "rating": rating, "ci_low": rating - 40, "ci_high": rating + 40,
-            "games": 40, "wins": 20, "draws": 0, "losses": 20, "score": 0.5, "los_next": 0.5, "forfeits": 0}
+    return {
+        "rank": rank,
+        "name": name,
+        "rating": rating,
+        "ci_low": rating - 40,
+        "ci_high": rating + 40,
+        "games": 40,
+        "wins": 20,
+        "draws": 0,
+        "losses": 20,
+        "score": 0.5,
+        "los_next": 0.5,
+        "forfeits": 0,
+    }
 
 
 def write_snapshot_tournament(d: Path) -> Path:
     """Four snapshots whose ratings rise with step but for one swap, a run checkpoint named the old way
     (the step only in its name), and two bots."""
-    snaps = {"run@100": (100, 900.0), "run@200": (200, 1000.0), "run@300": (300, 950.0), "run@400": (400, 1100.0)}
-    agents = {name: {"name": name, "kind": "nn", "source": "snapshot", "step": step, "league_player": name}
-              for name, (step, _) in snaps.items()}
+    snaps = {
+        "run@100": (100, 900.0),
+        "run@200": (200, 1000.0),
+        "run@300": (300, 950.0),
+        "run@400": (400, 1100.0),
+    }
+    agents = {
+        name: {"name": name, "kind": "nn", "source": "snapshot", "step": step, "league_player": name}
+        for name, (step, _) in snaps.items()
+    }
     agents["run@500"] = {"name": "run@500", "kind": "nn", "source": "checkpoint"}  # no step field
     agents["BasedBot"] = {"name": "BasedBot", "kind": "bot", "source": "builtin", "step": None}
     agents["SpacerBot@7"] = {"name": "SpacerBot@7", "kind": "bot", "source": "module"}  # a bot: never a step
-    rated = [(n, r) for n, (_, r) in snaps.items()] + [("run@500", 1200.0), ("BasedBot", 1000.0),
-                                                       ("SpacerBot@7", 1050.0)]
+    rated = [(n, r) for n, (_, r) in snaps.items()] + [
+        ("run@500", 1200.0),
+        ("BasedBot", 1000.0),
+        ("SpacerBot@7", 1050.0),
+    ]
     rated.sort(key=lambda x: -x[1])
     players = [n for n, _ in rated]
-    data = {"format": 1, "ratings": [_row(n, r, k + 1) for k, (n, r) in enumerate(rated)],
-            "anchor": {"name": "BasedBot", "rating": 1000.0},
-            "head_to_head": {"players": players, "score": [[None] * len(players)] * len(players),
-                             "games": [[0] * len(players)] * len(players),
-                             "points": [[0] * len(players)] * len(players)},
-            "warnings": [], "bootstrap": 10, "meta": {"agents": agents}}
+    data = {
+        "format": 1,
+        "ratings": [_row(n, r, k + 1) for k, (n, r) in enumerate(rated)],
+        "anchor": {"name": "BasedBot", "rating": 1000.0},
+        "head_to_head": {
+            "players": players,
+            "score": [[None] * len(players)] * len(players),
+            "games": [[0] * len(players)] * len(players),
+            "points": [[0] * len(players)] * len(players),
+        },
+        "warnings": [],
+        "bootstrap": 10,
+        "meta": {"agents": agents},
+    }
     d.mkdir(parents=True)
     (d / "tournament.json").write_text(json.dumps(data))
     return d
@@ -57,8 +87,13 @@ def test_ranks_share_ties_and_spearman_matches_the_textbook_formula():
 def test_snapshot_evidence_takes_networks_with_steps_only(tmp_path):
     data = json.loads((write_snapshot_tournament(tmp_path / "t") / "tournament.json").read_text())
     ev = snapshot_evidence(data)
-    assert [(p["name"], p["step"]) for p in ev["points"]] == [("run@100", 100), ("run@200", 200), ("run@300", 300),
-                                                              ("run@400", 400), ("run@500", 500)]
+    assert [(p["name"], p["step"]) for p in ev["points"]] == [
+        ("run@100", 100),
+        ("run@200", 200),
+        ("run@300", 300),
+        ("run@400", 400),
+        ("run@500", 500),
+    ]
     assert sorted(o["name"] for o in ev["others"]) == ["BasedBot", "SpacerBot@7"]
     assert ev["spearman"] == pytest.approx(0.9)
     assert snapshot_evidence({"ratings": data["ratings"], "meta": {}}) is None

@@ -93,7 +93,9 @@ def test_history_table(league_dir):
 def test_export_csv_and_json(league_dir, tmp_path):
     """--json and --csv print on stdout (and nothing else there); --out FILE writes the file instead."""
     out_csv, out_json = tmp_path / "r.csv", tmp_path / "all.json"
-    result = runner.invoke(app, ["league", "export", "--league", str(league_dir), "--csv", "--out", str(out_csv)])
+    result = runner.invoke(
+        app, ["league", "export", "--league", str(league_dir), "--csv", "--out", str(out_csv)]
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout == "" and "wrote 4 ratings rows" in result.stderr
     with out_csv.open() as fh:
@@ -116,7 +118,17 @@ def test_export_csv_and_json(league_dir, tmp_path):
     matches_csv = tmp_path / "m.csv"
     result = runner.invoke(
         app,
-        ["league", "export", "--league", str(league_dir), "--csv", "--out", str(matches_csv), "--table", "matches"],
+        [
+            "league",
+            "export",
+            "--league",
+            str(league_dir),
+            "--csv",
+            "--out",
+            str(matches_csv),
+            "--table",
+            "matches",
+        ],
     )
     assert result.exit_code == 0, result.output
     with matches_csv.open() as fh:
@@ -156,14 +168,17 @@ def _run_league(tmp_path, curriculum="pfsp"):
     run.mkdir()
     (run / "config.toml").write_text(
         '[league]\nmix = { "ConstantBot" = 0.25, "BasedBot" = 0.25, "self_play" = 0.5 }\n'
-        f'curriculum = "{curriculum}"\npfsp_window = 50\n')
+        f'curriculum = "{curriculum}"\npfsp_window = 50\n'
+    )
     with League.open(run / "league", create=True) as lg:
         learner = lg.add_player(f"learner:{run.name}")
         lg.add_bot("ConstantBot")
         snap = lg.register_snapshot(b"w", step=25_600, run=run.name)
         rows = [dict(a=learner, b="ConstantBot", result="win", seed=k) for k in range(20)]
         rows += [dict(a=learner, b="BasedBot", result="loss", seed=k) for k in range(10)]
-        rows += [dict(a=learner, b=snap, result=r, seed=k) for k, r in enumerate(["win", "loss", "draw", "win"])]
+        rows += [
+            dict(a=learner, b=snap, result=r, seed=k) for k, r in enumerate(["win", "loss", "draw", "win"])
+        ]
         lg.record_matches(rows)
     return run
 
@@ -172,12 +187,15 @@ def test_status_shows_the_learners_curriculum_within_80_columns(tmp_path):
     run = _run_league(tmp_path)
     result = runner.invoke(app, ["league", "status", str(run / "league")], env=WIDE)
     assert result.exit_code == 0, result.output
-    curriculum = result.output[result.output.index("curriculum of learner:"):]
+    curriculum = result.output[result.output.index("curriculum of learner:") :]
     assert max(len(line) for line in curriculum.splitlines()) <= 80
     words = " ".join(curriculum.split())
     assert "curriculum pfsp: draws by these weights" in words and "last 50 games" in words
-    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
-            for line in curriculum.splitlines() if line.startswith("│") and "%" in line}
+    rows = {
+        line.split("│")[1].strip(): [c.strip() for c in line.split("│")[2:-1]]
+        for line in curriculum.splitlines()
+        if line.startswith("│") and "%" in line
+    }
     snap = f"{run.name}@25600"
     # the snapshot's name is folded over two lines in 80 columns: find it by its start
     snap_row = next(v for k, v in rows.items() if snap.startswith(k))
@@ -211,9 +229,11 @@ def test_read_only_commands_work_on_a_read_only_league(shared_tmp, read_only):
     out = shared_tmp / "out"
     out.mkdir()
     out.chmod(0o777)
-    commands = [["league", "status", str(folder)],
-                ["league", "history", "RandomBot", "--league", str(folder)],
-                ["league", "export", "--league", str(folder), "--out", str(out / "all.json")]]
+    commands = [
+        ["league", "status", str(folder)],
+        ["league", "history", "RandomBot", "--league", str(folder)],
+        ["league", "export", "--league", str(folder), "--out", str(out / "all.json")],
+    ]
     runner.invoke(app, ["league", "status", str(shared_tmp / "nothing")], env=WIDE)  # imports, as root
     with read_only(folder):
         results = [runner.invoke(app, args, env=WIDE) for args in commands]
@@ -226,5 +246,7 @@ def test_read_only_commands_work_on_a_read_only_league(shared_tmp, read_only):
     with League.open(folder, read_only=True) as lg:
         with pytest.raises(Exception, match="opened read-only"):
             lg.add_player("x")
-    bad = runner.invoke(app, ["league", "export", "--league", str(folder), "--csv", "--out", str(folder / "no" / "x.csv")])
+    bad = runner.invoke(
+        app, ["league", "export", "--league", str(folder), "--csv", "--out", str(folder / "no" / "x.csv")]
+    )
     assert bad.exit_code == 2 and "error: cannot write" in bad.output  # not a traceback

@@ -26,8 +26,9 @@ def test_python_run_inside_a_run_folder_imports_the_league_package(tmp_path):
     package (a namespace package, found before the install's own finder): data shadowed code."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # as a user's shell, not pytest's path
     code = "import league; print(getattr(league, '__file__', None))"
-    probe = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True,
-                           text=True)
+    probe = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
     if probe.returncode != 0 or probe.stdout.strip() == "None":
         pytest.skip("brawl-league is not installed for this interpreter outside pytest's path")
     run = tmp_path / "run"

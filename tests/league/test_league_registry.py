@@ -61,21 +61,25 @@ def installed(tmp_path):
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: tiny-trainer\nVersion: 0.1\n")
     (info / "entry_points.txt").write_text("[brawl_league.trainers]\ntiny = tiny_trainer:TinyTrainer\n")
     walker = tmp_path / "walker.tiny"
-    walker.write_text(json.dumps({"keys": [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]}))  # holds right: walks off the stage
+    walker.write_text(
+        json.dumps({"keys": [0, 0, 0, 1, 0, 0, 0, 0, 0, 0]})
+    )  # holds right: walks off the stage
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]))
     return tmp_path, walker, env
 
 
 def _run(code: str, env: dict) -> dict:
-    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, env=env,
-                          timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, env=env, timeout=600
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def test_another_trainers_checkpoint_plays_a_match_and_a_tournament(installed):
     tmp_path, walker, env = installed
-    out = _run(f"""
+    out = _run(
+        f"""
         import json, sys
         from league.registry import available, checkpoint_trainer
         from brawl_league.matches import play_series
@@ -93,7 +97,9 @@ def test_another_trainers_checkpoint_plays_a_match_and_a_tournament(installed):
             "default_loaded": any(m.startswith("trainers.transformer_lstm_ppo") for m in sys.modules),
             "torch": "torch" in sys.modules,
         }}))
-    """, env)
+    """,
+        env,
+    )
     assert "tiny" in out["trainers"] and DEFAULT in out["trainers"] and out["claims"] == "tiny"
     # the walker walks off the stage: it loses both games to the idle bot, by knockouts
     assert out["series"] == ["loss", "loss"] and all(k >= 1 for k in out["falls"])

@@ -183,21 +183,29 @@ def _curriculum(league, learner, **kw):
 
 def test_curriculum_prefers_the_opponents_the_learner_loses_to_bots_and_snapshots_alike(league):
     learner = league.add_player("learner")
-    snap, = snapshots(league, 1)
+    (snap,) = snapshots(league, 1)
     based, armory, constant = (league.add_bot(b) for b in ("BasedBot", "ArmoryBot", "ConstantBot"))
     games = []
     for _ in range(40):
-        games += [dict(a=learner, b=armory, result="loss"), dict(a=learner, b=constant, result="win"),
-                  dict(a=learner, b=based, result="win"), dict(a=learner, b=based, result="loss"),
-                  dict(a=learner, b=snap, result="draw")]
+        games += [
+            dict(a=learner, b=armory, result="loss"),
+            dict(a=learner, b=constant, result="win"),
+            dict(a=learner, b=based, result="win"),
+            dict(a=learner, b=based, result="loss"),
+            dict(a=learner, b=snap, result="draw"),
+        ]
     league.record_matches(games)
     sampler = _curriculum(league, learner)
-    table = {c.opponent.name if c.opponent.kind == "snapshot" else c.opponent.category: c
-             for c in sampler.curriculum_weights()}
+    table = {
+        c.opponent.name if c.opponent.kind == "snapshot" else c.opponent.category: c
+        for c in sampler.curriculum_weights()
+    }
     assert sum(c.weight for c in table.values()) == pytest.approx(1.0)
     assert table["ArmoryBot"].win_prob < table["BasedBot"].win_prob < table["ConstantBot"].win_prob
     assert table["ArmoryBot"].weight > table["BasedBot"].weight > table["ConstantBot"].weight
-    assert table[snap.name].weight == pytest.approx(table["BasedBot"].weight, rel=0.01)  # both scored 0.5 (Elo priors differ)
+    assert table[snap.name].weight == pytest.approx(
+        table["BasedBot"].weight, rel=0.01
+    )  # both scored 0.5 (Elo priors differ)
     assert table["ArmoryBot"].games == 40 and table["ArmoryBot"].score == 0.0
     counts = Counter(o.category if o.kind == "bot" else o.name for o in (sampler.sample() for _ in range(N)))
     assert counts["ArmoryBot"] > counts["BasedBot"] > counts["ConstantBot"]
@@ -211,11 +219,14 @@ def test_curriculum_weight_formula_floor_and_priors(league):
     learner = league.add_player("learner")
     constant = league.add_bot("ConstantBot")
     league.record_matches([dict(a=learner, b=constant, result="win")] * 300)  # mastered: the floor
-    sampler = _curriculum(league, learner, mix={"ConstantBot": 0.5, "BasedBot": 0.5}, pfsp_floor=0.1,
-                          pfsp_window=100)
+    sampler = _curriculum(
+        league, learner, mix={"ConstantBot": 0.5, "BasedBot": 0.5}, pfsp_floor=0.1, pfsp_window=100
+    )
     table = {c.opponent.category: c for c in sampler.curriculum_weights()}
     lr, cr, br = (league.rating(x).rating for x in (learner, constant, league.player("BasedBot")))
-    p_c = (100 + PFSP_PRIOR_GAMES * expected_score(lr, cr)) / (100 + PFSP_PRIOR_GAMES)  # the last 100 games only
+    p_c = (100 + PFSP_PRIOR_GAMES * expected_score(lr, cr)) / (
+        100 + PFSP_PRIOR_GAMES
+    )  # the last 100 games only
     p_b = expected_score(lr, br)
     raw = {"ConstantBot": 0.5 * max((1 - p_c) ** 2, 0.1), "BasedBot": 0.5 * max((1 - p_b) ** 2, 0.1)}
     assert table["ConstantBot"].games == 100
@@ -232,8 +243,11 @@ def test_curriculum_self_play_takes_over_as_the_bots_are_mastered(league):
     early = _curriculum(league, learner, mix=mix)
     assert [c.opponent.kind for c in early.curriculum_weights()] == ["bot", "bot", "mirror"]
     league.record_matches([dict(a=learner, b=b, result="loss") for b in bots] * 50)
-    losing = sum(c.weight for c in _curriculum(league, learner, mix=mix).curriculum_weights()
-                 if c.opponent.kind == "bot")
+    losing = sum(
+        c.weight
+        for c in _curriculum(league, learner, mix=mix).curriculum_weights()
+        if c.opponent.kind == "bot"
+    )
     league.record_matches([dict(a=learner, b=b, result="win") for b in bots] * 200)
     # the learner's recent snapshots start at its rating and play it about even
     snaps = [league.register_snapshot(bytes([i]), step=i, run="r", initial=learner) for i in range(4)]
@@ -248,7 +262,7 @@ def test_head_to_head_over_the_last_games(league):
     a, b = league.add_player("a"), league.add_player("b")
     league.record_matches([dict(a=a, b=b, result="loss")] * 5 + [dict(a=b, b=a, result="loss")] * 3)
     assert league.head_to_head(a) == {b.id: (8, 3.0)}
-    assert league.head_to_head(a, last=3) == {b.id: (3, 3.0)}   # the newest three: all wins of a
+    assert league.head_to_head(a, last=3) == {b.id: (3, 3.0)}  # the newest three: all wins of a
     assert league.head_to_head(b, last=4) == {a.id: (4, 1.0)}
     with pytest.raises(ValueError, match="last"):
         league.head_to_head(a, last=0)
@@ -269,5 +283,5 @@ def test_a_mix_entry_may_be_any_agent_spec(league, curriculum):
     drawn = Counter((o.kind, o.name, o.spec) for o in (sampler.sample() for _ in range(400)))
     assert set(drawn) == {("agent", "Champion", "Champion"), ("bot", "BasedBot", "BasedBot")}
     assert league.player("Champion").kind == "external"
-    again = OpponentSampler(league, mix={"Champion": 1.0})   # the player is found, not added twice
+    again = OpponentSampler(league, mix={"Champion": 1.0})  # the player is found, not added twice
     assert again.sample().player == league.player("Champion")

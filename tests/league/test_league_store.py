@@ -322,6 +322,8 @@ def test_check_compares_the_live_ratings_with_a_replay_in_one_read(league):
     league.record_matches([dict(a="RandomBot", b="BasedBot", result=r) for r in ("win", "loss", "draw")])
     assert league.check() == [] and league.replay_ratings()["RandomBot"] == league.rating("RandomBot").rating
     with sqlite3.connect(league.db_path) as raw:  # a rating edited behind the league's back
-        raw.execute("UPDATE ratings SET rating = rating + 0.0004 WHERE player_id = "
-                    "(SELECT id FROM players WHERE name = 'RandomBot')")
+        raw.execute(
+            "UPDATE ratings SET rating = rating + 0.0004 WHERE player_id = "
+            "(SELECT id FROM players WHERE name = 'RandomBot')"
+        )
     assert any("differ from a replay" in p and "RandomBot" in p for p in league.check())

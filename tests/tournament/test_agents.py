@@ -163,8 +163,12 @@ def test_league_spaced_selector_takes_first_last_and_evenly_spaced_steps(tmp_pat
             lg.register_snapshot(save_snapshot(tmp_path / f"s{step}.pt", seed=step), step=step, run="exp")
         lg.retire("exp@0")  # retired snapshots are still the run's history
     spaced = parse_agents(["league:spaced4", "BasedBot"], league_dir=tmp_path / "lg", check=False)
-    assert [(a.name, a.step) for a in spaced[:4]] == [("exp@0", 0), ("exp@300", 300), ("exp@600", 600),
-                                                       ("exp@900", 900)]
+    assert [(a.name, a.step) for a in spaced[:4]] == [
+        ("exp@0", 0),
+        ("exp@300", 300),
+        ("exp@600", 600),
+        ("exp@900", 900),
+    ]
     assert spaced[0].source == "snapshot"
     every = parse_agents(["league:spaced50"], league_dir=tmp_path / "lg", check=False)
     assert [a.step for a in every] == list(range(0, 1000, 100))
@@ -204,8 +208,10 @@ def test_hostile_checkpoints_are_refused_in_little_memory(tmp_path, measure_peak
     # the files: 1 MB whose policy.pth inflates to 1.06 GiB (3.4 GB before it was refused), and
     # a checkpoint whose model card asks for lstm=8192 (1.44 GB of network built before)
     card = {"format": 1, "trainer": "transformer-lstm-ppo", "model": dict(TINY_MODEL)}
-    bomb = zip_with_zeros(tmp_path / "bomb.zip", {"policy.pth": (b"", 68 << 24),
-                                                  "brawl_model.json": (json.dumps(card).encode(), 0)})
+    bomb = zip_with_zeros(
+        tmp_path / "bomb.zip",
+        {"policy.pth": (b"", 68 << 24), "brawl_model.json": (json.dumps(card).encode(), 0)},
+    )
     assert bomb.stat().st_size < 2_000_000
     card = {"format": 1, "trainer": "transformer-lstm-ppo", "model": {**TINY_MODEL, "lstm": 8192}}
     huge = save_checkpoint_zip(tmp_path / "huge.zip", card=card)
@@ -249,8 +255,14 @@ def test_the_registry_reads_no_file_larger_than_its_trainer_loads(tmp_path):
     path = tmp_path / "huge.zip"
     with open(path, "wb") as fh:
         fh.truncate(MAX_FILE_BYTES + 1)  # sparse: no disk used
-    agent = AgentSpec(name="huge", kind="nn", spec=str(path), source="checkpoint", path=str(path),
-                      trainer="transformer-lstm-ppo")
+    agent = AgentSpec(
+        name="huge",
+        kind="nn",
+        spec=str(path),
+        source="checkpoint",
+        path=str(path),
+        trainer="transformer-lstm-ppo",
+    )
     for load in (make_agent, read_bytes, AgentSpec.with_payload):
         with pytest.raises(AgentError, match="larger than any checkpoint can be"):
             load(agent)

@@ -37,8 +37,11 @@ def test_a_bad_value_is_one_line_naming_the_key_and_what_is_allowed(bad, named):
 
 
 def test_an_unknown_key_is_named_with_the_allowed_keys():
-    with pytest.raises(ValueError, match=r"unknown tournament config key\(s\) \['gamez'\]; allowed keys: "
-                       r"\['address', .*'games'.*\] \(did you mean 'games'\?\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"unknown tournament config key\(s\) \['gamez'\]; allowed keys: "
+        r"\['address', .*'games'.*\] \(did you mean 'games'\?\)",
+    ):
         make_tournament_config(gamez=3)
 
 
@@ -67,8 +70,9 @@ def test_resumed_takes_the_plans_settings_and_refuses_other_ones():
 
 def test_the_planned_settings_round_trip_through_the_plan_file(tmp_path):
     out = tmp_path / "t"
-    first = TournamentConfig(games=1, frames=30, stocks=2, seed=7, out=out, workers=1, bootstrap=0,
-                             write_files=False)
+    first = TournamentConfig(
+        games=1, frames=30, stocks=2, seed=7, out=out, workers=1, bootstrap=0, write_files=False
+    )
     res = run_tournament(["BasedBot", "ConstantBot"], first)
     assert res.complete and len(res.results) == 1
     doc = json.loads((out / PLAN).read_text())
@@ -90,6 +94,7 @@ def test_the_planned_settings_round_trip_through_the_plan_file(tmp_path):
 def test_the_workers_settings_come_from_the_config_and_pickle():
     config = TournamentConfig(frames=120, stocks=1, deterministic=True, time_budget=0.02, hang_limit=0.3)
     settings = config.batch_settings(torch_threads=1)
-    assert settings == BatchSettings(frames=120, stocks=1, deterministic=True, time_budget=0.02, hang_limit=0.3,
-                                     torch_threads=1)
+    assert settings == BatchSettings(
+        frames=120, stocks=1, deterministic=True, time_budget=0.02, hang_limit=0.3, torch_threads=1
+    )
     assert pickle.loads(pickle.dumps(settings)) == settings  # what a local worker or a Ray task receives

@@ -55,7 +55,9 @@ def test_vectorised_and_per_lane_players_are_chosen_as_documented():
     agents = {a.name: a for a in parse_agents(["BasedBot", "ConstantBot", "RandomBot", "SpacerBot"])}
     lanes = np.arange(3)
     settings = BatchSettings(frames=60, stocks=3)
-    kinds = {n: type(make_player(a, lanes, None, np.zeros(4, np.int64), 0, settings)) for n, a in agents.items()}
+    kinds = {
+        n: type(make_player(a, lanes, None, np.zeros(4, np.int64), 0, settings)) for n, a in agents.items()
+    }
     assert kinds == {
         "BasedBot": FrameAgent,
         "ConstantBot": FrameAgent,

@@ -13,8 +13,10 @@ HEAVY = ("torch", "stable_baselines3", "sb3_contrib", "trainers")
 
 def _loaded_after(body: str) -> list[str]:
     """The heavy modules a fresh interpreter holds after running ``body``."""
-    code = (textwrap.dedent(body) + "\nimport json, sys\n"
-            f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})))\n")
+    code = (
+        textwrap.dedent(body) + "\nimport json, sys\n"
+        f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})))\n"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])

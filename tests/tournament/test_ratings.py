@@ -363,5 +363,7 @@ def test_repeated_games_widen_the_intervals_and_are_reported(bootstrap):
 
 def test_keys_that_never_repeat_give_the_plain_bootstrap_exactly():
     games = [Game(g.a, g.b, g.score_a, key=k) for k, g in enumerate(_two_games_ten_times(False))]
-    assert rating_table(games, bootstrap=200, seed=1).rows == \
-        rating_table(_two_games_ten_times(False), bootstrap=200, seed=1).rows
+    assert (
+        rating_table(games, bootstrap=200, seed=1).rows
+        == rating_table(_two_games_ten_times(False), bootstrap=200, seed=1).rows
+    )

@@ -29,7 +29,8 @@ def test_bad_bots_forfeit_with_reasons_and_the_tournament_completes(tmp_path):
     path = write_bots(tmp_path)
     specs = [f"{path}:Raiser", f"{path}:BadKeys", f"{path}:Hanger", f"{path}:Sleeper", "BasedBot"]
     res = run_tournament(
-        specs, TournamentConfig(games=2, frames=300, out=tmp_path / "t", workers=1, hang_limit=0.15, bootstrap=50)
+        specs,
+        TournamentConfig(games=2, frames=300, out=tmp_path / "t", workers=1, hang_limit=0.15, bootstrap=50),
     )
     assert res.complete and len(res.results) == 10 * 2
     first = {"Hanger": 3, "Sleeper": 4, "BadKeys": 5, "Raiser": 7}  # the frame each one faults on
@@ -72,8 +73,9 @@ def test_hangs_the_timer_cannot_stop_and_dying_workers(tmp_path):
     path = write_bots(tmp_path, ROGUE_BOTS, "rogue.py")
     res = run_tournament(
         [f"{path}:Blocker", f"{path}:Exiter", "ConstantBot"],
-        TournamentConfig(games=1, frames=200, out=tmp_path / "t", workers=1, batch_size=3, stall_limit=2.0,
-                         bootstrap=0),
+        TournamentConfig(
+            games=1, frames=200, out=tmp_path / "t", workers=1, batch_size=3, stall_limit=2.0, bootstrap=0
+        ),
     )
     assert res.complete
     by_pair = {(r["a"], r["b"]): r for r in res.results}
@@ -131,7 +133,9 @@ def test_killed_and_resumed_plays_exactly_the_missing_matches(tmp_path, monkeypa
 
 
 def test_out_dir_is_not_reused_without_resume_and_resume_checks_the_plan(tmp_path):
-    run_tournament(BOTS[:2], TournamentConfig(games=1, frames=30, out=tmp_path / "t", bootstrap=0, write_files=False))
+    run_tournament(
+        BOTS[:2], TournamentConfig(games=1, frames=30, out=tmp_path / "t", bootstrap=0, write_files=False)
+    )
     with pytest.raises(ValueError, match="already holds a tournament"):
         run_tournament(BOTS[:2], TournamentConfig(games=1, frames=30, out=tmp_path / "t"))
     with pytest.raises(ValueError, match="planned with games=1"):
@@ -140,7 +144,9 @@ def test_out_dir_is_not_reused_without_resume_and_resume_checks_the_plan(tmp_pat
         run_tournament(["BasedBot", "RandomBot"], TournamentConfig(out=tmp_path / "t", resume=True))
     with pytest.raises(ValueError, match="no tournament to resume"):
         run_tournament(None, TournamentConfig(out=tmp_path / "nothing", resume=True))
-    again = run_tournament(None, TournamentConfig(out=tmp_path / "t", resume=True, bootstrap=0, write_files=False))
+    again = run_tournament(
+        None, TournamentConfig(out=tmp_path / "t", resume=True, bootstrap=0, write_files=False)
+    )
     assert again.complete and again.played == 0
 
 
@@ -149,8 +155,9 @@ def test_networks_and_bots_with_replays_and_best_video(tmp_path):
     nets = [str(save_snapshot(tmp_path / f"net{i}.pt", seed=i)) for i in range(2)]
     res = run_tournament(
         [*nets, "BasedBot"],
-        TournamentConfig(games=1, frames=60, out=tmp_path / "t", workers=1, bootstrap=0, videos="best",
-                         write_files=False),
+        TournamentConfig(
+            games=1, frames=60, out=tmp_path / "t", workers=1, bootstrap=0, videos="best", write_files=False
+        ),
     )
     assert res.complete and {r["ended_by"] for r in res.results} <= {"stocks", "time"}
     agents = res.meta["agents"]
@@ -187,8 +194,10 @@ def test_two_deterministic_bots_report_their_distinct_games(tmp_path):
     from tournament.runner import game_signature
 
     out = tmp_path / "t"
-    res = run_tournament(["BasedBot", "EdgeGuardBot"],
-                         TournamentConfig(games=20, frames=900, out=out, workers=1, bootstrap=300))
+    res = run_tournament(
+        ["BasedBot", "EdgeGuardBot"],
+        TournamentConfig(games=20, frames=900, out=out, workers=1, bootstrap=300),
+    )
     signatures = {game_signature(r) for r in res.results}
     doc = json.loads((out / "tournament.json").read_text())
     h2h = doc["head_to_head"]
@@ -199,10 +208,12 @@ def test_two_deterministic_bots_report_their_distinct_games(tmp_path):
     if len(signatures) < 20:  # the intervals are those of the distinct games, wider than of 20 samples
         from tournament.runner import build_table
 
-        plain = build_table([{**r, "frames": r["index"]} for r in res.results], ["BasedBot", "EdgeGuardBot"],
-                            bootstrap=300)  # frames made unique: every game its own
-        widths = [{r["name"]: r["ci_high"] - r["ci_low"] for r in t["ratings"]}
-                  for t in (doc, plain.to_dict())]
+        plain = build_table(
+            [{**r, "frames": r["index"]} for r in res.results], ["BasedBot", "EdgeGuardBot"], bootstrap=300
+        )  # frames made unique: every game its own
+        widths = [
+            {r["name"]: r["ci_high"] - r["ci_low"] for r in t["ratings"]} for t in (doc, plain.to_dict())
+        ]
         assert widths[0]["EdgeGuardBot"] >= widths[1]["EdgeGuardBot"]
         assert f"{len(signatures)} distinct" in (out / "ratings.md").read_text()
 
@@ -224,11 +235,16 @@ def progress(done, total, result):
     if result is not None:  # the first match is recorded: die without any clean-up
         os.kill(os.getpid(), signal.SIGKILL)
 
-run_tournament(["BasedBot", "ConstantBot"], TournamentConfig(games=4, frames=60, out={str(tmp_path / 't')!r},
+run_tournament(["BasedBot", "ConstantBot"], TournamentConfig(games=4, frames=60, out={str(tmp_path / "t")!r},
                workers=1), progress=progress)
 """
-    proc = subprocess.run([sys.executable, "-c", code], env={**os.environ, "TMPDIR": str(private_tmp)},
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "TMPDIR": str(private_tmp)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
     assert len(read_matches(tmp_path / "t" / MATCHES)) >= 1
     left = [p.name for p in private_tmp.iterdir() if p.name.startswith("brawl")]
@@ -244,10 +260,14 @@ def test_every_output_file_has_the_same_mode(tmp_path):
     old = os.umask(0o022)
     try:
         out = tmp_path / "t"
-        run_tournament(["BasedBot", "ConstantBot"], TournamentConfig(games=2, frames=60, out=out, workers=1, bootstrap=20))
+        run_tournament(
+            ["BasedBot", "ConstantBot"],
+            TournamentConfig(games=2, frames=60, out=out, workers=1, bootstrap=20),
+        )
         build_report(out)
     finally:
         os.umask(old)
-    modes = {p.relative_to(out).as_posix(): stat.S_IMODE(p.stat().st_mode)
-             for p in out.rglob("*") if p.is_file()}
+    modes = {
+        p.relative_to(out).as_posix(): stat.S_IMODE(p.stat().st_mode) for p in out.rglob("*") if p.is_file()
+    }
     assert modes and set(modes.values()) == {0o644}, modes  # tournament.json & co were 0600, reports 0644

@@ -100,8 +100,9 @@ def _warm_up(shared_tmp):
 
     parse_agents(["BasedBot", "ConstantBot"])
     (shared_tmp / "a-file").write_text("")
-    result = runner.invoke(app, ["tournament", "BasedBot", "ConstantBot", "--out",
-                                 str(shared_tmp / "a-file")])
+    result = runner.invoke(
+        app, ["tournament", "BasedBot", "ConstantBot", "--out", str(shared_tmp / "a-file")]
+    )
     assert result.exit_code == 2 and "is not a folder" in result.output
 
 
@@ -110,8 +111,21 @@ def test_an_unwritable_out_folder_is_one_line_before_anything_is_made(shared_tmp
     parent = shared_tmp / "ro"
     parent.mkdir()
     with read_only(parent):
-        result = runner.invoke(app, ["tournament", "BasedBot", "ConstantBot", "--games", "2", "--frames",
-                                     "50", "--out", str(parent / "t")], env=WIDE)
+        result = runner.invoke(
+            app,
+            [
+                "tournament",
+                "BasedBot",
+                "ConstantBot",
+                "--games",
+                "2",
+                "--frames",
+                "50",
+                "--out",
+                str(parent / "t"),
+            ],
+            env=WIDE,
+        )
     assert result.exit_code == 2, result.output  # was: an OSError traceback
     assert _lines(result.output) == 1 and "--out: cannot write into" in result.output
     assert list(parent.iterdir()) == []
@@ -124,8 +138,23 @@ def test_a_read_only_league_is_refused_before_the_out_folder_is_made(shared_tmp,
     League.open(shared_tmp / "lg", create=True).close()
     out = shared_tmp / "t"
     with read_only(shared_tmp / "lg"):
-        result = runner.invoke(app, ["tournament", "BasedBot", "ConstantBot", "--games", "2", "--frames",
-                                     "50", "--league", str(shared_tmp / "lg"), "--out", str(out)], env=WIDE)
+        result = runner.invoke(
+            app,
+            [
+                "tournament",
+                "BasedBot",
+                "ConstantBot",
+                "--games",
+                "2",
+                "--frames",
+                "50",
+                "--league",
+                str(shared_tmp / "lg"),
+                "--out",
+                str(out),
+            ],
+            env=WIDE,
+        )
     assert result.exit_code == 2, result.output
     assert "--league: cannot write" in result.output and _lines(result.output) == 1
     assert not out.exists()  # was: a half-made --out folder (plan.json, no league)
@@ -140,8 +169,20 @@ def test_the_options_defaults_are_the_configs():
 
     command = typer.main.get_command(app).commands["tournament"]
     params = {p.name: p for p in command.params}
-    for key in ("games", "frames", "stocks", "seed", "workers", "backend", "address", "league", "out",
-                "videos", "batch_size", "bootstrap"):
+    for key in (
+        "games",
+        "frames",
+        "stocks",
+        "seed",
+        "workers",
+        "backend",
+        "address",
+        "league",
+        "out",
+        "videos",
+        "batch_size",
+        "bootstrap",
+    ):
         assert params[key].default is None, key
     defaults = TournamentConfig()
     for key in ("games", "frames", "stocks", "seed", "backend", "videos", "bootstrap"):

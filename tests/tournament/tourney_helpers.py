@@ -199,4 +199,3 @@ def malicious_zip(path: Path, marker: Path) -> Path:
     buf = io.BytesIO()
     torch.save({"action_net.weight": Evil(marker)}, buf)
     return save_checkpoint_zip(path, policy_bytes=buf.getvalue())
-

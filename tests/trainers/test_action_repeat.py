@@ -19,8 +19,14 @@ CFG = dict(rewards="guide", max_frames=90, stocks=1)
 
 
 def make(k):
-    return LeagueVecEnv(N, env_config=CFG, choose_opponent=lambda rng: ("ConstantBot", "BasedBot")[int(rng.integers(2))],
-                        make_opponent=lambda spec: bot_agent(spec), seed=SEED, action_repeat=k)
+    return LeagueVecEnv(
+        N,
+        env_config=CFG,
+        choose_opponent=lambda rng: ("ConstantBot", "BasedBot")[int(rng.integers(2))],
+        make_opponent=lambda spec: bot_agent(spec),
+        seed=SEED,
+        action_repeat=k,
+    )
 
 
 def decisions(rng):
@@ -51,7 +57,7 @@ def test_k_frame_steps_equal_k_single_frames_with_held_keys():
             for i in np.flatnonzero(d):
                 frames_info[i] = infos[i]["brawl"]["frames"]
                 ends_mid_block += j < K - 1
-            held[d] = 0                    # the next episode's first frames: no decision yet
+            held[d] = 0  # the next episode's first frames: no decision yet
             done_s |= d
         np.testing.assert_array_equal(obs_f, o)
         np.testing.assert_allclose(rew_f, rew_s, rtol=1e-6, atol=1e-6)
@@ -59,16 +65,21 @@ def test_k_frame_steps_equal_k_single_frames_with_held_keys():
         np.testing.assert_array_equal(fast.episode_starts, done_s)
         for i in np.flatnonzero(done_f):
             episodes += 1
-            assert infos_f[i]["brawl"]["frames"] == frames_info[i]   # lengths are in frames
+            assert infos_f[i]["brawl"]["frames"] == frames_info[i]  # lengths are in frames
             assert "terminal_observation" in infos_f[i]
-    assert episodes >= N and ends_mid_block > 0   # the case the test is about did happen
+    assert episodes >= N and ends_mid_block > 0  # the case the test is about did happen
 
 
 def test_action_repeat_must_be_a_positive_integer():
     for bad in (0, -1, 1.5, True):
         with pytest.raises(ValueError, match="action_repeat"):
-            LeagueVecEnv(2, env_config=CFG, choose_opponent=lambda rng: "ConstantBot",
-                         make_opponent=lambda spec: bot_agent(spec), action_repeat=bad)
+            LeagueVecEnv(
+                2,
+                env_config=CFG,
+                choose_opponent=lambda rng: "ConstantBot",
+                make_opponent=lambda spec: bot_agent(spec),
+                action_repeat=bad,
+            )
 
 
 def test_policy_runner_decides_once_per_block_and_holds_the_keys():
@@ -76,12 +87,18 @@ def test_policy_runner_decides_once_per_block_and_holds_the_keys():
     from trainers.transformer_lstm_ppo.policy import PolicyRunner, TransformerLstmPolicy
 
     env = make(1)
-    m = ModelConfig(frame_dim=16, d_model=16, heads=2, layers=1, window=8, ffn=16, lstm=16, initial_press_prob=0.5)
+    m = ModelConfig(
+        frame_dim=16, d_model=16, heads=2, layers=1, window=8, ffn=16, lstm=16, initial_press_prob=0.5
+    )
     torch.manual_seed(0)
-    policy = TransformerLstmPolicy(env.observation_space, env.action_space, lambda _: 0.0, lstm_hidden_size=m.lstm,
-                                   initial_press_prob=m.initial_press_prob,
-                                   features_extractor_kwargs=dict(frame_dim=16, d_model=16, heads=2, layers=1,
-                                                                  window=8, ffn=16))
+    policy = TransformerLstmPolicy(
+        env.observation_space,
+        env.action_space,
+        lambda _: 0.0,
+        lstm_hidden_size=m.lstm,
+        initial_press_prob=m.initial_press_prob,
+        features_extractor_kwargs=dict(frame_dim=16, d_model=16, heads=2, layers=1, window=8, ffn=16),
+    )
     calls = []
     real = policy.key_probs
 
@@ -97,12 +114,12 @@ def test_policy_runner_decides_once_per_block_and_holds_the_keys():
     out = []
     for frame in range(9):
         if frame == 4:
-            runner.reset_rows(np.array([1]))          # row 1 starts a new episode mid-block
+            runner.reset_rows(np.array([1]))  # row 1 starts a new episode mid-block
         out.append(runner.act(rng.random((3, env.observation_space.shape[0]), dtype=np.float32), rows))
-    out = np.stack(out)                                # (frames, rows, keys)
+    out = np.stack(out)  # (frames, rows, keys)
     # rows 0 and 2 decide at frames 0, 3, 6; row 1 at 0, 3, then at 4 (its reset) and 7
     assert calls == [3, 3, 1, 2, 1]
     for r, starts in ((0, (0, 3, 6)), (1, (0, 3, 4, 7)), (2, (0, 3, 6))):
         for s, e in zip(starts, starts[1:] + (9,)):
-            assert (out[s:e, r] == out[s, r]).all()       # held between decisions
+            assert (out[s:e, r] == out[s, r]).all()  # held between decisions
     assert out.dtype == np.int8 and set(np.unique(out)) <= {0, 1}

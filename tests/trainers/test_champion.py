@@ -38,7 +38,12 @@ def test_champion_resolves_by_name_and_plays_basedbot():
     from trainers.evaluate import play_games
 
     spec = parse_agent("Champion")
-    assert (spec.name, spec.kind, spec.source, spec.trainer) == ("Champion", "nn", "named", "transformer-lstm-ppo")
+    assert (spec.name, spec.kind, spec.source, spec.trainer) == (
+        "Champion",
+        "nn",
+        "named",
+        "transformer-lstm-ppo",
+    )
     results = play_games(make_agent(spec), make_agent(parse_agent("BasedBot")), 2, seed=3, max_frames=300)
     assert [r["result"] in ("win", "draw", "loss") for r in results] == [True, True]
     assert all(r["frames"] > 0 for r in results)
@@ -52,9 +57,15 @@ def test_champion_beats_basedbot_in_most_of_50_seeded_games_under_tournament_rul
     from trainers.evaluate import play_games, summarise
 
     rules = EnvConfig()
-    results = play_games(make_agent(parse_agent("Champion")), make_agent(parse_agent("BasedBot")), 50,
-                         seed=2026, max_frames=rules.max_frames, stocks=rules.stocks,
-                         damage_tiebreak=rules.damage_tiebreak)
+    results = play_games(
+        make_agent(parse_agent("Champion")),
+        make_agent(parse_agent("BasedBot")),
+        50,
+        seed=2026,
+        max_frames=rules.max_frames,
+        stocks=rules.stocks,
+        damage_tiebreak=rules.damage_tiebreak,
+    )
     assert len({(r["frames"], r["result"]) for r in results}) >= 25  # seeds vary the games
     assert summarise(results)["win_rate"] >= 0.8
 

@@ -116,9 +116,15 @@ def test_league_env_with_fused_opponents_replays_the_unfused_run(policies):
                 return bot_agent(spec.name, seed=0)
             return PolicyRunner(policies[int(spec.name[1:])], name=spec.name, repeat=2)
 
-        env = LeagueVecEnv(8, env_config=dict(max_frames=60), seed=3, action_repeat=2, fuse_opponents=fuse,
-                           choose_opponent=lambda rng: specs[int(rng.integers(len(specs)))],
-                           make_opponent=make)
+        env = LeagueVecEnv(
+            8,
+            env_config=dict(max_frames=60),
+            seed=3,
+            action_repeat=2,
+            fuse_opponents=fuse,
+            choose_opponent=lambda rng: specs[int(rng.integers(len(specs)))],
+            make_opponent=make,
+        )
         obs = [env.reset()]
         fused_groups = 0
         rng = np.random.default_rng(5)

@@ -27,10 +27,13 @@ def _rollout() -> _Rollout:
     return roll
 
 
-@pytest.mark.parametrize("done, advantages, returns", [
-    (False, [1.25, 1.0, 3.5], [1.75, 2.0, 5.5]),
-    (True, [1.25, 1.0, 2.0], [1.75, 2.0, 4.0]),
-])
+@pytest.mark.parametrize(
+    "done, advantages, returns",
+    [
+        (False, [1.25, 1.0, 3.5], [1.75, 2.0, 5.5]),
+        (True, [1.25, 1.0, 2.0], [1.75, 2.0, 4.0]),
+    ],
+)
 def test_advantages_and_returns_equal_the_hand_computed_values(done, advantages, returns):
     roll = _rollout()
     roll.compute_returns_and_advantage(np.array([3.0]), np.array([done]), gamma=0.5, lam=0.5)

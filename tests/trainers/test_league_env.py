@@ -12,7 +12,11 @@ from brawl_env.engine import layout as L
 from trainers.envs import LeagueVecEnv
 from trainers.opponents import OpponentSpec, spec_key
 
-SPECS = [OpponentSpec("bot", "ConstantBot"), OpponentSpec("bot", "BasedBot"), OpponentSpec("bot", "RandomBot")]
+SPECS = [
+    OpponentSpec("bot", "ConstantBot"),
+    OpponentSpec("bot", "BasedBot"),
+    OpponentSpec("bot", "RandomBot"),
+]
 
 
 def choose_any(rng):
@@ -73,8 +77,20 @@ def run():
     env = LeagueVecEnv(N, env_config=CFG, choose_opponent=choose, make_opponent=make, seed=SEED)
     ref = BatchEnv(N, **CFG)
     rng = np.random.default_rng(0)
-    rec = dict(obs=[], ref_obs=[], slots=[], specs=[], starts=[], rewards=[], ref_rewards=[], dones=[],
-               infos=[], ref_info=[], log_marks=[], opp_obs=[])
+    rec = dict(
+        obs=[],
+        ref_obs=[],
+        slots=[],
+        specs=[],
+        starts=[],
+        rewards=[],
+        ref_rewards=[],
+        dones=[],
+        infos=[],
+        ref_info=[],
+        log_marks=[],
+        opp_obs=[],
+    )
     obs = env.reset()
     ref_obs = ref.reset(seed=SEED).copy()
     rec["obs"].append(obs)
@@ -103,10 +119,17 @@ def run():
         rec["ref_rewards"].append(ref_rew[np.arange(N), slots])
         rec["dones"].append(done)
         rec["infos"].append(infos)
-        rec["ref_info"].append(dict(term=term.copy(), trunc=trunc.copy(), result=info["result"].copy(),
-                                    final_obs=info["final_observation"].copy(),
-                                    final_stats=info["final_stats"].copy(),
-                                    terms=info["reward_terms"][np.arange(N), slots].copy(), prev_slots=slots))
+        rec["ref_info"].append(
+            dict(
+                term=term.copy(),
+                trunc=trunc.copy(),
+                result=info["result"].copy(),
+                final_obs=info["final_observation"].copy(),
+                final_stats=info["final_stats"].copy(),
+                terms=info["reward_terms"][np.arange(N), slots].copy(),
+                prev_slots=slots,
+            )
+        )
         rec["slots"].append(env.learner_slots.copy())
         rec["specs"].append(env.opponent_specs)
         rec["starts"].append(env.episode_starts.copy())
@@ -145,7 +168,9 @@ def test_episode_end_infos(run):
             np.testing.assert_array_equal(info["terminal_observation"], ri["final_obs"][k, s])
             truncated = bool(ri["trunc"][k] and not ri["term"][k])
             assert info.get("TimeLimit.truncated", False) is truncated
-            assert info["episode"]["l"] == lengths[k] and info["episode"]["r"] == pytest.approx(returns[k], abs=1e-5)
+            assert info["episode"]["l"] == lengths[k] and info["episode"]["r"] == pytest.approx(
+                returns[k], abs=1e-5
+            )
             assert info["episode"]["t"] >= 0
             b = info["brawl"]
             assert b["slot"] == s and b["frames"] == lengths[k]
@@ -166,7 +191,9 @@ def test_episode_end_infos(run):
             assert run["infos"][t][k] == {}
     assert ended >= 2 * N  # every match played at least two full episodes
     ends = [i for step in run["infos"] for i in step if i]
-    assert any(i.get("TimeLimit.truncated") for i in ends) and not all(i.get("TimeLimit.truncated") for i in ends)
+    assert any(i.get("TimeLimit.truncated") for i in ends) and not all(
+        i.get("TimeLimit.truncated") for i in ends
+    )
     assert {i["brawl"]["result"] for i in ends} >= {"loss", "draw"}
     # episodes end at different frames in different matches, so new episodes start row by row
     dones = np.array(run["dones"])
@@ -181,7 +208,7 @@ def test_opponent_sees_a_fresh_observation_every_frame(run):
     for t in range(STEPS):
         seen = np.zeros(N, int)
         ref_obs, slots = run["ref_obs"][t], run["slots"][t]
-        for entry in log[run["log_marks"][t]:run["log_marks"][t + 1]]:
+        for entry in log[run["log_marks"][t] : run["log_marks"][t + 1]]:
             if entry[0] != "act":
                 continue
             _, _, rows, obs, _ = entry
@@ -189,11 +216,13 @@ def test_opponent_sees_a_fresh_observation_every_frame(run):
             np.testing.assert_array_equal(obs, ref_obs[rows, 1 - slots[rows]], err_msg=f"step {t}")
         np.testing.assert_array_equal(seen, np.ones(N, int))  # each match's opponent acted once
         if t > 0:  # and the observation moved on
-            assert not np.array_equal(ref_obs[rows_all, 1 - slots], run["ref_obs"][t - 1][rows_all, 1 - slots])
+            assert not np.array_equal(
+                ref_obs[rows_all, 1 - slots], run["ref_obs"][t - 1][rows_all, 1 - slots]
+            )
 
 
 def test_slots_and_opponents_change_per_episode(run):
-    starts = np.array(run["starts"])       # (STEPS + 1, N)
+    starts = np.array(run["starts"])  # (STEPS + 1, N)
     slots = np.array(run["slots"])
     assert starts[0].all()
     np.testing.assert_array_equal(starts[1:], np.array(run["dones"]))
@@ -239,10 +268,12 @@ def test_opponents_are_cached_and_reset_at_every_episode_start(run):
 # the SB3 contract
 # ---------------------------------------------------------------------------------------------------
 
+
 def make_env(n=4, seed=0, choose=choose_any, **cfg):
     cfg = dict(dict(rewards="guide", max_frames=30), **cfg)
-    return LeagueVecEnv(n, env_config=cfg, choose_opponent=choose,
-                        make_opponent=lambda spec: bot_agent(spec.name), seed=seed)
+    return LeagueVecEnv(
+        n, env_config=cfg, choose_opponent=choose, make_opponent=lambda spec: bot_agent(spec.name), seed=seed
+    )
 
 
 def test_vecenv_contract_shapes_and_dtypes():
@@ -314,8 +345,12 @@ def test_faulty_opponent_keys_raise():
         def act(self, obs, rows):
             return np.full((len(rows), L.N_KEYS), 0.5)
 
-    env = LeagueVecEnv(2, env_config=dict(max_frames=30), choose_opponent=lambda rng: "half",
-                       make_opponent=lambda spec: Half())
+    env = LeagueVecEnv(
+        2,
+        env_config=dict(max_frames=30),
+        choose_opponent=lambda rng: "half",
+        make_opponent=lambda spec: Half(),
+    )
     env.reset()
     with pytest.raises(ValueError, match="opponent"):
         env.step(np.zeros((2, L.N_KEYS), np.float32))
@@ -328,9 +363,14 @@ def test_seed_reproduces_everything():
         rng = np.random.default_rng(5)
         for _ in range(steps):
             obs, rew, done, infos = env.step(random_actions(rng, env.num_envs))
-            out += [obs.copy(), rew.copy(), done.copy(), env.learner_slots.copy(),
-                    [s.name for s in env.opponent_specs],
-                    [i.get("brawl", {}).get("reward_terms") for i in infos]]
+            out += [
+                obs.copy(),
+                rew.copy(),
+                done.copy(),
+                env.learner_slots.copy(),
+                [s.name for s in env.opponent_specs],
+                [i.get("brawl", {}).get("reward_terms") for i in infos],
+            ]
         return seeds, out
 
     def same(a, b):
@@ -347,21 +387,28 @@ def test_seed_reproduces_everything():
     def make(spec):
         return bot_agent("SpacerBot") if spec.key == "rows" else bot_agent(spec.name)
 
-    a = LeagueVecEnv(4, env_config=dict(rewards="guide", max_frames=25), choose_opponent=choose,
-                     make_opponent=make, seed=1)
-    b = LeagueVecEnv(4, env_config=dict(rewards="guide", max_frames=25), choose_opponent=choose,
-                     make_opponent=make, seed=2)
+    a = LeagueVecEnv(
+        4, env_config=dict(rewards="guide", max_frames=25), choose_opponent=choose, make_opponent=make, seed=1
+    )
+    b = LeagueVecEnv(
+        4, env_config=dict(rewards="guide", max_frames=25), choose_opponent=choose, make_opponent=make, seed=2
+    )
     seeds, first = roll(a, 123)
     assert len(seeds) == 4 and all(isinstance(s, int) for s in seeds) and len(set(seeds)) == 4
-    _, again = roll(a, 123)        # same env, opponents cached and already used
-    _, other_env = roll(b, 123)    # another env built with another seed
+    _, again = roll(a, 123)  # same env, opponents cached and already used
+    _, other_env = roll(b, 123)  # another env built with another seed
     _, other_seed = roll(a, 124)
     assert all(same(x, y) for x, y in zip(first, again))
     assert all(same(x, y) for x, y in zip(first, other_env))
     assert not all(same(x, y) for x, y in zip(first, other_seed))
     # a reset without seed() moves on to new matches; the constructor seed replays from the start
-    c = LeagueVecEnv(4, env_config=dict(rewards="guide", max_frames=25), choose_opponent=choose,
-                     make_opponent=make, seed=123)
+    c = LeagueVecEnv(
+        4,
+        env_config=dict(rewards="guide", max_frames=25),
+        choose_opponent=choose,
+        make_opponent=make,
+        seed=123,
+    )
     assert np.array_equal(c.reset(), first[0]) and np.array_equal(c.learner_slots, first[1])
     assert not np.array_equal(c.reset(), first[0])  # a reset without seed() plays new matches
 
@@ -371,8 +418,16 @@ def test_ppo_trains_on_it():
     from stable_baselines3 import PPO
 
     env = make_env(n=4, max_frames=20)
-    model = PPO("MlpPolicy", env, n_steps=32, batch_size=64, n_epochs=1, seed=3, device="cpu",
-                policy_kwargs=dict(net_arch=[16]))
+    model = PPO(
+        "MlpPolicy",
+        env,
+        n_steps=32,
+        batch_size=64,
+        n_epochs=1,
+        seed=3,
+        device="cpu",
+        policy_kwargs=dict(net_arch=[16]),
+    )
     model.learn(128)
     assert len(model.ep_info_buffer) >= 4
     assert all(info["l"] <= 20 for info in model.ep_info_buffer)
@@ -396,8 +451,13 @@ def test_opponent_cache_limit_drops_idle_opponents():
             closed.append(self.spec)
 
     counter = iter(range(10**6))
-    env = LeagueVecEnv(2, env_config=dict(max_frames=5), choose_opponent=lambda rng: f"s{next(counter)}",
-                       make_opponent=Opp, max_cached_opponents=3)
+    env = LeagueVecEnv(
+        2,
+        env_config=dict(max_frames=5),
+        choose_opponent=lambda rng: f"s{next(counter)}",
+        make_opponent=Opp,
+        max_cached_opponents=3,
+    )
     env.reset()
     for _ in range(25):
         env.step(np.zeros((2, L.N_KEYS), np.float32))

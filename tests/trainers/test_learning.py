@@ -10,8 +10,10 @@ from stable_baselines3.common.vec_env import DummyVecEnv
 from brawl_env.engine.obs import OBS_DIM, bounds
 from trainers.transformer_lstm_ppo.algo import TransformerLSTMPPO
 
-SMALL = dict(lstm_hidden_size=32, features_extractor_kwargs=dict(frame_dim=32, d_model=32, heads=4, layers=1,
-                                                                 window=16, ffn=32))
+SMALL = dict(
+    lstm_hidden_size=32,
+    features_extractor_kwargs=dict(frame_dim=32, d_model=32, heads=4, layers=1, window=16, ffn=32),
+)
 
 
 class PressKeyZero(gym.Env):
@@ -83,8 +85,16 @@ def _press_rates(model, env_cls, frames: int, rows: int = 16):
 
 def test_learns_to_press_the_paying_key():
     env = DummyVecEnv([PressKeyZero for _ in range(8)])
-    model = TransformerLSTMPPO(env=env, n_steps=64, batch_size=256, n_epochs=4, learning_rate=1e-3, seed=0,
-                               device="cpu", policy_kwargs=SMALL)
+    model = TransformerLSTMPPO(
+        env=env,
+        n_steps=64,
+        batch_size=256,
+        n_epochs=4,
+        learning_rate=1e-3,
+        seed=0,
+        device="cpu",
+        policy_kwargs=SMALL,
+    )
     before, _ = _press_rates(model, PressKeyZero, 20)
     model.learn(16_384)
     after, _ = _press_rates(model, PressKeyZero, 20)
@@ -94,8 +104,17 @@ def test_learns_to_press_the_paying_key():
 
 def test_memory_solves_what_the_observation_hides():
     env = DummyVecEnv([RememberTheSign for _ in range(16)])
-    model = TransformerLSTMPPO(env=env, n_steps=40, batch_size=320, n_epochs=4, learning_rate=2e-3, seed=0,
-                               device="cpu", ent_coef=0.0, policy_kwargs=SMALL)
+    model = TransformerLSTMPPO(
+        env=env,
+        n_steps=40,
+        batch_size=320,
+        n_epochs=4,
+        learning_rate=2e-3,
+        seed=0,
+        device="cpu",
+        ent_coef=0.0,
+        policy_kwargs=SMALL,
+    )
     model.learn(40_000)
     actions, envs = _press_rates(model, RememberTheSign, 10, rows=256)
     signs = np.array([e.sign for e in envs])

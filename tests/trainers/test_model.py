@@ -8,8 +8,10 @@ from stable_baselines3.common.callbacks import BaseCallback
 
 from trainers.transformer_lstm_ppo.encoder import StrategyEncoder
 
-SMALL = dict(lstm_hidden_size=32, features_extractor_kwargs=dict(frame_dim=32, d_model=32, heads=4, layers=2,
-                                                                 window=16, ffn=64))
+SMALL = dict(
+    lstm_hidden_size=32,
+    features_extractor_kwargs=dict(frame_dim=32, d_model=32, heads=4, layers=2, window=16, ffn=64),
+)
 
 
 def _random_encoder(window=6):
@@ -80,8 +82,16 @@ def _model(n_steps=24, matches=2, max_frames=40, batch_size=None, **kw):
     from trainers.transformer_lstm_ppo.sb3_adapter import prepare_learn
 
     env = sb3_vec_env(num_matches=matches, seed=0, rewards="guide", max_frames=max_frames)
-    model = TransformerLSTMPPO(env=env, n_steps=n_steps, batch_size=batch_size or n_steps * 2, n_epochs=1, seed=0,
-                               policy_kwargs=SMALL, device="cpu", **kw)
+    model = TransformerLSTMPPO(
+        env=env,
+        n_steps=n_steps,
+        batch_size=batch_size or n_steps * 2,
+        n_epochs=1,
+        seed=0,
+        policy_kwargs=SMALL,
+        device="cpu",
+        **kw,
+    )
     cb = prepare_learn(model, 10_000, _Nop())
     return model, cb
 
@@ -95,14 +105,18 @@ def test_training_rebuilds_every_rollout_step_exactly(batch_size):
         model.policy.encoder.age_bias.normal_(0, 1.0)
     for _ in range(4):  # episodes of 40 frames over rollouts of 24: carries and mid-rollout resets
         model.collect_rollouts(model.env, cb, model.rollout_buffer, model.n_steps)
-        enc, ep, obs, act, h0, c0, mask, old = model._segments(np.arange(model.n_envs * (model.n_steps // model.rollout_buffer.chunk)))
+        enc, ep, obs, act, h0, c0, mask, old = model._segments(
+            np.arange(model.n_envs * (model.n_steps // model.rollout_buffer.chunk))
+        )
         with torch.no_grad():
             log_prob, _, values, _ = model.policy.evaluate_segments(enc, ep, obs, act, h0, c0)
         assert old["log_probs"][mask].std() > 0.5
         assert torch.allclose(log_prob[mask], old["log_probs"][mask], atol=1e-4)
         assert torch.allclose(values[mask], old["values"][mask], atol=1e-4)
     model.rollout_buffer.carry[:] = 0.0  # without the carried history the rebuild is wrong
-    enc, ep, obs, act, h0, c0, mask, old = model._segments(np.arange(model.n_envs * (model.n_steps // model.rollout_buffer.chunk)))
+    enc, ep, obs, act, h0, c0, mask, old = model._segments(
+        np.arange(model.n_envs * (model.n_steps // model.rollout_buffer.chunk))
+    )
     with torch.no_grad():
         log_prob, _, _, _ = model.policy.evaluate_segments(enc, ep, obs, act, h0, c0)
     assert not torch.allclose(log_prob[mask], old["log_probs"][mask], atol=1e-2)
@@ -111,7 +125,9 @@ def test_training_rebuilds_every_rollout_step_exactly(batch_size):
 def test_one_update_changes_the_encoder_and_gradients_reach_it():
     model, cb = _model()
     model.collect_rollouts(model.env, cb, model.rollout_buffer, model.n_steps)
-    enc, ep, obs, act, h0, c0, mask, old = model._segments(np.arange(model.n_envs * (model.n_steps // model.rollout_buffer.chunk)))
+    enc, ep, obs, act, h0, c0, mask, old = model._segments(
+        np.arange(model.n_envs * (model.n_steps // model.rollout_buffer.chunk))
+    )
     log_prob, _, _, _ = model.policy.evaluate_segments(enc, ep, obs, act, h0, c0)
     model.policy.zero_grad()
     (-(log_prob[mask] * old["advantages"][mask]).mean()).backward()  # the policy loss alone
@@ -161,7 +177,9 @@ def _small_policy():
     from trainers.transformer_lstm_ppo.policy import build_policy
 
     torch.manual_seed(0)
-    policy = build_policy(ModelConfig(frame_dim=32, d_model=32, heads=4, layers=2, window=16, ffn=64, lstm=32))
+    policy = build_policy(
+        ModelConfig(frame_dim=32, d_model=32, heads=4, layers=2, window=16, ffn=64, lstm=32)
+    )
     with torch.no_grad():  # large heads, so log-probs and values depend strongly on the inputs
         policy.action_net.weight.normal_(0, 2.0)
         policy.value_net.weight.normal_(0, 2.0)

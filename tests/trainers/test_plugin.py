@@ -13,18 +13,39 @@ from trainers.evaluate import EVAL_BOTS
 from league.registry import available, trainer_class
 from trainers.transformer_lstm_ppo.config import PRESETS, build_config, to_toml
 
-TINY = ["model.frame_dim=16", "model.d_model=16", "model.heads=2", "model.layers=1", "model.window=8",
-        "model.ffn=16", "model.lstm=16", "ppo.n_envs=8", "ppo.n_steps=16", "ppo.batch_size=64", "ppo.n_epochs=1",
-        "env.max_frames=40", "run.checkpoint_every=128", "run.snapshot_every=128", "run.eval_every=256",
-        "run.eval_games=2", "device=cpu"]
+TINY = [
+    "model.frame_dim=16",
+    "model.d_model=16",
+    "model.heads=2",
+    "model.layers=1",
+    "model.window=8",
+    "model.ffn=16",
+    "model.lstm=16",
+    "ppo.n_envs=8",
+    "ppo.n_steps=16",
+    "ppo.batch_size=64",
+    "ppo.n_epochs=1",
+    "env.max_frames=40",
+    "run.checkpoint_every=128",
+    "run.snapshot_every=128",
+    "run.eval_every=256",
+    "run.eval_games=2",
+    "device=cpu",
+]
 
 
 def test_test50k_and_full10m_differ_only_in_the_run_section():
     a, b = build_config("test50k"), build_config("full10m")
     assert a.hyper_parameters() == b.hyper_parameters()
     differ = {k for k, v in a.run.model_dump().items() if b.run.model_dump()[k] != v}
-    assert differ <= {"total_steps", "checkpoint_every", "snapshot_every", "eval_every", "keep_checkpoints",
-                      "debug_logging"}
+    assert differ <= {
+        "total_steps",
+        "checkpoint_every",
+        "snapshot_every",
+        "eval_every",
+        "keep_checkpoints",
+        "debug_logging",
+    }
     assert a.run.total_steps == 50_000 and b.run.total_steps == 10_000_000
     assert a.run.total_steps // a.ppo.steps_per_update >= 10  # many updates, not one
     assert a.model.layers == 6 and a.model.heads == 8 and a.model.d_model == 256 and a.model.window == 90
@@ -33,8 +54,13 @@ def test_test50k_and_full10m_differ_only_in_the_run_section():
 
 def test_seed_guide_applies_the_guides_values():
     c = build_config("seed-guide")
-    assert (c.ppo.learning_rate, c.ppo.batch_size, c.ppo.n_epochs, c.ppo.ent_coef, c.ppo.n_envs) == \
-        (2.5e-4, 128, 10, 0.10, 1)
+    assert (c.ppo.learning_rate, c.ppo.batch_size, c.ppo.n_epochs, c.ppo.ent_coef, c.ppo.n_envs) == (
+        2.5e-4,
+        128,
+        10,
+        0.10,
+        1,
+    )
 
 
 @pytest.mark.parametrize("preset", PRESETS)
@@ -70,14 +96,23 @@ def test_env_and_league_are_typed_sections_and_overrides_reach_them():
     assert TrainConfig.model_fields["env"].default_factory().rewards == "guide"  # no [env] section at all
 
 
-@pytest.mark.parametrize("override, says", [
-    ("env.stock=3", r"unknown key 'env.stock'; allowed: \['damage_tiebreak', 'max_frames', .*did you mean 'stocks'"),
-    ("league.mixx={ a = 1 }", r"unknown key 'league.mixx'; allowed: \['anchor', .*did you mean 'mix'"),
-    ('league.strategy="pfsb"', r"league.strategy: Input should be 'uniform', 'recent' or 'pfsp'"),
-    ('env.spawn="far"', r"env.spawn: Input should be 'apart' or 'same_floor'"),
-    ('env.rewards="gide"', r"env.rewards: .*unknown reward preset 'gide'; presets: \['guide', 'sparse'\]"),
-    ("league.mix={ BasedBot = -1 }", r"league.mix: .*weight of 'BasedBot' must be finite and >= 0"),
-])
+@pytest.mark.parametrize(
+    "override, says",
+    [
+        (
+            "env.stock=3",
+            r"unknown key 'env.stock'; allowed: \['damage_tiebreak', 'max_frames', .*did you mean 'stocks'",
+        ),
+        ("league.mixx={ a = 1 }", r"unknown key 'league.mixx'; allowed: \['anchor', .*did you mean 'mix'"),
+        ('league.strategy="pfsb"', r"league.strategy: Input should be 'uniform', 'recent' or 'pfsp'"),
+        ('env.spawn="far"', r"env.spawn: Input should be 'apart' or 'same_floor'"),
+        (
+            'env.rewards="gide"',
+            r"env.rewards: .*unknown reward preset 'gide'; presets: \['guide', 'sparse'\]",
+        ),
+        ("league.mix={ BasedBot = -1 }", r"league.mix: .*weight of 'BasedBot' must be finite and >= 0"),
+    ],
+)
 def test_bad_env_and_league_keys_and_values_are_named(override, says):
     with pytest.raises(ValueError, match=says):
         build_config("smoke", None, [override])
@@ -89,14 +124,21 @@ def test_a_config_toml_written_by_older_code_still_loads(tmp_path):
     text = to_toml(c)
     head, _, rest = text.partition("[env]")
     _, _, tail = rest.partition("[run]")
-    old = (head + '[env]\nrewards = "guide"\nmax_frames = 2700\n\n[league]\n'
-           'mix = { "self_play" = 0.8, "BasedBot" = 0.15, "ConstantBot" = 0.05 }\nstrategy = "uniform"\n\n[run]' + tail)
+    old = (
+        head + '[env]\nrewards = "guide"\nmax_frames = 2700\n\n[league]\n'
+        'mix = { "self_play" = 0.8, "BasedBot" = 0.15, "ConstantBot" = 0.05 }\nstrategy = "uniform"\n\n[run]'
+        + tail
+    )
     f = tmp_path / "config.toml"
     f.write_text(old)
     assert build_config(None, str(f)) == c
     f.write_text(head + "[env]\n\n[league]\n\n[run]" + tail)  # empty sections: the defaults
     bare = build_config(None, str(f))
-    assert bare.env.rewards == "sparse" and bare.league.mix == {"self_play": 0.8, "BasedBot": 0.15, "ConstantBot": 0.05}
+    assert bare.env.rewards == "sparse" and bare.league.mix == {
+        "self_play": 0.8,
+        "BasedBot": 0.15,
+        "ConstantBot": 0.05,
+    }
 
 
 def test_registry_lists_the_default_trainer_lazily():
@@ -206,11 +248,17 @@ def test_a_checkpoint_in_the_mix_is_a_frozen_opponent(tmp_path):
     assert opponents == {"first@128"} and league.player("first@128").kind == "external"
 
 
-@pytest.mark.parametrize("override, says", [
-    ("seed=-1", "seed"), (f"seed={2**64}", "seed"), ("run.debug_logging=yes", "run.debug_logging"),
-    ("run.total_steps=1e6", "run.total_steps"), ("env.max_frames=true", "max_frames"),
-    ('env.damage_tiebreak="no"', "damage_tiebreak"),
-])
+@pytest.mark.parametrize(
+    "override, says",
+    [
+        ("seed=-1", "seed"),
+        (f"seed={2**64}", "seed"),
+        ("run.debug_logging=yes", "run.debug_logging"),
+        ("run.total_steps=1e6", "run.total_steps"),
+        ("env.max_frames=true", "max_frames"),
+        ('env.damage_tiebreak="no"', "damage_tiebreak"),
+    ],
+)
 def test_config_types_are_strict_and_seeds_are_64_bit(override, says):
     with pytest.raises(ValueError, match=says):
         build_config("smoke", None, [override])
@@ -225,11 +273,27 @@ def test_cli_extends_a_finished_run_as_docs_trainer_md_says(tmp_path):
 
     runner = CliRunner()
     sets = [a for s in TINY for a in ("--set", s)]
-    first = runner.invoke(app, ["train", "--preset", "smoke", *sets, "--set", "run.total_steps=128", "--runs-dir",
-                                str(tmp_path), "--name", "r", "--json"])
+    first = runner.invoke(
+        app,
+        [
+            "train",
+            "--preset",
+            "smoke",
+            *sets,
+            "--set",
+            "run.total_steps=128",
+            "--runs-dir",
+            str(tmp_path),
+            "--name",
+            "r",
+            "--json",
+        ],
+    )
     assert first.exit_code == 0, first.output
     assert json.loads(first.stdout.splitlines()[-1])["steps"] == 128
-    more = runner.invoke(app, ["train", "--resume", str(tmp_path / "r"), "--set", "run.total_steps=256", "--json"])
+    more = runner.invoke(
+        app, ["train", "--resume", str(tmp_path / "r"), "--set", "run.total_steps=256", "--json"]
+    )
     assert more.exit_code == 0, more.output
     assert json.loads(more.stdout.splitlines()[-1])["steps"] == 256
     assert tomllib.loads((tmp_path / "r" / "config.toml").read_text())["run"]["total_steps"] == 256

@@ -17,10 +17,26 @@ from trainers.transformer_lstm_ppo.config import build_config
 
 ray = pytest.importorskip("ray", reason="ray is not installed (pip install 'brawl-league[ray]')")
 
-TINY = ["model.frame_dim=16", "model.d_model=16", "model.heads=2", "model.layers=1", "model.window=8",
-        "model.ffn=16", "model.lstm=16", "ppo.n_envs=8", "ppo.n_steps=16", "ppo.batch_size=64", "ppo.n_epochs=1",
-        "env.max_frames=40", "run.checkpoint_every=512", "run.snapshot_every=256", "run.eval_every=2048",
-        "run.eval_games=2", 'run.eval_bots=["BasedBot"]', "device=cpu"]
+TINY = [
+    "model.frame_dim=16",
+    "model.d_model=16",
+    "model.heads=2",
+    "model.layers=1",
+    "model.window=8",
+    "model.ffn=16",
+    "model.lstm=16",
+    "ppo.n_envs=8",
+    "ppo.n_steps=16",
+    "ppo.batch_size=64",
+    "ppo.n_epochs=1",
+    "env.max_frames=40",
+    "run.checkpoint_every=512",
+    "run.snapshot_every=256",
+    "run.eval_every=2048",
+    "run.eval_games=2",
+    'run.eval_bots=["BasedBot"]',
+    "device=cpu",
+]
 
 
 @pytest.fixture(scope="module")
@@ -70,17 +86,32 @@ def test_each_shard_plays_the_matches_of_a_local_env_with_its_seed(ray_instance)
 
     model = build_config("smoke").model
     env_config = {"max_frames": 40}
-    env = RayVecEnv(5, 2, env_config=env_config, choose_opponent=_based,
-                    ship_opponent=lambda p: parse_agent(p.name, check=False), opponents=ShardOpponents(model, 0),
-                    seed=11, action_repeat=4)
+    env = RayVecEnv(
+        5,
+        2,
+        env_config=env_config,
+        choose_opponent=_based,
+        ship_opponent=lambda p: parse_agent(p.name, check=False),
+        opponents=ShardOpponents(model, 0),
+        seed=11,
+        action_repeat=4,
+    )
     actors = list(env._actors)
     try:
         assert len(set(env.shard_pids)) == 2  # two actor processes
         s0, s1 = shard_seeds(11, 2)
         assert env.seed(11) == [match_seed(s0, j) for j in range(3)] + [match_seed(s1, j) for j in range(2)]
-        local = [LeagueVecEnv(n, env_config=env_config, choose_opponent=_based,
-                              make_opponent=lambda p: ShardOpponents(model, 0).make(p, parse_agent(p.name, check=False)),
-                              seed=s, action_repeat=4) for n, s in ((3, s0), (2, s1))]
+        local = [
+            LeagueVecEnv(
+                n,
+                env_config=env_config,
+                choose_opponent=_based,
+                make_opponent=lambda p: ShardOpponents(model, 0).make(p, parse_agent(p.name, check=False)),
+                seed=s,
+                action_repeat=4,
+            )
+            for n, s in ((3, s0), (2, s1))
+        ]
         np.testing.assert_array_equal(env.reset(), np.concatenate([e.reset() for e in local]))
         rng = np.random.default_rng(0)
         ended = 0
@@ -105,8 +136,8 @@ def test_each_shard_plays_the_matches_of_a_local_env_with_its_seed(ray_instance)
             env.step(bad)
     finally:
         env.close()
-    assert all(_dead(a) for a in actors)   # no shard outlives its env
-    assert ray.is_initialized()            # ... and Ray, started by the fixture, is left running
+    assert all(_dead(a) for a in actors)  # no shard outlives its env
+    assert ray.is_initialized()  # ... and Ray, started by the fixture, is left running
 
 
 def _rows(path: Path) -> tuple[list[str], list[dict]]:
@@ -139,8 +170,9 @@ def test_a_two_shard_run_writes_what_a_local_run_writes(ray_instance, tmp_path):
     _, local_summary, local_dir, local_league = _train(tmp_path, "local", [])
     assert summary["steps"] == local_summary["steps"] == 2048 and not summary["interrupted"]
     assert 'backend = "ray"' in (run_dir / "config.toml").read_text()
-    assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == \
-        sorted(p.name for p in (local_dir / "checkpoints").iterdir())
+    assert sorted(p.name for p in (run_dir / "checkpoints").iterdir()) == sorted(
+        p.name for p in (local_dir / "checkpoints").iterdir()
+    )
     for name in FILES:
         header, rows = _rows(run_dir / name)
         local_header, local_rows = _rows(local_dir / name)
@@ -157,8 +189,9 @@ def test_a_two_shard_run_writes_what_a_local_run_writes(ray_instance, tmp_path):
     kinds = {(m["source"], "snapshot" if "@" in m["b"] else m["b"]) for m in matches}
     local_kinds = {(m["source"], "snapshot" if "@" in m["b"] else m["b"]) for m in local_league.matches()}
     assert kinds == local_kinds
-    assert sum(m["source"] == "training" for m in matches) == sum(r["opponent"] != "mirror" for r in
-                                                                  _rows(run_dir / "behavior_metrics.csv")[1])
+    assert sum(m["source"] == "training" for m in matches) == sum(
+        r["opponent"] != "mirror" for r in _rows(run_dir / "behavior_metrics.csv")[1]
+    )
     assert all(_dead(a) for a in actors) and ray.is_initialized()
 
 
@@ -182,12 +215,19 @@ def test_backend_errors_are_one_line_and_name_the_key(tmp_path):
         build_config("smoke", None, TINY + ["run.backend=ray", "run.shards=9"])
     with pytest.raises(ValueError, match="run.address .* needs run.backend"):
         build_config("smoke", None, ["run.address=host:6379"])
-    assert build_config("smoke", None, ["ppo.n_envs=1", "ppo.batch_size=64"]).run.backend == "local"  # shards unused
+    assert (
+        build_config("smoke", None, ["ppo.n_envs=1", "ppo.batch_size=64"]).run.backend == "local"
+    )  # shards unused
     from brawl_league.cli import app
 
-    out = CliRunner().invoke(app, ["train", "--preset", "smoke", "--backend", "rau", "--runs-dir", str(tmp_path)])
-    assert out.exit_code == 2 and "error: bad training config: run.backend: Input should be 'local' or 'ray'" in \
-        out.output and "Traceback" not in out.output
+    out = CliRunner().invoke(
+        app, ["train", "--preset", "smoke", "--backend", "rau", "--runs-dir", str(tmp_path)]
+    )
+    assert (
+        out.exit_code == 2
+        and "error: bad training config: run.backend: Input should be 'local' or 'ray'" in out.output
+        and "Traceback" not in out.output
+    )
     assert not any(tmp_path.iterdir())  # nothing made
     out = CliRunner().invoke(app, ["bench", "train", "--backend", "rau"])
     assert out.exit_code == 2 and "error: --backend must be local or ray; got 'rau'" in out.output

@@ -92,18 +92,21 @@ def killed_and_resumed(tmp_path_factory):
 
 
 def test_a_killed_run_resumes_with_csvs_equal_to_an_uninterrupted_run_up_to_its_checkpoint(
-        killed_and_resumed):
+    killed_and_resumed,
+):
     a, b, before, summary = killed_and_resumed
     assert summary["steps"] == 512
     assert max(int(r["step"]) for r in before["behavior_metrics.csv"]) > 256  # the kill lost a stretch
     for name in CSVS:
         mine, uninterrupted = _rows(b / name), _rows(a / name)
-        assert _timeless(mine[:len(uninterrupted)]) == _timeless(uninterrupted), name
+        assert _timeless(mine[: len(uninterrupted)]) == _timeless(uninterrupted), name
         if name != "monitor.csv":
-            later = [int(r["step"]) for r in mine[len(uninterrupted):]]
+            later = [int(r["step"]) for r in mine[len(uninterrupted) :]]
             assert later and min(later) > 256 and later == sorted(later), name  # the lost stretch is gone
     assert len(_rows(b / "monitor.csv")) == len(_rows(b / "behavior_metrics.csv"))
-    assert [int(r["step"]) for r in _rows(b / "evaluation_results.csv")] == [256] * len(EVAL_BOTS) + [512] * len(EVAL_BOTS)
+    assert [int(r["step"]) for r in _rows(b / "evaluation_results.csv")] == [256] * len(EVAL_BOTS) + [
+        512
+    ] * len(EVAL_BOTS)
     times = [float(r["t"]) for r in _rows(b / "monitor.csv")]
     assert times == sorted(times)  # t continues instead of restarting at 0
     text = (b / "monitor.csv").read_text()
@@ -224,8 +227,19 @@ def test_a_failed_start_leaves_nothing_behind(tmp_path):
     from brawl_league.cli import app
 
     runs = tmp_path / "runs"
-    out = CliRunner().invoke(app, ["train", "--device", "cuda", "--runs-dir", str(runs), "--name", "r",
-                                   *sum((["--set", s] for s in TINY if not s.startswith("device")), [])])
+    out = CliRunner().invoke(
+        app,
+        [
+            "train",
+            "--device",
+            "cuda",
+            "--runs-dir",
+            str(runs),
+            "--name",
+            "r",
+            *sum((["--set", s] for s in TINY if not s.startswith("device")), []),
+        ],
+    )
     assert out.exit_code == 2 and "CUDA" in out.output
     assert not runs.exists()  # a retry with the same --name is not blocked
 

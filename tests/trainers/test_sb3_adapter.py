@@ -18,8 +18,10 @@ from stable_baselines3.common.callbacks import BaseCallback
 from trainers.transformer_lstm_ppo import sb3_adapter as sb3
 
 ROOT = Path(__file__).resolve().parents[2]
-SMALL = dict(lstm_hidden_size=32, features_extractor_kwargs=dict(frame_dim=32, d_model=32, heads=4, layers=2,
-                                                                 window=16, ffn=64))
+SMALL = dict(
+    lstm_hidden_size=32,
+    features_extractor_kwargs=dict(frame_dim=32, d_model=32, heads=4, layers=2, window=16, ffn=64),
+)
 
 
 def _release(version: str) -> tuple[int, ...]:
@@ -36,8 +38,9 @@ def _model(**kw):
     from trainers.transformer_lstm_ppo.algo import TransformerLSTMPPO
 
     env = sb3_vec_env(num_matches=2, seed=0, rewards="guide", max_frames=40)  # 4 envs: a seat each
-    return TransformerLSTMPPO(env=env, n_steps=24, batch_size=48, n_epochs=1, seed=0, policy_kwargs=SMALL,
-                              device="cpu", **kw)
+    return TransformerLSTMPPO(
+        env=env, n_steps=24, batch_size=48, n_epochs=1, seed=0, policy_kwargs=SMALL, device="cpu", **kw
+    )
 
 
 @pytest.mark.parametrize("dist", ["stable-baselines3", "sb3-contrib"])
@@ -60,7 +63,13 @@ def test_the_hooks_the_learner_overrides_exist_in_recurrent_ppo():
         assert name in vars(TransformerLSTMPPO), name
     # the attributes the adapter reads and writes, as SB3 creates them
     model = _model()
-    for name in ("_last_obs", "_last_episode_starts", "_n_updates", "_current_progress_remaining", "lr_schedule"):
+    for name in (
+        "_last_obs",
+        "_last_episode_starts",
+        "_n_updates",
+        "_current_progress_remaining",
+        "lr_schedule",
+    ):
         assert hasattr(model, name), name
     assert model._current_progress_remaining == 1.0 and sb3.update_count(model) == 0
 

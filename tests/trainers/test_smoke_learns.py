@@ -25,8 +25,9 @@ GAMES = 50
 
 @pytest.mark.slow
 def test_smoke_preset_beats_constantbot_after_its_run(tmp_path):
-    summary = train("transformer-lstm-ppo", "smoke", None, [], "cpu", 0, None, str(tmp_path), "smoke",
-                    Console(quiet=True))
+    summary = train(
+        "transformer-lstm-ppo", "smoke", None, [], "cpu", 0, None, str(tmp_path), "smoke", Console(quiet=True)
+    )
     cfg = build_config(None, f"{summary['run_dir']}/config.toml")
     assert summary["steps"] >= cfg.run.total_steps and not summary["interrupted"]
     steps, last = checkpoints(summary["run_dir"])[-1]
@@ -36,7 +37,9 @@ def test_smoke_preset_beats_constantbot_after_its_run(tmp_path):
 
     # the same network untrained, on the same matches: the bar measures what training added
     torch.manual_seed(0)
-    untrained = TransformerLstmPolicy(model.observation_space, model.action_space, lambda _: 0.0, **model.policy_kwargs)
+    untrained = TransformerLstmPolicy(
+        model.observation_space, model.action_space, lambda _: 0.0, **model.policy_kwargs
+    )
     untrained.set_training_mode(False)
     before = summarise(evaluate_policy(untrained, "ConstantBot", GAMES, cfg))
     print(f"\nvs ConstantBot, untrained: {before}\nafter {steps} steps: {after}")

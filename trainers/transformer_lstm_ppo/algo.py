@@ -46,14 +46,14 @@ class Segments(NamedTuple):
     """A minibatch of a rollout cut into episode segments (``S`` segments, padded to length ``L``), as
     :meth:`TransformerLstmPolicy.evaluate_segments` takes it."""
 
-    enc: torch.Tensor        # (S, W-1+L, in): encoder inputs, the W-1 before each segment first
-    episode: torch.Tensor    # (S, W-1+L): 0 where a frame belongs to the segment's episode, -1 elsewhere
-    obs: torch.Tensor        # (S, L, obs)
-    actions: torch.Tensor    # (S, L, keys)
-    h0: torch.Tensor         # (layers, S, hidden): LSTM state at each segment's start
+    enc: torch.Tensor  # (S, W-1+L, in): encoder inputs, the W-1 before each segment first
+    episode: torch.Tensor  # (S, W-1+L): 0 where a frame belongs to the segment's episode, -1 elsewhere
+    obs: torch.Tensor  # (S, L, obs)
+    actions: torch.Tensor  # (S, L, keys)
+    h0: torch.Tensor  # (layers, S, hidden): LSTM state at each segment's start
     c0: torch.Tensor
-    mask: torch.Tensor       # (S * L,): True at real (unpadded) steps
-    old: dict                # flat (S * L,) rollout values: values, log_probs, advantages, returns, teacher
+    mask: torch.Tensor  # (S * L,): True at real (unpadded) steps
+    old: dict  # flat (S * L,) rollout values: values, log_probs, advantages, returns, teacher
 
 
 class _Rollout:
@@ -69,15 +69,17 @@ class _Rollout:
         self.log_probs = np.zeros((t, n), np.float32)
         self.advantages = np.zeros((t, n), np.float32)
         self.returns = np.zeros((t, n), np.float32)
-        self.carry = np.zeros((n, window - 1, enc_dim), np.float32)   # encoder input before the rollout
-        self.carry_valid = np.zeros((n, window - 1), bool)           # ... belonging to step 0's episode
+        self.carry = np.zeros((n, window - 1, enc_dim), np.float32)  # encoder input before the rollout
+        self.carry_valid = np.zeros((n, window - 1), bool)  # ... belonging to step 0's episode
         self.h_at = self.c_at = None  # LSTM state at every chunk start: (chunks, layers, N, hidden)
         self.enc_in = np.zeros((t, n, enc_dim), np.float32)
-        self.teacher = np.zeros((t, n, n_keys), np.float32)   # the teacher's keys (when there is one)
-        self.driven = False   # the teacher played this rollout (behaviour cloning)
+        self.teacher = np.zeros((t, n, n_keys), np.float32)  # the teacher's keys (when there is one)
+        self.driven = False  # the teacher played this rollout (behaviour cloning)
         self.pending_carry = None
 
-    def compute_returns_and_advantage(self, last_values: np.ndarray, dones: np.ndarray, gamma: float, lam: float):
+    def compute_returns_and_advantage(
+        self, last_values: np.ndarray, dones: np.ndarray, gamma: float, lam: float
+    ):
         last = 0.0
         for step in reversed(range(self.t)):
             if step == self.t - 1:
@@ -93,12 +95,12 @@ class _Rollout:
         """The carry for the rollout after this one: the last W-1 encoder inputs, valid where they
         belong to the episode running when that rollout starts."""
         w1 = self.window - 1
-        frames = np.concatenate([self.carry, enc_in.transpose(1, 0, 2)], axis=1)          # (N, W-1+T, in)
-        starts = self.starts.T.astype(bool)                                              # (N, T)
+        frames = np.concatenate([self.carry, enc_in.transpose(1, 0, 2)], axis=1)  # (N, W-1+T, in)
+        starts = self.starts.T.astype(bool)  # (N, T)
         valid = np.concatenate([self.carry_valid, np.ones_like(starts)], axis=1)
         # positions before the last episode start inside the rollout belong to an older episode
         t_idx = np.arange(self.t)
-        last_start = np.where(starts, t_idx[None, :], -1).max(axis=1)                    # (N,)
+        last_start = np.where(starts, t_idx[None, :], -1).max(axis=1)  # (N,)
         pos = np.arange(w1 + self.t) - w1
         threshold = np.where(last_start >= 0, last_start, -w1 - 1)
         valid &= pos[None, :] >= threshold[:, None]
@@ -109,9 +111,18 @@ class _Rollout:
 class TransformerLSTMPPO(RecurrentPPO):
     """See the module docstring. Extra argument: ``bf16`` (autocast on CUDA)."""
 
-    def __init__(self, policy=TransformerLstmPolicy, env=None, bf16: bool = True,
-                 bootstrap_truncation: bool = False, teacher: str | None = None, teacher_coef: float = 1.0,
-                 teacher_steps: int = 0, teacher_drive_steps: int = 0, **kwargs):
+    def __init__(
+        self,
+        policy=TransformerLstmPolicy,
+        env=None,
+        bf16: bool = True,
+        bootstrap_truncation: bool = False,
+        teacher: str | None = None,
+        teacher_coef: float = 1.0,
+        teacher_steps: int = 0,
+        teacher_drive_steps: int = 0,
+        **kwargs,
+    ):
         self.bf16 = bf16
         self.teacher = teacher
         self.teacher_coef = float(teacher_coef)
@@ -126,20 +137,32 @@ class TransformerLSTMPPO(RecurrentPPO):
     def _setup_model(self) -> None:
         sb3.setup_schedules(self)
         self.set_random_seed(self.seed)
-        self.policy = self.policy_class(self.observation_space, self.action_space, self.lr_schedule,
-                                        use_sde=False, **self.policy_kwargs).to(self.device)
+        self.policy = self.policy_class(
+            self.observation_space, self.action_space, self.lr_schedule, use_sde=False, **self.policy_kwargs
+        ).to(self.device)
         enc = self.policy.encoder
         chunk = min(self.batch_size, self.n_steps)
-        self.rollout_buffer = _Rollout(self.n_steps, self.n_envs, int(np.prod(self.observation_space.shape)),
-                                       int(np.prod(self.action_space.shape)), enc.in_dim, enc.window, chunk)
+        self.rollout_buffer = _Rollout(
+            self.n_steps,
+            self.n_envs,
+            int(np.prod(self.observation_space.shape)),
+            int(np.prod(self.action_space.shape)),
+            enc.in_dim,
+            enc.window,
+            chunk,
+        )
         self._state = self.policy.new_state(self.n_envs)
         if self.n_steps % chunk or self.batch_size % chunk:
-            raise ValueError(f"batch_size ({self.batch_size}) and n_steps ({self.n_steps}) must divide one another: "
-                             "a minibatch is made of whole chunks of an env's rollout")
+            raise ValueError(
+                f"batch_size ({self.batch_size}) and n_steps ({self.n_steps}) must divide one another: "
+                "a minibatch is made of whole chunks of an env's rollout"
+            )
         units = self.n_envs * (self.n_steps // chunk)
         if units % (self.batch_size // chunk):
-            raise ValueError(f"the rollout ({self.n_envs} envs x {self.n_steps} steps) must split into whole "
-                             f"minibatches of {self.batch_size} steps")
+            raise ValueError(
+                f"the rollout ({self.n_envs} envs x {self.n_steps} steps) must split into whole "
+                f"minibatches of {self.batch_size} steps"
+            )
 
     def _autocast(self):
         if self.bf16 and self.device.type == "cuda":
@@ -203,8 +226,11 @@ class TransformerLSTMPPO(RecurrentPPO):
                     roll.h_at[step // roll.chunk] = state["h"].float()
                     roll.c_at[step // roll.chunk] = state["c"].float()
                 obs_t = obs_as_tensor(last_obs, self.device)
-                played = (torch.as_tensor(taught, dtype=torch.float32, device=self.device)
-                          if roll.driven and taught is not None else None)
+                played = (
+                    torch.as_tensor(taught, dtype=torch.float32, device=self.device)
+                    if roll.driven and taught is not None
+                    else None
+                )
                 actions, values, log_probs = self.policy.rollout_step(obs_t, state, actions=played)
                 enc_in[step] = fx.encoder_input(obs_t).float().cpu().numpy()
             actions_np = actions.float().cpu().numpy()
@@ -215,11 +241,23 @@ class TransformerLSTMPPO(RecurrentPPO):
                 return False
             sb3.record_episodes(self, infos, dones)
             rewards = np.asarray(rewards, np.float32).copy()
-            trunc = [i for i, info in enumerate(infos) if dones[i] and info.get("TimeLimit.truncated")
-                     and info.get("terminal_observation") is not None] if self.bootstrap_truncation else []
+            trunc = (
+                [
+                    i
+                    for i, info in enumerate(infos)
+                    if dones[i]
+                    and info.get("TimeLimit.truncated")
+                    and info.get("terminal_observation") is not None
+                ]
+                if self.bootstrap_truncation
+                else []
+            )
             if trunc:  # bootstrap the time limit with the value of the terminal observation
-                term_obs = torch.as_tensor(np.stack([infos[i]["terminal_observation"] for i in trunc]),
-                                           dtype=torch.float32, device=self.device)
+                term_obs = torch.as_tensor(
+                    np.stack([infos[i]["terminal_observation"] for i in trunc]),
+                    dtype=torch.float32,
+                    device=self.device,
+                )
                 with torch.no_grad(), self._autocast():
                     tv = self.policy.peek_value(term_obs, state, torch.as_tensor(trunc, device=self.device))
                 rewards[trunc] += self.gamma * tv.float().cpu().numpy()
@@ -246,8 +284,9 @@ class TransformerLSTMPPO(RecurrentPPO):
                 state["cache"].valid.copy_(valid)
             else:
                 last_values = self.policy.peek_value(last_obs, peek_state, rows)
-        roll.compute_returns_and_advantage(last_values.float().cpu().numpy(), np.asarray(dones), self.gamma,
-                                           self.gae_lambda)
+        roll.compute_returns_and_advantage(
+            last_values.float().cpu().numpy(), np.asarray(dones), self.gamma, self.gae_lambda
+        )
         roll.pending_carry = roll.next_carry(enc_in, np.asarray(dones))
         callback.update_locals(locals())
         callback.on_rollout_end()
@@ -289,15 +328,18 @@ class TransformerLSTMPPO(RecurrentPPO):
         teacher = pad(roll.teacher) if self.teacher_weight() > 0 else None
         mask = np.zeros((n_seg, max_len), bool)
         mask[s_idx, p_idx] = True
-        flat = {k: pad(getattr(roll, k)).reshape(-1) for k in ("values", "log_probs", "advantages", "returns")}
+        flat = {
+            k: pad(getattr(roll, k)).reshape(-1) for k in ("values", "log_probs", "advantages", "returns")
+        }
         # episode ids on each env's extended timeline (carry, then the rollout): carry frames of step 0's
         # episode share its id 0; every episode start in the rollout opens a new id
-        ext_frames = np.concatenate([roll.carry.transpose(1, 0, 2), roll.enc_in], axis=0)     # (W-1+T, N, in)
-        ext_ep = np.concatenate([np.where(roll.carry_valid.T, 0, -1),
-                                 np.cumsum(roll.starts, axis=0, dtype=np.int64)], axis=0)     # (W-1+T, N)
+        ext_frames = np.concatenate([roll.carry.transpose(1, 0, 2), roll.enc_in], axis=0)  # (W-1+T, N, in)
+        ext_ep = np.concatenate(
+            [np.where(roll.carry_valid.T, 0, -1), np.cumsum(roll.starts, axis=0, dtype=np.int64)], axis=0
+        )  # (W-1+T, N)
         seg_env = u_env[seg_unit]
-        seg_t0 = u_chunk[seg_unit] * chunk + seg_pos0                                        # rollout time
-        idx = seg_t0[:, None] + np.arange(-w1, max_len)[None, :] + w1                         # extended index
+        seg_t0 = u_chunk[seg_unit] * chunk + seg_pos0  # rollout time
+        idx = seg_t0[:, None] + np.arange(-w1, max_len)[None, :] + w1  # extended index
         inside = idx < w1 + t_len
         idx = np.minimum(idx, w1 + t_len - 1)
         enc = ext_frames[idx, seg_env[:, None]]
@@ -317,9 +359,16 @@ class TransformerLSTMPPO(RecurrentPPO):
             h0[:, keep] = roll.h_at[ch, :, en].transpose(0, 1)
             c0[:, keep] = roll.c_at[ch, :, en].transpose(0, 1)
         flat["teacher"] = teacher
-        return Segments(enc=torch.as_tensor(enc, device=dev), episode=torch.as_tensor(episode, device=dev),
-                        obs=obs, actions=actions, h0=h0, c0=c0, mask=torch.as_tensor(mask.reshape(-1), device=dev),
-                        old=flat)
+        return Segments(
+            enc=torch.as_tensor(enc, device=dev),
+            episode=torch.as_tensor(episode, device=dev),
+            obs=obs,
+            actions=actions,
+            h0=h0,
+            c0=c0,
+            mask=torch.as_tensor(mask.reshape(-1), device=dev),
+            old=flat,
+        )
 
     def train(self) -> None:
         self.policy.set_training_mode(True)
@@ -338,18 +387,25 @@ class TransformerLSTMPPO(RecurrentPPO):
         for _epoch in range(self.n_epochs):
             order = np.random.permutation(units_total)
             for start in range(0, units_total, units_per_batch):
-                units = np.sort(order[start:start + units_per_batch])
+                units = np.sort(order[start : start + units_per_batch])
                 seg = self._segments(units)
                 mask, old = seg.mask, seg.old
                 with self._autocast():
                     log_prob, entropy, values, taught = self.policy.evaluate_segments(
-                        seg.enc, seg.episode, seg.obs, seg.actions, seg.h0, seg.c0, also=old["teacher"])
-                log_prob, entropy, values = log_prob.float()[mask], entropy.float()[mask], values.float()[mask]
+                        seg.enc, seg.episode, seg.obs, seg.actions, seg.h0, seg.c0, also=old["teacher"]
+                    )
+                log_prob, entropy, values = (
+                    log_prob.float()[mask],
+                    entropy.float()[mask],
+                    values.float()[mask],
+                )
                 adv = old["advantages"][mask]
                 if self.normalize_advantage and adv.numel() > 1:
                     adv = (adv - adv.mean()) / (adv.std() + 1e-8)
                 ratio = torch.exp(log_prob - old["log_probs"][mask])
-                pg_loss = -torch.min(adv * ratio, adv * torch.clamp(ratio, 1 - clip_range, 1 + clip_range)).mean()
+                pg_loss = -torch.min(
+                    adv * ratio, adv * torch.clamp(ratio, 1 - clip_range, 1 + clip_range)
+                ).mean()
                 old_v = old["values"][mask]
                 if clip_range_vf is not None:
                     values = old_v + torch.clamp(values - old_v, -clip_range_vf, clip_range_vf)

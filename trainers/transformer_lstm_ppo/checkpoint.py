@@ -86,8 +86,9 @@ def weight_bytes(model: ModelConfig) -> int:
 def model_from_card(model: Any, where: str) -> ModelConfig:
     """A model card's ``model`` section as a :class:`ModelConfig`, within bounds; one-line error otherwise."""
     if not isinstance(model, dict):
-        raise CheckpointError(f"{where}: the model card's 'model' must be an object; "
-                              f"got {type(model).__name__}")
+        raise CheckpointError(
+            f"{where}: the model card's 'model' must be an object; got {type(model).__name__}"
+        )
     try:
         config = ModelConfig(**model)
     except Exception as err:  # noqa: BLE001 - pydantic names the field and its bound
@@ -96,16 +97,19 @@ def model_from_card(model: Any, where: str) -> ModelConfig:
         raise CheckpointError(f"{where}: bad model card: {problems or err}") from None
     size = weight_bytes(config)
     if size > MAX_WEIGHT_BYTES:
-        raise CheckpointError(f"{where}: the model card asks for {size / 2**20:,.0f} MiB of weights, more "
-                              f"than the {MAX_WEIGHT_BYTES >> 20} MiB a checkpoint may hold")
+        raise CheckpointError(
+            f"{where}: the model card asks for {size / 2**20:,.0f} MiB of weights, more "
+            f"than the {MAX_WEIGHT_BYTES >> 20} MiB a checkpoint may hold"
+        )
     return config
 
 
 def _tensors(state: Any, what: str, where: str) -> dict[str, Any]:
     import torch
 
-    if not isinstance(state, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor)
-                                              for k, v in state.items()):
+    if not isinstance(state, dict) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()
+    ):
         raise CheckpointError(f"{where}: {what} is not a state_dict of named tensors")
     return state
 
@@ -119,8 +123,9 @@ def read_file(path, where: str | None = None) -> bytes:
     where = where or str(path)
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise CheckpointError(f"{where}: {size:,} bytes, larger than any checkpoint can be "
-                              f"({MAX_FILE_BYTES:,}); not read")
+        raise CheckpointError(
+            f"{where}: {size:,} bytes, larger than any checkpoint can be ({MAX_FILE_BYTES:,}); not read"
+        )
     return path.read_bytes()
 
 
@@ -133,16 +138,24 @@ def read_checkpoint(data: bytes, where: str, training: bool = False) -> Checkpoi
             raise CheckpointError(
                 f"{where}: the checkpoint has no {MODEL_CARD} model card (written by brawl-league trainers "
                 "since checkpoints carry one); without it the network cannot be rebuilt from weights alone, "
-                "and its pickled settings are never loaded")
+                "and its pickled settings are never loaded"
+            )
         card = read_json(zf, MODEL_CARD, where)
         if not isinstance(card, dict) or card.get("format") != FORMAT or "model" not in card:
-            raise CheckpointError(f"{where}: {MODEL_CARD} must be {{'format': 1, 'model': {{...}}}}; "
-                                  f"got {card!r:.200}")
+            raise CheckpointError(
+                f"{where}: {MODEL_CARD} must be {{'format': 1, 'model': {{...}}}}; got {card!r:.200}"
+            )
         model = model_from_card(card["model"], where)
         size = weight_bytes(model)
-        state = _tensors(load_weights(read_member(zf, POLICY_MEMBER, int(1.05 * size) + _SLACK, where),
-                                      f"{where} {POLICY_MEMBER}", int(1.05 * size) + _SLACK),
-                         POLICY_MEMBER, where)
+        state = _tensors(
+            load_weights(
+                read_member(zf, POLICY_MEMBER, int(1.05 * size) + _SLACK, where),
+                f"{where} {POLICY_MEMBER}",
+                int(1.05 * size) + _SLACK,
+            ),
+            POLICY_MEMBER,
+            where,
+        )
         if not training:
             return Checkpoint(model, state)
         train_state = None
@@ -161,11 +174,17 @@ def read_checkpoint(data: bytes, where: str, training: bool = False) -> Checkpoi
 def read_snapshot(data: bytes, where: str) -> Checkpoint:
     """A league snapshot (``torch.save`` of ``{"format": 1, "model": ..., "state_dict": ...}``)."""
     blob = load_weights(data, where, MAX_WEIGHT_BYTES + _SLACK)
-    if (not isinstance(blob, dict) or blob.get("format") != FORMAT or not isinstance(blob.get("model"), dict)
-            or not isinstance(blob.get("state_dict"), dict)):
+    if (
+        not isinstance(blob, dict)
+        or blob.get("format") != FORMAT
+        or not isinstance(blob.get("model"), dict)
+        or not isinstance(blob.get("state_dict"), dict)
+    ):
         keys = sorted(map(str, blob)) if isinstance(blob, dict) else type(blob).__name__
-        raise CheckpointError(f"{where}: not a brawl-league snapshot (expected a dict with format=1, 'model' "
-                              f"and 'state_dict'; got {keys})")
+        raise CheckpointError(
+            f"{where}: not a brawl-league snapshot (expected a dict with format=1, 'model' "
+            f"and 'state_dict'; got {keys})"
+        )
     model = model_from_card(blob["model"], where)
     return Checkpoint(model, _tensors(blob["state_dict"], "state_dict", where))
 
@@ -198,14 +217,25 @@ def check_train_state(raw: Any, where: str) -> dict[str, Any]:
     if isinstance(elapsed, bool) or not isinstance(elapsed, (int, float)) or not 0 <= elapsed < math.inf:
         raise bad("elapsed_s", "a number >= 0")
     files = raw.get("files")
-    if not isinstance(files, dict) or not all(isinstance(k, str) and "/" not in k and "\\" not in k
-                                              and isinstance(v, int) and not isinstance(v, bool) and v >= 0
-                                              for k, v in files.items()):
+    if not isinstance(files, dict) or not all(
+        isinstance(k, str)
+        and "/" not in k
+        and "\\" not in k
+        and isinstance(v, int)
+        and not isinstance(v, bool)
+        and v >= 0
+        for k, v in files.items()
+    ):
         raise bad("files", "an object of file name -> size in bytes")
     norm = raw.get("reward_normaliser")
-    if norm is not None and not (isinstance(norm, dict) and set(norm) == {"mean", "var", "count"}
-                                 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                         and math.isfinite(v) for v in norm.values())):
+    if norm is not None and not (
+        isinstance(norm, dict)
+        and set(norm) == {"mean", "var", "count"}
+        and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            for v in norm.values()
+        )
+    ):
         raise bad("reward_normaliser", "null or {mean, var, count} numbers")
     return raw
 
@@ -239,14 +269,22 @@ def load_policy(data: bytes, where: str, path: str | None = None, device: str = 
     return policy.to(device)
 
 
-def load_agent(data: bytes, *, name: str, where: str, deterministic: bool = False, device: str = "cpu",
-               path: str | None = None):
+def load_agent(
+    data: bytes,
+    *,
+    name: str,
+    where: str,
+    deterministic: bool = False,
+    device: str = "cpu",
+    path: str | None = None,
+):
     """The checkpoint as an agent: a :class:`~.policy.PolicyRunner` acting for any rows it is given."""
     from .policy import PolicyRunner
 
     policy = load_policy(data, where, path, device)
-    return PolicyRunner(policy, deterministic=deterministic, name=name, kind="checkpoint",
-                        repeat=policy.action_repeat)
+    return PolicyRunner(
+        policy, deterministic=deterministic, name=name, kind="checkpoint", repeat=policy.action_repeat
+    )
 
 
 # ---------------------------------------------------------------------------------------------- writing
@@ -269,6 +307,12 @@ def snapshot_bytes(policy, model: ModelConfig) -> bytes:
     import torch
 
     buf = io.BytesIO()
-    torch.save({"format": FORMAT, "model": model.model_dump(),
-                "state_dict": {k: v.detach().cpu() for k, v in policy.state_dict().items()}}, buf)
+    torch.save(
+        {
+            "format": FORMAT,
+            "model": model.model_dump(),
+            "state_dict": {k: v.detach().cpu() for k, v in policy.state_dict().items()},
+        },
+        buf,
+    )
     return buf.getvalue()

@@ -40,9 +40,16 @@ class ModelConfig(_Frozen):
     ffn: int = Field(1024, ge=8, le=16384, description="Feed-forward width inside each layer.")
     dropout: float = Field(0.0, ge=0.0, lt=1.0, description="Dropout in the encoder (off in evaluation).")
     lstm: int = Field(512, ge=8, le=4096, description="LSTM hidden units.")
-    initial_press_prob: float = Field(0.1, gt=0, lt=1, description="Each key's press probability at initialisation.")
-    action_repeat: int = Field(1, ge=1, le=8, description="Frames each decision's keys are held (1 = decide every "
-                               "frame; the encoder then reads one frame per decision).")
+    initial_press_prob: float = Field(
+        0.1, gt=0, lt=1, description="Each key's press probability at initialisation."
+    )
+    action_repeat: int = Field(
+        1,
+        ge=1,
+        le=8,
+        description="Frames each decision's keys are held (1 = decide every "
+        "frame; the encoder then reads one frame per decision).",
+    )
 
     @model_validator(mode="after")
     def _heads_divide(self):
@@ -56,22 +63,38 @@ class PPOConfig(_Frozen):
 
     n_envs: int = Field(64, ge=1, description="Matches stepped together (one learner per match).")
     n_steps: int = Field(64, ge=1, description="Decisions (env steps) per env per rollout.")
-    batch_size: int = Field(1024, ge=1, description="Minibatch size in steps (whole envs, or chunks of n_steps).")
+    batch_size: int = Field(
+        1024, ge=1, description="Minibatch size in steps (whole envs, or chunks of n_steps)."
+    )
     n_epochs: int = Field(4, ge=1, description="Passes over each rollout.")
     learning_rate: float = Field(2.5e-4, gt=0, description="Adam learning rate.")
-    gamma: float = Field(0.995, gt=0, le=1, description="Discount per decision (per frame when model.action_repeat = 1).")
+    gamma: float = Field(
+        0.995, gt=0, le=1, description="Discount per decision (per frame when model.action_repeat = 1)."
+    )
     gae_lambda: float = Field(0.95, ge=0, le=1, description="GAE lambda.")
     clip_range: float = Field(0.2, gt=0, description="PPO ratio clip.")
     ent_coef: float = Field(0.01, ge=0, description="Entropy bonus weight (0 allowed).")
     vf_coef: float = Field(0.5, ge=0, description="Value loss weight.")
     max_grad_norm: float = Field(0.5, gt=0, description="Gradient norm clip.")
     target_kl: float | None = Field(None, description="Stop an update's epochs early past this KL.")
-    normalize_reward: bool = Field(True, description="Scale rewards by a running std of the discounted return.")
-    teacher: str | None = Field(None, description="A bot spec whose keys the learner imitates early on (None: off).")
-    teacher_coef: float = Field(1.0, ge=0, description="Starting weight of the imitation loss (per decision, summed over keys).")
-    teacher_steps: int = Field(0, ge=0, description="Steps over which the imitation weight falls linearly to 0.")
-    teacher_drive_steps: int = Field(0, ge=0, description="First steps in which the teacher's keys are played "
-                                     "(behaviour cloning; the imitation weight stays at teacher_coef).")
+    normalize_reward: bool = Field(
+        True, description="Scale rewards by a running std of the discounted return."
+    )
+    teacher: str | None = Field(
+        None, description="A bot spec whose keys the learner imitates early on (None: off)."
+    )
+    teacher_coef: float = Field(
+        1.0, ge=0, description="Starting weight of the imitation loss (per decision, summed over keys)."
+    )
+    teacher_steps: int = Field(
+        0, ge=0, description="Steps over which the imitation weight falls linearly to 0."
+    )
+    teacher_drive_steps: int = Field(
+        0,
+        ge=0,
+        description="First steps in which the teacher's keys are played "
+        "(behaviour cloning; the imitation weight stays at teacher_coef).",
+    )
 
     @field_validator("teacher")
     @classmethod
@@ -86,11 +109,15 @@ class PPOConfig(_Frozen):
     def _whole_chunks(self):
         chunk = min(self.batch_size, self.n_steps)
         if self.batch_size % chunk or self.n_steps % chunk:
-            raise ValueError(f"ppo.batch_size ({self.batch_size}) and ppo.n_steps ({self.n_steps}) must divide "
-                             "one another (a minibatch is whole envs, or whole chunks of each env's rollout)")
+            raise ValueError(
+                f"ppo.batch_size ({self.batch_size}) and ppo.n_steps ({self.n_steps}) must divide "
+                "one another (a minibatch is whole envs, or whole chunks of each env's rollout)"
+            )
         if (self.n_envs * self.n_steps) % self.batch_size:
-            raise ValueError(f"a rollout (n_envs x n_steps = {self.n_envs * self.n_steps}) must split into whole "
-                             f"minibatches of ppo.batch_size ({self.batch_size})")
+            raise ValueError(
+                f"a rollout (n_envs x n_steps = {self.n_envs * self.n_steps}) must split into whole "
+                f"minibatches of ppo.batch_size ({self.batch_size})"
+            )
         return self
 
     @property
@@ -101,26 +128,52 @@ class PPOConfig(_Frozen):
 class RunConfig(_Frozen):
     """Length and cadences of a run (the only section test50k and full10m may differ in)."""
 
-    total_steps: int = Field(50_000, ge=1, description="Env steps (learner decisions; frames = steps x model.action_repeat) to train for.")
-    checkpoint_every: int = Field(10_000, ge=1, description="Steps between checkpoints (rl_model_<steps>_steps.zip).")
-    snapshot_every: int = Field(10_000, ge=1, description="Steps between league snapshots (self-play opponents).")
+    total_steps: int = Field(
+        50_000,
+        ge=1,
+        description="Env steps (learner decisions; frames = steps x model.action_repeat) to train for.",
+    )
+    checkpoint_every: int = Field(
+        10_000, ge=1, description="Steps between checkpoints (rl_model_<steps>_steps.zip)."
+    )
+    snapshot_every: int = Field(
+        10_000, ge=1, description="Steps between league snapshots (self-play opponents)."
+    )
     eval_every: int = Field(10_000, ge=1, description="Steps between evaluations against the built-in bots.")
     eval_games: int = Field(20, ge=1, description="Seeded evaluation matches against each bot each time.")
     eval_bots: tuple[str, ...] = Field(
         ("ConstantBot", "RandomBot", "ClockworkBot", "BasedBot", "SpacerBot", "EdgeGuardBot", "ArmoryBot"),
-        min_length=1, strict=False, description="Bots every evaluation plays (all in one batch, under the tournament's "
-        "default rules: 2,700 frames, 3 stocks, no damage tie-break).")
+        min_length=1,
+        strict=False,
+        description="Bots every evaluation plays (all in one batch, under the tournament's "
+        "default rules: 2,700 frames, 3 stocks, no damage tie-break).",
+    )
     keep_checkpoints: int = Field(10, ge=1, description="Checkpoints kept on disk (oldest removed).")
-    max_minutes: float = Field(0.0, ge=0, allow_inf_nan=False, description="Wall-time budget of this "
-                               "session in minutes: training stops at the first step past it, with a final "
-                               "checkpoint, as if total_steps were reached (0 = no budget).")
+    max_minutes: float = Field(
+        0.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="Wall-time budget of this "
+        "session in minutes: training stops at the first step past it, with a final "
+        "checkpoint, as if total_steps were reached (0 = no budget).",
+    )
     debug_logging: bool = Field(True, description="Write reward_breakdown.csv and behavior_metrics.csv.")
-    backend: Literal["local", "ray"] = Field("local", description="Where the matches run: local (in the "
-                                             "learner's process) or ray (run.shards Ray actors; docs/trainer.md).")
-    shards: int = Field(2, ge=1, description="Ray actors the matches are split among (run.backend = ray; at most "
-                        "ppo.n_envs, split as evenly as can be).")
-    address: str | None = Field(None, description="A Ray cluster's address (run.backend = ray; default: join "
-                                "an initialised Ray, else start a local instance).")
+    backend: Literal["local", "ray"] = Field(
+        "local",
+        description="Where the matches run: local (in the "
+        "learner's process) or ray (run.shards Ray actors; docs/trainer.md).",
+    )
+    shards: int = Field(
+        2,
+        ge=1,
+        description="Ray actors the matches are split among (run.backend = ray; at most "
+        "ppo.n_envs, split as evenly as can be).",
+    )
+    address: str | None = Field(
+        None,
+        description="A Ray cluster's address (run.backend = ray; default: join "
+        "an initialised Ray, else start a local instance).",
+    )
 
     @field_validator("eval_bots")
     @classmethod
@@ -134,8 +187,10 @@ class RunConfig(_Frozen):
     def missed(self, steps: int, last_eval_step: int, last_snapshot_step: int) -> tuple[bool, bool]:
         """(evaluation, snapshot): whether one was due at ``steps`` and is missing (a stop cut it short),
         so a resumed run makes it before going on."""
-        return (bool(steps) and steps % self.eval_every == 0 and last_eval_step < steps,
-                bool(steps) and steps % self.snapshot_every == 0 and last_snapshot_step < steps)
+        return (
+            bool(steps) and steps % self.eval_every == 0 and last_eval_step < steps,
+            bool(steps) and steps % self.snapshot_every == 0 and last_snapshot_step < steps,
+        )
 
 
 class TrainConfig(_Frozen):
@@ -143,17 +198,26 @@ class TrainConfig(_Frozen):
 
     trainer: Literal["transformer-lstm-ppo"] = "transformer-lstm-ppo"
     preset: str = Field("custom", description="Name of the preset this config started from.")
-    seed: int = Field(0, ge=0, lt=2**32, description="Seeds the learner, the envs and the opponent sampler "
-                      "(below 2**32: SB3 seeds numpy's legacy generator, which takes 32 bits).")
+    seed: int = Field(
+        0,
+        ge=0,
+        lt=2**32,
+        description="Seeds the learner, the envs and the opponent sampler "
+        "(below 2**32: SB3 seeds numpy's legacy generator, which takes 32 bits).",
+    )
     device: str = Field("auto", description="auto | cuda | mps | cpu (auto: CUDA, else MPS, else CPU).")
     bf16: bool = Field(True, description="bf16 autocast on CUDA.")
     model: ModelConfig = ModelConfig()
     ppo: PPOConfig = PPOConfig()
-    env: EnvConfig = Field(default_factory=lambda: EnvConfig(rewards="guide"),
-                           description="The training matches (brawl_env's EnvConfig; the guide's rewards when the "
-                           "section is absent).")
-    league: LeagueConfig = Field(default_factory=LeagueConfig,
-                                 description="Ratings and opponent sampling (league.config.LeagueConfig).")
+    env: EnvConfig = Field(
+        default_factory=lambda: EnvConfig(rewards="guide"),
+        description="The training matches (brawl_env's EnvConfig; the guide's rewards when the "
+        "section is absent).",
+    )
+    league: LeagueConfig = Field(
+        default_factory=LeagueConfig,
+        description="Ratings and opponent sampling (league.config.LeagueConfig).",
+    )
     run: RunConfig = RunConfig()
 
     @field_validator("device")
@@ -167,10 +231,12 @@ class TrainConfig(_Frozen):
     def _backend(self):
         run = self.run
         if run.backend == "ray" and run.shards > self.ppo.n_envs:
-            raise ValueError(f"run.shards ({run.shards}) must be at most ppo.n_envs ({self.ppo.n_envs}): "
-                             "every shard runs at least one match")
+            raise ValueError(
+                f"run.shards ({run.shards}) must be at most ppo.n_envs ({self.ppo.n_envs}): "
+                "every shard runs at least one match"
+            )
         if run.backend != "ray" and run.address is not None:
-            raise ValueError("run.address is a Ray cluster's address: it needs run.backend = \"ray\"")
+            raise ValueError('run.address is a Ray cluster\'s address: it needs run.backend = "ray"')
         return self
 
     @model_validator(mode="after")
@@ -178,8 +244,10 @@ class TrainConfig(_Frozen):
         for key in ("checkpoint_every", "snapshot_every", "eval_every"):
             value = getattr(self.run, key)
             if value % self.ppo.n_envs:
-                raise ValueError(f"run.{key} ({value}) must be a multiple of ppo.n_envs ({self.ppo.n_envs}): "
-                                 "steps advance n_envs at a time and checkpoints land on exact step counts")
+                raise ValueError(
+                    f"run.{key} ({value}) must be a multiple of ppo.n_envs ({self.ppo.n_envs}): "
+                    "steps advance n_envs at a time and checkpoints land on exact step counts"
+                )
         return self
 
     def hyper_parameters(self) -> dict:
@@ -187,8 +255,13 @@ class TrainConfig(_Frozen):
         return self.model_dump(exclude={"run", "preset"})
 
 
-SECTIONS: dict[str, type[BaseModel]] = {"model": ModelConfig, "ppo": PPOConfig, "env": EnvConfig,
-                                        "league": LeagueConfig, "run": RunConfig}
+SECTIONS: dict[str, type[BaseModel]] = {
+    "model": ModelConfig,
+    "ppo": PPOConfig,
+    "env": EnvConfig,
+    "league": LeagueConfig,
+    "run": RunConfig,
+}
 """Each TOML section's model (the ``[train]`` keys are :class:`TrainConfig`'s own)."""
 
 
@@ -225,7 +298,9 @@ def _flatten_train(raw: dict) -> dict:
     return out
 
 
-def build_config(preset: str | None = None, config_file: str | None = None, overrides: list[str] = ()) -> TrainConfig:
+def build_config(
+    preset: str | None = None, config_file: str | None = None, overrides: list[str] = ()
+) -> TrainConfig:
     """Preset, then a TOML file, then ``section.key=value`` overrides; errors name the bad key."""
     raw: dict = {}
     if preset is not None:
@@ -257,8 +332,10 @@ def build_config(preset: str | None = None, config_file: str | None = None, over
                 from brawl_env.names import did_you_mean
 
                 hint = did_you_mean(str(e["loc"][-1]), list(model.model_fields))
-                problems.append(f"unknown key {loc!r}; allowed: {sorted(model.model_fields)}"
-                                + (f" ({hint})" if hint else ""))
+                problems.append(
+                    f"unknown key {loc!r}; allowed: {sorted(model.model_fields)}"
+                    + (f" ({hint})" if hint else "")
+                )
             else:
                 problems.append(f"{loc}: {e['msg']}")
         raise ValueError("bad training config: " + "; ".join(problems)) from None

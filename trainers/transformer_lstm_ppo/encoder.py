@@ -61,14 +61,15 @@ class _ReadLayer(nn.Module):
         kv = self.kv(tokens)
         *lead, t, _ = kv.shape
         n = len(lead)
-        kv = kv.view(*lead, t, 2, self.heads, self.dh)                 # (..., T, 2, H, dh)
-        return kv.permute(*range(n), n + 1, n + 2, n, n + 3)            # (..., 2, H, T, dh)
+        kv = kv.view(*lead, t, 2, self.heads, self.dh)  # (..., T, 2, H, dh)
+        return kv.permute(*range(n), n + 1, n + 2, n, n + 3)  # (..., 2, H, T, dh)
 
     def read(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
         """q (..., d); k, v (..., heads, T, dh); bias (..., heads, T) with -inf where masked."""
         h = self.q(self.ln_q(q)).view(*q.shape[:-1], self.heads, 1, self.dh)
-        att = F.scaled_dot_product_attention(h, k, v, attn_mask=bias.unsqueeze(-2),
-                                             dropout_p=self.drop.p if self.training else 0.0)
+        att = F.scaled_dot_product_attention(
+            h, k, v, attn_mask=bias.unsqueeze(-2), dropout_p=self.drop.p if self.training else 0.0
+        )
         q = q + self.drop(self.out(att.reshape(*q.shape)))
         return q + self.ffn(self.ln_f(q))
 
@@ -76,15 +77,24 @@ class _ReadLayer(nn.Module):
 class StrategyEncoder(nn.Module):
     """See the module docstring. ``in_dim``: floats per frame; ``window``: frames read (90)."""
 
-    def __init__(self, in_dim: int, d_model: int = 256, heads: int = 8, layers: int = 6, window: int = 90,
-                 ffn: int = 1024, dropout: float = 0.0):
+    def __init__(
+        self,
+        in_dim: int,
+        d_model: int = 256,
+        heads: int = 8,
+        layers: int = 6,
+        window: int = 90,
+        ffn: int = 1024,
+        dropout: float = 0.0,
+    ):
         super().__init__()
         if d_model % heads:
             raise ValueError(f"d_model ({d_model}) must be a multiple of heads ({heads})")
         self.in_dim, self.d, self.heads, self.n_layers, self.window = in_dim, d_model, heads, layers, window
         self.dh = d_model // heads
-        self.embed = nn.Sequential(nn.Linear(in_dim, d_model), nn.LayerNorm(d_model), nn.GELU(),
-                                   nn.Linear(d_model, d_model))
+        self.embed = nn.Sequential(
+            nn.Linear(in_dim, d_model), nn.LayerNorm(d_model), nn.GELU(), nn.Linear(d_model, d_model)
+        )
         self.layers = nn.ModuleList(_ReadLayer(d_model, heads, ffn, dropout) for _ in range(layers))
         self.age_bias = nn.Parameter(torch.zeros(layers, heads, window))
         self.ln_out = nn.LayerNorm(d_model)
@@ -92,15 +102,19 @@ class StrategyEncoder(nn.Module):
     # -- rollouts and inference -------------------------------------------------------------------------
     def new_cache(self, rows: int, device=None, dtype=torch.float32) -> EncoderCache:
         kv = torch.zeros(rows, self.n_layers, 2, self.heads, self.window, self.dh, device=device, dtype=dtype)
-        return EncoderCache(kv=kv, valid=torch.zeros(rows, self.window, dtype=torch.bool, device=device),
-                            ptr=torch.full((rows,), self.window - 1, dtype=torch.long, device=device))
+        return EncoderCache(
+            kv=kv,
+            valid=torch.zeros(rows, self.window, dtype=torch.bool, device=device),
+            ptr=torch.full((rows,), self.window - 1, dtype=torch.long, device=device),
+        )
 
     def _ages(self, ptr: torch.Tensor) -> torch.Tensor:
         slots = torch.arange(self.window, device=ptr.device)
         return (ptr.unsqueeze(1) - slots.unsqueeze(0)) % self.window  # (rows, window)
 
-    def step(self, frames: torch.Tensor, cache: EncoderCache, rows: torch.Tensor | None = None,
-             write: bool = True) -> torch.Tensor:
+    def step(
+        self, frames: torch.Tensor, cache: EncoderCache, rows: torch.Tensor | None = None, write: bool = True
+    ) -> torch.Tensor:
         """Add one frame per row to its window and return each row's latent ``(m, d)``.
 
         ``rows`` picks the cache rows (default: all, in order). ``write=False`` reads as if the frame
@@ -110,20 +124,22 @@ class StrategyEncoder(nn.Module):
         m_rows = frames.shape[0]
         if rows is None:
             rows = torch.arange(m_rows, device=frames.device)
-        tok = self.embed(frames)                                       # (m, d)
-        ptr = (cache.ptr[rows] + 1) % self.window                      # the slot this frame goes to
-        if whole:   # every row, in order: work in the cache itself (no copy of the window)
+        tok = self.embed(frames)  # (m, d)
+        ptr = (cache.ptr[rows] + 1) % self.window  # the slot this frame goes to
+        if whole:  # every row, in order: work in the cache itself (no copy of the window)
             kv, valid = cache.kv, cache.valid
-        else:       # a subset, or a look without writing: work on a copy of those rows
+        else:  # a subset, or a look without writing: work on a copy of those rows
             kv, valid = cache.kv[rows], cache.valid[rows].clone()
         m = torch.arange(m_rows, device=frames.device)
-        new = torch.stack([layer.project_kv(tok.unsqueeze(1)) for layer in self.layers], dim=1)  # (m, L, 2, H, 1, dh)
+        new = torch.stack(
+            [layer.project_kv(tok.unsqueeze(1)) for layer in self.layers], dim=1
+        )  # (m, L, 2, H, 1, dh)
         kv[m, :, :, :, ptr] = new[..., 0, :].to(kv.dtype)
         valid[m, ptr] = True
-        ages = self._ages(ptr)                                          # (m, W)
+        ages = self._ages(ptr)  # (m, W)
         q = tok
         for li, layer in enumerate(self.layers):
-            bias = self.age_bias[li][:, ages].transpose(0, 1)           # (m, H, W)
+            bias = self.age_bias[li][:, ages].transpose(0, 1)  # (m, H, W)
             bias = bias.masked_fill(~valid.unsqueeze(1), float("-inf"))
             q = layer.read(q, kv[:, li, 0].to(q.dtype), kv[:, li, 1].to(q.dtype), bias)
         if write:
@@ -142,24 +158,25 @@ class StrategyEncoder(nn.Module):
         A query reads the positions within ``window`` frames back (itself included) of its own episode.
         """
         s, t_tok, _ = frames.shape
-        tok = self.embed(frames)                                        # (S, T, d)
+        tok = self.embed(frames)  # (S, T, d)
         start = t_tok - queries
         qpos = torch.arange(start, t_tok, device=frames.device)
         kpos = torch.arange(t_tok, device=frames.device)
-        age = qpos.unsqueeze(1) - kpos.unsqueeze(0)                     # (Q, T)
+        age = qpos.unsqueeze(1) - kpos.unsqueeze(0)  # (Q, T)
         in_window = (age >= 0) & (age < self.window)
         same_ep = (episode[:, start:].unsqueeze(2) == episode.unsqueeze(1)) & (episode.unsqueeze(1) >= 0)
-        allowed = in_window.unsqueeze(0) & same_ep                      # (S, Q, T)
+        allowed = in_window.unsqueeze(0) & same_ep  # (S, Q, T)
         age_idx = age.clamp(0, self.window - 1)
-        q = tok[:, start:]                                              # (S, Q, d)
+        q = tok[:, start:]  # (S, Q, d)
         for li, layer in enumerate(self.layers):
-            kv = layer.project_kv(tok)                                  # (S, 2, H, T, dh)
+            kv = layer.project_kv(tok)  # (S, 2, H, T, dh)
             k, v = kv[:, 0], kv[:, 1]
-            bias = self.age_bias[li][:, age_idx]                        # (H, Q, T)
+            bias = self.age_bias[li][:, age_idx]  # (H, Q, T)
             bias = bias.unsqueeze(0).masked_fill(~allowed.unsqueeze(1), float("-inf"))  # (S, H, Q, T)
             h = layer.q(layer.ln_q(q)).view(s, queries, self.heads, self.dh).transpose(1, 2)  # (S, H, Q, dh)
-            att = F.scaled_dot_product_attention(h, k, v, attn_mask=bias,
-                                                 dropout_p=layer.drop.p if self.training else 0.0)
+            att = F.scaled_dot_product_attention(
+                h, k, v, attn_mask=bias, dropout_p=layer.drop.p if self.training else 0.0
+            )
             q = q + layer.drop(layer.out(att.transpose(1, 2).reshape(s, queries, self.d)))
             q = q + layer.ffn(layer.ln_f(q))
         return self.ln_out(q)
@@ -177,4 +194,3 @@ class StrategyEncoder(nn.Module):
             bias = bias.masked_fill(~valid.unsqueeze(1), float("-inf"))
             q = layer.read(q, kv[:, 0], kv[:, 1], bias)
         return self.ln_out(q)
-

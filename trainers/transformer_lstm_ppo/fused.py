@@ -75,7 +75,7 @@ class Stacked:
             for sub in module:
                 x = self(sub, x)
             return x
-        if isinstance(module, nn.Linear):   # x (M, R, in) -> (M, R, out)
+        if isinstance(module, nn.Linear):  # x (M, R, in) -> (M, R, out)
             w = self.w(module, "weight").transpose(1, 2)
             if module.bias is None:
                 return torch.bmm(x, w)
@@ -106,7 +106,7 @@ def decide_grouped(policy, g: Stacked, obs, h, c, kv, valid, ptr):
     enc = fx.encoder
     m, r, _ = obs.shape
     w = enc.window
-    tok = g(enc.embed, fx.encoder_input(obs))                                      # (M, R, d)
+    tok = g(enc.embed, fx.encoder_input(obs))  # (M, R, d)
     ptr = torch.remainder(ptr + 1, w)
     new = torch.stack([g(layer.kv, tok).view(m, r, 2, layer.heads, layer.dh) for layer in enc.layers], dim=2)
     # kv is the caller's gathered copy of the windows: the new frame goes into it in place, as
@@ -117,27 +117,33 @@ def decide_grouped(policy, g: Stacked, obs, h, c, kv, valid, ptr):
     valid = valid.clone()
     valid[mi, ri, ptr] = True
     ages = torch.remainder(ptr.unsqueeze(-1) - torch.arange(w, device=ptr.device), w)  # (M, R, W)
-    age_bias = g.w(enc, "age_bias")                                                 # (M, L, H, W)
+    age_bias = g.w(enc, "age_bias")  # (M, L, H, W)
     q = tok
     for li, layer in enumerate(enc.layers):
         heads, dh = layer.heads, layer.dh
-        bias = torch.gather(age_bias[:, li].unsqueeze(1).expand(m, r, heads, w), 3,
-                            ages.unsqueeze(2).expand(m, r, heads, w))               # (M, R, H, W)
+        bias = torch.gather(
+            age_bias[:, li].unsqueeze(1).expand(m, r, heads, w), 3, ages.unsqueeze(2).expand(m, r, heads, w)
+        )  # (M, R, H, W)
         bias = bias.masked_fill(~valid.unsqueeze(2), float("-inf"))
         # models and rows as one batch, (M*R, H, ., dh) as in the per-runner path: the CPU's fused
         # attention kernel takes 4-d inputs (5-d ones go through copies and a plain matmul)
         hq = g(layer.q, g(layer.ln_q, q)).view(m * r, heads, 1, dh)
         rows_kv = kv.view(m * r, *kv.shape[2:])
-        att = F.scaled_dot_product_attention(hq, rows_kv[:, li, 0].to(q.dtype), rows_kv[:, li, 1].to(q.dtype),
-                                             attn_mask=bias.view(m * r, heads, 1, w))
+        att = F.scaled_dot_product_attention(
+            hq,
+            rows_kv[:, li, 0].to(q.dtype),
+            rows_kv[:, li, 1].to(q.dtype),
+            attn_mask=bias.view(m * r, heads, 1, w),
+        )
         q = q + g(layer.out, att.reshape(m, r, -1))
         q = q + g(layer.ffn, g(layer.ln_f, q))
     feats = torch.cat([g(fx.frame, obs), g(enc.ln_out, q)], dim=-1)
     lstm = policy.lstm_actor
     x, hs, cs = feats, [], []
     for k in range(lstm.num_layers):
-        gates = torch.bmm(x, g.w(lstm, f"weight_ih_l{k}").transpose(1, 2)) + \
-            torch.bmm(h[:, k], g.w(lstm, f"weight_hh_l{k}").transpose(1, 2))
+        gates = torch.bmm(x, g.w(lstm, f"weight_ih_l{k}").transpose(1, 2)) + torch.bmm(
+            h[:, k], g.w(lstm, f"weight_hh_l{k}").transpose(1, 2)
+        )
         if lstm.bias:
             gates = gates + (g.w(lstm, f"bias_ih_l{k}") + g.w(lstm, f"bias_hh_l{k}")).unsqueeze(1)
         i, f, gg, o = gates.chunk(4, dim=-1)
@@ -170,7 +176,7 @@ class Fuser:
         key = tuple(id(p) for p in policies)
         hit = self._stacks.pop(key, None)
         if hit is not None and tuple(t._version for t in hit[1]) == hit[2]:
-            self._stacks[key] = hit   # most recent last
+            self._stacks[key] = hit  # most recent last
             return hit[3]
         watched = [t for p in policies for _, t in _tensors(p)]
         stacked = Stacked(policies)
@@ -212,8 +218,8 @@ class Fuser:
         idx_np = np.zeros((len(parts), r_max), np.int64)
         for m, (_, o, rows) in enumerate(parts):
             if len(rows):
-                obs_np[m, :len(rows)], obs_np[m, len(rows):] = o, o[0]
-                idx_np[m, :len(rows)], idx_np[m, len(rows):] = rows, rows[0]
+                obs_np[m, : len(rows)], obs_np[m, len(rows) :] = o, o[0]
+                idx_np[m, : len(rows)], idx_np[m, len(rows) :] = rows, rows[0]
         obs = torch.from_numpy(obs_np).to(device)
         idx = list(torch.from_numpy(idx_np).to(device))
         states = [r.state for r in runners]

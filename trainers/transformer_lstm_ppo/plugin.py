@@ -47,7 +47,6 @@ from .config import TrainConfig, build_config, to_toml
 log = logging.getLogger(__name__)
 
 
-
 def resolve_device(requested: str) -> tuple[str, str]:
     """The torch device to use and why (``auto`` prefers CUDA, then Apple's MPS, then the CPU)."""
     import torch
@@ -60,7 +59,9 @@ def resolve_device(requested: str) -> tuple[str, str]:
         return "cpu", "auto: no CUDA or MPS device found"
     if requested.startswith("cuda") and not torch.cuda.is_available():
         raise ValueError(f"device {requested!r} asked for, but torch sees no CUDA device")
-    if requested == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+    if requested == "mps" and not (
+        getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()
+    ):
         raise ValueError("device 'mps' asked for, but torch sees no MPS device")
     return requested, f"as asked (--device {requested})"
 
@@ -83,13 +84,17 @@ class TransformerLstmPPOTrainer(Trainer):
     """Trains the transformer-LSTM recurrent PPO learner against league opponents (module docstring)."""
 
     name = "transformer-lstm-ppo"
-    description = "transformer strategy encoder + 512-unit LSTM, recurrent PPO (sb3-contrib), league opponents"
+    description = (
+        "transformer strategy encoder + 512-unit LSTM, recurrent PPO (sb3-contrib), league opponents"
+    )
     resolve_device = staticmethod(resolve_device)
     max_checkpoint_bytes = MAX_FILE_BYTES  # larger files are refused unread (checkpoint.py)
 
     @classmethod
     def load_config(cls, preset: str | None, config_file: str | None, overrides: list[str]) -> TrainConfig:
-        return build_config(preset or ("standard" if config_file is None else None), config_file, list(overrides))
+        return build_config(
+            preset or ("standard" if config_file is None else None), config_file, list(overrides)
+        )
 
     @classmethod
     def is_checkpoint(cls, path: Path) -> bool:
@@ -136,8 +141,14 @@ class TransformerLstmPPOTrainer(Trainer):
         from .policy import PolicyRunner
 
         if drawn.kind == "mirror":
-            return PolicyRunner(self.model.policy, self.config.ppo.n_envs, name="mirror", kind="mirror",
-                                repeat=self.config.model.action_repeat, seed=self.config.seed)
+            return PolicyRunner(
+                self.model.policy,
+                self.config.ppo.n_envs,
+                name="mirror",
+                kind="mirror",
+                repeat=self.config.model.action_repeat,
+                seed=self.config.seed,
+            )
         return make_agent(self.opponent_spec(drawn), device=self.device, seed=self.config.seed)
 
     def opponent_spec(self, drawn: Drawn):
@@ -185,25 +196,33 @@ class TransformerLstmPPOTrainer(Trainer):
         steps, path = found[-1]
         point = read_checkpoint(read_file(path), str(path), training=True)
         state = point.train_state
-        if steps >= cfg.run.total_steps and (state is None or not any(
-                cfg.run.missed(steps, state["last_eval_step"], state["last_snapshot_step"]))):
+        if steps >= cfg.run.total_steps and (
+            state is None
+            or not any(cfg.run.missed(steps, state["last_eval_step"], state["last_snapshot_step"]))
+        ):
             raise RunFinishedError(
                 f"--resume: {self.run_dir} is finished: its last checkpoint is at {steps:,} steps and "
                 f"run.total_steps is {cfg.run.total_steps:,}. To train it further, give a larger total: "
-                f"brawl-league train --resume {self.run_dir} --set run.total_steps=N (N > {steps})")
+                f"brawl-league train --resume {self.run_dir} --set run.total_steps=N (N > {steps})"
+            )
         if state is None or point.optimizer is None:
             raise ValueError(
                 f"--resume: {path} was written before brawl-league saved its training state beside the "
                 "weights, so the run cannot continue from it exactly (only SB3's pickled data holds its "
                 "counters, and that is never loaded); it still plays as an agent (match, tournament); "
-                "start a new run to train further")
+                "start a new run to train further"
+            )
         if point.model != cfg.model:
-            raise ValueError(f"--resume: the model sizes of {self.run_dir / 'config.toml'} differ from those "
-                             f"its checkpoint {path.name} was trained with ({point.model}); resume with the "
-                             "run's own model settings")
+            raise ValueError(
+                f"--resume: the model sizes of {self.run_dir / 'config.toml'} differ from those "
+                f"its checkpoint {path.name} was trained with ({point.model}); resume with the "
+                "run's own model settings"
+            )
         if point.train_state["num_timesteps"] != steps:
-            raise ValueError(f"--resume: {path.name} holds training state for "
-                             f"{point.train_state['num_timesteps']} steps, not {steps}")
+            raise ValueError(
+                f"--resume: {path.name} holds training state for "
+                f"{point.train_state['num_timesteps']} steps, not {steps}"
+            )
         return steps, path, point
 
     def _train(self, resume: bool) -> dict[str, Any]:
@@ -230,18 +249,32 @@ class TransformerLstmPPOTrainer(Trainer):
         self.run_id = self.run_dir.name
         self.learner = self._learner_player()
         lg = cfg.league
-        self.sampler = OpponentSampler(self.league, mix=lg.mix, strategy=lg.strategy, seed=seed, recent_k=lg.recent_k,
-                                       learner=self.learner, run=self.run_id, curriculum=lg.curriculum,
-                                       pfsp_power=lg.pfsp_power, pfsp_floor=lg.pfsp_floor,
-                                       pfsp_window=lg.pfsp_window)
+        self.sampler = OpponentSampler(
+            self.league,
+            mix=lg.mix,
+            strategy=lg.strategy,
+            seed=seed,
+            recent_k=lg.recent_k,
+            learner=self.learner,
+            run=self.run_id,
+            curriculum=lg.curriculum,
+            pfsp_power=lg.pfsp_power,
+            pfsp_floor=lg.pfsp_floor,
+            pfsp_window=lg.pfsp_window,
+        )
         if cfg.run.backend == "ray":  # the matches in Ray actors (ray_shards.py, trainers/ray_backend.py)
             from .ray_shards import ray_env
 
             self.env = ray_env(self, seed)
         else:
-            self.env = LeagueVecEnv(cfg.ppo.n_envs, env_config=cfg.env, choose_opponent=self._choose,
-                                    make_opponent=self._make_opponent, seed=seed,
-                                    action_repeat=cfg.model.action_repeat)
+            self.env = LeagueVecEnv(
+                cfg.ppo.n_envs,
+                env_config=cfg.env,
+                choose_opponent=self._choose,
+                make_opponent=self._make_opponent,
+                seed=seed,
+                action_repeat=cfg.model.action_repeat,
+            )
         self.league_env = self.env
         if cfg.ppo.normalize_reward:
             from stable_baselines3.common.vec_env import VecNormalize
@@ -249,14 +282,31 @@ class TransformerLstmPPOTrainer(Trainer):
             # rewards only (observations are already scaled); episode infos keep the raw returns
             self.env = VecNormalize(self.league_env, norm_obs=False, norm_reward=True, gamma=cfg.ppo.gamma)
         p = cfg.ppo
-        algo_kwargs = dict(n_steps=p.n_steps, batch_size=p.batch_size, n_epochs=p.n_epochs,
-                           learning_rate=p.learning_rate, gamma=p.gamma, gae_lambda=p.gae_lambda,
-                           clip_range=p.clip_range, ent_coef=p.ent_coef, vf_coef=p.vf_coef,
-                           max_grad_norm=p.max_grad_norm, target_kl=p.target_kl, teacher=p.teacher,
-                           teacher_coef=p.teacher_coef, teacher_steps=p.teacher_steps,
-                           teacher_drive_steps=p.teacher_drive_steps)
-        self.model = TransformerLSTMPPO(env=self.env, bf16=cfg.bf16, seed=seed, device=self.device,
-                                        policy_kwargs=self._policy_kwargs(), **algo_kwargs)
+        algo_kwargs = dict(
+            n_steps=p.n_steps,
+            batch_size=p.batch_size,
+            n_epochs=p.n_epochs,
+            learning_rate=p.learning_rate,
+            gamma=p.gamma,
+            gae_lambda=p.gae_lambda,
+            clip_range=p.clip_range,
+            ent_coef=p.ent_coef,
+            vf_coef=p.vf_coef,
+            max_grad_norm=p.max_grad_norm,
+            target_kl=p.target_kl,
+            teacher=p.teacher,
+            teacher_coef=p.teacher_coef,
+            teacher_steps=p.teacher_steps,
+            teacher_drive_steps=p.teacher_drive_steps,
+        )
+        self.model = TransformerLSTMPPO(
+            env=self.env,
+            bf16=cfg.bf16,
+            seed=seed,
+            device=self.device,
+            policy_kwargs=self._policy_kwargs(),
+            **algo_kwargs,
+        )
         if point is not None:
             self._restore(point)
             log.info("resumed from %s (%d steps)", path, steps)
@@ -268,19 +318,26 @@ class TransformerLstmPPOTrainer(Trainer):
             if point is not None:
                 callback.catch_up()
             if remaining:
-                self.model.learn(remaining, callback=callback, reset_num_timesteps=point is None,
-                                 progress_bar=False)
+                self.model.learn(
+                    remaining, callback=callback, reset_num_timesteps=point is None, progress_bar=False
+                )
         except KeyboardInterrupt:
             interrupted = True
             log.warning("interrupted: saving a checkpoint at %d steps", self.model.num_timesteps)
         finally:
             callback.finish(save=True)
-        summary = {"run_dir": str(self.run_dir), "steps": int(self.model.num_timesteps),
-                   "interrupted": interrupted, "out_of_time": callback.out_of_time,
-                   "device": self.device, "device_reason": self.device_reason,
-                   "last_checkpoint": str(callback.last_checkpoint) if callback.last_checkpoint else None,
-                   "learner_elo": self.league.rating(self.learner).rating,
-                   "last_eval": callback.last_eval, "time": callback.times()}
+        summary = {
+            "run_dir": str(self.run_dir),
+            "steps": int(self.model.num_timesteps),
+            "interrupted": interrupted,
+            "out_of_time": callback.out_of_time,
+            "device": self.device,
+            "device_reason": self.device_reason,
+            "last_checkpoint": str(callback.last_checkpoint) if callback.last_checkpoint else None,
+            "learner_elo": self.league.rating(self.learner).rating,
+            "last_eval": callback.last_eval,
+            "time": callback.times(),
+        }
         self.hook.on_end(callback.progress())
         return summary
 
@@ -302,8 +359,12 @@ class TransformerLstmPPOTrainer(Trainer):
             path = self.run_dir / name
             have = path.stat().st_size if path.exists() else None
             if have is None or have < size:
-                log.warning("resume: %s holds %s bytes, fewer than the %d it held at the checkpoint; "
-                            "left as is", path, have, size)
+                log.warning(
+                    "resume: %s holds %s bytes, fewer than the %d it held at the checkpoint; left as is",
+                    path,
+                    have,
+                    size,
+                )
             elif have > size:
                 with open(path, "r+b") as fh:  # rows after the checkpoint: progress lost with the process
                     fh.truncate(size)
@@ -329,9 +390,15 @@ def evaluate_policy(policy, bot: str, games: int, cfg: TrainConfig, seed_offset:
 
     env = cfg.env
     learner = PolicyRunner(policy, games, deterministic=False, name="learner", repeat=cfg.model.action_repeat)
-    return play_games(learner, make_agent(parse_agent(bot, check=False), seed=cfg.seed), games,
-                      seed=cfg.seed + seed_offset, max_frames=env.max_frames, stocks=env.stocks,
-                      damage_tiebreak=env.damage_tiebreak)
+    return play_games(
+        learner,
+        make_agent(parse_agent(bot, check=False), seed=cfg.seed),
+        games,
+        seed=cfg.seed + seed_offset,
+        max_frames=env.max_frames,
+        stocks=env.stocks,
+        damage_tiebreak=env.damage_tiebreak,
+    )
 
 
 __all__ = ["TransformerLstmPPOTrainer", "ProgressHook", "resolve_device", "checkpoints"]

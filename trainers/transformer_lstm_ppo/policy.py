@@ -46,20 +46,34 @@ def encoder_input_slices() -> tuple[slice, slice]:
 class BrawlFeatures(BaseFeaturesExtractor):
     """Frame features and the strategy encoder (``forward`` alone sees one frame: no history)."""
 
-    def __init__(self, observation_space: spaces.Box, frame_dim: int = 256, d_model: int = 256, heads: int = 8,
-                 layers: int = 6, window: int = 90, ffn: int = 1024, dropout: float = 0.0):
+    def __init__(
+        self,
+        observation_space: spaces.Box,
+        frame_dim: int = 256,
+        d_model: int = 256,
+        heads: int = 8,
+        layers: int = 6,
+        window: int = 90,
+        ffn: int = 1024,
+        dropout: float = 0.0,
+    ):
         super().__init__(observation_space, frame_dim + d_model)
         obs_dim = int(np.prod(observation_space.shape))
         opp, rel = encoder_input_slices()
         self.opp = (opp.start, opp.stop)
         self.rel = (rel.start, rel.stop)
-        self.frame = nn.Sequential(nn.Linear(obs_dim, frame_dim), nn.LayerNorm(frame_dim), nn.GELU(),
-                                   nn.Linear(frame_dim, frame_dim), nn.GELU())
+        self.frame = nn.Sequential(
+            nn.Linear(obs_dim, frame_dim),
+            nn.LayerNorm(frame_dim),
+            nn.GELU(),
+            nn.Linear(frame_dim, frame_dim),
+            nn.GELU(),
+        )
         in_dim = (opp.stop - opp.start) + (rel.stop - rel.start)
         self.encoder = StrategyEncoder(in_dim, d_model, heads, layers, window, ffn, dropout)
 
     def encoder_input(self, obs: torch.Tensor) -> torch.Tensor:
-        return torch.cat([obs[..., self.opp[0]:self.opp[1]], obs[..., self.rel[0]:self.rel[1]]], dim=-1)
+        return torch.cat([obs[..., self.opp[0] : self.opp[1]], obs[..., self.rel[0] : self.rel[1]]], dim=-1)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         x = self.encoder_input(obs).unsqueeze(1)
@@ -71,17 +85,31 @@ class BrawlFeatures(BaseFeaturesExtractor):
 class TransformerLstmPolicy(RecurrentActorCriticPolicy):
     """See the module docstring. ``features_extractor_kwargs`` sizes the encoder (guide sizes by default)."""
 
-    def __init__(self, observation_space, action_space, lr_schedule, lstm_hidden_size: int = 512,
-                 features_extractor_kwargs: dict[str, Any] | None = None, initial_press_prob: float = 0.1,
-                 **kwargs):
+    def __init__(
+        self,
+        observation_space,
+        action_space,
+        lr_schedule,
+        lstm_hidden_size: int = 512,
+        features_extractor_kwargs: dict[str, Any] | None = None,
+        initial_press_prob: float = 0.1,
+        **kwargs,
+    ):
         kwargs.setdefault("net_arch", dict(pi=[], vf=[]))
         kwargs.setdefault("ortho_init", False)
         kwargs.pop("shared_lstm", None)
         kwargs.pop("enable_critic_lstm", None)
-        super().__init__(observation_space, action_space, lr_schedule, lstm_hidden_size=lstm_hidden_size,
-                         features_extractor_class=BrawlFeatures,
-                         features_extractor_kwargs=features_extractor_kwargs or {},
-                         shared_lstm=True, enable_critic_lstm=False, **kwargs)
+        super().__init__(
+            observation_space,
+            action_space,
+            lr_schedule,
+            lstm_hidden_size=lstm_hidden_size,
+            features_extractor_class=BrawlFeatures,
+            features_extractor_kwargs=features_extractor_kwargs or {},
+            shared_lstm=True,
+            enable_critic_lstm=False,
+            **kwargs,
+        )
         # heads over [LSTM output, features] (see the module docstring); the optimiser is rebuilt to own them
         head_in = lstm_hidden_size + self.features_dim
         self.action_net = nn.Linear(head_in, self.action_net.out_features)
@@ -103,8 +131,11 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
     def new_state(self, rows: int) -> dict:
         """Fresh recurrent state for ``rows`` players: LSTM (h, c) and the encoder's window."""
         shape = (self.lstm_actor.num_layers, rows, self.lstm_actor.hidden_size)
-        return {"h": torch.zeros(shape, device=self.device), "c": torch.zeros(shape, device=self.device),
-                "cache": self.encoder.new_cache(rows, device=self.device)}
+        return {
+            "h": torch.zeros(shape, device=self.device),
+            "c": torch.zeros(shape, device=self.device),
+            "cache": self.encoder.new_cache(rows, device=self.device),
+        }
 
     def grow_state(self, state: dict, rows: int) -> dict:
         """``state`` for ``rows`` players: the first rows keep theirs, the new ones start fresh."""
@@ -149,8 +180,14 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
             state["h"][:, rows], state["c"][:, rows] = h, c
         return out[0], feats
 
-    def rollout_step(self, obs: torch.Tensor, state: dict, rows: torch.Tensor | None = None,
-                     deterministic: bool = False, actions: torch.Tensor | None = None):
+    def rollout_step(
+        self,
+        obs: torch.Tensor,
+        state: dict,
+        rows: torch.Tensor | None = None,
+        deterministic: bool = False,
+        actions: torch.Tensor | None = None,
+    ):
         """One frame for ``rows`` of ``state`` (all rows by default): returns actions, values, log-probs
         and updates the state in place. Reset rows at episode starts first (:meth:`reset_state`). With
         ``actions`` (someone else's keys, e.g. a teacher's), those are returned with their log-probs."""
@@ -170,13 +207,22 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
         fx: BrawlFeatures = self.features_extractor
         latent = self.encoder.step(fx.encoder_input(obs), state["cache"], rows, write=False)
         feats = torch.cat([fx.frame(obs), latent], dim=-1)
-        out, _ = self.lstm_actor(feats.unsqueeze(0), (state["h"][:, rows].contiguous(), state["c"][:, rows].contiguous()))
+        out, _ = self.lstm_actor(
+            feats.unsqueeze(0), (state["h"][:, rows].contiguous(), state["c"][:, rows].contiguous())
+        )
         return self.value_net(torch.cat([out[0], feats], dim=-1)).flatten()
 
     # -- training ------------------------------------------------------------------------------------------
-    def evaluate_segments(self, frames_hist: torch.Tensor, episode_hist: torch.Tensor, obs: torch.Tensor,
-                          actions: torch.Tensor, h0: torch.Tensor, c0: torch.Tensor,
-                          also: torch.Tensor | None = None):
+    def evaluate_segments(
+        self,
+        frames_hist: torch.Tensor,
+        episode_hist: torch.Tensor,
+        obs: torch.Tensor,
+        actions: torch.Tensor,
+        h0: torch.Tensor,
+        c0: torch.Tensor,
+        also: torch.Tensor | None = None,
+    ):
         """Log-probs, entropies and values of padded segments.
 
         ``obs`` (S, L, D) and ``actions`` (S, L, 10): the segments, padded to length L; ``frames_hist``
@@ -188,8 +234,8 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
         """
         fx: BrawlFeatures = self.features_extractor
         s, length, _ = obs.shape
-        latent = self.encoder.encode_windows(frames_hist, episode_hist, length)      # (S, L, d)
-        feats = torch.cat([fx.frame(obs), latent], dim=-1)                           # (S, L, F)
+        latent = self.encoder.encode_windows(frames_hist, episode_hist, length)  # (S, L, d)
+        feats = torch.cat([fx.frame(obs), latent], dim=-1)  # (S, L, F)
         out, _ = self.lstm_actor(feats.transpose(0, 1), (h0.contiguous(), c0.contiguous()))  # one call
         latent_pi = out.transpose(0, 1).reshape(s * length, -1)
         dist, values = self._heads(latent_pi, feats.reshape(s * length, -1))
@@ -214,8 +260,13 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
         actions, values, log_probs = self.rollout_step(obs, state, deterministic=deterministic)
         return actions, values, log_probs, state
 
-    def predict(self, observation: np.ndarray, state: dict | None = None, episode_start: np.ndarray | None = None,
-                deterministic: bool = False) -> tuple[np.ndarray, dict]:
+    def predict(
+        self,
+        observation: np.ndarray,
+        state: dict | None = None,
+        episode_start: np.ndarray | None = None,
+        deterministic: bool = False,
+    ) -> tuple[np.ndarray, dict]:
         """SB3's ``predict`` for users of ``RecurrentPPO.load``: keys for one observation ``(obs,)`` or a
         batch ``(n, obs)``; pass the returned state back in, with ``episode_start`` set where a match
         starts (the policy's own draws, not a :class:`PolicyRunner`'s seeded ones)."""
@@ -232,7 +283,8 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
         raise NotImplementedError(
             "TransformerLstmPolicy carries the encoder's frame window beside the LSTM state, which "
             "sb3-contrib's (h, c) methods cannot hold: act with predict() / forward() (this policy's "
-            "state), rollout_step() or a PolicyRunner; train with evaluate_segments()")
+            "state), rollout_step() or a PolicyRunner; train with evaluate_segments()"
+        )
 
     get_distribution = predict_values = evaluate_actions = _predict = _stock_path
 
@@ -242,9 +294,19 @@ def policy_kwargs(model) -> dict[str, Any]:
     from .config import ModelConfig
 
     m = model if isinstance(model, ModelConfig) else ModelConfig(**model)
-    return dict(lstm_hidden_size=m.lstm, initial_press_prob=m.initial_press_prob,
-                features_extractor_kwargs=dict(frame_dim=m.frame_dim, d_model=m.d_model, heads=m.heads,
-                                               layers=m.layers, window=m.window, ffn=m.ffn, dropout=m.dropout))
+    return dict(
+        lstm_hidden_size=m.lstm,
+        initial_press_prob=m.initial_press_prob,
+        features_extractor_kwargs=dict(
+            frame_dim=m.frame_dim,
+            d_model=m.d_model,
+            heads=m.heads,
+            layers=m.layers,
+            window=m.window,
+            ffn=m.ffn,
+            dropout=m.dropout,
+        ),
+    )
 
 
 def build_policy(model, device: str | torch.device = "cpu") -> TransformerLstmPolicy:
@@ -257,8 +319,9 @@ def build_policy(model, device: str | torch.device = "cpu") -> TransformerLstmPo
     from brawl_env.engine.obs import bounds
 
     low, high = bounds()
-    policy = TransformerLstmPolicy(Box(low, high, dtype=np.float32), MultiBinary(L.N_KEYS), lambda _: 0.0,
-                                   **policy_kwargs(model))
+    policy = TransformerLstmPolicy(
+        Box(low, high, dtype=np.float32), MultiBinary(L.N_KEYS), lambda _: 0.0, **policy_kwargs(model)
+    )
     return policy.to(device)
 
 
@@ -291,8 +354,16 @@ class PolicyRunner:
 
     trusted_keys = True  # Bernoulli draws are exactly 0/1
 
-    def __init__(self, policy: TransformerLstmPolicy, rows: int = 0, deterministic: bool = False,
-                 name: str = "policy", kind: str = "snapshot", repeat: int = 1, seed: int = 0):
+    def __init__(
+        self,
+        policy: TransformerLstmPolicy,
+        rows: int = 0,
+        deterministic: bool = False,
+        name: str = "policy",
+        kind: str = "snapshot",
+        repeat: int = 1,
+        seed: int = 0,
+    ):
         if isinstance(repeat, bool) or not isinstance(repeat, (int, np.integer)) or repeat < 1:
             raise ValueError(f"repeat must be an integer >= 1; got {repeat!r}")
         self.policy = policy
@@ -302,9 +373,9 @@ class PolicyRunner:
         self._seeder = np.random.default_rng(int(seed) & 0xFFFFFFFFFFFFFFFF)
         self.rows = 0
         self.state: dict | None = None
-        self._seed = np.zeros(0, np.uint64)     # each row's reset seed
-        self._t = np.zeros(0, np.uint64)        # decisions made, per row (the sampling counter)
-        self._left = np.zeros(0, np.int64)      # frames left in each row's current block
+        self._seed = np.zeros(0, np.uint64)  # each row's reset seed
+        self._t = np.zeros(0, np.uint64)  # decisions made, per row (the sampling counter)
+        self._left = np.zeros(0, np.int64)  # frames left in each row's current block
         self._held = np.zeros((0, 10), np.int8)
         self._grow(int(rows))
 

@@ -36,8 +36,9 @@ class ShardOpponents:
         if payload is None:
             from .policy import PolicyRunner
 
-            return PolicyRunner(self._mirror(), name="mirror", kind="mirror", repeat=self.model.action_repeat,
-                                seed=self.seed)
+            return PolicyRunner(
+                self._mirror(), name="mirror", kind="mirror", repeat=self.model.action_repeat, seed=self.seed
+            )
         from league.agents import make_agent
 
         return make_agent(payload, device="cpu", seed=self.seed)
@@ -51,7 +52,9 @@ class ShardOpponents:
     def _mirror(self):
         if self._policy is None:
             if self._weights is None:
-                raise RuntimeError("a mirror opponent was picked before the learner's weights reached the shard")
+                raise RuntimeError(
+                    "a mirror opponent was picked before the learner's weights reached the shard"
+                )
             from .policy import build_policy
 
             policy = build_policy(self.model, "cpu")
@@ -88,8 +91,16 @@ def ray_env(trainer, seed: int):
     def ship(drawn):
         return None if drawn.kind == "mirror" else trainer.opponent_spec(drawn).with_payload()
 
-    return RayVecEnv(cfg.ppo.n_envs, cfg.run.shards, env_config=cfg.env, choose_opponent=trainer._choose,
-                     ship_opponent=ship, opponents=ShardOpponents(cfg.model, cfg.seed), seed=seed,
-                     action_repeat=cfg.model.action_repeat,
-                     weights_version=lambda: weights_version(trainer.model.policy),
-                     weights=lambda: cpu_weights(trainer.model.policy), address=cfg.run.address)
+    return RayVecEnv(
+        cfg.ppo.n_envs,
+        cfg.run.shards,
+        env_config=cfg.env,
+        choose_opponent=trainer._choose,
+        ship_opponent=ship,
+        opponents=ShardOpponents(cfg.model, cfg.seed),
+        seed=seed,
+        action_repeat=cfg.model.action_repeat,
+        weights_version=lambda: weights_version(trainer.model.policy),
+        weights=lambda: cpu_weights(trainer.model.policy),
+        address=cfg.run.address,
+    )

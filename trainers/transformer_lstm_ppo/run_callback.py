@@ -61,14 +61,42 @@ def _fmt(v):
     return f"{v:.6g}" if isinstance(v, float) else v
 
 
-BEHAVIOR_COLUMNS = ["episode", "step", "damage_dealt", "damage_taken", "damage_ratio", "knockouts_dealt",
-                    "knockouts_taken", "weapon_pickups", "attacks_started", "hits_landed", "time_alive_s", "result",
-                    "opponent", "opponent_kind", "slot"]
-EVAL_COLUMNS = ["step", "opponent", "games", "win_rate", "draw_rate", "avg_damage_dealt", "avg_damage_taken",
-                "avg_knockouts", "avg_knocked_out", "avg_time_s", "learner_elo", "wall_s"]
+BEHAVIOR_COLUMNS = [
+    "episode",
+    "step",
+    "damage_dealt",
+    "damage_taken",
+    "damage_ratio",
+    "knockouts_dealt",
+    "knockouts_taken",
+    "weapon_pickups",
+    "attacks_started",
+    "hits_landed",
+    "time_alive_s",
+    "result",
+    "opponent",
+    "opponent_kind",
+    "slot",
+]
+EVAL_COLUMNS = [
+    "step",
+    "opponent",
+    "games",
+    "win_rate",
+    "draw_rate",
+    "avg_damage_dealt",
+    "avg_damage_taken",
+    "avg_knockouts",
+    "avg_knocked_out",
+    "avg_time_s",
+    "learner_elo",
+    "wall_s",
+]
 
 
-def evaluate_bots(policy, bots, games: int, seed: int, action_repeat: int, seed_offset: int = 7919) -> dict[str, list[dict]]:
+def evaluate_bots(
+    policy, bots, games: int, seed: int, action_repeat: int, seed_offset: int = 7919
+) -> dict[str, list[dict]]:
     """Seeded matches of the policy (sampling its actions from a seeded torch generator) against each
     bot, all in one batch, under the tournament's default rules (2,700 frames, 3 stocks, no
     tie-break): what users judge an agent by, whatever rules it trained under."""
@@ -83,9 +111,18 @@ def evaluate_bots(policy, bots, games: int, seed: int, action_repeat: int, seed_
     devices = [policy.device] if policy.device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed + seed_offset)
-        runner = PolicyRunner(policy, len(bots) * games, deterministic=False, name="learner", repeat=action_repeat)
-        return play_bots(runner, tuple(bots), games, seed=seed + seed_offset, max_frames=rules.max_frames,
-                         stocks=rules.stocks, damage_tiebreak=rules.damage_tiebreak)
+        runner = PolicyRunner(
+            policy, len(bots) * games, deterministic=False, name="learner", repeat=action_repeat
+        )
+        return play_bots(
+            runner,
+            tuple(bots),
+            games,
+            seed=seed + seed_offset,
+            max_frames=rules.max_frames,
+            stocks=rules.stocks,
+            damage_tiebreak=rules.damage_tiebreak,
+        )
 
 
 class RunCallback(BaseCallback):
@@ -102,27 +139,36 @@ class RunCallback(BaseCallback):
         cfg = trainer.config
         rd = trainer.run_dir
         self.debug = cfg.run.debug_logging
-        self.monitor = _CsvLog(rd / RF.MONITOR, ["r", "l", "t"],
-                               preamble="#" + json.dumps({"t_start": time.time(), "env_id": "brawl_v0"}))
+        self.monitor = _CsvLog(
+            rd / RF.MONITOR,
+            ["r", "l", "t"],
+            preamble="#" + json.dumps({"t_start": time.time(), "env_id": "brawl_v0"}),
+        )
         self.behavior = _CsvLog(rd / RF.BEHAVIOR, BEHAVIOR_COLUMNS) if self.debug else None
-        self.rewards = (_CsvLog(rd / RF.REWARDS, ["episode", "step", "opponent", "total"]
-                                + list(trainer.league_env.reward_names)) if self.debug else None)
+        self.rewards = (
+            _CsvLog(
+                rd / RF.REWARDS,
+                ["episode", "step", "opponent", "total"] + list(trainer.league_env.reward_names),
+            )
+            if self.debug
+            else None
+        )
         self.evals = _CsvLog(rd / RF.EVALUATIONS, EVAL_COLUMNS)
         self.episodes = state["episodes"] if state else self._count_rows(rd / RF.MONITOR)
-        self.t_offset = state["elapsed_s"] if state else 0.0   # monitor.csv's t continues across resumes
+        self.t_offset = state["elapsed_s"] if state else 0.0  # monitor.csv's t continues across resumes
         self.last_eval_step = state["last_eval_step"] if state else 0
         self.last_snapshot_step = state.get("last_snapshot_step", 0) if state else 0
         self.pending_matches: list[dict] = []
-        self.recent = defaultdict(lambda: deque(maxlen=100))   # opponent kind -> results (1/0.5/0)
+        self.recent = defaultdict(lambda: deque(maxlen=100))  # opponent kind -> results (1/0.5/0)
         self.returns = deque(maxlen=100)
         self.last_checkpoint: Path | None = None
         self.last_eval: dict | None = None
         self.t0 = time.perf_counter()
         self.steps0 = None
-        self.deadline: float | None = None   # run.max_minutes, set when training starts
+        self.deadline: float | None = None  # run.max_minutes, set when training starts
         self.out_of_time = False
         self.learn_s = 0.0
-        self._train_t0: float | None = None   # when the running update started
+        self._train_t0: float | None = None  # when the running update started
         self.spent: dict[str, float] = defaultdict(float)  # wall seconds by part (see times())
 
     @staticmethod
@@ -173,7 +219,9 @@ class RunCallback(BaseCallback):
         if n % run.checkpoint_every < step:
             self._checkpoint(n - n % run.checkpoint_every)
         if self.deadline is not None and time.perf_counter() >= self.deadline:
-            self.out_of_time = True  # run.max_minutes: SB3 ends learn() cleanly; finish() saves the checkpoint
+            self.out_of_time = (
+                True  # run.max_minutes: SB3 ends learn() cleanly; finish() saves the checkpoint
+            )
             log.info("run.max_minutes (%g) reached at %d steps: stopping", run.max_minutes, n)
             return False
         return True
@@ -215,34 +263,63 @@ class RunCallback(BaseCallback):
     def _episode(self, info: dict) -> None:
         b, ep = info["brawl"], info.get("episode", {})
         self.episodes += 1
-        self.monitor.write({"r": float(ep.get("r", 0.0)), "l": int(ep.get("l", b.get("frames", 0))),
-                            "t": round(self.t_offset + float(ep.get("t", 0.0)), 6)})
+        self.monitor.write(
+            {
+                "r": float(ep.get("r", 0.0)),
+                "l": int(ep.get("l", b.get("frames", 0))),
+                "t": round(self.t_offset + float(ep.get("t", 0.0)), 6),
+            }
+        )
         self.returns.append(float(ep.get("r", 0.0)))
         score = {"win": 1.0, "draw": 0.5, "loss": 0.0}[b["result"]]
         self.recent[b["opponent_kind"]].append(score)
         st = b["stats"]
         if self.behavior is not None:
             taken = st["damage_taken"]
-            self.behavior.write({
-                "episode": self.episodes, "step": self.num_timesteps, "damage_dealt": st["damage_dealt"],
-                "damage_taken": taken, "damage_ratio": st["damage_dealt"] / max(taken, 1.0),
-                "knockouts_dealt": st["knockouts_dealt"], "knockouts_taken": st["knockouts_taken"],
-                "weapon_pickups": st["weapon_pickups"], "attacks_started": st["attacks_started"],
-                "hits_landed": st["hits_landed"], "time_alive_s": st["frames_alive"] / 30.0, "result": b["result"],
-                "opponent": b["opponent_name"], "opponent_kind": b["opponent_kind"], "slot": b["slot"]})
+            self.behavior.write(
+                {
+                    "episode": self.episodes,
+                    "step": self.num_timesteps,
+                    "damage_dealt": st["damage_dealt"],
+                    "damage_taken": taken,
+                    "damage_ratio": st["damage_dealt"] / max(taken, 1.0),
+                    "knockouts_dealt": st["knockouts_dealt"],
+                    "knockouts_taken": st["knockouts_taken"],
+                    "weapon_pickups": st["weapon_pickups"],
+                    "attacks_started": st["attacks_started"],
+                    "hits_landed": st["hits_landed"],
+                    "time_alive_s": st["frames_alive"] / 30.0,
+                    "result": b["result"],
+                    "opponent": b["opponent_name"],
+                    "opponent_kind": b["opponent_kind"],
+                    "slot": b["slot"],
+                }
+            )
         if self.rewards is not None:
             terms = b.get("reward_terms", {})
-            row = {"episode": self.episodes, "step": self.num_timesteps, "opponent": b["opponent_name"],
-                   "total": float(sum(terms.values()))}
+            row = {
+                "episode": self.episodes,
+                "step": self.num_timesteps,
+                "opponent": b["opponent_name"],
+                "total": float(sum(terms.values())),
+            }
             row.update({k: float(v) for k, v in terms.items()})
             self.rewards.write(row)
         if b["opponent_kind"] != "mirror":  # a match against itself says nothing about its rating
-            self.pending_matches.append(dict(
-                a=self.t.learner, b=self._opponent_player(b), result=b["result"], seed=int(b.get("seed", 0)),
-                side_a=int(b["slot"]), stocks=(int(st["stocks_left"]), int(b["opponent_stats"]["stocks_left"])),
-                damage=(st["damage_dealt"], st["damage_taken"]),
-                kos=(int(st["knockouts_dealt"]), int(b["opponent_stats"]["knockouts_dealt"])),
-                frames=int(b["frames"]), source="training"))
+            self.pending_matches.append(
+                dict(
+                    a=self.t.learner,
+                    b=self._opponent_player(b),
+                    result=b["result"],
+                    seed=int(b.get("seed", 0)),
+                    side_a=int(b["slot"]),
+                    stocks=(int(st["stocks_left"]), int(b["opponent_stats"]["stocks_left"])),
+                    damage=(st["damage_dealt"], st["damage_taken"]),
+                    kos=(int(st["knockouts_dealt"]), int(b["opponent_stats"]["knockouts_dealt"])),
+                    frames=int(b["frames"]),
+                    source="training",
+                )
+            )
 
     def _opponent_player(self, b: dict):
         lg = self.t.league
@@ -262,13 +339,18 @@ class RunCallback(BaseCallback):
         model = self.t.model
         rms = getattr(self.t.env, "ret_rms", None)
         logs = (self.monitor, self.behavior, self.rewards, self.evals)
-        return {"num_timesteps": int(model.num_timesteps), "n_updates": sb3.update_count(model),
-                "episodes": self.episodes, "last_eval_step": self.last_eval_step,
-                "last_snapshot_step": self.last_snapshot_step,
-                "elapsed_s": round(self.t_offset + time.time() - self.t.league_env.t_start, 6),
-                "files": {f.path.name: f.size() for f in logs if f is not None},
-                "reward_normaliser": None if rms is None else {"mean": float(rms.mean), "var": float(rms.var),
-                                                               "count": float(rms.count)}}
+        return {
+            "num_timesteps": int(model.num_timesteps),
+            "n_updates": sb3.update_count(model),
+            "episodes": self.episodes,
+            "last_eval_step": self.last_eval_step,
+            "last_snapshot_step": self.last_snapshot_step,
+            "elapsed_s": round(self.t_offset + time.time() - self.t.league_env.t_start, 6),
+            "files": {f.path.name: f.size() for f in logs if f is not None},
+            "reward_normaliser": None
+            if rms is None
+            else {"mean": float(rms.mean), "var": float(rms.var), "count": float(rms.count)},
+        }
 
     def _checkpoint(self, steps: int) -> Path:
         with self._timing("checkpoints"):
@@ -296,8 +378,14 @@ class RunCallback(BaseCallback):
             while name in taken:  # the step was snapshotted before a resume went back past it
                 k += 1
                 name = f"{self.t.run_id}@{steps}-{k}"
-            lg.register_snapshot(self.t.snapshot_bytes(), step=steps, run=self.t.run_id, name=name,
-                                 initial=self.t.learner, suffix=".pt")
+            lg.register_snapshot(
+                self.t.snapshot_bytes(),
+                step=steps,
+                run=self.t.run_id,
+                name=name,
+                initial=self.t.learner,
+                suffix=".pt",
+            )
             self.last_snapshot_step = steps
 
     def _evaluate(self, steps: int) -> None:
@@ -310,17 +398,28 @@ class RunCallback(BaseCallback):
         t0 = time.perf_counter()
         cfg = self.t.config
         self.t.model.policy.set_training_mode(False)
-        by_bot = evaluate_bots(self.t.model.policy, cfg.run.eval_bots, cfg.run.eval_games, cfg.seed,
-                               cfg.model.action_repeat)
+        by_bot = evaluate_bots(
+            self.t.model.policy, cfg.run.eval_bots, cfg.run.eval_games, cfg.seed, cfg.model.action_repeat
+        )
         lg = self.t.league
         rows = []
         for bot, results in by_bot.items():
             player = lg.add_bot(bot)
-            rows += [dict(a=self.t.learner, b=player, result=g["result"], seed=g["seed"], side_a=g["slot"],
-                          stocks=(int(g["stats"]["stocks_left"]), int(g["opponent_stats"]["stocks_left"])),
-                          damage=(g["stats"]["damage_dealt"], g["stats"]["damage_taken"]),
-                          kos=(int(g["stats"]["knockouts_dealt"]), int(g["opponent_stats"]["knockouts_dealt"])),
-                          frames=g["frames"], source="evaluation") for g in results]
+            rows += [
+                dict(
+                    a=self.t.learner,
+                    b=player,
+                    result=g["result"],
+                    seed=g["seed"],
+                    side_a=g["slot"],
+                    stocks=(int(g["stats"]["stocks_left"]), int(g["opponent_stats"]["stocks_left"])),
+                    damage=(g["stats"]["damage_dealt"], g["stats"]["damage_taken"]),
+                    kos=(int(g["stats"]["knockouts_dealt"]), int(g["opponent_stats"]["knockouts_dealt"])),
+                    frames=g["frames"],
+                    source="evaluation",
+                )
+                for g in results
+            ]
         lg.record_matches(rows)
         elo = lg.rating(self.t.learner).rating
         wall = time.perf_counter() - t0
@@ -337,19 +436,22 @@ class RunCallback(BaseCallback):
     def progress(self) -> Progress:
         elapsed = time.perf_counter() - self.t0
         done = self.num_timesteps - (self.steps0 or 0)
-        metrics = {"charts/episodes": self.episodes,
-                   "charts/episodic_return": float(np.mean(self.returns)) if self.returns else None,
-                   "league/learner_elo": self.t.league.rating(self.t.learner).rating,
-                   "charts/learner_share": self.learn_s / elapsed if elapsed > 0 else 0.0,
-                   "charts/last_checkpoint": str(self.last_checkpoint) if self.last_checkpoint else None}
+        metrics = {
+            "charts/episodes": self.episodes,
+            "charts/episodic_return": float(np.mean(self.returns)) if self.returns else None,
+            "league/learner_elo": self.t.league.rating(self.t.learner).rating,
+            "charts/learner_share": self.learn_s / elapsed if elapsed > 0 else 0.0,
+            "charts/last_checkpoint": str(self.last_checkpoint) if self.last_checkpoint else None,
+        }
         for kind, results in self.recent.items():
             metrics[f"charts/win_rate_vs_{kind}"] = float(np.mean(results)) if results else None
         for bot, summary in (self.last_eval or {}).items():
             metrics[f"eval/win_rate_vs_{bot}"] = summary["win_rate"]
         for part, seconds in self.times().items():
             metrics[f"time/{part}_s"] = seconds
-        return Progress(self.num_timesteps, self.t.config.run.total_steps, done / elapsed if elapsed > 0 else 0.0,
-                        metrics)
+        return Progress(
+            self.num_timesteps, self.t.config.run.total_steps, done / elapsed if elapsed > 0 else 0.0, metrics
+        )
 
     def finish(self, save: bool) -> None:
         self._end_update()  # the last update ran after the last rollout

@@ -204,8 +204,15 @@ def apply_controls(pf, pi, mt, m, p, rng, ev, st):
     dirn = direction(pi, m, p)
     grounded = pi[m, p, L.SUPPORT] != L.SUP_NONE
 
-    timed = (s == L.S_DASH or s == L.S_BACKDASH or s == L.S_DODGE or s == L.S_TAUNT or s == L.S_STUN
-             or s == L.S_TURNAROUND or s == L.S_AIR_TURNAROUND)
+    timed = (
+        s == L.S_DASH
+        or s == L.S_BACKDASH
+        or s == L.S_DODGE
+        or s == L.S_TAUNT
+        or s == L.S_STUN
+        or s == L.S_TURNAROUND
+        or s == L.S_AIR_TURNAROUND
+    )
     if timed:
         pi[m, p, L.TIMER] -= 1
         if pi[m, p, L.TIMER] <= 0:
@@ -275,16 +282,22 @@ def _landing(pf, pi, mf, m, p, s, sup, x0, y0, x1, y1, vx, vy, plat_top0, ev):
     down lands, or bounces if it is stunned and falling fast.
     """
     landed_on = L.SUP_NONE
-    x1, y1, vx, vy, hit = collide_floor(x0, y0, x1, y1, vx, vy, P.FLOOR_R_X0, P.FLOOR_R_X1,
-                                        P.FLOOR_R_TOP, P.FLOOR_R_BOTTOM)
+    x1, y1, vx, vy, hit = collide_floor(
+        x0, y0, x1, y1, vx, vy, P.FLOOR_R_X0, P.FLOOR_R_X1, P.FLOOR_R_TOP, P.FLOOR_R_BOTTOM
+    )
     if hit:
         landed_on = L.SUP_FLOOR_RIGHT
-    x1, y1, vx, vy, hit = collide_floor(x0, y0, x1, y1, vx, vy, P.FLOOR_L_X0, P.FLOOR_L_X1,
-                                        P.FLOOR_L_TOP, P.FLOOR_L_BOTTOM)
+    x1, y1, vx, vy, hit = collide_floor(
+        x0, y0, x1, y1, vx, vy, P.FLOOR_L_X0, P.FLOOR_L_X1, P.FLOOR_L_TOP, P.FLOOR_L_BOTTOM
+    )
     if hit:
         landed_on = L.SUP_FLOOR_LEFT
-    if (sup == L.SUP_NONE and landed_on == L.SUP_NONE and pi[m, p, L.DROP_TIMER] == 0
-            and lands_on_platform(mf, m, y0, x1, y1, plat_top0)):
+    if (
+        sup == L.SUP_NONE
+        and landed_on == L.SUP_NONE
+        and pi[m, p, L.DROP_TIMER] == 0
+        and lands_on_platform(mf, m, y0, x1, y1, plat_top0)
+    ):
         landed_on = L.SUP_PLATFORM
         y1 = mf[m, L.PLAT_Y] + P.PLAT_HALF_H
         y1 += P.HALF_H

@@ -101,5 +101,8 @@ def collide_floor(x0, y0, x1, y1, vx, vy, fx0, fx1, ftop, fbottom):
 def lands_on_platform(mf, m, y0, x1, y1, plat_top0):
     """Stage: the one-way platform catches a body whose bottom crossed its top from above this frame."""
     top1 = mf[m, L.PLAT_Y] + P.PLAT_HALF_H
-    return (y0 - P.HALF_H >= plat_top0 - P.EPS and y1 - P.HALF_H <= top1
-            and abs(x1 - mf[m, L.PLAT_X]) < P.PLAT_HALF_W + P.HALF_W)
+    return (
+        y0 - P.HALF_H >= plat_top0 - P.EPS
+        and y1 - P.HALF_H <= top1
+        and abs(x1 - mf[m, L.PLAT_X]) < P.PLAT_HALF_W + P.HALF_W
+    )

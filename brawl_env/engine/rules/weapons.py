@@ -96,12 +96,14 @@ def _fall(it, itf, mf, m, i, pdx, plat_top0):
     y1 = y0 + vy * P.DT
     # Contact tests use a body-sized box whose bottom is the weapon's bottom.
     shift = P.HALF_H - P.WEAPON_HALF
-    bx, by, bvx, bvy, landed = collide_floor(x0, y0 + shift, x0, y1 + shift, 0.0, vy, P.FLOOR_R_X0, P.FLOOR_R_X1,
-                                             P.FLOOR_R_TOP, P.FLOOR_R_BOTTOM)
+    bx, by, bvx, bvy, landed = collide_floor(
+        x0, y0 + shift, x0, y1 + shift, 0.0, vy, P.FLOOR_R_X0, P.FLOOR_R_X1, P.FLOOR_R_TOP, P.FLOOR_R_BOTTOM
+    )
     new_sup = L.SUP_FLOOR_RIGHT if landed else L.SUP_NONE
     if not landed:
-        bx, by, bvx, bvy, landed = collide_floor(x0, y0 + shift, bx, by, 0.0, bvy, P.FLOOR_L_X0, P.FLOOR_L_X1,
-                                                 P.FLOOR_L_TOP, P.FLOOR_L_BOTTOM)
+        bx, by, bvx, bvy, landed = collide_floor(
+            x0, y0 + shift, bx, by, 0.0, bvy, P.FLOOR_L_X0, P.FLOOR_L_X1, P.FLOOR_L_TOP, P.FLOOR_L_BOTTOM
+        )
         if landed:
             new_sup = L.SUP_FLOOR_LEFT
     if not landed and lands_on_platform(mf, m, y0 + shift, bx, by, plat_top0):
@@ -125,8 +127,10 @@ def _can_handle(pi, m, p):
 
 @kernel
 def _touches(pf, itf, m, p, i):
-    return (abs(pf[m, p, L.PX] - itf[m, i, L.IX]) < P.HURT_HALF_W + P.PICKUP_HALF_W
-            and abs(pf[m, p, L.PY] - itf[m, i, L.IY]) < P.HURT_HALF_H + P.PICKUP_HALF_H)
+    return (
+        abs(pf[m, p, L.PX] - itf[m, i, L.IX]) < P.HURT_HALF_W + P.PICKUP_HALF_W
+        and abs(pf[m, p, L.PY] - itf[m, i, L.IY]) < P.HURT_HALF_H + P.PICKUP_HALF_H
+    )
 
 
 @kernel
