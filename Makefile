@@ -36,10 +36,12 @@ browser:
 	install="$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(BROWSER_PKGS)"; \
 	$$install || { $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update && $$install; }
 
-# Lint first (the small rule set of pyproject.toml's [tool.ruff.lint]), then the tests; pytest's exit code
+# Lint first (the small rule set of pyproject.toml's [tool.ruff.lint], and the formatting `ruff format`
+# gives at its 110 columns: run `.venv/bin/ruff format .` before committing), then the tests; pytest's exit code
 # is passed through unchanged (5 = no tests collected also fails).
 test: venv browser
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
 
 bench: venv
