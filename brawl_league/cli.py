@@ -1061,13 +1061,16 @@ def train_cmd(
     if json_out:
         typer.echo(json.dumps(summary, default=str))
     else:
-        state = "interrupted (checkpoint saved)" if summary["interrupted"] else "done"
-        console.print(
-            f"{state}: {summary['steps']:,} steps; last checkpoint {summary['last_checkpoint']}; "
-            f"learner Elo {summary['learner_elo']:.0f}"
-        )
+        # a plugin's summary may leave any of these out (trainers.base.Trainer.train names them)
+        state = "interrupted (checkpoint saved)" if summary.get("interrupted") else "done"
+        line = f"{state}: {summary.get('steps', 0):,} steps; last checkpoint {summary.get('last_checkpoint') or '-'}"
+        if summary.get("learner_elo") is not None:
+            line += f"; learner Elo {summary['learner_elo']:.0f}"
+        console.print(line)
         spent = summary.get("time")
-        if spent and spent.get("total"):  # where the wall time went (the live steps/s counts all of it)
+        if (
+            spent and spent.get("total") and summary.get("steps")
+        ):  # where the wall time went (the live steps/s counts all of it)
             by_size = sorted(spent.items(), key=lambda kv: -kv[1])
             parts = ", ".join(
                 f"{k.replace('_', ' ')} {v:.1f} s" for k, v in by_size if k != "total" and v >= 0.05

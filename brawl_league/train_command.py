@@ -148,7 +148,9 @@ def train(
         finally:
             league.close()
     except BaseException:
-        if not resume and not any((run_dir / "checkpoints").glob("*.zip")):
+        ckpts = run_dir / "checkpoints"
+        kept = ckpts.is_dir() and any(cls.is_checkpoint(p) for p in ckpts.iterdir())
+        if not resume and not kept:  # the plugin's own checkpoints, whatever their suffix
             _remove_new_run(created if made else run_dir, keep_folder=not made)
         raise
 

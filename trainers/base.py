@@ -131,7 +131,13 @@ class Trainer:
         raise NotImplementedError
 
     def train(self, resume: bool = False) -> dict[str, Any]:
-        """Run until the configured number of steps (or until the hook says stop); return a summary."""
+        """Run until the configured number of steps (or until the hook says stop); return a summary.
+
+        ``brawl-league train`` prints these keys of the summary when they are there (``--json`` prints it
+        whole): ``steps``, ``interrupted``, ``last_checkpoint``, ``learner_elo`` and ``time`` (seconds by
+        part, with ``total``). A run directory whose ``checkpoints/`` holds none of the plugin's
+        checkpoints (:meth:`is_checkpoint`) when training fails is removed again.
+        """
         raise NotImplementedError
 
     # -- its checkpoints as agents (asked by the trainer registry, league.registry) ------------------------
