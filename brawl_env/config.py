@@ -14,10 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-#: the default rules, in one place: 2,700 frames (90 s at 30 frames a second, the original's match and the
-#: tournament's rule) and 3 stocks
-MAX_FRAMES = 2700
-STOCKS = 3
+from .defaults import MAX_FRAMES, STOCKS  # the default rules (re-exported: brawl_env.config.MAX_FRAMES)
 
 SEED_LIMIT = 2**64
 """Seeds are integers in ``[0, SEED_LIMIT)``: a match's generator is 64 bits, so a larger seed could only

@@ -14,9 +14,9 @@ from typer.core import TyperCommand, TyperGroup
 
 from brawl_league import __version__
 
-# brawl_env.config.MAX_FRAMES, spelled here because importing brawl_env loads the engine and this module
-# must stay light (tests/brawl_league/test_cli.py checks both: the value and the light import)
-MAX_FRAMES = 2700
+# the game's default frame limit from its one place, a module without imports (brawl_env's package import
+# is lazy), so this module stays light (tests/brawl_league/test_cli.py checks it)
+from brawl_env.defaults import MAX_FRAMES
 
 
 def _styled(params):
