@@ -190,3 +190,18 @@ if __name__ == "__main__":
         json.dumps(dict(env=env_trace(), learner=learner_trace()), separators=(",", ":")) + "\n"
     )
     print(f"wrote {GOLDEN} ({GOLDEN.stat().st_size} bytes)")
+
+
+def test_bench_train_profile_splits_every_rollout_into_parts_that_add_up():
+    from brawl_league.bench import PROFILE_PARTS, run_train_bench
+
+    sets = ["ppo.n_envs=4", "ppo.n_steps=16", "ppo.batch_size=64", "ppo.n_epochs=1"]
+    result = run_train_bench("smoke", seconds=1.0, overrides=sets, device="cpu", profile=True)
+    prof = result["profile"]
+    assert prof["rollouts"] >= 2 and len(prof["samples_ms"]) == prof["rollouts"]
+    assert set(prof["parts_ms"]) == {*PROFILE_PARTS, "total"}
+    for sample in prof["samples_ms"]:
+        assert sum(sample[k] for k in PROFILE_PARTS) == pytest.approx(sample["total"])
+        for part in ("learner", "opponents", "engine", "to_device", "to_host", "buffer", "callback"):
+            assert sample[part] > 0, part  # every wrapped part was reached
+    assert run_train_bench("smoke", seconds=1.0, overrides=sets, device="cpu")["profile"] is None

@@ -201,6 +201,50 @@ class TransformerLSTMPPO(RecurrentPPO):
         return self._teacher.act(obs, rows)
 
     # -- rollouts ----------------------------------------------------------------------------------------------
+    # A rollout step's parts are methods of their own (host to device, the learner's forward in
+    # ``policy.rollout_step``, device to host, buffer writes), so that ``brawl-league bench train --profile``
+    # can time each one (brawl_league/bench.py, ``Parts``).
+    def _to_device(
+        self, obs: np.ndarray, played: np.ndarray | None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The learner's inputs on its device: the observations, and the keys played for it (a driving
+        teacher's) when there are any."""
+        obs_t = obs_as_tensor(obs, self.device)
+        if played is None:
+            return obs_t, None
+        return obs_t, torch.as_tensor(played, dtype=torch.float32, device=self.device)
+
+    def _to_host(
+        self, actions: torch.Tensor, values: torch.Tensor, log_probs: torch.Tensor, enc: torch.Tensor
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """What the step returns to the host, as float32 arrays: actions, values, log-probs and the
+        encoder's input."""
+        return (
+            actions.float().cpu().numpy(),
+            values.float().cpu().numpy(),
+            log_probs.float().cpu().numpy(),
+            enc.float().cpu().numpy(),
+        )
+
+    @staticmethod
+    def _store_step(
+        roll: _Rollout,
+        step: int,
+        obs: np.ndarray,
+        actions: np.ndarray,
+        rewards: np.ndarray,
+        starts: np.ndarray,
+        values: np.ndarray,
+        log_probs: np.ndarray,
+    ) -> None:
+        """One step into the rollout buffer (copies: the buffer keeps no reference to its inputs)."""
+        roll.obs[step] = obs
+        roll.actions[step] = actions
+        roll.rewards[step] = rewards
+        roll.starts[step] = starts
+        roll.values[step] = values
+        roll.log_probs[step] = log_probs
+
     def collect_rollouts(self, env, callback, rollout_buffer: _Rollout, n_rollout_steps: int) -> bool:
         self.policy.set_training_mode(False)
         fx = self.policy.features_extractor
@@ -225,15 +269,10 @@ class TransformerLSTMPPO(RecurrentPPO):
                 if step % roll.chunk == 0:  # a chunk starts: remember the LSTM state (after resets)
                     roll.h_at[step // roll.chunk] = state["h"].float()
                     roll.c_at[step // roll.chunk] = state["c"].float()
-                obs_t = obs_as_tensor(last_obs, self.device)
-                played = (
-                    torch.as_tensor(taught, dtype=torch.float32, device=self.device)
-                    if roll.driven and taught is not None
-                    else None
-                )
+                obs_t, played = self._to_device(last_obs, taught if roll.driven else None)
                 actions, values, log_probs = self.policy.rollout_step(obs_t, state, actions=played)
-                enc_in[step] = fx.encoder_input(obs_t).float().cpu().numpy()
-            actions_np = actions.float().cpu().numpy()
+                enc = fx.encoder_input(obs_t)
+            actions_np, values_np, log_probs_np, enc_in[step] = self._to_host(actions, values, log_probs, enc)
             new_obs, rewards, dones, infos = env.step(actions_np)
             self.num_timesteps += env.num_envs
             callback.update_locals(locals())
@@ -261,12 +300,7 @@ class TransformerLSTMPPO(RecurrentPPO):
                 with torch.no_grad(), self._autocast():
                     tv = self.policy.peek_value(term_obs, state, torch.as_tensor(trunc, device=self.device))
                 rewards[trunc] += self.gamma * tv.float().cpu().numpy()
-            roll.obs[step] = last_obs
-            roll.actions[step] = actions_np
-            roll.rewards[step] = rewards
-            roll.starts[step] = starts
-            roll.values[step] = values.float().cpu().numpy()
-            roll.log_probs[step] = log_probs.float().cpu().numpy()
+            self._store_step(roll, step, last_obs, actions_np, rewards, starts, values_np, log_probs_np)
             sb3.set_last_step(self, new_obs, dones)
         with torch.no_grad(), self._autocast():
             # value of the next observation, continuing each env's state (reset where it starts anew)
