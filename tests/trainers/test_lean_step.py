@@ -192,6 +192,43 @@ if __name__ == "__main__":
     print(f"wrote {GOLDEN} ({GOLDEN.stat().st_size} bytes)")
 
 
+def test_a_step_shares_one_read_only_empty_info_and_returns_new_arrays():
+    import copy
+    import pickle
+
+    from trainers.envs import NO_INFO
+
+    env = _env(8, seed=5, repeat=2)
+    env.reset()
+    rng = np.random.default_rng(3)
+    kept = []
+    ended = 0
+    for _ in range(60):
+        act = np.zeros((8, L.N_KEYS), np.float32)
+        act[:, L.K_RIGHT] = rng.random(8) < 0.8  # knockouts soon
+        obs, rew, done, infos = env.step(act)
+        kept.append((obs, obs.copy(), rew, rew.copy(), done, done.copy()))
+        for k, info in enumerate(infos):
+            assert (info is NO_INFO) != bool(done[k])  # news only where an episode ended
+            ended += bool(done[k])
+    assert ended > 0
+    for arrays in kept:  # SB3 keeps what a step returns: later steps must not write into it
+        obs, obs0, rew, rew0, done, done0 = arrays
+        assert np.array_equal(obs, obs0) and np.array_equal(rew, rew0) and np.array_equal(done, done0)
+    env.reset()
+    assert all(info is NO_INFO for info in env.reset_infos)
+    with pytest.raises(TypeError, match="write into a copy"):
+        NO_INFO["episode"] = {}
+    with pytest.raises(TypeError):
+        NO_INFO.update(a=1)
+    with pytest.raises(TypeError):
+        NO_INFO.setdefault("a", 1)
+    assert NO_INFO == {} and not NO_INFO and dict(NO_INFO) == {}
+    assert pickle.loads(pickle.dumps([NO_INFO, NO_INFO])) == [NO_INFO, NO_INFO]
+    assert pickle.loads(pickle.dumps(NO_INFO)) is NO_INFO and copy.deepcopy(NO_INFO) is NO_INFO
+    env.close()
+
+
 def test_bench_train_profile_splits_every_rollout_into_parts_that_add_up():
     from brawl_league.bench import PROFILE_PARTS, run_train_bench
 

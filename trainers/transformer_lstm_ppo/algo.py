@@ -29,6 +29,7 @@ each piece needs.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import NamedTuple
 
@@ -167,7 +168,7 @@ class TransformerLSTMPPO(RecurrentPPO):
     def _autocast(self):
         if self.bf16 and self.device.type == "cuda":
             return torch.autocast("cuda", dtype=torch.bfloat16)
-        return torch.autocast("cpu", enabled=False)
+        return contextlib.nullcontext()  # autocast is off unless asked for: nothing to enter every step
 
     def _excluded_save_params(self) -> list[str]:
         return super()._excluded_save_params() + ["_state", "_teacher"]
@@ -218,13 +219,13 @@ class TransformerLSTMPPO(RecurrentPPO):
         self, actions: torch.Tensor, values: torch.Tensor, log_probs: torch.Tensor, enc: torch.Tensor
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """What the step returns to the host, as float32 arrays: actions, values, log-probs and the
-        encoder's input."""
-        return (
-            actions.float().cpu().numpy(),
-            values.float().cpu().numpy(),
-            log_probs.float().cpu().numpy(),
-            enc.float().cpu().numpy(),
+        encoder's input, in one copy (on a GPU one wait for the device instead of four)."""
+        k = actions.shape[1]
+        both = torch.cat(
+            [actions.float(), values.float()[:, None], log_probs.float()[:, None], enc.float()], 1
         )
+        host = both.cpu().numpy()
+        return host[:, :k], host[:, k], host[:, k + 1], host[:, k + 2 :]
 
     @staticmethod
     def _store_step(
@@ -265,7 +266,8 @@ class TransformerLSTMPPO(RecurrentPPO):
             if taught is not None:
                 roll.teacher[step] = taught
             with torch.no_grad(), self._autocast():
-                self.policy.reset_state(state, np.flatnonzero(starts))
+                if starts.any():
+                    self.policy.reset_state(state, np.flatnonzero(starts))
                 if step % roll.chunk == 0:  # a chunk starts: remember the LSTM state (after resets)
                     roll.h_at[step // roll.chunk] = state["h"].float()
                     roll.c_at[step // roll.chunk] = state["c"].float()
@@ -278,15 +280,18 @@ class TransformerLSTMPPO(RecurrentPPO):
             callback.update_locals(locals())
             if not callback.on_step():
                 return False
-            sb3.record_episodes(self, infos, dones)
+            # only ended episodes carry news (SB3 sets info["episode"] at an episode's end): no loop over
+            # every env's info
+            ended = np.flatnonzero(dones).tolist()
+            if ended:
+                sb3.record_episodes(self, [infos[i] for i in ended], np.ones(len(ended), bool))
             rewards = np.asarray(rewards, np.float32).copy()
             trunc = (
                 [
                     i
-                    for i, info in enumerate(infos)
-                    if dones[i]
-                    and info.get("TimeLimit.truncated")
-                    and info.get("terminal_observation") is not None
+                    for i in ended
+                    if infos[i].get("TimeLimit.truncated")
+                    and infos[i].get("terminal_observation") is not None
                 ]
                 if self.bootstrap_truncation
                 else []
