@@ -97,9 +97,10 @@ def env_trace(steps: int = 120) -> list[dict]:
     return trace
 
 
-def learner_trace(rollouts: int = 3) -> list[dict]:
+def learner_trace(rollouts: int = 3, pack: bool | None = None) -> list[dict]:
     """Three rollouts of 16 steps from 4 matches (episodes of 60 frames, 2 frames a step: resets inside
-    rollouts and carries across them), with a teacher and time-limit bootstraps."""
+    rollouts and carries across them), with a teacher and time-limit bootstraps. ``pack``: bring the
+    learner's outputs to the host in one packed copy (as on a GPU) or not (default: as on this device)."""
     import torch
     from stable_baselines3.common.callbacks import BaseCallback
 
@@ -129,6 +130,8 @@ def learner_trace(rollouts: int = 3) -> list[dict]:
     with torch.no_grad():  # large heads: the keys and values depend strongly on the inputs
         model.policy.action_net.weight.normal_(0, 1.0)
         model.policy.value_net.weight.normal_(0, 1.0)
+    if pack is not None:
+        model._pack_to_host = pack
     cb = prepare_learn(model, 10_000, Nop())
     out = []
     for _ in range(rollouts):
@@ -170,8 +173,9 @@ def test_env_steps_are_the_recorded_ones(golden):
     assert any("TimeLimit.truncated" not in d for s in ends for d in s["infos"].values())
 
 
-def test_learner_rollouts_are_the_recorded_ones(golden):
-    trace = learner_trace()
+@pytest.mark.parametrize("pack", [None, True], ids=["as-on-this-device", "one-packed-copy"])
+def test_learner_rollouts_are_the_recorded_ones(golden, pack):
+    trace = learner_trace(pack=pack)
     for i, (got, want) in enumerate(zip(trace, golden["learner"], strict=True)):
         for key in ("obs", "enc_in", "carry", "actions", "teacher", "starts", "episodes"):
             assert got[key] == want[key], f"rollout {i}: {key} differs"

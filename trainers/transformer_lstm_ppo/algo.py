@@ -153,6 +153,7 @@ class TransformerLSTMPPO(RecurrentPPO):
             chunk,
         )
         self._state = self.policy.new_state(self.n_envs)
+        self._pack_to_host = self.device.type != "cpu"  # see _to_host
         if self.n_steps % chunk or self.batch_size % chunk:
             raise ValueError(
                 f"batch_size ({self.batch_size}) and n_steps ({self.n_steps}) must divide one another: "
@@ -171,7 +172,7 @@ class TransformerLSTMPPO(RecurrentPPO):
         return contextlib.nullcontext()  # autocast is off unless asked for: nothing to enter every step
 
     def _excluded_save_params(self) -> list[str]:
-        return super()._excluded_save_params() + ["_state", "_teacher"]
+        return super()._excluded_save_params() + ["_state", "_teacher", "_pack_to_host"]
 
     def teacher_weight(self) -> float:
         """The imitation loss's weight now: ``teacher_coef`` decaying linearly to 0 at ``teacher_steps``."""
@@ -219,12 +220,14 @@ class TransformerLSTMPPO(RecurrentPPO):
         self, actions: torch.Tensor, values: torch.Tensor, log_probs: torch.Tensor, enc: torch.Tensor
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """What the step returns to the host, as float32 arrays: actions, values, log-probs and the
-        encoder's input, in one copy (on a GPU one wait for the device instead of four)."""
+        encoder's input. On an accelerator they come back in one copy (one wait for the device instead
+        of four); on the CPU a tensor's array is a view with nothing to copy, and packing them first
+        would cost more than it saves (docs/benchmarks.md, "A lean rollout step")."""
+        if not self._pack_to_host:
+            return tuple(t.float().cpu().numpy() for t in (actions, values, log_probs, enc))
         k = actions.shape[1]
-        both = torch.cat(
-            [actions.float(), values.float()[:, None], log_probs.float()[:, None], enc.float()], 1
-        )
-        host = both.cpu().numpy()
+        packed = (actions.float(), values.float()[:, None], log_probs.float()[:, None], enc.float())
+        host = torch.cat(packed, 1).cpu().numpy()
         return host[:, :k], host[:, k], host[:, k + 1], host[:, k + 2 :]
 
     @staticmethod
