@@ -15,7 +15,7 @@ match, keys copied in, nothing else), measured the same way and taking turns wit
 ``bench train`` runs the real trainer (league, env, opponents, updates) in a temporary directory, drops the
 first rollout and update (compilation and warm-up), then measures for a fixed wall time: env-steps per
 second, the learner's share of the wall time (PPO updates, as opposed to collecting rollouts), and the
-process's peak memory.
+process's peak memory; with ``profile``, also where each millisecond of a vector step goes (:class:`Parts`).
 """
 
 from __future__ import annotations
