@@ -263,9 +263,8 @@ class LeagueVecEnv(VecEnv):
             dones = terminated | truncated
             if dones.any():
                 ended = np.flatnonzero(dones)
-                if step_done[
-                    ended
-                ].any():  # a new episode ended inside the same block: too short to learn from
+                # a new episode ended inside the same block: too short to learn from
+                if step_done[ended].any():
                     raise RuntimeError(
                         f"an episode ended within {self.action_repeat} frames of its start; "
                         "use a smaller action_repeat or a longer max_frames"
