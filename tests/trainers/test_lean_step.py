@@ -246,3 +246,17 @@ def test_bench_train_profile_splits_every_rollout_into_parts_that_add_up():
         for part in ("learner", "opponents", "engine", "to_device", "to_host", "buffer", "callback"):
             assert sample[part] > 0, part  # every wrapped part was reached
     assert run_train_bench("smoke", seconds=1.0, overrides=sets, device="cpu")["profile"] is None
+
+
+def test_an_episode_ending_twice_in_one_step_is_refused():
+    env = LeagueVecEnv(
+        2,
+        env_config=dict(CFG, max_frames=2),
+        choose_opponent=lambda rng: SPECS[0],
+        make_opponent=lambda spec: bot_agent(spec.name),
+        seed=1,
+        action_repeat=5,
+    )
+    env.reset()
+    with pytest.raises(RuntimeError, match="ended within 5 frames of its start"):
+        env.step(np.zeros((2, L.N_KEYS), np.float32))
