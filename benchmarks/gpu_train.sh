@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The GPU benchmark, as run on the lent device (one H100/H200): the full10m settings with the full-size
-# model for a fixed time, the encoder against the literal design, and where the time goes.
+# model for a fixed time, the encoder against the literal design, and where the time goes (a vector step
+# split by part: bench train --profile).
 # Usage there: bash benchmarks/gpu_train.sh SECONDS   (results as JSON under $OUT, or ./gpu_out)
 set -uo pipefail
 SECONDS_TIMED=${1:-150}
@@ -23,3 +24,8 @@ python3 -m brawl_league.cli bench train --preset full10m --device cuda --seconds
 cat "$OUT/train_full10m.json"
 python3 -m brawl_league.cli bench train --preset full10m --device cuda --seconds 40 --set ppo.n_envs=256 --set ppo.batch_size=4096 --json > "$OUT/train_full10m_256envs.json"
 cat "$OUT/train_full10m_256envs.json"
+# Where a vector step's time goes on the GPU (issue 14; docs/benchmarks.md, "A lean rollout step"): the
+# full10m preset's rollouts split by part, each part synchronised with the device, so its env-steps/s is
+# lower than the runs above and not the figure to quote.
+python3 -m brawl_league.cli bench train --preset full10m --device cuda --seconds 40 --profile --json > "$OUT/profile_full10m.json"
+python3 -c "import json, sys; p = json.load(open(sys.argv[1]))['profile']; print({k: round(v, 3) for k, v in p['parts_ms'].items()})" "$OUT/profile_full10m.json"

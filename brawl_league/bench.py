@@ -15,7 +15,7 @@ match, keys copied in, nothing else), measured the same way and taking turns wit
 ``bench train`` runs the real trainer (league, env, opponents, updates) in a temporary directory, drops the
 first rollout and update (compilation and warm-up), then measures for a fixed wall time: env-steps per
 second, the learner's share of the wall time (PPO updates, as opposed to collecting rollouts), and the
-process's peak memory.
+process's peak memory; with ``profile``, also where each millisecond of a vector step goes (:class:`Parts`).
 """
 
 from __future__ import annotations
@@ -453,6 +453,104 @@ def render_table(result: dict[str, Any]) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------------------
+# where a rollout's time goes
+
+
+class Parts:
+    """Wall time by part of a rollout, summed by wrapping the methods that do each part: the one timing
+    mechanism of ``bench opponents`` and ``bench train --profile``.
+
+    ``wrap(obj, "method", "part")`` replaces ``obj.method`` (on the instance) by a timed call of it; several
+    methods may feed one part, and a part may hold others (the env's step holds the opponents and the
+    engine: the caller subtracts). With ``sync`` (``torch.cuda.synchronize`` on a GPU), each timed call
+    waits for the device before and after, so that a part's kernels count in that part and not in the
+    next one that reads a result back; that costs time of its own, so profile and throughput runs on a GPU
+    are separate measurements.
+    """
+
+    def __init__(self, sync: Callable[[], None] | None = None):
+        self.seconds: dict[str, float] = {}
+        self.sync = sync
+
+    def wrap(self, obj: Any, attr: str, part: str) -> None:
+        fn = getattr(obj, attr)
+        seconds, sync = self.seconds, self.sync
+        seconds.setdefault(part, 0.0)
+
+        def timed(*args, **kwargs):
+            if sync is not None:
+                sync()
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                if sync is not None:
+                    sync()
+                seconds[part] += time.perf_counter() - t0
+
+        setattr(obj, attr, timed)
+
+    def take(self, steps: int) -> dict[str, float]:
+        """Milliseconds per vector step of each part since the last ``take`` (over ``steps`` steps), and
+        restart from zero."""
+        out = {part: 1e3 * s / steps for part, s in self.seconds.items()}
+        for part in self.seconds:
+            self.seconds[part] = 0.0
+        return out
+
+
+PROFILE_PARTS = (
+    "learner",
+    "opponents",
+    "engine",
+    "env_glue",
+    "teacher",
+    "to_device",
+    "to_host",
+    "buffer",
+    "callback",
+    "other",
+)
+"""The parts of ``bench train --profile``, in ms per vector step (``run_train_bench`` says what each holds)."""
+
+
+def _profile_trainer(trainer: Any, parts: Parts, samples: list[dict[str, float]]) -> None:
+    """Wrap the parts of ``trainer``'s rollout step (a ``transformer-lstm-ppo`` trainer, local backend) into
+    ``parts``; each rollout appends its split, in ms per vector step, to ``samples``."""
+    model, env, league_env = trainer.model, trainer.env, trainer.league_env
+    if not hasattr(league_env, "_act_opponents"):
+        raise ValueError("--profile times a vector step in this process: use the local backend")
+    parts.wrap(model.policy, "rollout_step", "learner")
+    parts.wrap(model.policy, "peek_value", "learner")
+    parts.wrap(model, "_teacher_keys", "teacher")
+    parts.wrap(model, "_to_device", "to_device")
+    parts.wrap(model, "_to_host", "to_host")
+    parts.wrap(model, "_store_step", "buffer")
+    parts.wrap(env, "step", "env")
+    parts.wrap(league_env, "_act_opponents", "opponents")
+    parts.wrap(league_env.batch, "step", "engine")
+    collect = model.collect_rollouts
+
+    def collect_rollouts(env, callback, rollout_buffer, n_rollout_steps):
+        if not getattr(callback, "_profiled", False):  # SB3 made it in learn(): time its on_step too
+            parts.wrap(callback, "on_step", "callback")
+            callback._profiled = True
+        parts.take(1)
+        t0 = time.perf_counter()
+        try:
+            return collect(env, callback, rollout_buffer, n_rollout_steps)
+        finally:
+            total = 1e3 * (time.perf_counter() - t0) / n_rollout_steps
+            ms = parts.take(n_rollout_steps)
+            ms["env_glue"] = ms.pop("env") - ms["opponents"] - ms["engine"]
+            ms["other"] = total - sum(ms.values())
+            ms["total"] = total
+            samples.append(ms)
+
+    model.collect_rollouts = collect_rollouts
+
+
+# ---------------------------------------------------------------------------------------------------------
 # training speed
 
 
@@ -462,8 +560,21 @@ def run_train_bench(
     overrides: list[str] = (),
     device: str | None = None,
     trainer: str | None = None,
+    profile: bool = False,
 ) -> dict[str, Any]:
-    """Steady-state training speed of a preset of ``trainer`` (default: the default trainer plugin)."""
+    """Steady-state training speed of a preset of ``trainer`` (default: the default trainer plugin).
+
+    ``profile``: also split each timed rollout by where its time goes (:class:`Parts`; the default trainer
+    on the local backend), in ms per vector step, medians over the timed rollouts under ``"profile"``:
+    ``learner`` (the learner's forwards: ``rollout_step``, and ``peek_value`` for bootstraps),
+    ``opponents`` (``LeagueVecEnv._act_opponents``: their networks, bots and key draws), ``engine``
+    (``BatchEnv.step``: game and rewards, all frames of the step), ``env_glue`` (the rest of the env's
+    step: keys, rewards, episode bookkeeping, infos, observations, and a reward normaliser when there is
+    one), ``teacher`` (its keys), ``to_device`` / ``to_host`` (the learner's inputs to its device and its
+    outputs back: tensor conversions on a CPU), ``buffer`` (rollout-buffer writes), ``callback`` (the run's
+    callback: CSV rows, league records, cadences) and ``other`` (the rest of the rollout loop: SB3's
+    episode buffer, state resets, and per rollout the returns and advantages). Updates are not in it.
+    """
     from league.registry import DEFAULT, trainer_class
     from league.store import League
     from trainers.base import ProgressHook
@@ -482,7 +593,17 @@ def run_train_bench(
 
     rollout_s: list[float] = []  # seconds spent collecting rollouts so far, at each mark
 
+    parts_samples: list[dict[str, float]] = []
+    run: Any = None
+
     class Timer(ProgressHook):
+        def _on_start(self, run_dir, config):
+            if profile:
+                import torch
+
+                sync = torch.cuda.synchronize if str(run.device).startswith("cuda") else None
+                _profile_trainer(run, Parts(sync), parts_samples)
+
         def _on_progress(self, p):
             marks.append((time.perf_counter(), p.steps, p.metrics.get("charts/learner_share", 0.0)))
             rollout_s.append(p.metrics.get("time/rollouts_s", 0.0))
@@ -491,7 +612,8 @@ def run_train_bench(
     with tempfile.TemporaryDirectory(prefix="brawl-bench-train-") as tmp:
         run_dir = Path(tmp) / "run"
         league = League.open(Path(tmp) / "league", create=True)
-        summary = cls(config, run_dir, league, Timer()).train()
+        run = cls(config, run_dir, league, Timer())
+        summary = run.train()
     if len(marks) < 3:
         raise RuntimeError("the benchmark stopped before two timed rollouts; raise --seconds")
     (t1, s1, _), (t2, s2, _) = marks[1], marks[-1]
@@ -500,6 +622,17 @@ def run_train_bench(
     import torch
 
     gpu_mb = torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else None
+    timed_parts = parts_samples[1:]  # the first rollout is the warm-up, as for the speed
+    profile_out = None
+    if profile:
+        profile_out = {
+            "parts_ms": {k: _median([x[k] for x in timed_parts]) for k in (*PROFILE_PARTS, "total")},
+            "rollouts": len(timed_parts),
+            "n_steps": config.ppo.n_steps,
+            "n_envs": config.ppo.n_envs,
+            "synchronized": str(summary["device"]).startswith("cuda"),
+            "samples_ms": timed_parts,
+        }
     return {
         "preset": preset,
         "overrides": list(overrides),
@@ -522,7 +655,9 @@ def run_train_bench(
         "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
         "python": platform.python_version(),
         "torch": torch.__version__,
+        "loadavg": os.getloadavg(),
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "profile": profile_out,
     }
 
 
@@ -603,16 +738,6 @@ def run_opponents_bench(
         def _on_step(self) -> bool:
             return True
 
-    def timed(fn, acc: dict, key: str):
-        def wrapper(*args, **kwargs):
-            t0 = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                acc[key] += time.perf_counter() - t0
-
-        return wrapper
-
     setups = []
     for k in counts:
         for fuse in (False, True):
@@ -645,19 +770,20 @@ def run_opponents_bench(
             )
             callback = _Quiet()
             callback = prepare_learn(model, 10**12, callback)
-            acc = dict.fromkeys(("learner", "opponents", "engine"), 0.0)
-            model.policy.rollout_step = timed(model.policy.rollout_step, acc, "learner")
-            env._act_opponents = timed(env._act_opponents, acc, "opponents")
-            env.batch.step = timed(env.batch.step, acc, "engine")
-            setups.append(dict(k=k, fuse=fuse, env=env, model=model, callback=callback, acc=acc, samples=[]))
+            timer = Parts()
+            timer.wrap(model.policy, "rollout_step", "learner")
+            timer.wrap(env, "_act_opponents", "opponents")
+            timer.wrap(env.batch, "step", "engine")
+            setups.append(
+                dict(k=k, fuse=fuse, env=env, model=model, callback=callback, timer=timer, samples=[])
+            )
 
     def rollout(s) -> dict:
-        for key in s["acc"]:
-            s["acc"][key] = 0.0
+        s["timer"].take(1)
         t0 = time.perf_counter()
         s["model"].collect_rollouts(s["env"], s["callback"], s["model"].rollout_buffer, p.n_steps)
         total = time.perf_counter() - t0
-        parts = {key: 1e3 * v / p.n_steps for key, v in s["acc"].items()}
+        parts = s["timer"].take(p.n_steps)
         parts["total"] = 1e3 * total / p.n_steps
         parts["glue"] = parts["total"] - parts["learner"] - parts["opponents"] - parts["engine"]
         return parts

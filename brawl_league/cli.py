@@ -187,6 +187,14 @@ def bench_train(
     address: Annotated[
         str | None, typer.Option("--address", help="Ray cluster address (default: a local Ray instance).")
     ] = None,
+    profile: Annotated[
+        bool,
+        typer.Option(
+            "--profile",
+            help="Also split each rollout's vector step by part (learner, opponents, engine, glue, "
+            "copies ...), in ms; on a GPU the parts synchronise, so take speeds from a run without it.",
+        ),
+    ] = False,
 ) -> None:
     """Benchmark training: steady-state env-steps/s, the learner's share of wall time and peak memory."""
     import contextlib
@@ -200,11 +208,14 @@ def bench_train(
     if backend not in ("local", "ray"):
         typer.echo(f"error: --backend must be local or ray; got {backend!r}", err=True)
         raise typer.Exit(2)
+    if profile and backend != "local":
+        typer.echo("error: --profile times a vector step in this process; use --backend local", err=True)
+        raise typer.Exit(2)
     with contextlib.redirect_stdout(sys.stderr), Console(stderr=True).status(f"benchmarking {preset}"):
         if backend == "ray":
             result = run_shards_bench(preset, seconds, tuple(shards or (1, 2)), set_ or [], device, address)
         else:
-            result = run_train_bench(preset, seconds, set_ or [], device)
+            result = run_train_bench(preset, seconds, set_ or [], device, profile=profile)
     if json_out:
         sys.stdout.write(json.dumps(result) + "\n")
         return
@@ -241,6 +252,15 @@ def bench_train(
         f"  peak memory      {result['peak_rss_mb']:,.0f} MB RSS"
         + (f", {result['peak_gpu_mb']:,.0f} MB GPU" if result["peak_gpu_mb"] else "")
     )
+    if result["profile"]:
+        prof = result["profile"]
+        console.print(
+            f"  a vector step ({prof['n_envs']} envs), ms, median of {prof['rollouts']} rollouts"
+            + (" (parts synchronised with the GPU)" if prof["synchronized"] else "")
+            + ":"
+        )
+        for part, ms in prof["parts_ms"].items():
+            console.print(f"    {part:<10} {ms:7.3f}")
 
 
 @bench_app.command("opponents")

@@ -35,6 +35,13 @@ Episode ends come back the SB3 way: ``infos[k]["terminal_observation"]``,
 ``infos[k]["TimeLimit.truncated"]`` (the frame limit ended it rather than a knockout), a Monitor-style
 ``infos[k]["episode"] = {"r", "l", "t"}`` (so ``model.ep_info_buffer`` fills without a Monitor
 wrapper), and ``infos[k]["brawl"]`` with the result, opponent, slot, statistics and reward breakdown.
+
+A step does no Python work per match except for the matches whose episode ended in it: the per-step
+state (held keys, step rewards, done flags, the opponents' observations) lives in arrays allocated once,
+and every match without an episode end gets the same empty info dict, :data:`NO_INFO`, which refuses
+writes (SB3's wrappers write into the infos of ended episodes only; write into a ``dict(info)`` copy).
+The observations, rewards and done flags a step returns are new arrays each step, as SB3's own vector
+envs return them: SB3 keeps references to them across steps.
 """
 
 from __future__ import annotations
@@ -58,9 +65,31 @@ from brawl_env.outcome import result_words
 
 from .opponents import OpponentPool
 
-__all__ = ["LeagueVecEnv"]
+__all__ = ["NO_INFO", "LeagueVecEnv"]
 
 log = logging.getLogger(__name__)
+
+
+class _NoInfo(dict):
+    """An empty info dict that refuses writes: one object stands for every match without news in a
+    step, so a write into it would show up in all of them."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError(
+            "LeagueVecEnv's empty info is one shared object (NO_INFO) for every match without an episode "
+            "end this step; write into a copy (dict(info)) instead"
+        )
+
+    __setitem__ = __delitem__ = __ior__ = setdefault = update = pop = popitem = clear = _refuse
+
+    def __reduce__(self):  # unpickles as the one shared object (infos travel from Ray shards)
+        return "NO_INFO"
+
+
+NO_INFO: dict = _NoInfo()
+"""The info of every match whose episode did not end in a step (empty, read-only, shared)."""
 
 
 class LeagueVecEnv(VecEnv):
@@ -129,6 +158,10 @@ class LeagueVecEnv(VecEnv):
         self._ep_terms = np.zeros((n, len(self.reward_names)), np.float64)
         self._episode_starts = np.ones(n, bool)
         self._opp_obs = np.zeros((n, self.batch.obs_dim), np.float32)
+        # a step's own state, written in place every step
+        self._held = np.zeros((n, L.N_KEYS), np.uint8)
+        self._step_rew = np.zeros(n, np.float32)
+        self._step_done = np.zeros(n, bool)
         self._actions: np.ndarray | None = None
         self._pending_seed: int | None = int(seed)
         self._seeder = np.random.default_rng([0x4C45, int(seed) & 0xFFFFFFFFFFFFFFFF])
@@ -184,12 +217,12 @@ class LeagueVecEnv(VecEnv):
         self._ep_terms[:] = 0.0
         self.opponent_pool.clear_rows()
         self._new_episodes(self._rows)
-        self._episode_starts = np.ones(self.num_envs, bool)
+        self._episode_starts[:] = True
         self._started = True
         self._actions = None
-        self.reset_infos = [{} for _ in range(self.num_envs)]
+        self.reset_infos = [NO_INFO] * self.num_envs
         full2 = full.reshape(2 * self.num_envs, -1)
-        self._opp_obs = full2.take(self._oflat, axis=0)
+        full2.take(self._oflat, axis=0, out=self._opp_obs)
         return full2.take(self._lflat, axis=0)
 
     def step_async(self, actions: np.ndarray) -> None:
@@ -208,11 +241,13 @@ class LeagueVecEnv(VecEnv):
             raise RuntimeError("call step_async() before step_wait()")
         n = self.num_envs
         keys2 = self._keys.reshape(2 * n, L.N_KEYS)
-        held = np.array(self._actions, dtype=np.uint8, copy=True)
+        held = self._held
+        np.copyto(held, self._actions, casting="unsafe")  # values were checked to be exactly 0 or 1
         self._actions = None
-        step_rew = np.zeros(n, np.float32)
-        step_done = np.zeros(n, bool)  # the episode this step's decision was made in has ended
-        infos: list[dict] = [{} for _ in range(n)]
+        step_rew, step_done = self._step_rew, self._step_done
+        step_rew[:] = 0.0
+        step_done[:] = False  # the episode this step's decision was made in has ended
+        infos: list[dict] = [NO_INFO] * n
         for _ in range(self.action_repeat):
             keys2[self._lflat] = held
             self._act_opponents(keys2)
@@ -223,14 +258,13 @@ class LeagueVecEnv(VecEnv):
             self._ep_len += 1
             terms = info["reward_terms"]
             self._ep_terms += terms.reshape(2 * n, terms.shape[2]).take(lflat, axis=0)
-            step_rew += np.where(step_done, 0.0, rew).astype(np.float32)
+            # the rewards of an episode started inside the block count in no step (module docstring)
+            np.add(step_rew, rew, out=step_rew, where=~step_done)
             dones = terminated | truncated
             if dones.any():
                 ended = np.flatnonzero(dones)
-                first = ended[~step_done[ended]]
-                if (
-                    first.size < ended.size
-                ):  # a new episode ended inside the same block: too short to learn from
+                # a new episode ended inside the same block: too short to learn from
+                if step_done[ended].any():
                     raise RuntimeError(
                         f"an episode ended within {self.action_repeat} frames of its start; "
                         "use a smaller action_repeat or a longer max_frames"
@@ -240,9 +274,10 @@ class LeagueVecEnv(VecEnv):
                 held[ended] = 0  # the rest of the block: the new episode, no decision yet
                 step_done[ended] = True
             full2 = full.reshape(2 * n, -1)
-            self._opp_obs = full2.take(self._oflat, axis=0)
-        self._episode_starts = step_done.copy()
-        return full2.take(self._lflat, axis=0), step_rew, step_done, infos
+            full2.take(self._oflat, axis=0, out=self._opp_obs)
+        self._episode_starts[:] = step_done
+        # new arrays for the caller, as SB3's vector envs return them (SB3 keeps them across steps)
+        return full2.take(self._lflat, axis=0), step_rew.copy(), step_done.copy(), infos
 
     def _act_opponents(self, keys2: np.ndarray) -> None:
         """Every opponent's keys for this frame into ``keys2`` ((2n, keys), row * 2 + slot).
@@ -305,7 +340,7 @@ class LeagueVecEnv(VecEnv):
         for k in ended.tolist():
             s = int(self._slots[k])
             spec = self.opponent_pool.specs[k]
-            d = infos[k]
+            d = infos[k] = {}
             d["terminal_observation"] = final_obs[k, s].copy()
             if truncated[k] and not terminated[k]:
                 d["TimeLimit.truncated"] = True

@@ -29,6 +29,7 @@ each piece needs.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import NamedTuple
 
@@ -152,6 +153,7 @@ class TransformerLSTMPPO(RecurrentPPO):
             chunk,
         )
         self._state = self.policy.new_state(self.n_envs)
+        self._pack_to_host = self.device.type != "cpu"  # see _to_host
         if self.n_steps % chunk or self.batch_size % chunk:
             raise ValueError(
                 f"batch_size ({self.batch_size}) and n_steps ({self.n_steps}) must divide one another: "
@@ -167,10 +169,10 @@ class TransformerLSTMPPO(RecurrentPPO):
     def _autocast(self):
         if self.bf16 and self.device.type == "cuda":
             return torch.autocast("cuda", dtype=torch.bfloat16)
-        return torch.autocast("cpu", enabled=False)
+        return contextlib.nullcontext()  # autocast is off unless asked for: nothing to enter every step
 
     def _excluded_save_params(self) -> list[str]:
-        return super()._excluded_save_params() + ["_state", "_teacher"]
+        return super()._excluded_save_params() + ["_state", "_teacher", "_pack_to_host"]
 
     def teacher_weight(self) -> float:
         """The imitation loss's weight now: ``teacher_coef`` decaying linearly to 0 at ``teacher_steps``."""
@@ -201,6 +203,52 @@ class TransformerLSTMPPO(RecurrentPPO):
         return self._teacher.act(obs, rows)
 
     # -- rollouts ----------------------------------------------------------------------------------------------
+    # A rollout step's parts are methods of their own (host to device, the learner's forward in
+    # ``policy.rollout_step``, device to host, buffer writes), so that ``brawl-league bench train --profile``
+    # can time each one (brawl_league/bench.py, ``Parts``).
+    def _to_device(
+        self, obs: np.ndarray, played: np.ndarray | None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The learner's inputs on its device: the observations, and the keys played for it (a driving
+        teacher's) when there are any."""
+        obs_t = obs_as_tensor(obs, self.device)
+        if played is None:
+            return obs_t, None
+        return obs_t, torch.as_tensor(played, dtype=torch.float32, device=self.device)
+
+    def _to_host(
+        self, actions: torch.Tensor, values: torch.Tensor, log_probs: torch.Tensor, enc: torch.Tensor
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """What the step returns to the host, as float32 arrays: actions, values, log-probs and the
+        encoder's input. On an accelerator they come back in one copy (one wait for the device instead
+        of four); on the CPU a tensor's array is a view with nothing to copy, and packing them first
+        would cost more than it saves (docs/benchmarks.md, "A lean rollout step")."""
+        if not self._pack_to_host:
+            return tuple(t.float().cpu().numpy() for t in (actions, values, log_probs, enc))
+        k = actions.shape[1]
+        packed = (actions.float(), values.float()[:, None], log_probs.float()[:, None], enc.float())
+        host = torch.cat(packed, 1).cpu().numpy()
+        return host[:, :k], host[:, k], host[:, k + 1], host[:, k + 2 :]
+
+    @staticmethod
+    def _store_step(
+        roll: _Rollout,
+        step: int,
+        obs: np.ndarray,
+        actions: np.ndarray,
+        rewards: np.ndarray,
+        starts: np.ndarray,
+        values: np.ndarray,
+        log_probs: np.ndarray,
+    ) -> None:
+        """One step into the rollout buffer (copies: the buffer keeps no reference to its inputs)."""
+        roll.obs[step] = obs
+        roll.actions[step] = actions
+        roll.rewards[step] = rewards
+        roll.starts[step] = starts
+        roll.values[step] = values
+        roll.log_probs[step] = log_probs
+
     def collect_rollouts(self, env, callback, rollout_buffer: _Rollout, n_rollout_steps: int) -> bool:
         self.policy.set_training_mode(False)
         fx = self.policy.features_extractor
@@ -221,33 +269,32 @@ class TransformerLSTMPPO(RecurrentPPO):
             if taught is not None:
                 roll.teacher[step] = taught
             with torch.no_grad(), self._autocast():
-                self.policy.reset_state(state, np.flatnonzero(starts))
+                if starts.any():
+                    self.policy.reset_state(state, np.flatnonzero(starts))
                 if step % roll.chunk == 0:  # a chunk starts: remember the LSTM state (after resets)
                     roll.h_at[step // roll.chunk] = state["h"].float()
                     roll.c_at[step // roll.chunk] = state["c"].float()
-                obs_t = obs_as_tensor(last_obs, self.device)
-                played = (
-                    torch.as_tensor(taught, dtype=torch.float32, device=self.device)
-                    if roll.driven and taught is not None
-                    else None
-                )
+                obs_t, played = self._to_device(last_obs, taught if roll.driven else None)
                 actions, values, log_probs = self.policy.rollout_step(obs_t, state, actions=played)
-                enc_in[step] = fx.encoder_input(obs_t).float().cpu().numpy()
-            actions_np = actions.float().cpu().numpy()
+                enc = fx.encoder_input(obs_t)
+            actions_np, values_np, log_probs_np, enc_in[step] = self._to_host(actions, values, log_probs, enc)
             new_obs, rewards, dones, infos = env.step(actions_np)
             self.num_timesteps += env.num_envs
             callback.update_locals(locals())
             if not callback.on_step():
                 return False
-            sb3.record_episodes(self, infos, dones)
+            # only ended episodes carry news (SB3 sets info["episode"] at an episode's end): no loop over
+            # every env's info
+            ended = np.flatnonzero(dones).tolist()
+            if ended:
+                sb3.record_episodes(self, [infos[i] for i in ended], np.ones(len(ended), bool))
             rewards = np.asarray(rewards, np.float32).copy()
             trunc = (
                 [
                     i
-                    for i, info in enumerate(infos)
-                    if dones[i]
-                    and info.get("TimeLimit.truncated")
-                    and info.get("terminal_observation") is not None
+                    for i in ended
+                    if infos[i].get("TimeLimit.truncated")
+                    and infos[i].get("terminal_observation") is not None
                 ]
                 if self.bootstrap_truncation
                 else []
@@ -261,12 +308,7 @@ class TransformerLSTMPPO(RecurrentPPO):
                 with torch.no_grad(), self._autocast():
                     tv = self.policy.peek_value(term_obs, state, torch.as_tensor(trunc, device=self.device))
                 rewards[trunc] += self.gamma * tv.float().cpu().numpy()
-            roll.obs[step] = last_obs
-            roll.actions[step] = actions_np
-            roll.rewards[step] = rewards
-            roll.starts[step] = starts
-            roll.values[step] = values.float().cpu().numpy()
-            roll.log_probs[step] = log_probs.float().cpu().numpy()
+            self._store_step(roll, step, last_obs, actions_np, rewards, starts, values_np, log_probs_np)
             sb3.set_last_step(self, new_obs, dones)
         with torch.no_grad(), self._autocast():
             # value of the next observation, continuing each env's state (reset where it starts anew)

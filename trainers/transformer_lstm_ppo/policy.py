@@ -28,6 +28,7 @@ from gymnasium import spaces
 from sb3_contrib.common.recurrent.policies import RecurrentActorCriticPolicy
 from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 from torch import nn
+from torch.distributions import Bernoulli
 
 from brawl_env.engine.rng import mix64_array
 
@@ -156,10 +157,19 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
             state["c"][:, rows] = 0.0
             state["cache"].reset_rows(rows)
 
-    def _heads(self, out: torch.Tensor, feats: torch.Tensor):
+    def _heads(self, out: torch.Tensor, feats: torch.Tensor, validate: bool = True):
+        """The key distribution (SB3's Bernoulli distribution, MultiBinary) and the values.
+
+        ``validate=False`` skips torch's argument checks (finite logits, 0/1 actions): the rollout step
+        makes no other use of them, and on a GPU each check waits for the device (two waits a step).
+        Updates keep them, so a diverged network still fails there with torch's message."""
         latent = torch.cat([out, feats], dim=-1)
-        # Bernoulli keys (MultiBinary): SB3's public distribution call on the action head's logits
-        dist = self.action_dist.proba_distribution(action_logits=self.action_net(latent))
+        logits = self.action_net(latent)
+        if validate:
+            dist = self.action_dist.proba_distribution(action_logits=logits)  # SB3's public call
+        else:  # what proba_distribution does, less the checks (SB3's public ``distribution`` attribute)
+            dist = self.action_dist
+            dist.distribution = Bernoulli(logits=logits, validate_args=False)
         return dist, self.value_net(latent).flatten()
 
     # -- rollouts and inference ----------------------------------------------------------------------------
@@ -191,7 +201,7 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
         """One frame for ``rows`` of ``state`` (all rows by default): returns actions, values, log-probs
         and updates the state in place. Reset rows at episode starts first (:meth:`reset_state`). With
         ``actions`` (someone else's keys, e.g. a teacher's), those are returned with their log-probs."""
-        dist, values = self._heads(*self._advance(obs, state, rows))
+        dist, values = self._heads(*self._advance(obs, state, rows), validate=False)
         if actions is None:
             actions = dist.get_actions(deterministic=deterministic)
         return actions, values, dist.log_prob(actions)
