@@ -980,7 +980,7 @@ def tournament_cmd(
         resume=resume,
         batch_size=batch_size,
         bootstrap=bootstrap,
-        deterministic=deterministic,
+        deterministic=deterministic or None,  # a flag: only given when set (a resume keeps the plan's)
     )  # the TournamentConfig keys; None: not given
     tournament_command(agents, options, json_out=json_out)
 

@@ -9,8 +9,9 @@ league); the ``brawl-league tournament`` command prints that line and exits with
 The rules a match is played under (frames, stocks) take their defaults and limits from
 ``brawl_env.config.EnvConfig``, the one place that spells them.
 
-**Planned settings.** ``games``, ``frames``, ``stocks`` and ``seed`` (:data:`PLANNED`) decide which
-matches are played and how, so ``plan.json`` stores them and ``resume`` takes them from there:
+**Planned settings.** ``games``, ``frames``, ``stocks``, ``seed`` and ``deterministic`` (:data:`PLANNED`)
+decide which matches are played and how, so ``plan.json`` stores them and ``resume`` takes them from there
+(a plan written before ``deterministic`` was recorded resumes as sampled, the default then as now):
 :meth:`TournamentConfig.resumed` keeps a value the caller set only when it equals the plan's (a field
 left at its default is not "set": pydantic's ``model_fields_set``).
 
@@ -28,8 +29,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from brawl_env.config import SEED_LIMIT, EnvConfig, build_model
 
-PLANNED = ("games", "frames", "stocks", "seed")
+PLANNED = ("games", "frames", "stocks", "seed", "deterministic")
 """The settings ``plan.json`` records: what the schedule and every match depend on."""
+
+PLANNED_LATER = {"deterministic": False}
+"""Planned settings that older ``plan.json`` files lack, with the value those tournaments were played with."""
 
 
 class _Frozen(BaseModel):
@@ -102,6 +106,7 @@ class TournamentConfig(_Frozen):
     def resumed(self, plan: dict[str, Any]) -> TournamentConfig:
         """This config with the planned settings of ``plan`` (a loaded ``plan.json``). A planned setting
         the caller set must equal the plan's: resuming with other rules would mix two tournaments."""
+        plan = {**PLANNED_LATER, **plan}
         missing = [key for key in PLANNED if key not in plan]
         if missing:
             raise ValueError(f"--resume: the tournament's plan lacks {missing}; it cannot be resumed")

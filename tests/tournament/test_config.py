@@ -55,7 +55,7 @@ def test_defaults_are_the_games_rules_and_the_config_is_frozen(tmp_path):
 
 
 def test_resumed_takes_the_plans_settings_and_refuses_other_ones():
-    plan = {"games": 4, "frames": 300, "stocks": 2, "seed": 9}
+    plan = {"games": 4, "frames": 300, "stocks": 2, "seed": 9, "deterministic": False}
     assert TournamentConfig(bootstrap=5).resumed(plan).planned() == plan  # unset: the plan's
     assert TournamentConfig(bootstrap=5).resumed(plan).bootstrap == 5  # the rest is the caller's
     assert TournamentConfig(games=4, seed=9).resumed(plan).planned() == plan  # set and equal: fine
@@ -68,6 +68,20 @@ def test_resumed_takes_the_plans_settings_and_refuses_other_ones():
         TournamentConfig().resumed(plan | {"frames": 0})
 
 
+def test_resuming_with_other_keys_sampling_is_refused_and_old_plans_resume_as_sampled():
+    # deterministic keys change every network's games, so a resume may not switch them
+    plan = TournamentConfig(games=2, deterministic=True).planned()
+    assert plan["deterministic"] is True
+    assert TournamentConfig().resumed(plan).deterministic is True
+    with pytest.raises(ValueError, match=r"planned with deterministic=True, not False"):
+        TournamentConfig(deterministic=False).resumed(plan)
+    # a plan.json from before the key was recorded was played sampled
+    old = {k: v for k, v in plan.items() if k != "deterministic"}
+    assert TournamentConfig().resumed(old).deterministic is False
+    with pytest.raises(ValueError, match=r"planned with deterministic=False, not True"):
+        TournamentConfig(deterministic=True).resumed(old)
+
+
 def test_the_planned_settings_round_trip_through_the_plan_file(tmp_path):
     out = tmp_path / "t"
     first = TournamentConfig(
@@ -76,8 +90,9 @@ def test_the_planned_settings_round_trip_through_the_plan_file(tmp_path):
     res = run_tournament(["BasedBot", "ConstantBot"], first)
     assert res.complete and len(res.results) == 1
     doc = json.loads((out / PLAN).read_text())
-    # the keys every plan.json has had (format 1): old plan files keep resuming
+    # format 1's keys (deterministic added since; older plans resume without it)
     assert set(doc) == {"format", "created", *PLANNED, "league", "agents", "schedule"}
+    assert doc["deterministic"] is False
     assert TournamentConfig(out=out, resume=True).resumed(doc).planned() == first.planned()
     again = run_tournament(None, TournamentConfig(out=out, resume=True, bootstrap=0, write_files=False))
     assert again.complete and again.played == 0

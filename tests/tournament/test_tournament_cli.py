@@ -187,3 +187,20 @@ def test_the_options_defaults_are_the_configs():
     defaults = TournamentConfig()
     for key in ("games", "frames", "stocks", "seed", "backend", "videos", "bootstrap"):
         assert f"(default {getattr(defaults, key)})" in params[key].help, key
+
+
+def test_resume_keeps_the_planned_key_sampling_and_refuses_another(tmp_path):
+    out = tmp_path / "t"
+    common = ["--out", str(out), "--bootstrap", "0", "--workers", "1", "--json"]
+    first = ["tournament", "BasedBot", "ConstantBot", "--games", "1", "--frames", "60", "--deterministic"]
+    result = runner.invoke(app, [*first, *common], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "plan.json").read_text())["deterministic"] is True
+    # resuming without the flag continues the deterministic tournament (the flag was not given)
+    result = runner.invoke(app, ["tournament", "--resume", *common], env=WIDE)
+    assert result.exit_code == 0, result.output
+    # a sampled tournament cannot be resumed deterministic
+    plan = json.loads((out / "plan.json").read_text())
+    (out / "plan.json").write_text(json.dumps(plan | {"deterministic": False}))
+    result = runner.invoke(app, ["tournament", "--resume", "--deterministic", *common], env=WIDE)
+    assert result.exit_code == 2 and "planned with deterministic=False, not True" in result.output
