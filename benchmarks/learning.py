@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     from trainers.evaluate import summarise
     from league.registry import trainer_class
     from trainers.transformer_lstm_ppo.checkpoint import load_policy, read_file
-    from trainers.transformer_lstm_ppo.plugin import checkpoints, evaluate_bots
+    from trainers.transformer_lstm_ppo.plugin import checkpoints
+    from trainers.transformer_lstm_ppo.run_callback import evaluate_bots
 
     console = Console(stderr=True)
     limit = args.minutes * 60.0 if args.steps is None else float("inf")
