@@ -300,3 +300,26 @@ def test_cli_extends_a_finished_run_as_docs_trainer_md_says(tmp_path):
     again = runner.invoke(app, ["train", "--resume", str(tmp_path / "r"), "--json"])
     assert again.exit_code != 0 and "is finished" in again.output and "run.total_steps=N" in again.output
     assert (tmp_path / "r" / "checkpoints" / "rl_model_256_steps.zip").exists()
+
+
+@pytest.fixture
+def torch_threads_restored():
+    import torch
+
+    before = torch.get_num_threads()
+    yield
+    torch.set_num_threads(before)
+
+
+def test_training_on_the_cpu_uses_one_torch_thread_unless_asked(tmp_path, torch_threads_restored):
+    import torch
+
+    torch.set_num_threads(2)  # what torch picks by itself on the 2-core machine
+    summary, run_dir, _ = _run(tmp_path, 128, name="auto")
+    assert summary["device"] == "cpu" and summary["torch_threads"] == torch.get_num_threads() == 1
+    assert tomllib.loads((run_dir / "config.toml").read_text())["train"]["torch_threads"] == 0
+    summary, run_dir, _ = _run(tmp_path, 128, name="two", extra=["torch_threads=2"])
+    assert summary["torch_threads"] == torch.get_num_threads() == 2
+    assert tomllib.loads((run_dir / "config.toml").read_text())["train"]["torch_threads"] == 2
+    with pytest.raises(ValueError, match="torch_threads"):
+        trainer_class("transformer-lstm-ppo").load_config("smoke", None, ["torch_threads=-1"])

@@ -207,6 +207,14 @@ class TrainConfig(_Frozen):
     )
     device: str = Field("auto", description="auto | cuda | mps | cpu (auto: CUDA, else MPS, else CPU).")
     bf16: bool = Field(True, description="bf16 autocast on CUDA.")
+    torch_threads: int = Field(
+        0,
+        ge=0,
+        le=1024,
+        description="torch's CPU threads in the training process; 0: auto (1 when training on the CPU, "
+        "where a second thread made every preset slower on 2 cores, see docs/benchmarks.md; torch's "
+        "default beside a GPU).",
+    )
     model: ModelConfig = ModelConfig()
     ppo: PPOConfig = PPOConfig()
     env: EnvConfig = Field(
@@ -345,7 +353,7 @@ def to_toml(config: TrainConfig) -> str:
     """The resolved config as TOML (written first into every run directory)."""
     data = config.model_dump()
     lines = ["[train]"]
-    for key in ("trainer", "preset", "seed", "device", "bf16"):
+    for key in ("trainer", "preset", "seed", "device", "bf16", "torch_threads"):
         lines.append(f"{key} = {_toml(data[key])}")
     for section in ("model", "ppo", "env", "league", "run"):
         lines += ["", f"[{section}]"]

@@ -66,6 +66,23 @@ def resolve_device(requested: str) -> tuple[str, str]:
     return requested, f"as asked (--device {requested})"
 
 
+def set_torch_threads(requested: int, device: str) -> int:
+    """Set torch's intra-op CPU threads for a training process and return the number in use.
+
+    ``0`` (auto) means one thread when training on the CPU: the learner's matrices are small (the
+    ``standard`` preset's model is 32 wide) and the engine and bots share the process, so on the 2-core
+    machine a second thread made training 2.4x slower for ``smoke`` and ``standard`` and no faster for
+    the full-size model (docs/benchmarks.md, "Torch threads"). Beside a GPU torch's default is kept.
+    """
+    import torch
+
+    if requested:
+        torch.set_num_threads(int(requested))
+    elif device == "cpu":
+        torch.set_num_threads(1)
+    return torch.get_num_threads()
+
+
 class RunFinishedError(ValueError):
     """``--resume`` of a run that already reached its ``run.total_steps``."""
 
@@ -176,6 +193,7 @@ class TransformerLstmPPOTrainer(Trainer):
         from ..base import run_lock
 
         self.device, self.device_reason = resolve_device(self.config.device)  # before anything is written
+        self.torch_threads = set_torch_threads(self.config.torch_threads, self.device)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         with run_lock(self.run_dir):
             try:
@@ -332,6 +350,7 @@ class TransformerLstmPPOTrainer(Trainer):
             "interrupted": interrupted,
             "out_of_time": callback.out_of_time,
             "device": self.device,
+            "torch_threads": self.torch_threads,
             "device_reason": self.device_reason,
             "last_checkpoint": str(callback.last_checkpoint) if callback.last_checkpoint else None,
             "learner_elo": self.league.rating(self.learner).rating,
