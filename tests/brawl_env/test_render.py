@@ -311,6 +311,8 @@ def test_video_of_a_replay(tmp_path: Path) -> None:
     from brawl_env.match import run_match
 
     res = run_match(BasedBot(), Brawler(), seed=3, max_frames=90, record_keys=True)
+    # (a full-suite run once made a video of 0 played frames: say why if a bot forfeits again)
+    assert res.forfeit is None and res.frames == 90, res.forfeit
     path = tmp_path / "game.mp4"
     sim = R.write_video(rp.from_match(res), path)
     assert sim.matches_recording is True
