@@ -15,12 +15,22 @@ from brawl_league.cli import app
 from brawl_league.report import ReportError, build_report, detect_kind, png_size
 from brawl_league.report.data import CRITERIA, judge, latest_numbers, load_run, read_csv
 from brawl_league.report.plots import RUN_PLOTS
-from tiny_config import TINY_MODEL
 
 runner = CliRunner()
 
 TINY = [
-    *TINY_MODEL,
+    "model.frame_dim=16",
+    "model.d_model=16",
+    "model.heads=2",
+    "model.layers=1",
+    "model.window=8",
+    "model.ffn=16",
+    "model.lstm=16",
+    "ppo.n_envs=8",
+    "ppo.n_steps=16",
+    "ppo.batch_size=64",
+    "ppo.n_epochs=1",
+    "env.max_frames=40",
     "run.checkpoint_every=128",
     "run.snapshot_every=128",
     "run.eval_every=256",

@@ -12,10 +12,20 @@ from trainers.base import ProgressHook
 from trainers.evaluate import EVAL_BOTS
 from league.registry import available, trainer_class
 from trainers.transformer_lstm_ppo.config import PRESETS, build_config, to_toml
-from tiny_config import TINY_MODEL
 
 TINY = [
-    *TINY_MODEL,
+    "model.frame_dim=16",
+    "model.d_model=16",
+    "model.heads=2",
+    "model.layers=1",
+    "model.window=8",
+    "model.ffn=16",
+    "model.lstm=16",
+    "ppo.n_envs=8",
+    "ppo.n_steps=16",
+    "ppo.batch_size=64",
+    "ppo.n_epochs=1",
+    "env.max_frames=40",
     "run.checkpoint_every=128",
     "run.snapshot_every=128",
     "run.eval_every=256",

@@ -14,12 +14,22 @@ from league.agents import parse_agent
 from league.registry import trainer_class
 from trainers.ray_backend import RayBackendError, import_ray, shard_seeds, shard_sizes
 from trainers.transformer_lstm_ppo.config import build_config
-from tiny_config import TINY_MODEL
 
 ray = pytest.importorskip("ray", reason="ray is not installed (pip install 'brawl-league[ray]')")
 
 TINY = [
-    *TINY_MODEL,
+    "model.frame_dim=16",
+    "model.d_model=16",
+    "model.heads=2",
+    "model.layers=1",
+    "model.window=8",
+    "model.ffn=16",
+    "model.lstm=16",
+    "ppo.n_envs=8",
+    "ppo.n_steps=16",
+    "ppo.batch_size=64",
+    "ppo.n_epochs=1",
+    "env.max_frames=40",
     "run.checkpoint_every=512",
     "run.snapshot_every=256",
     "run.eval_every=2048",
