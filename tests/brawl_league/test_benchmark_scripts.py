@@ -7,6 +7,8 @@ import importlib.util
 import json
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -39,3 +41,36 @@ def test_ko_causes_counts_every_knockout_once(capsys):
     # the idle bot loses its 3 stocks in each game, each knock-out counted under one cause
     assert r["bot_ko_after_hit"] + r["bot_ko_self"] == 3.0
     assert r["agent_ko_after_hit"] + r["agent_ko_self"] == 0.0
+
+
+def test_bot_repeat_asks_the_bot_only_on_decision_frames_and_holds_its_keys():
+    held_cls = _script("bot_repeat").Held
+
+    class Toggler:  # presses key 0 on every other call it gets, per row
+        name = "toggler"
+
+        def __init__(self):
+            self.calls = np.zeros(3, int)
+
+        def reset_rows(self, rows, seeds=None):
+            self.calls[rows] = 0
+
+        def act(self, obs, rows):
+            keys = np.zeros((len(rows), 10), np.int8)
+            keys[:, 0] = self.calls[rows] % 2 == 0
+            self.calls[rows] += 1
+            return keys
+
+    inner = Toggler()
+    held = held_cls(inner, 3, rows=3)
+    held.reset_rows(np.arange(3))
+    seen = [held.act(np.zeros((3, 4)), np.arange(3))[:, 0].tolist() for _ in range(7)]
+    assert seen == [[1] * 3] * 3 + [[0] * 3] * 3 + [[1] * 3]  # a decision every 3rd frame, held between
+    assert inner.calls.tolist() == [3, 3, 3]  # the bot was asked only on decision frames
+    held.reset_rows(np.array([1]))  # a new game in row 1 decides on its first frame
+    assert held.act(np.zeros((1, 4)), np.array([1]))[:, 0].tolist() == [1]
+
+
+def test_bot_repeat_at_every_frame_is_the_bot_itself():
+    # BasedBot beats the idle bot in both games whether or not it is wrapped at k = 1
+    assert _script("bot_repeat").win_rate("BasedBot", 1, "ConstantBot", games=2) == 1.0

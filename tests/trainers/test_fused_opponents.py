@@ -18,10 +18,10 @@ from trainers.transformer_lstm_ppo.policy import PolicyRunner, build_policy
 MODEL = build_config("smoke", None, []).model
 
 
-def _policy(seed: int):
+def _policy(seed: int, hit_features: bool = False):
     """A smoke-sized policy with weights far from their calm start (so every part of the step matters)."""
     torch.manual_seed(seed)
-    policy = build_policy(MODEL.model_copy(update={"layers": 2}), "cpu")
+    policy = build_policy(MODEL.model_copy(update={"layers": 2, "hit_features": hit_features}), "cpu")
     with torch.no_grad():
         for p in policy.parameters():
             p.add_(torch.randn_like(p) * 0.2)
@@ -29,9 +29,14 @@ def _policy(seed: int):
     return policy
 
 
-@pytest.fixture(scope="module")
-def policies():
-    return [_policy(s) for s in (1, 2, 3)]
+def _like(seed: int, policies):
+    """Another policy of the fixture's architecture (with or without hit features, as they are)."""
+    return _policy(seed, policies[0].features_extractor.hits is not None)
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["obs", "obs+hit_features"])
+def policies(request):
+    return [_policy(s, request.param) for s in (1, 2, 3)]
 
 
 def _runners(policies, repeat):
@@ -86,7 +91,7 @@ def test_fused_probabilities_match_key_probs(policies):
 
 
 def test_weights_changed_in_place_are_restacked(policies):
-    p = _policy(9)
+    p = _like(9, policies)
     a, b = PolicyRunner(p, rows=2, seed=1), PolicyRunner(policies[0], rows=2, seed=2)
     fuser = Fuser()
     obs = np.ones((4, p.observation_space.shape[0]), np.float32)
@@ -99,8 +104,9 @@ def test_weights_changed_in_place_are_restacked(policies):
 
 
 def test_a_policy_in_training_mode_is_not_fused(policies):
-    p = _policy(4)
+    p = _like(4, policies)
     assert fuse_key(p) == fuse_key(policies[0]) is not None
+    assert fuse_key(p) != fuse_key(_policy(4, p.features_extractor.hits is None))  # another architecture
     p.set_training_mode(True)
     assert fuse_key(p) is None
 

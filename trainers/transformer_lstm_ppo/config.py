@@ -43,6 +43,11 @@ class ModelConfig(_Frozen):
     initial_press_prob: float = Field(
         0.1, gt=0, lt=1, description="Each key's press probability at initialisation."
     )
+    hit_features: bool = Field(
+        False,
+        description="The frame MLP also reads 44 flags: which of my moves and the opponent's would land "
+        "if started now (trainers/transformer_lstm_ppo/hit_features.py).",
+    )
     action_repeat: int = Field(
         1,
         ge=1,

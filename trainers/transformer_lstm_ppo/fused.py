@@ -137,7 +137,7 @@ def decide_grouped(policy, g: Stacked, obs, h, c, kv, valid, ptr):
         )
         q = q + g(layer.out, att.reshape(m, r, -1))
         q = q + g(layer.ffn, g(layer.ln_f, q))
-    feats = torch.cat([g(fx.frame, obs), g(enc.ln_out, q)], dim=-1)
+    feats = torch.cat([g(fx.frame, fx.frame_input(obs)), g(enc.ln_out, q)], dim=-1)
     lstm = policy.lstm_actor
     x, hs, cs = feats, [], []
     for k in range(lstm.num_layers):

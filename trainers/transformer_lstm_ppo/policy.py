@@ -33,6 +33,7 @@ from torch.distributions import Bernoulli
 from brawl_env.engine.rng import mix64_array
 
 from .encoder import StrategyEncoder
+from .hit_features import N_HIT_FEATURES, HitFeatures
 
 
 def encoder_input_slices() -> tuple[slice, slice]:
@@ -57,14 +58,17 @@ class BrawlFeatures(BaseFeaturesExtractor):
         window: int = 90,
         ffn: int = 1024,
         dropout: float = 0.0,
+        hit_features: bool = False,
     ):
         super().__init__(observation_space, frame_dim + d_model)
         obs_dim = int(np.prod(observation_space.shape))
         opp, rel = encoder_input_slices()
         self.opp = (opp.start, opp.stop)
         self.rel = (rel.start, rel.stop)
+        # model.hit_features: the frame MLP also reads which moves would land now (.hit_features)
+        self.hits = HitFeatures() if hit_features else None
         self.frame = nn.Sequential(
-            nn.Linear(obs_dim, frame_dim),
+            nn.Linear(obs_dim + (N_HIT_FEATURES if hit_features else 0), frame_dim),
             nn.LayerNorm(frame_dim),
             nn.GELU(),
             nn.Linear(frame_dim, frame_dim),
@@ -73,6 +77,12 @@ class BrawlFeatures(BaseFeaturesExtractor):
         in_dim = (opp.stop - opp.start) + (rel.stop - rel.start)
         self.encoder = StrategyEncoder(in_dim, d_model, heads, layers, window, ffn, dropout)
 
+    def frame_input(self, obs: torch.Tensor) -> torch.Tensor:
+        """What the frame MLP reads: the observation, and the hit features when the model has them."""
+        if self.hits is None:
+            return obs
+        return torch.cat([obs, self.hits(obs)], dim=-1)
+
     def encoder_input(self, obs: torch.Tensor) -> torch.Tensor:
         return torch.cat([obs[..., self.opp[0] : self.opp[1]], obs[..., self.rel[0] : self.rel[1]]], dim=-1)
 
@@ -80,7 +90,7 @@ class BrawlFeatures(BaseFeaturesExtractor):
         x = self.encoder_input(obs).unsqueeze(1)
         episode = torch.zeros(x.shape[:2], dtype=torch.long, device=obs.device)
         latent = self.encoder.encode_windows(x, episode, 1)[:, 0]
-        return torch.cat([self.frame(obs), latent], dim=-1)
+        return torch.cat([self.frame(self.frame_input(obs)), latent], dim=-1)
 
 
 class TransformerLstmPolicy(RecurrentActorCriticPolicy):
@@ -178,7 +188,7 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
         returns the heads' input parts (LSTM output, features)."""
         fx: BrawlFeatures = self.features_extractor
         latent = self.encoder.step(fx.encoder_input(obs), state["cache"], rows)
-        feats = torch.cat([fx.frame(obs), latent], dim=-1)
+        feats = torch.cat([fx.frame(fx.frame_input(obs)), latent], dim=-1)
         if rows is None:
             h, c = state["h"], state["c"]
         else:
@@ -216,7 +226,7 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
         """Value of ``obs`` as the next frame of ``rows``, without changing the state (time-limit bootstraps)."""
         fx: BrawlFeatures = self.features_extractor
         latent = self.encoder.step(fx.encoder_input(obs), state["cache"], rows, write=False)
-        feats = torch.cat([fx.frame(obs), latent], dim=-1)
+        feats = torch.cat([fx.frame(fx.frame_input(obs)), latent], dim=-1)
         out, _ = self.lstm_actor(
             feats.unsqueeze(0), (state["h"][:, rows].contiguous(), state["c"][:, rows].contiguous())
         )
@@ -245,7 +255,7 @@ class TransformerLstmPolicy(RecurrentActorCriticPolicy):
         fx: BrawlFeatures = self.features_extractor
         s, length, _ = obs.shape
         latent = self.encoder.encode_windows(frames_hist, episode_hist, length)  # (S, L, d)
-        feats = torch.cat([fx.frame(obs), latent], dim=-1)  # (S, L, F)
+        feats = torch.cat([fx.frame(fx.frame_input(obs)), latent], dim=-1)  # (S, L, F)
         out, _ = self.lstm_actor(feats.transpose(0, 1), (h0.contiguous(), c0.contiguous()))  # one call
         latent_pi = out.transpose(0, 1).reshape(s * length, -1)
         dist, values = self._heads(latent_pi, feats.reshape(s * length, -1))
@@ -315,6 +325,7 @@ def policy_kwargs(model) -> dict[str, Any]:
             window=m.window,
             ffn=m.ffn,
             dropout=m.dropout,
+            hit_features=m.hit_features,
         ),
     )
 
