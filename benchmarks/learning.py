@@ -62,9 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     cls = trainer_class("transformer-lstm-ppo")
     # without --steps, a run long enough never to end by itself: the wall-time limit ends it
     total = 1_000_000_000 if args.steps is None else args.steps
-    config = cls.load_config(
-        args.preset, None, [f"run.total_steps={total}", "device=cpu", f"seed={args.seed}", *args.overrides]
-    )
+    # --minutes (or --steps) is this script's budget, not the preset's: a preset's own run.max_minutes
+    # (standard's 15) would otherwise end a longer --minutes run early; --set can still give one
+    budget = [f"run.total_steps={total}", "run.max_minutes=0", "device=cpu", f"seed={args.seed}"]
+    config = cls.load_config(args.preset, None, [*budget, *args.overrides])
     run_dir = Path(args.runs_dir) / (args.name or f"learning-{run_name(config.preset, config.seed)}")
     if run_dir.exists() and any(run_dir.iterdir()):
         ap.error(f"{run_dir} exists and is not empty: pass another --name")

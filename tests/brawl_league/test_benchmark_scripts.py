@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -25,12 +26,15 @@ def test_learning_benchmark_trains_and_plays_every_asked_bot(tmp_path):
         "ppo.n_envs=8", "ppo.n_steps=64", "ppo.batch_size=256", "run.eval_every=512", "run.eval_games=2",
         "run.checkpoint_every=512", "run.snapshot_every=512",
     ]  # fmt: skip
-    args = ["--preset", "smoke", "--steps", "1024", "--games", "2", "--bots", "ConstantBot", "BasedBot"]
+    # the default preset, whose own run.max_minutes (15) must not cut the script's budget short
+    args = ["--preset", "standard", "--steps", "1024", "--games", "2", "--bots", "ConstantBot", "BasedBot"]
     args += ["--runs-dir", str(tmp_path / "runs"), "--name", "t", "--json", str(out)]
     args += [a for kv in tiny for a in ("--set", kv)]
     assert _script("learning").main(args) == 0
     doc = json.loads(out.read_text())
-    assert doc["steps"] == 1024 and doc["preset"] == "smoke"
+    assert doc["steps"] == 1024 and doc["preset"] == "standard"
+    run_config = tomllib.loads((tmp_path / "runs" / "t" / "config.toml").read_text())
+    assert run_config["run"]["max_minutes"] == 0
     assert {bot: r["games"] for bot, r in doc["results"].items()} == {"ConstantBot": 2, "BasedBot": 2}
     assert all(0.0 <= r["win_rate"] <= 1.0 for r in doc["results"].values())
 
