@@ -84,6 +84,8 @@ HALF_W, HALF_H = P.HALF_W, P.HALF_H
 EDGE_MARGIN = 0.45  # a walking body's centre stays this far inside a floor's ends
 DASH_ROOM = 3.8  # a dash (10 u/s for 9 frames) needs this much floor ahead
 FPS = P.FPS
+LEAD_FALL_CAP = 3.0
+"""How far below its position an airborne target is led at most (units) when aiming a move at it."""
 
 
 class Floor(NamedTuple):
@@ -780,8 +782,8 @@ def _offset_at_hit(s: Snapshot, mv: Move, lead: float) -> tuple[float, float]:
     oy = opp.y
     if not opp.grounded:
         oy += (opp.vy * t - 0.5 * P.GRAVITY * t * t) * lead
-        if oy < opp.y - 3.0:
-            oy = opp.y - 3.0
+        if oy < opp.y - LEAD_FALL_CAP:
+            oy = opp.y - LEAD_FALL_CAP
     mx, my = me.x, me.y
     if not me.grounded:
         mx += me.vx * t

@@ -47,7 +47,10 @@ class HitFeatures(torch.nn.Module):
         self.at = {k: PLAYER_OFFSETS[k] for k in ("x", "y", "vx", "vy", "grounded", "weapon")}
         self.scale = {k: float(scale[k]) for k in ("x", "y", "vx", "vy")}
         self.n_weapons = next(f.size for f in PLAYER_FIELDS if f.name == "weapon")
+        from brawl_env.bots.tactics import LEAD_FALL_CAP
+
         self.gravity = float(P.GRAVITY)
+        self.fall_cap = float(LEAD_FALL_CAP)  # the bots' own cap on how far a falling target is led
         self.fps = float(P.FPS)
         # not saved with the weights: the move book is the game's, not the checkpoint's
         self.register_buffer("moves", torch.from_numpy(move_table()), persistent=False)
@@ -67,7 +70,7 @@ class HitFeatures(torch.nn.Module):
         e = lambda v: v.unsqueeze(-1)  # noqa: E731  (a body field against the 11 slots)
         ox = e(tgt["x"]) + e(tgt["vx"]) * t
         fall = e(tgt["vy"]) * t - 0.5 * self.gravity * t * t
-        oy = e(tgt["y"]) + e(tgt["air"]) * torch.maximum(fall, torch.full_like(fall, -3.0))
+        oy = e(tgt["y"]) + e(tgt["air"]) * fall.clamp(min=-self.fall_cap)
         mx = e(atk["x"]) + e(atk["air"]) * e(atk["vx"]) * t
         my = e(atk["y"]) + e(atk["air"]) * e(atk["vy"]) * t
         dx, dy = ox - mx, oy - my
