@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from league.folders import league_dir
     from league.store import League
-    from brawl_league.train_command import _league_config, run_name
+    from brawl_league.train_command import NO_STEP_LIMIT, _league_config, run_name
     from trainers.base import ProgressHook
     from trainers.evaluate import summarise
     from league.registry import trainer_class
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     limit = args.minutes * 60.0 if args.steps is None else float("inf")
     cls = trainer_class("transformer-lstm-ppo")
     # without --steps, a run long enough never to end by itself: the wall-time limit ends it
-    total = 1_000_000_000 if args.steps is None else args.steps
+    total = NO_STEP_LIMIT if args.steps is None else args.steps
     # --minutes (or --steps) is this script's budget, not the preset's: a preset's own run.max_minutes
     # (standard's 15) would otherwise end a longer --minutes run early; --set can still give one
     budget = [f"run.total_steps={total}", "run.max_minutes=0", "device=cpu", f"seed={args.seed}"]

@@ -17,6 +17,10 @@ from rich.table import Table
 
 from trainers.base import ProgressHook
 
+# a step total no run reaches: commands whose budget is wall time (`exploit --minutes`,
+# benchmarks/learning.py --minutes) set it so that the minutes, not the preset's total, end the run
+NO_STEP_LIMIT = 1_000_000_000
+
 
 def run_name(preset: str, seed: int) -> str:
     """``<preset>-s<seed>-<UTC time>``: a run's directory name says what and when."""
